@@ -1,0 +1,176 @@
+"""Steady-state calibration: rate constants derived from the healthy daily budget.
+
+Following baseline-budget.md (and Peterson & Riggs 2010), each flux is written as a rate
+constant times regulatory factors that equal 1 at the healthy reference; each rate constant
+is then solved from its budgeted flux, so the healthy reference state is an exact steady
+state by construction. The derivations are SymPy expressions of the primary parameters,
+evaluated whenever a :class:`~homeostasis.parameters.ParameterSet` is made.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+from .model.hormones import pth_release_rate
+from .model.regulation import hill
+from .model.symbols import P
+
+
+def budget() -> dict[str, sp.Expr]:
+    """Healthy fluxes and pools (mmol, mmol/day) implied by the reference parameters."""
+    ionized = P.reference_ca_total * P.reference_ionized_fraction
+    gross_ca = P.reference_ca_absorption_fraction * P.reference_ca_intake
+    faecal_ca = P.reference_ca_intake + P.reference_ca_gut_secretion - gross_ca
+    absorbed_p = P.reference_phosphate_absorption_fraction * P.reference_phosphate_intake
+    return {
+        "ca_ionized": ionized,
+        "ca_complexed": P.reference_ca_total * P.reference_complexed_fraction,
+        "gross_ca_absorption": gross_ca,
+        "lumen_ca": faecal_ca / P.gut_transit_rate,
+        "urine_ca": gross_ca - P.reference_ca_gut_secretion,
+        "absorbed_phosphate": absorbed_p,
+        "lumen_phosphate": (P.reference_phosphate_intake - absorbed_p) / P.gut_transit_rate,
+        "urine_phosphate": absorbed_p,
+        "gfr_volume": P.reference_gfr * P.ml_per_min_to_l_per_day,
+    }
+
+
+def _ecf(parameter):
+    return parameter * P.ecf_volume
+
+
+def derived_expressions() -> dict[str, sp.Expr]:
+    """Every derived parameter as an expression of primary ones (dependency order)."""
+    b = budget()
+    d = {}
+    bound = P.reference_ca_total * (1 - P.reference_ionized_fraction - P.reference_complexed_fraction)
+    d["albumin_ca_capacity"] = bound * (P.albumin_ca_dissociation + b["ca_ionized"]) / b["ca_ionized"]
+    d["ca_complex_ratio"] = P.reference_complexed_fraction / P.reference_ionized_fraction
+    d.update(_gut(b))
+    d.update(_kidney(b))
+    d["phosphate_cell_uptake_rate"] = P.reference_phosphate_cell_exchange / _ecf(P.reference_phosphate)
+    d["phosphate_cell_release_rate"] = P.reference_phosphate_cell_exchange / P.reference_intracellular_phosphate
+    d["bone_exchange_uptake_rate"] = P.reference_bone_exchange_ca / b["ca_ionized"]
+    d["bone_exchange_release_rate"] = P.reference_bone_exchange_ca / P.reference_bone_exchangeable_ca
+    d["bone_resorption_rate"] = P.reference_bone_turnover_ca
+    d["bone_formation_rate"] = P.reference_bone_turnover_ca
+    d.update(_hormones(b))
+    return d
+
+
+def _gut(b) -> dict[str, sp.Expr]:
+    transcellular_km = P.ca_transcellular_km_ratio * b["lumen_ca"]
+    active_km = P.phosphate_active_km_ratio * b["lumen_phosphate"]
+    saturation_ca = b["lumen_ca"] / (transcellular_km + b["lumen_ca"])
+    saturation_p = b["lumen_phosphate"] / (active_km + b["lumen_phosphate"])
+    return {
+        "ca_transcellular_km": transcellular_km,
+        "ca_transcellular_vmax": b["gross_ca_absorption"] * P.reference_transcellular_share / saturation_ca,
+        "ca_paracellular_rate": b["gross_ca_absorption"] * (1 - P.reference_transcellular_share) / b["lumen_ca"],
+        "ca_gut_secretion_rate": P.reference_ca_gut_secretion / _ecf(P.reference_ca_total),
+        "phosphate_passive_rate": b["absorbed_phosphate"] * (1 - P.reference_active_phosphate_share) / b["lumen_phosphate"],
+        "phosphate_active_km": active_km,
+        "phosphate_active_vmax": b["absorbed_phosphate"] * P.reference_active_phosphate_share / saturation_p,
+    }
+
+
+def _kidney(b) -> dict[str, sp.Expr]:
+    filtered_ca = b["gfr_volume"] * (b["ca_ionized"] + b["ca_complexed"])
+    after_proximal = 1 - P.reference_proximal_ca_fraction
+    tal_of_delivered = P.reference_tal_ca_fraction / after_proximal
+    distal_delivery = filtered_ca * (after_proximal - P.reference_tal_ca_fraction)
+    distal_fraction = 1 - b["urine_ca"] / distal_delivery
+    regulation = (1 - P.dct_pth_share - P.dct_calcitriol_share
+                  + P.dct_pth_share * hill(P.reference_pth, P.dct_pth_half, 1)
+                  + P.dct_calcitriol_share * hill(P.reference_calcitriol, P.dct_calcitriol_half, 1))
+    filtrate_p = P.phosphate_ultrafilterable_fraction * P.reference_phosphate
+    reabsorbed_p = filtrate_p - b["urine_phosphate"] / b["gfr_volume"]
+    n = P.tmp_smoothness
+    return {
+        "tal_ca_reabsorption_max": tal_of_delivered * (1 + (b["ca_ionized"] / P.tal_casr_half) ** P.tal_casr_hill),
+        "dct_ca_reabsorption_max": distal_fraction / regulation,
+        # inverse of smooth_minimum: the transport maximum that reabsorbs reabsorbed_p
+        "tmp_gfr_max": (reabsorbed_p ** (-n) - filtrate_p ** (-n)) ** (-1 / n),
+    }
+
+
+def _hormones(b) -> dict[str, sp.Expr]:
+    pth_clearance = sp.log(2) / (P.pth_half_life / P.minutes_per_day)
+    release = pth_release_rate(b["ca_ionized"])
+    secretion = pth_clearance * P.reference_pth * P.pth_distribution_volume
+    gland_store = secretion / release
+    calcidiol_elimination = sp.log(2) / P.calcidiol_half_life
+    calcitriol_catabolism = sp.log(2) / (P.calcitriol_half_life / P.hours_per_day)
+    fgf23_clearance = sp.log(2) / (P.fgf23_half_life / P.minutes_per_day)
+    return {
+        "pth_clearance_rate": pth_clearance,
+        "pth_synthesis_rate": (release + P.pth_gland_degradation_rate) * gland_store,
+        "calcidiol_elimination_rate": calcidiol_elimination,
+        "calcidiol_production_rate": calcidiol_elimination * P.reference_calcidiol * P.calcidiol_distribution_volume,
+        "calcitriol_catabolism_rate": calcitriol_catabolism,
+        "calcitriol_synthesis_rate": calcitriol_catabolism * P.reference_calcitriol * P.calcitriol_distribution_volume,
+        "fgf23_clearance_rate": fgf23_clearance,
+        "fgf23_secretion_rate": fgf23_clearance * P.reference_fgf23 * P.fgf23_distribution_volume,
+    }
+
+
+def reference_state_expressions() -> dict[str, sp.Expr]:
+    """The healthy steady state of every state variable (uses derived values too)."""
+    b = budget()
+    release = pth_release_rate(b["ca_ionized"])
+    return {
+        "ca_gut_lumen": b["lumen_ca"],
+        "phosphate_gut_lumen": b["lumen_phosphate"],
+        "ca_ecf": _ecf(P.reference_ca_total),
+        "phosphate_ecf": _ecf(P.reference_phosphate),
+        "phosphate_cells": P.reference_intracellular_phosphate,
+        "ca_bone_exchangeable": P.reference_bone_exchangeable_ca,
+        "ca_bone_mineral": P.reference_bone_mineral_ca,
+        "phosphate_bone_mineral": P.hydroxyapatite_p_to_ca * P.reference_bone_mineral_ca,
+        "osteoclast_activity": sp.S.One,
+        "osteoblast_activity": sp.S.One,
+        "gut_vdr_activity": sp.S.One,
+        "pth_gland": P.pth_clearance_rate * P.reference_pth * P.pth_distribution_volume / release,
+        "pth_plasma": P.reference_pth * P.pth_distribution_volume,
+        "parathyroid_mass": sp.S.One,
+        "calcidiol_amount": P.reference_calcidiol * P.calcidiol_distribution_volume,
+        "hydroxylase_activity": sp.S.One,
+        "calcitriol_amount": P.reference_calcitriol * P.calcitriol_distribution_volume,
+        "fgf23_amount": P.reference_fgf23 * P.fgf23_distribution_volume,
+    }
+
+
+@lru_cache(maxsize=1)
+def _derivation_functions():
+    expressions = derived_expressions()
+    symbols = P.all()
+    return {name: sp.lambdify([symbols], expr, modules="math") for name, expr in expressions.items()}
+
+
+def derive(primary: dict[str, float]) -> dict[str, float]:
+    """Evaluate the derived parameters from primary values (derived ones may chain)."""
+    from .parameters import parameter_names
+
+    values = dict.fromkeys(parameter_names(), np.nan)
+    values.update(primary)
+    out = {}
+    for name, function in _derivation_functions().items():
+        out[name] = values[name] = float(function([values[n] for n in parameter_names()]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _reference_state_function():
+    from .model.states import STATES
+
+    expressions = reference_state_expressions()
+    ordered = [expressions[s.name] for s in STATES]
+    return sp.lambdify([P.all()], ordered, modules="math")
+
+
+def reference_state(parameters) -> np.ndarray:
+    """The healthy reference state vector for a :class:`ParameterSet`."""
+    return np.array(_reference_state_function()(list(parameters.vector)), dtype=float)

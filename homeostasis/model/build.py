@@ -1,0 +1,19 @@
+"""Assemble the model from its parts."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .hormones import hormone_processes
+from .minerals import mineral_processes
+from .observables import observables
+from .states import STATES, concentrations
+from .structure import Model
+
+
+@lru_cache(maxsize=1)
+def build_model() -> Model:
+    """The calcium/phosphate/PTH/vitamin D/FGF23 model (built once per process)."""
+    c = concentrations()
+    processes = mineral_processes(c) + hormone_processes(c)
+    return Model(STATES, processes, observables(c, processes))

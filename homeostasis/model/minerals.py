@@ -1,0 +1,148 @@
+"""Calcium and phosphate fluxes: gut, kidney, cells and bone."""
+
+from __future__ import annotations
+
+from .regulation import hill, pos, relative_hill, smooth_minimum, stimulation, suppression
+from .structure import Process
+from .symbols import P
+
+MMOL_DAY = "mmol/day"
+
+
+def gut_processes(c) -> list[Process]:
+    """Intake, absorption (transcellular + paracellular), endogenous secretion, faecal loss."""
+    y = c.y
+    vdr = y["gut_vdr_activity"]
+    lumen_ca, lumen_p = y["ca_gut_lumen"], y["phosphate_gut_lumen"]
+    return [
+        Process("ca_intake", P.ca_intake, None, "ca_gut_lumen", MMOL_DAY, "dietary calcium"),
+        Process("ca_transcellular_absorption",
+                P.ca_transcellular_vmax * vdr * lumen_ca / (P.ca_transcellular_km + lumen_ca),
+                "ca_gut_lumen", "ca_ecf", MMOL_DAY, "saturable calcitriol-dependent absorption (TRPV6/calbindin)"),
+        Process("ca_paracellular_absorption", P.ca_paracellular_rate * lumen_ca,
+                "ca_gut_lumen", "ca_ecf", MMOL_DAY, "passive paracellular absorption"),
+        Process("ca_gut_secretion", P.ca_gut_secretion_rate * y["ca_ecf"],
+                "ca_ecf", "ca_gut_lumen", MMOL_DAY, "endogenous calcium secretion into the gut"),
+        Process("ca_faecal_loss", P.gut_transit_rate * lumen_ca,
+                "ca_gut_lumen", None, MMOL_DAY, "unabsorbed calcium leaving the absorptive gut"),
+        Process("phosphate_intake", P.phosphate_intake, None, "phosphate_gut_lumen", MMOL_DAY, "dietary phosphorus"),
+        Process("phosphate_passive_absorption", P.phosphate_passive_rate * lumen_p,
+                "phosphate_gut_lumen", "phosphate_ecf", MMOL_DAY, "passive (paracellular) phosphate absorption"),
+        Process("phosphate_active_absorption",
+                P.phosphate_active_vmax * vdr * lumen_p / (P.phosphate_active_km + lumen_p),
+                "phosphate_gut_lumen", "phosphate_ecf", MMOL_DAY, "calcitriol-dependent NaPi-IIb absorption"),
+        Process("phosphate_faecal_loss", P.gut_transit_rate * lumen_p,
+                "phosphate_gut_lumen", None, MMOL_DAY, "unabsorbed phosphate leaving the absorptive gut"),
+        *relaxation("gut_vdr_activity", gut_vdr_drive(c), P.gut_vdr_time_constant,
+                    "intestinal transporter induction by calcitriol"),
+    ]
+
+
+def gut_vdr_drive(c):
+    return relative_hill(c.calcitriol, P.reference_calcitriol, P.gut_vdr_calcitriol_half, P.gut_vdr_calcitriol_hill)
+
+
+def relaxation(state: str, target, time_constant, meaning: str) -> list[Process]:
+    """First-order relaxation of an activity state towards ``target``, as gain and loss."""
+    return [
+        Process(f"{state}_gain", target / time_constant, None, state, "1/day", meaning),
+        Process(f"{state}_loss", _symbol(state) / time_constant, state, None, "1/day", meaning),
+    ]
+
+
+def _symbol(name):
+    from .states import STATES
+    return next(s.symbol for s in STATES if s.name == name)
+
+
+def pth_receptor_activation(c):
+    """Ligand concentration at the PTH/PTHrP receptor (PTH1R) in bone and kidney."""
+    return c.pth
+
+
+def kidney(c) -> dict:
+    """Filtered loads, segmental reabsorption and urinary excretion (intermediate expressions)."""
+    ultrafilterable_ca = c.ca_ionized * (1 + P.ca_complex_ratio)
+    filtered_ca = c.gfr_volume * ultrafilterable_ca
+    tal = P.tal_ca_reabsorption_max / (1 + (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill)
+    basal = 1 - P.dct_pth_share - P.dct_calcitriol_share
+    distal_regulation = (basal + P.dct_pth_share * hill(pth_receptor_activation(c), P.dct_pth_half, 1)
+                         + P.dct_calcitriol_share * hill(c.calcitriol, P.dct_calcitriol_half, 1))
+    distal = P.dct_ca_reabsorption_max * distal_regulation
+    urine_ca = filtered_ca * (1 - P.reference_proximal_ca_fraction) * (1 - tal) * (1 - distal)
+    filtrate_p = P.phosphate_ultrafilterable_fraction * c.phosphate
+    tmp_gfr = (P.tmp_gfr_max
+               * suppression(pth_receptor_activation(c), P.reference_pth, P.tmp_pth_half, 1, P.tmp_pth_floor)
+               * suppression(c.fgf23, P.reference_fgf23, P.tmp_fgf23_half, 1, P.tmp_fgf23_floor))
+    reabsorbed_p = smooth_minimum(filtrate_p, tmp_gfr, P.tmp_smoothness)
+    urine_p = c.gfr_volume * (filtrate_p - reabsorbed_p)
+    return {"filtered_ca": filtered_ca, "urine_ca": urine_ca, "filtered_phosphate": c.gfr_volume * filtrate_p,
+            "urine_phosphate": urine_p, "tmp_gfr": tmp_gfr}
+
+
+def kidney_processes(c) -> list[Process]:
+    k = kidney(c)
+    return [
+        Process("urine_ca", k["urine_ca"], "ca_ecf", None, MMOL_DAY,
+                "filtered ultrafilterable calcium not reabsorbed (PT, TAL with CaSR, DCT with PTH and calcitriol)"),
+        Process("urine_phosphate", k["urine_phosphate"], "phosphate_ecf", None, MMOL_DAY,
+                "filtered phosphate above the PTH- and FGF23-regulated transport maximum"),
+    ]
+
+
+def clamp_processes(c) -> list[Process]:
+    """A calcium clamp: infusion (or chelation, when negative) proportional to the error."""
+    error = P.ca_clamp_target - c.ca_ionized
+    return [Process("ca_clamp_infusion", P.ca_clamp_rate * error * P.ecf_volume, None, "ca_ecf", MMOL_DAY,
+                    "calcium infusion or citrate/EDTA chelation holding ionized calcium at a target")]
+
+
+def cell_processes(c) -> list[Process]:
+    y = c.y
+    return [
+        Process("phosphate_cell_uptake", P.phosphate_cell_uptake_rate * y["phosphate_ecf"],
+                "phosphate_ecf", "phosphate_cells", MMOL_DAY, "phosphate uptake into cells"),
+        Process("phosphate_cell_release", P.phosphate_cell_release_rate * y["phosphate_cells"],
+                "phosphate_cells", "phosphate_ecf", MMOL_DAY, "phosphate release from cells"),
+    ]
+
+
+def bone_processes(c) -> list[Process]:
+    y = c.y
+    resorption_ca = (P.bone_resorption_rate * y["osteoclast_activity"]
+                     * y["ca_bone_mineral"] / P.reference_bone_mineral_ca)
+    formation_ca = P.bone_formation_rate * y["osteoblast_activity"] * mineral_supply(c)
+    return [
+        Process("ca_bone_surface_uptake", P.bone_exchange_uptake_rate * c.ca_ionized,
+                "ca_ecf", "ca_bone_exchangeable", MMOL_DAY, "ionized calcium binding to bone surfaces"),
+        Process("ca_bone_surface_release", P.bone_exchange_release_rate * y["ca_bone_exchangeable"],
+                "ca_bone_exchangeable", "ca_ecf", MMOL_DAY, "calcium release from bone surfaces"),
+        Process("ca_bone_resorption", resorption_ca, "ca_bone_mineral", "ca_ecf", MMOL_DAY,
+                "osteoclastic resorption of bone mineral (calcium)"),
+        Process("phosphate_bone_resorption", P.hydroxyapatite_p_to_ca * resorption_ca,
+                "phosphate_bone_mineral", "phosphate_ecf", MMOL_DAY, "phosphate released with resorbed calcium"),
+        Process("ca_bone_formation", formation_ca, "ca_ecf", "ca_bone_mineral", MMOL_DAY,
+                "osteoblastic formation and mineralisation (calcium)"),
+        Process("phosphate_bone_formation", P.hydroxyapatite_p_to_ca * formation_ca,
+                "phosphate_ecf", "phosphate_bone_mineral", MMOL_DAY, "phosphate laid down with calcium"),
+        *relaxation("osteoclast_activity", osteoclast_drive(c), P.osteoclast_time_constant,
+                    "osteoclast recruitment by PTH-receptor activation and calcitriol"),
+        *relaxation("osteoblast_activity", pos(y["osteoclast_activity"]) ** P.formation_coupling,
+                    P.osteoblast_time_constant, "coupling of formation to resorption"),
+    ]
+
+
+def osteoclast_drive(c):
+    return (stimulation(pth_receptor_activation(c), P.reference_pth, P.bone_pth_half, 1, P.bone_pth_emax)
+            * stimulation(c.calcitriol, P.reference_calcitriol, P.bone_calcitriol_half, 1, P.bone_calcitriol_emax))
+
+
+def mineral_supply(c):
+    """Mineralisation rate factor from the ionized Ca x phosphate product (1 when healthy)."""
+    product = c.ca_ionized * c.phosphate
+    reference = P.reference_ca_total * P.reference_ionized_fraction * P.reference_phosphate
+    return relative_hill(product, reference, P.mineralization_half_ratio * reference, 1)
+
+
+def mineral_processes(c) -> list[Process]:
+    return gut_processes(c) + kidney_processes(c) + cell_processes(c) + bone_processes(c) + clamp_processes(c)

@@ -1,0 +1,61 @@
+"""The state variables and the plasma concentrations derived from them."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sympy as sp
+
+from .regulation import pos
+from .structure import State
+from .symbols import P
+
+STATES = (
+    State("ca_gut_lumen", "mmol", "gut lumen", "calcium", "calcium in the absorptive intestinal lumen"),
+    State("phosphate_gut_lumen", "mmol", "gut lumen", "phosphate", "phosphate in the absorptive intestinal lumen"),
+    State("ca_ecf", "mmol", "extracellular fluid", "calcium", "total calcium in plasma and interstitial fluid"),
+    State("phosphate_ecf", "mmol", "extracellular fluid", "phosphate", "inorganic phosphate in plasma and interstitial fluid"),
+    State("phosphate_cells", "mmol", "intracellular fluid", "phosphate", "intracellular inorganic and organic phosphate"),
+    State("ca_bone_exchangeable", "mmol", "bone surface", "calcium", "rapidly exchangeable calcium on bone surfaces"),
+    State("ca_bone_mineral", "mmol", "bone mineral", "calcium", "calcium in mineralised bone (slow, remodelled)"),
+    State("phosphate_bone_mineral", "mmol", "bone mineral", "phosphate", "phosphate in mineralised bone"),
+    State("osteoclast_activity", "dimensionless", "bone", None, "osteoclastic resorption activity relative to healthy"),
+    State("osteoblast_activity", "dimensionless", "bone", None, "osteoblastic formation activity relative to healthy"),
+    State("gut_vdr_activity", "dimensionless", "intestinal epithelium", None, "calcitriol-induced transporter expression relative to healthy"),
+    State("pth_gland", "pmol", "parathyroid glands", None, "PTH stored in parathyroid secretory granules"),
+    State("pth_plasma", "pmol", "plasma", None, "circulating intact PTH"),
+    State("parathyroid_mass", "dimensionless", "parathyroid glands", None, "functional parathyroid cell mass relative to healthy"),
+    State("calcidiol_amount", "nmol", "plasma", None, "circulating 25(OH)D"),
+    State("hydroxylase_activity", "dimensionless", "kidney", None, "renal 1-alpha-hydroxylase (CYP27B1) activity relative to healthy"),
+    State("calcitriol_amount", "pmol", "plasma", None, "circulating 1,25(OH)2D"),
+    State("fgf23_amount", "ng", "plasma", None, "circulating intact FGF23"),
+)
+
+
+def ionized_from_total(total, phosphate_free=None):
+    """Ionized calcium (mmol/L) from total calcium, by protein binding and complexation.
+
+    total = ionized * (1 + complex_ratio) + capacity * ionized / (Kd + ionized) is a
+    quadratic in ionized calcium; its positive root is taken in closed form.
+    """
+    a = 1 + P.ca_complex_ratio
+    b = a * P.albumin_ca_dissociation + P.albumin_ca_capacity - total
+    return (-b + sp.sqrt(b**2 + 4 * a * P.albumin_ca_dissociation * total)) / (2 * a)
+
+
+def concentrations() -> SimpleNamespace:
+    """Plasma concentrations as expressions of the state (guarded against tiny negatives)."""
+    y = {s.name: s.symbol for s in STATES}
+    ca_total = pos(y["ca_ecf"]) / P.ecf_volume
+    ca_ionized = ionized_from_total(ca_total)
+    return SimpleNamespace(
+        y=y,
+        ca_total=ca_total,
+        ca_ionized=ca_ionized,
+        phosphate=pos(y["phosphate_ecf"]) / P.ecf_volume,
+        pth=pos(y["pth_plasma"]) / P.pth_distribution_volume,
+        calcitriol=pos(y["calcitriol_amount"]) / P.calcitriol_distribution_volume,
+        calcidiol=pos(y["calcidiol_amount"]) / P.calcidiol_distribution_volume,
+        fgf23=pos(y["fgf23_amount"]) / P.fgf23_distribution_volume,
+        gfr_volume=P.gfr * P.ml_per_min_to_l_per_day,
+    )

@@ -1,0 +1,1 @@
+"""Named scenarios. Each module defines ``SCENARIO = homeostasis.Scenario(...)``."""
