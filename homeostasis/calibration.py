@@ -16,6 +16,7 @@ import sympy as sp
 
 from .model.hormones import pth_release_rate
 from .model.regulation import hill
+from .model.states import vdr_reference
 from .model.symbols import P
 
 
@@ -85,7 +86,7 @@ def _kidney(b) -> dict[str, sp.Expr]:
     distal_fraction = 1 - b["urine_ca"] / distal_delivery
     regulation = (1 - P.dct_pth_share - P.dct_calcitriol_share
                   + P.dct_pth_share * hill(P.reference_pth, P.dct_pth_half, 1)
-                  + P.dct_calcitriol_share * hill(P.reference_calcitriol, P.dct_calcitriol_half, 1))
+                  + P.dct_calcitriol_share * hill(vdr_reference(), P.dct_calcitriol_half, 1))
     filtrate_p = P.phosphate_ultrafilterable_fraction * P.reference_phosphate
     reabsorbed_p = filtrate_p - b["urine_phosphate"] / b["gfr_volume"]
     n = P.tmp_smoothness
@@ -140,6 +141,10 @@ def reference_state_expressions() -> dict[str, sp.Expr]:
         "hydroxylase_activity": sp.S.One,
         "calcitriol_amount": P.reference_calcitriol * P.calcitriol_distribution_volume,
         "fgf23_amount": P.reference_fgf23 * P.fgf23_distribution_volume,
+        "adenoma_mass": sp.S.Zero,
+        "pth_adenoma": sp.S.Zero,
+        "cinacalcet_gut": sp.S.Zero,
+        "cinacalcet_plasma": sp.S.Zero,
     }
 
 
@@ -174,3 +179,20 @@ def _reference_state_function():
 def reference_state(parameters) -> np.ndarray:
     """The healthy reference state vector for a :class:`ParameterSet`."""
     return np.array(_reference_state_function()(list(parameters.vector)), dtype=float)
+
+
+def state_scale(parameters) -> np.ndarray:
+    """Typical magnitude of each state, for tolerances and scaling (no zeros).
+
+    Pools that are empty in health (adenoma, drug) take the size of their healthy analogue.
+    """
+    from .model.states import STATES
+
+    scale = reference_state(parameters)
+    names = [s.name for s in STATES]
+    analogue = {"pth_adenoma": "pth_gland", "adenoma_mass": "parathyroid_mass"}
+    for index, value in enumerate(scale):
+        if value <= 0:
+            other = analogue.get(names[index])
+            scale[index] = scale[names.index(other)] if other else 1.0
+    return scale

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import __version__
-from .calibration import reference_state
+from .calibration import reference_state, state_scale
 from .compile import compile_model
 from .errors import HomeostasisError, ParameterValueError, UnknownNameError, check_finite_number
 from .parameters import ParameterSet
@@ -53,7 +53,7 @@ def initial_state(compiled, parameter_set, start="healthy") -> np.ndarray:
     healthy = reference_state(parameter_set)
     if start == "healthy":
         return healthy
-    return find_steady_state(compiled, healthy, parameter_set.vector, scale=healthy)
+    return find_steady_state(compiled, healthy, parameter_set.vector, scale=state_scale(parameter_set))
 
 
 def override_state(compiled, y, initial) -> np.ndarray:
@@ -91,7 +91,7 @@ def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters
     compiled = compile_model()
     p = parameter_set.vector
     y0 = override_state(compiled, initial_state(compiled, parameter_set, start), initial)
-    scale = reference_state(parameter_set)
+    scale = state_scale(parameter_set)
     states = integrate_states(compiled, y0, grid, p, scale=scale, rtol=rtol)
     metadata = {"homeostasis_version": __version__, "start": start, "solver": "LSODA (scipy odeint)",
                 "rtol": rtol, "changed_parameters": parameter_set.changed()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sympy as sp
+
 from .minerals import pth_receptor_activation, relaxation
 from .regulation import pos, stimulation, suppression
 from .structure import Process
@@ -18,8 +20,14 @@ def pth_release_rate(ca_ionized):
     return span / (1 + (ca_ionized / P.pth_release_set_point) ** P.pth_release_hill) + P.pth_release_min
 
 
+def sensed_calcium(c):
+    """Calcium signal at the parathyroid CaSR; calcimimetics raise its sensitivity."""
+    occupancy = c.cinacalcet / (c.cinacalcet + P.cinacalcet_ec50)
+    return c.ca_ionized * (1 + P.cinacalcet_emax * occupancy)
+
+
 def pth_synthesis_regulation(c):
-    return (suppression(c.calcitriol, P.reference_calcitriol, P.pth_synthesis_calcitriol_half, 1,
+    return (suppression(c.vdr_ligand, c.vdr_reference, P.pth_synthesis_calcitriol_half, 1,
                         P.pth_synthesis_calcitriol_floor)
             * stimulation(c.phosphate, P.reference_phosphate, P.pth_synthesis_phosphate_half,
                           P.pth_synthesis_phosphate_hill, P.pth_synthesis_phosphate_emax))
@@ -28,8 +36,8 @@ def pth_synthesis_regulation(c):
 def parathyroid_growth_drive(c):
     """Steady-state gland mass: low calcium (CaSR), low calcitriol (VDR) and high phosphate."""
     reference_ionized = P.reference_ca_total * P.reference_ionized_fraction
-    return (suppression(c.ca_ionized, reference_ionized, P.gland_ca_half, P.gland_ca_hill)
-            * suppression(c.calcitriol, P.reference_calcitriol, P.gland_calcitriol_half, 1)
+    return (suppression(sensed_calcium(c), reference_ionized, P.gland_ca_half, P.gland_ca_hill)
+            * suppression(c.vdr_ligand, c.vdr_reference, P.gland_calcitriol_half, 1)
             * (c.phosphate / P.reference_phosphate) ** P.gland_phosphate_exponent)
 
 
@@ -39,8 +47,9 @@ def pth_processes(c) -> list[Process]:
     return [
         Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c),
                 None, "pth_gland", "pmol/day", "PTH synthesis, proportional to functional gland mass"),
-        Process("pth_release", pth_release_rate(c.ca_ionized) * y["pth_gland"],
+        Process("pth_release", pth_release_rate(sensed_calcium(c)) * y["pth_gland"],
                 "pth_gland", "pth_plasma", "pmol/day", "calcium-regulated exocytosis of stored PTH"),
+        Process("pth_infusion", P.pth_infusion_rate, None, "pth_plasma", "pmol/day", "intravenous PTH infusion"),
         Process("pth_gland_degradation", P.pth_gland_degradation_rate * y["pth_gland"],
                 "pth_gland", None, "pmol/day", "intracellular degradation of stored PTH"),
         Process("pth_clearance", P.pth_clearance_rate * y["pth_plasma"],
@@ -52,12 +61,40 @@ def pth_processes(c) -> list[Process]:
     ]
 
 
+def adenoma_processes(c) -> list[Process]:
+    """An autonomous adenoma: its own store, a raised set point, logistic growth."""
+    y = c.y
+    adenoma = y["adenoma_mass"]
+    release = pth_release_rate(sensed_calcium(c) - P.adenoma_set_point_shift)
+    growth = P.adenoma_growth_rate * adenoma * (1 - pos(adenoma) / P.adenoma_capacity)
+    return [
+        Process("adenoma_growth", growth, None, "adenoma_mass", "1/day", "logistic adenoma growth"),
+        Process("adenoma_pth_synthesis", P.pth_synthesis_rate * pos(adenoma) * pth_synthesis_regulation(c),
+                None, "pth_adenoma", "pmol/day", "PTH synthesis by adenoma cells"),
+        Process("adenoma_pth_release", release * y["pth_adenoma"], "pth_adenoma", "pth_plasma", "pmol/day",
+                "release of adenoma PTH, suppressed only at a higher calcium"),
+        Process("adenoma_pth_degradation", P.pth_gland_degradation_rate * y["pth_adenoma"],
+                "pth_adenoma", None, "pmol/day", "intracellular degradation in adenoma cells"),
+    ]
+
+
+def cinacalcet_processes(c) -> list[Process]:
+    y = c.y
+    elimination = sp.log(2) / (P.cinacalcet_half_life / P.hours_per_day)
+    return [
+        Process("cinacalcet_absorption", P.cinacalcet_absorption_rate * y["cinacalcet_gut"],
+                "cinacalcet_gut", "cinacalcet_plasma", "umol/day", "oral absorption of cinacalcet"),
+        Process("cinacalcet_elimination", elimination * y["cinacalcet_plasma"],
+                "cinacalcet_plasma", None, "umol/day", "hepatic elimination of cinacalcet"),
+    ]
+
+
 def hydroxylase_drive(c):
     """Renal CYP27B1 expression: up with PTH; down with FGF23, phosphate and calcitriol."""
     return (stimulation(pth_receptor_activation(c), P.reference_pth, P.hydroxylase_pth_half, 1, P.hydroxylase_pth_emax)
             * suppression(c.fgf23, P.reference_fgf23, P.hydroxylase_fgf23_half, 1)
             * suppression(c.phosphate, P.reference_phosphate, P.hydroxylase_phosphate_half, P.hydroxylase_phosphate_hill)
-            * suppression(c.calcitriol, P.reference_calcitriol, P.hydroxylase_calcitriol_half, 1))
+            * suppression(c.vdr_ligand, c.vdr_reference, P.hydroxylase_calcitriol_half, 1))
 
 
 def substrate_factor(c):
@@ -66,9 +103,17 @@ def substrate_factor(c):
     return (c.calcidiol / (km + c.calcidiol)) * ((km + P.reference_calcidiol) / P.reference_calcidiol)
 
 
+def granuloma_synthesis(c):
+    """Substrate-limited, unregulated macrophage CYP27B1, suppressed by glucocorticoids."""
+    km = P.granuloma_calcidiol_km
+    substrate = (c.calcidiol / (km + c.calcidiol)) * ((km + P.reference_calcidiol) / P.reference_calcidiol)
+    steroid = P.glucocorticoid_granuloma_ic50 / (P.glucocorticoid_granuloma_ic50 + P.glucocorticoid_dose)
+    return P.granuloma_calcitriol_synthesis * P.granuloma_burden * substrate * steroid
+
+
 def vitamin_d_processes(c) -> list[Process]:
     y = c.y
-    renal_mass = P.gfr / P.reference_gfr  # intact-nephron hypothesis: CYP27B1 scales with nephrons
+    renal_mass = c.gfr / P.reference_gfr  # intact-nephron hypothesis: CYP27B1 scales with nephrons
     return [
         Process("calcidiol_production", P.calcidiol_production_rate * P.vitamin_d_supply,
                 None, "calcidiol_amount", "nmol/day", "hepatic 25-hydroxylation of vitamin D"),
@@ -79,6 +124,10 @@ def vitamin_d_processes(c) -> list[Process]:
         Process("calcitriol_synthesis",
                 P.calcitriol_synthesis_rate * y["hydroxylase_activity"] * renal_mass * substrate_factor(c),
                 None, "calcitriol_amount", "pmol/day", "renal 1-alpha-hydroxylation of 25(OH)D"),
+        Process("calcitriol_extrarenal_synthesis", granuloma_synthesis(c), None, "calcitriol_amount",
+                "pmol/day", "granuloma macrophage 1-alpha-hydroxylation (PTH-, FGF23- and phosphate-insensitive)"),
+        Process("calcitriol_dosing", P.calcitriol_dose_rate, None, "calcitriol_amount", "pmol/day",
+                "oral calcitriol"),
         Process("calcitriol_catabolism",
                 P.calcitriol_catabolism_rate * stimulation(c.fgf23, P.reference_fgf23, P.cyp24_fgf23_half, 1,
                                                            P.cyp24_fgf23_emax) * y["calcitriol_amount"],
@@ -90,7 +139,7 @@ def fgf23_processes(c) -> list[Process]:
     secretion = (P.fgf23_secretion_rate
                  * stimulation(c.phosphate, P.reference_phosphate, P.fgf23_phosphate_half,
                                P.fgf23_phosphate_hill, P.fgf23_phosphate_emax)
-                 * stimulation(c.calcitriol, P.reference_calcitriol, P.fgf23_calcitriol_half, 1,
+                 * stimulation(c.vdr_ligand, c.vdr_reference, P.fgf23_calcitriol_half, 1,
                                P.fgf23_calcitriol_emax))
     return [
         Process("fgf23_secretion", secretion, None, "fgf23_amount", "ng/day",
@@ -101,4 +150,5 @@ def fgf23_processes(c) -> list[Process]:
 
 
 def hormone_processes(c) -> list[Process]:
-    return pth_processes(c) + vitamin_d_processes(c) + fgf23_processes(c)
+    return (pth_processes(c) + adenoma_processes(c) + cinacalcet_processes(c) + vitamin_d_processes(c)
+            + fgf23_processes(c))

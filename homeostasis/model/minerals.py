@@ -14,10 +14,11 @@ def gut_processes(c) -> list[Process]:
     y = c.y
     vdr = y["gut_vdr_activity"]
     lumen_ca, lumen_p = y["ca_gut_lumen"], y["phosphate_gut_lumen"]
+    unbound = 1 - P.phosphate_binder_fraction  # binder-bound phosphate passes unabsorbed
     return [
         Process("ca_intake", P.ca_intake, None, "ca_gut_lumen", MMOL_DAY, "dietary calcium"),
         Process("ca_transcellular_absorption",
-                P.ca_transcellular_vmax * vdr * lumen_ca / (P.ca_transcellular_km + lumen_ca),
+                P.ca_transcellular_vmax * vdr * glucocorticoid_gut_factor() * lumen_ca / (P.ca_transcellular_km + lumen_ca),
                 "ca_gut_lumen", "ca_ecf", MMOL_DAY, "saturable calcitriol-dependent absorption (TRPV6/calbindin)"),
         Process("ca_paracellular_absorption", P.ca_paracellular_rate * lumen_ca,
                 "ca_gut_lumen", "ca_ecf", MMOL_DAY, "passive paracellular absorption"),
@@ -26,10 +27,10 @@ def gut_processes(c) -> list[Process]:
         Process("ca_faecal_loss", P.gut_transit_rate * lumen_ca,
                 "ca_gut_lumen", None, MMOL_DAY, "unabsorbed calcium leaving the absorptive gut"),
         Process("phosphate_intake", P.phosphate_intake, None, "phosphate_gut_lumen", MMOL_DAY, "dietary phosphorus"),
-        Process("phosphate_passive_absorption", P.phosphate_passive_rate * lumen_p,
+        Process("phosphate_passive_absorption", P.phosphate_passive_rate * unbound * lumen_p,
                 "phosphate_gut_lumen", "phosphate_ecf", MMOL_DAY, "passive (paracellular) phosphate absorption"),
         Process("phosphate_active_absorption",
-                P.phosphate_active_vmax * vdr * lumen_p / (P.phosphate_active_km + lumen_p),
+                P.phosphate_active_vmax * vdr * unbound * lumen_p / (P.phosphate_active_km + lumen_p),
                 "phosphate_gut_lumen", "phosphate_ecf", MMOL_DAY, "calcitriol-dependent NaPi-IIb absorption"),
         Process("phosphate_faecal_loss", P.gut_transit_rate * lumen_p,
                 "phosphate_gut_lumen", None, MMOL_DAY, "unabsorbed phosphate leaving the absorptive gut"),
@@ -39,7 +40,13 @@ def gut_processes(c) -> list[Process]:
 
 
 def gut_vdr_drive(c):
-    return relative_hill(c.calcitriol, P.reference_calcitriol, P.gut_vdr_calcitriol_half, P.gut_vdr_calcitriol_hill)
+    return relative_hill(c.vdr_ligand, c.vdr_reference, P.gut_vdr_calcitriol_half, P.gut_vdr_calcitriol_hill)
+
+
+def glucocorticoid_gut_factor():
+    """Glucocorticoids lower calbindin/TRPV6 and so transcellular calcium absorption."""
+    dose = P.glucocorticoid_dose
+    return 1 - P.glucocorticoid_gut_max_inhibition * dose / (dose + P.glucocorticoid_gut_ic50)
 
 
 def relaxation(state: str, target, time_constant, meaning: str) -> list[Process]:
@@ -57,7 +64,7 @@ def _symbol(name):
 
 def pth_receptor_activation(c):
     """Ligand concentration at the PTH/PTHrP receptor (PTH1R) in bone and kidney."""
-    return c.pth
+    return c.pth_receptor
 
 
 def kidney(c) -> dict:
@@ -67,7 +74,7 @@ def kidney(c) -> dict:
     tal = P.tal_ca_reabsorption_max / (1 + (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill)
     basal = 1 - P.dct_pth_share - P.dct_calcitriol_share
     distal_regulation = (basal + P.dct_pth_share * hill(pth_receptor_activation(c), P.dct_pth_half, 1)
-                         + P.dct_calcitriol_share * hill(c.calcitriol, P.dct_calcitriol_half, 1))
+                         + P.dct_calcitriol_share * hill(c.vdr_ligand, P.dct_calcitriol_half, 1))
     distal = P.dct_ca_reabsorption_max * distal_regulation
     urine_ca = filtered_ca * (1 - P.reference_proximal_ca_fraction) * (1 - tal) * (1 - distal)
     filtrate_p = P.phosphate_ultrafilterable_fraction * c.phosphate
@@ -95,6 +102,17 @@ def clamp_processes(c) -> list[Process]:
     error = P.ca_clamp_target - c.ca_ionized
     return [Process("ca_clamp_infusion", P.ca_clamp_rate * error * P.ecf_volume, None, "ca_ecf", MMOL_DAY,
                     "calcium infusion or citrate/EDTA chelation holding ionized calcium at a target")]
+
+
+def dialysis_processes(c) -> list[Process]:
+    """Haemodialysis while ``dialysis_active`` is 1: phosphate removal and calcium exchange."""
+    on = P.dialysis_active
+    return [
+        Process("dialysis_phosphate_removal", on * P.dialysis_phosphate_clearance * c.phosphate,
+                "phosphate_ecf", None, MMOL_DAY, "diffusive phosphate removal by the dialyser"),
+        Process("dialysis_ca_exchange", on * P.dialysis_ca_clearance * (P.dialysate_ca - c.ca_ionized),
+                None, "ca_ecf", MMOL_DAY, "diffusive ionized calcium exchange with the dialysate"),
+    ]
 
 
 def cell_processes(c) -> list[Process]:
@@ -134,7 +152,7 @@ def bone_processes(c) -> list[Process]:
 
 def osteoclast_drive(c):
     return (stimulation(pth_receptor_activation(c), P.reference_pth, P.bone_pth_half, 1, P.bone_pth_emax)
-            * stimulation(c.calcitriol, P.reference_calcitriol, P.bone_calcitriol_half, 1, P.bone_calcitriol_emax))
+            * stimulation(c.vdr_ligand, c.vdr_reference, P.bone_calcitriol_half, 1, P.bone_calcitriol_emax))
 
 
 def mineral_supply(c):
@@ -145,4 +163,5 @@ def mineral_supply(c):
 
 
 def mineral_processes(c) -> list[Process]:
-    return gut_processes(c) + kidney_processes(c) + cell_processes(c) + bone_processes(c) + clamp_processes(c)
+    return (gut_processes(c) + kidney_processes(c) + cell_processes(c) + bone_processes(c) + clamp_processes(c)
+            + dialysis_processes(c))

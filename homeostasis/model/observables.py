@@ -31,7 +31,7 @@ def observables(c, processes) -> list[Observable]:
         Observable("bone_ca_balance", bone_ca, "mmol/day", "bone formation minus resorption (calcium)"),
         Observable("fe_phosphate", k["urine_phosphate"] / k["filtered_phosphate"], "fraction",
                    "fractional excretion of filtered phosphate"),
-        Observable("gfr", P.gfr, "mL/min", "glomerular filtration rate"),
+        Observable("gfr", c.gfr, "mL/min", "glomerular filtration rate"),
         Observable("ca_x_p", c.ca_total * c.phosphate, "mmol^2/L^2", "total calcium x phosphate product"),
         Observable("fe_calcium", k["urine_ca"] / k["filtered_ca"], "fraction",
                    "fractional excretion of filtered calcium"),

@@ -8,7 +8,7 @@ import sympy as sp
 
 from .regulation import pos
 from .structure import State
-from .symbols import P
+from .symbols import TIME, P
 
 STATES = (
     State("ca_gut_lumen", "mmol", "gut lumen", "calcium", "calcium in the absorptive intestinal lumen"),
@@ -29,6 +29,10 @@ STATES = (
     State("hydroxylase_activity", "dimensionless", "kidney", None, "renal 1-alpha-hydroxylase (CYP27B1) activity relative to healthy"),
     State("calcitriol_amount", "pmol", "plasma", None, "circulating 1,25(OH)2D"),
     State("fgf23_amount", "ng", "plasma", None, "circulating intact FGF23"),
+    State("adenoma_mass", "dimensionless", "parathyroid adenoma", None, "adenoma cell mass relative to the normal total gland mass"),
+    State("pth_adenoma", "pmol", "parathyroid adenoma", None, "PTH stored in adenoma cells"),
+    State("cinacalcet_gut", "umol", "gut lumen", None, "cinacalcet awaiting absorption"),
+    State("cinacalcet_plasma", "umol", "plasma", None, "cinacalcet in the body"),
 )
 
 
@@ -48,14 +52,33 @@ def concentrations() -> SimpleNamespace:
     y = {s.name: s.symbol for s in STATES}
     ca_total = pos(y["ca_ecf"]) / P.ecf_volume
     ca_ionized = ionized_from_total(ca_total)
+    calcitriol = pos(y["calcitriol_amount"]) / P.calcitriol_distribution_volume
+    calcidiol = pos(y["calcidiol_amount"]) / P.calcidiol_distribution_volume
     return SimpleNamespace(
         y=y,
         ca_total=ca_total,
         ca_ionized=ca_ionized,
         phosphate=pos(y["phosphate_ecf"]) / P.ecf_volume,
         pth=pos(y["pth_plasma"]) / P.pth_distribution_volume,
-        calcitriol=pos(y["calcitriol_amount"]) / P.calcitriol_distribution_volume,
-        calcidiol=pos(y["calcidiol_amount"]) / P.calcidiol_distribution_volume,
+        calcitriol=calcitriol,
+        calcidiol=calcidiol,
         fgf23=pos(y["fgf23_amount"]) / P.fgf23_distribution_volume,
-        gfr_volume=P.gfr * P.ml_per_min_to_l_per_day,
+        gfr=gfr_at(TIME),
+        gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
+        pth_receptor=pos(y["pth_plasma"]) / P.pth_distribution_volume + P.pthrp_potency * P.pthrp,
+        vdr_ligand=calcitriol + P.calcidiol_vdr_potency * P.pmol_per_nmol * calcidiol,
+        vdr_reference=vdr_reference(),
+        cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_distribution_volume * P.nmol_per_umol,
     )
+
+
+def vdr_reference():
+    """Healthy VDR ligand in calcitriol equivalents (calcitriol plus weighted 25(OH)D)."""
+    return P.reference_calcitriol + P.calcidiol_vdr_potency * P.pmol_per_nmol * P.reference_calcidiol
+
+
+def gfr_at(time):
+    """GFR (mL/min): constant, or falling linearly to ``gfr_final`` over ``gfr_decline_days``."""
+    progress = sp.Piecewise((sp.S.Zero, P.gfr_decline_days <= 0),
+                            (sp.Min(time / P.gfr_decline_days, sp.S.One), True))
+    return P.gfr + (P.gfr_final - P.gfr) * progress
