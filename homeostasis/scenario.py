@@ -34,13 +34,20 @@ def _no_changes(knobs):
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named condition: parameter changes (a function of the knobs) and references."""
+    """A named condition: parameter changes (a function of the knobs) and references.
+
+    ``changes(knobs)`` returns ``{parameter: value}``; ``initial(knobs)`` returns state amounts
+    set at day 0 of a healthy start (e.g. a seed of adenoma cells); ``steady_guess(knobs)``
+    returns state amounts that put the steady-state search on the disease branch.
+    """
 
     name: str
     description: str
     knobs: tuple = ()
     changes: Callable = _no_changes
     references: tuple = field(default_factory=tuple)
+    initial: Callable = _no_changes
+    steady_guess: Callable = _no_changes
 
     @property
     def summary(self) -> str:

@@ -11,20 +11,22 @@ from .errors import HomeostasisError, ParameterValueError, UnknownNameError, che
 from .parameters import ParameterSet
 from .results import Result
 from .scenario import load_scenario
-from .solve import DEFAULT_RTOL, find_steady_state, integrate_states
+from .interventions import as_interventions
+from .schedule import run_schedule
+from .solve import DEFAULT_RTOL, find_steady_state
 
 STARTS = ("healthy", "steady")
 DEFAULT_POINTS = 501
 
 
 def scenario_parameters(scenario="healthy", parameters=None):
-    """The scenario and the validated ParameterSet it runs with (knobs applied)."""
+    """The scenario, the validated ParameterSet it runs with, and its knob values."""
     chosen = load_scenario(scenario)
     if isinstance(parameters, ParameterSet):
-        return chosen, parameters
+        return chosen, parameters, chosen.split_settings({})[0]
     knobs, overrides = chosen.split_settings(parameters or {})
     changes = {**chosen.parameter_changes(knobs), **overrides}
-    return chosen, ParameterSet.default().with_values(changes)
+    return chosen, ParameterSet.default().with_values(changes), knobs
 
 
 def output_times(days=None, times=None, step=None) -> np.ndarray:
@@ -46,14 +48,23 @@ def output_times(days=None, times=None, step=None) -> np.ndarray:
     return grid if np.isclose(grid[-1], days) else np.append(grid, days)
 
 
-def initial_state(compiled, parameter_set, start="healthy") -> np.ndarray:
-    """The healthy reference state, or the scenario's own steady state."""
+def steady_time(parameter_set) -> float:
+    """Model time at which time-varying inputs have reached their final values."""
+    return max(parameter_set["gfr_decline_days"], 0.0)
+
+
+def initial_state(compiled, parameter_set, start="healthy", scenario=None, knobs=None) -> np.ndarray:
+    """The healthy reference state (with the scenario's day-0 seeds), or its steady state."""
     if start not in STARTS:
         raise ParameterValueError(f"start: expected one of {STARTS}, got {start!r}")
     healthy = reference_state(parameter_set)
-    if start == "healthy":
+    if scenario is None:
         return healthy
-    return find_steady_state(compiled, healthy, parameter_set.vector, scale=state_scale(parameter_set))
+    if start == "healthy":
+        return override_state(compiled, healthy, scenario.initial(knobs))
+    guess = override_state(compiled, healthy, scenario.steady_guess(knobs))
+    return find_steady_state(compiled, guess, parameter_set.vector, scale=state_scale(parameter_set),
+                             time=steady_time(parameter_set))
 
 
 def override_state(compiled, y, initial) -> np.ndarray:
@@ -84,26 +95,38 @@ def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters
     initial : ``{state_name: amount}`` replacing entries of the starting state.
     rtol : relative tolerance of the integrator.
     """
-    if interventions:
-        raise HomeostasisError("interventions are not available in this version")
-    chosen, parameter_set = scenario_parameters(scenario, parameters)
+    chosen, parameter_set, knobs = scenario_parameters(scenario, parameters)
     grid = output_times(days, times, step)
+    schedule = as_interventions(interventions)
     compiled = compile_model()
-    p = parameter_set.vector
-    y0 = override_state(compiled, initial_state(compiled, parameter_set, start), initial)
-    scale = state_scale(parameter_set)
-    states = integrate_states(compiled, y0, grid, p, scale=scale, rtol=rtol)
+    y0 = override_state(compiled, initial_state(compiled, parameter_set, start, chosen, knobs), initial)
+    base = parameter_set.as_dict()
+    events = [e for item in schedule for e in item.events(base, grid[-1])]
+    offset = steady_time(parameter_set) if start == "steady" else 0.0
+    states, groups = run_schedule(compiled, y0, grid, base, events, scale=state_scale(parameter_set),
+                                  rtol=rtol, time_offset=offset)
+    observed = _observe(compiled, grid + offset, states, groups)
     metadata = {"homeostasis_version": __version__, "start": start, "solver": "LSODA (scipy odeint)",
-                "rtol": rtol, "changed_parameters": parameter_set.changed()}
-    return Result(chosen.name, grid, states, compiled.observables(grid, states, p),
+                "rtol": rtol, "knobs": dict(knobs), "changed_parameters": parameter_set.changed(),
+                "interventions": [f"{i.name}@{i.day:g}:{i.options}" for i in schedule]}
+    return Result(chosen.name, grid, states, observed,
                   compiled.state_names, compiled.observable_names, compiled.observable_units,
                   parameter_set.as_dict(), metadata)
 
 
+def _observe(compiled, model_times, states, groups):
+    """Observables computed with the parameters in force at each output time."""
+    out = np.empty((len(model_times), len(compiled.observable_names)))
+    for rows, vector in groups:
+        if len(rows):
+            out[rows] = compiled.observables(model_times[rows], states[rows], vector)
+    return out
+
+
 def steady_state(scenario="healthy", *, parameters=None) -> dict[str, float]:
     """Observable values at the scenario's steady state (skeletal mineral held fixed)."""
-    chosen, parameter_set = scenario_parameters(scenario, parameters)
+    chosen, parameter_set, knobs = scenario_parameters(scenario, parameters)
     compiled = compile_model()
-    y = initial_state(compiled, parameter_set, "steady")
-    values = compiled.observables(np.zeros(1), y[None, :], parameter_set.vector)[0]
+    y = initial_state(compiled, parameter_set, "steady", chosen, knobs)
+    values = compiled.observables(np.array([steady_time(parameter_set)]), y[None, :], parameter_set.vector)[0]
     return dict(zip(compiled.observable_names, values.tolist()))

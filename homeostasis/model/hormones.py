@@ -56,7 +56,7 @@ def pth_processes(c) -> list[Process]:
                 "pth_plasma", None, "pmol/day", "hepatic and renal clearance of intact PTH"),
         Process("parathyroid_proliferation", P.parathyroid_turnover_rate * mass * parathyroid_growth_drive(c),
                 None, "parathyroid_mass", "1/day", "parathyroid cell proliferation (hyperplasia)"),
-        Process("parathyroid_involution", P.parathyroid_turnover_rate * mass * pos(mass),
+        Process("parathyroid_involution", P.parathyroid_turnover_rate * mass * pos(mass) / P.parathyroid_capacity,
                 "parathyroid_mass", None, "1/day", "parathyroid cell loss (crowding-limited)"),
     ]
 

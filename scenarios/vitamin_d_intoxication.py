@@ -1,0 +1,29 @@
+"""Vitamin D intoxication: sustained very high 25(OH)D."""
+
+from homeostasis.scenario import Knob, Scenario
+
+HEALTHY_CALCIDIOL = 75.0  # nmol/L, the reference_calcidiol of the packaged parameter set
+
+
+def changes(knobs):
+    # 25(OH)D production and elimination are first order, so its level scales with supply
+    return {"vitamin_d_supply": knobs["calcidiol"] / HEALTHY_CALCIDIOL}
+
+
+SCENARIO = Scenario(
+    name="vitamin-d-intoxication",
+    description=(
+        "Vitamin D intoxication: excess vitamin D intake raises 25(OH)D over weeks to a sustained "
+        "level. At such concentrations 25(OH)D itself activates the vitamin D receptor (and displaces "
+        "calcitriol from its binding protein), so gut calcium absorption and bone resorption rise "
+        "even though PTH suppression holds renal calcitriol synthesis down; calcitriol is often "
+        "normal. Hypercalcaemia, hypercalciuria and suppressed PTH follow."
+    ),
+    knobs=(Knob("calcidiol", 500.0, "nmol/L", 10.0, 3000.0, "sustained 25(OH)D level"),),
+    changes=changes,
+    references=(
+        "Jones G. Am J Clin Nutr 2008;88:582S (pharmacokinetics of vitamin D toxicity; 25(OH)D > 375 nmol/L).",
+        "Tebben PJ, Singh RJ, Kumar R. Endocr Rev 2016;37:521.",
+        "Marcinowska-Suchowierska E et al. Front Endocrinol 2018;9:550 (vitamin D toxicity: clinical perspective).",
+    ),
+)
