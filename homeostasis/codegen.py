@@ -16,12 +16,12 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _pos(x):
     return x if x > 0.0 else 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _step(x):
     return 1.0 if x > 0.0 else 0.0
 '''
@@ -53,7 +53,7 @@ def _function(name, args, outputs, shape, model, filler) -> str:
     replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
     used = set().union(*(e.free_symbols for e in expressions)) if expressions else set()
     printer = _Printer({"fully_qualified_modules": True})
-    lines = [f"@njit(cache=True)", f"def {name}({', '.join(args)}):"]
+    lines = ['@njit(cache=True, error_model="numpy")', f"def {name}({', '.join(args)}):"]
     lines += _unpack(model.state_symbols, "y", used)
     lines += _unpack(model.parameter_symbols, "p", used)
     lines += [f"    {symbol} = {printer.doprint(expr)}" for symbol, expr in replacements]
@@ -82,7 +82,7 @@ def generate_source(model) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-OBSERVE_MANY = '''@njit(cache=True)
+OBSERVE_MANY = '''@njit(cache=True, error_model="numpy")
 def observables_many(times, states, p):
     out = np.empty((times.shape[0], observables(times[0], states[0], p).shape[0]))
     for k in range(times.shape[0]):

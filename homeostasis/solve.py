@@ -55,7 +55,7 @@ def _raise_failure(compiled, times, states, info, p):
 
 
 def find_steady_state(compiled, y_guess, p, *, scale, time=0.0, fixed=SLOW_STATES,
-                      settle_days=(30.0, 365.0, 3650.0), tolerance=1e-7) -> np.ndarray:
+                      settle_days=(0.0, 365.0, 3650.0), tolerance=1e-7) -> np.ndarray:
     """A steady state near ``y_guess``; the skeletal mineral reservoir is held fixed.
 
     Bone mineral changes over decades, so a clinical steady state is one in which every other
@@ -66,15 +66,29 @@ def find_steady_state(compiled, y_guess, p, *, scale, time=0.0, fixed=SLOW_STATE
     free = np.array([name not in fixed for name in compiled.state_names])
     scale = np.maximum(np.abs(np.asarray(scale, float)), 1e-12)
     y = np.asarray(y_guess, float).copy()
-    for settle in (0.0, *settle_days):
-        if settle:
-            settled = integrate_states(compiled, y, [time, time + settle], p, scale=scale)[-1]
-            y = np.where(free, settled, y)  # the skeleton stays as it was at the start
+    frozen = _FrozenStates(compiled, free)
+    for settle in settle_days:
+        if settle:  # integrate with the skeleton frozen; the other pools settle within years
+            y = integrate_states(frozen, y, [time, time + settle], p, scale=scale)[-1]
         solution = _root(compiled, y, p, free, scale, time)
         if solution is not None and _is_steady(compiled, solution, p, free, scale, time, tolerance):
             return solution
     raise SolverError("no steady state found (root finding and 10 years of integration)",
                       time=time, state=dict(zip(compiled.state_names, y)), parameters=p)
+
+
+class _FrozenStates:
+    """The compiled model with some states held constant (their derivatives set to zero)."""
+
+    def __init__(self, compiled, free):
+        self.compiled, self.free = compiled, free.astype(float)
+        self.state_names = compiled.state_names
+
+    def rhs(self, t, y, p):
+        return self.compiled.rhs(t, y, p) * self.free
+
+    def jacobian(self, t, y, p):
+        return self.compiled.jacobian(t, y, p) * self.free[:, None]
 
 
 def _root(compiled, y, p, free, scale, time):

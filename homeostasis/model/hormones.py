@@ -21,9 +21,15 @@ def pth_release_rate(ca_ionized):
 
 
 def sensed_calcium(c):
-    """Calcium signal at the parathyroid CaSR; calcimimetics raise its sensitivity."""
+    """Calcium signal at the parathyroid CaSR.
+
+    Calcimimetics raise its sensitivity; VDR activation keeps CaSR expressed (so calcitriol
+    deficiency blunts it) and phosphate antagonises the receptor directly.
+    """
     occupancy = c.cinacalcet / (c.cinacalcet + P.cinacalcet_ec50)
-    return c.ca_ionized * (1 + P.cinacalcet_emax * occupancy)
+    expression = (c.vdr_ligand / c.vdr_reference) ** P.casr_calcitriol_exponent
+    antagonism = (c.phosphate / P.reference_phosphate) ** (-P.casr_phosphate_exponent)
+    return c.ca_ionized * (1 + P.cinacalcet_emax * occupancy) * expression * antagonism
 
 
 def pth_synthesis_regulation(c):
@@ -92,7 +98,8 @@ def cinacalcet_processes(c) -> list[Process]:
 def hydroxylase_drive(c):
     """Renal CYP27B1 expression: up with PTH; down with FGF23, phosphate and calcitriol."""
     return (stimulation(pth_receptor_activation(c), P.reference_pth, P.hydroxylase_pth_half, 1, P.hydroxylase_pth_emax)
-            * suppression(c.fgf23, P.reference_fgf23, P.hydroxylase_fgf23_half, 1)
+            * suppression(c.fgf23, P.reference_fgf23, P.hydroxylase_fgf23_half, P.hydroxylase_fgf23_hill,
+                          P.hydroxylase_fgf23_floor)
             * suppression(c.phosphate, P.reference_phosphate, P.hydroxylase_phosphate_half, P.hydroxylase_phosphate_hill)
             * suppression(c.vdr_ligand, c.vdr_reference, P.hydroxylase_calcitriol_half, 1))
 
@@ -113,7 +120,8 @@ def granuloma_synthesis(c):
 
 def vitamin_d_processes(c) -> list[Process]:
     y = c.y
-    renal_mass = c.gfr / P.reference_gfr  # intact-nephron hypothesis: CYP27B1 scales with nephrons
+    # CYP27B1 capacity falls with nephron mass, less than proportionally (remnant hypertrophy)
+    renal_mass = (c.gfr / P.reference_gfr) ** P.hydroxylase_nephron_exponent
     return [
         Process("calcidiol_production", P.calcidiol_production_rate * P.vitamin_d_supply,
                 None, "calcidiol_amount", "nmol/day", "hepatic 25-hydroxylation of vitamin D"),
@@ -135,8 +143,16 @@ def vitamin_d_processes(c) -> list[Process]:
     ]
 
 
+def nephron_phosphate_load(c):
+    """Phosphate excreted per remaining nephron relative to health (urine P / nephron mass)."""
+    from .minerals import kidney
+
+    healthy_urine = P.reference_phosphate_absorption_fraction * P.reference_phosphate_intake
+    return pos(kidney(c)["urine_phosphate"]) / (c.gfr / P.reference_gfr) / healthy_urine
+
+
 def fgf23_processes(c) -> list[Process]:
-    secretion = (P.fgf23_secretion_rate
+    secretion = (P.fgf23_secretion_rate * nephron_phosphate_load(c) ** P.fgf23_nephron_load_exponent
                  * stimulation(c.phosphate, P.reference_phosphate, P.fgf23_phosphate_half,
                                P.fgf23_phosphate_hill, P.fgf23_phosphate_emax)
                  * stimulation(c.vdr_ligand, c.vdr_reference, P.fgf23_calcitriol_half, 1,

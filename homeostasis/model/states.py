@@ -65,7 +65,8 @@ def concentrations() -> SimpleNamespace:
         fgf23=pos(y["fgf23_amount"]) / P.fgf23_distribution_volume,
         gfr=gfr_at(TIME),
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
-        pth_receptor=pos(y["pth_plasma"]) / P.pth_distribution_volume + P.pthrp_potency * P.pthrp,
+        pth_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume + P.pthrp_potency * P.pthrp)
+                      * (gfr_at(TIME) / P.reference_gfr) ** P.pth_resistance_exponent),
         vdr_ligand=calcitriol + P.calcidiol_vdr_potency * P.pmol_per_nmol * calcidiol,
         vdr_reference=vdr_reference(),
         cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_distribution_volume * P.nmol_per_umol,

@@ -1,0 +1,188 @@
+"""Time-course figures from the tidy table of ``Result.to_frame()``.
+
+seaborn and matplotlib are imported inside the functions, never at module import: a
+simulation on a cluster node should neither pay for nor need a plotting stack. Figures are
+made with ``matplotlib.figure.Figure`` rather than pyplot, so no GUI backend is touched and
+no global figure list grows when many figures are drawn in a loop.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import HomeostasisError, UnknownNameError
+from .reference_ranges import reference_range
+
+REQUIRED_COLUMNS = ("scenario", "time_days", "variable", "value", "unit")
+PANEL_WIDTH_INCHES = 4.0
+PANEL_HEIGHT_INCHES = 2.8
+MAX_COLUMNS = 3
+RANGE_LABEL = "healthy reference range"
+RANGE_COLOUR = "0.55"
+RANGE_ALPHA = 0.2
+TIME_LABEL = "time (days)"
+SAVE_DPI = 150
+FLAT_TOLERANCE = 1e-6  # relative y span below which a trace counts as constant
+
+
+def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_time: bool = False):
+    """One panel per variable, one line per scenario, the healthy range shaded.
+
+    Parameters
+    ----------
+    frame : tidy table with columns ``scenario, time_days, variable, value, unit``; concatenate
+        several ``result.to_frame()`` tables to compare scenarios.
+    variables : names to plot, in panel order (default: every variable in the frame).
+    axes : matplotlib Axes to draw into, one per variable (default: a new figure).
+    log_time : logarithmic time axis (rows at day 0 or earlier are left out).
+
+    Returns the matplotlib Figure.
+    """
+    import seaborn as sns
+
+    data = _checked_frame(frame)
+    names = _chosen_variables(data, variables)
+    if log_time:
+        data = data[data["time_days"] > 0]
+        if data.empty:
+            raise HomeostasisError("log_time: the frame has no rows after day 0 to plot")
+    figure, panels = _panels(len(names), axes)
+    scenarios = list(pd.unique(data["scenario"]))
+    palette = dict(zip(scenarios, sns.color_palette(n_colors=len(scenarios))))
+    shaded = False
+    for panel, name in zip(panels, names):
+        subset = data[data["variable"] == name]
+        sns.lineplot(data=subset, x="time_days", y="value", hue="scenario", hue_order=scenarios,
+                     palette=palette, estimator=None, errorbar=None, legend=False, ax=panel)
+        shaded |= _shade_reference(panel, name, _unit_of(subset, name))
+        panel.set_ylabel(f"{name} ({_unit_of(subset, name)})", visible=True)
+        _pad_flat_axis(panel, subset["value"])
+        if log_time:
+            panel.set_xscale("log")
+    _label_time_axes(panels, axes is None)
+    _add_legend(figure, panels, palette, shaded, own_figure=axes is None)
+    return figure
+
+
+def save_figure(figure, path, *, overwrite: bool = False) -> Path:
+    """Write ``figure`` to ``path``; the format follows the extension (png, svg, pdf, ...)."""
+    target = check_figure_path(path, overwrite=overwrite)
+    figure.savefig(target, dpi=SAVE_DPI)
+    return target
+
+
+def check_figure_path(path, *, overwrite: bool = False) -> Path:
+    """Validate an output path before any work: known format, existing folder, no clobbering."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    target = Path(path)
+    formats = FigureCanvasBase.get_supported_filetypes()
+    extension = target.suffix.lstrip(".").lower()
+    if extension not in formats:
+        raise HomeostasisError(f"{target}: expected a figure file ending in one of "
+                               f"{', '.join('.' + f for f in sorted(formats))}")
+    if not target.parent.is_dir():
+        raise HomeostasisError(f"{target}: folder {str(target.parent)!r} does not exist")
+    if target.exists() and not overwrite:
+        raise HomeostasisError(f"{target} already exists; use --force (overwrite=True) to replace it")
+    return target
+
+
+def _checked_frame(frame) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise HomeostasisError(f"expected a pandas DataFrame from Result.to_frame(), got {type(frame).__name__}")
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise HomeostasisError(f"frame is missing column(s) {', '.join(missing)}; expected the "
+                               f"columns of Result.to_frame(): {', '.join(REQUIRED_COLUMNS)}")
+    if frame.empty:
+        raise HomeostasisError("frame is empty: nothing to plot")
+    return frame
+
+
+def _chosen_variables(data: pd.DataFrame, variables) -> list[str]:
+    present = list(pd.unique(data["variable"]))
+    if variables is None:
+        return present
+    names = [variables] if isinstance(variables, str) else list(variables)
+    if not names:
+        raise HomeostasisError("variables: expected at least one variable name")
+    for name in names:
+        if name not in present:
+            raise UnknownNameError("variable", name, present)
+    return names
+
+
+def _unit_of(subset: pd.DataFrame, name: str) -> str:
+    units = list(pd.unique(subset["unit"]))
+    if len(units) != 1:
+        raise HomeostasisError(f"variable {name!r} has {len(units)} units in the frame ({units}); expected one")
+    return str(units[0])
+
+
+def _panels(count: int, axes):
+    """Axes to draw into: the caller's, or a new grid of up to MAX_COLUMNS columns."""
+    if axes is not None:
+        panels = [axes] if hasattr(axes, "plot") else list(axes)
+        if len(panels) != count:
+            raise HomeostasisError(f"axes: expected {count} Axes (one per variable), got {len(panels)}")
+        return panels[0].figure, panels
+    from matplotlib.figure import Figure
+
+    columns = min(count, MAX_COLUMNS)
+    rows = math.ceil(count / columns)
+    # constrained layout keeps labels from overlapping and makes room for an outside legend
+    figure = Figure(figsize=(PANEL_WIDTH_INCHES * columns, PANEL_HEIGHT_INCHES * rows + 0.5),
+                    layout="constrained")
+    grid = figure.subplots(rows, columns, sharex=True, squeeze=False).ravel()
+    for spare in grid[count:]:
+        spare.remove()
+    return figure, list(grid[:count])
+
+
+def _shade_reference(panel, name: str, unit: str) -> bool:
+    """Shade the healthy range when one exists in the plotted unit; True if shaded."""
+    entry = reference_range(name)
+    if entry is None or entry.unit != unit:
+        return False
+    panel.axhspan(entry.low, entry.high, color=RANGE_COLOUR, alpha=RANGE_ALPHA, linewidth=0, zorder=0)
+    return True
+
+
+def _pad_flat_axis(panel, values: pd.Series) -> None:
+    """Give a constant trace a readable y range instead of an offset like '1e-15 + 2.4'."""
+    panel.ticklabel_format(axis="y", useOffset=False)
+    low, high = panel.get_ylim()
+    middle = float(values.mean())
+    scale = abs(middle) if abs(middle) > FLAT_TOLERANCE else 1.0  # round-off around zero is zero
+    if high - low < FLAT_TOLERANCE * scale:
+        panel.set_ylim(middle - 0.05 * scale, middle + 0.05 * scale)
+
+
+def _label_time_axes(panels, own_figure: bool) -> None:
+    """Time label and tick labels only under the last panel of each column of a shared grid."""
+    columns = min(len(panels), MAX_COLUMNS)
+    for index, panel in enumerate(panels):
+        bottom = not own_figure or index + columns >= len(panels)
+        panel.tick_params(axis="x", labelbottom=bottom)
+        # seaborn hides a label whose tick labels were hidden, so visibility is set explicitly
+        panel.set_xlabel(TIME_LABEL if bottom else "", visible=bottom)
+
+
+def _add_legend(figure, panels, palette: dict, shaded: bool, own_figure: bool) -> None:
+    """One legend for all panels: scenarios by colour, and the shaded healthy range."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color=colour, linewidth=2) for colour in palette.values()]
+    labels = list(palette)
+    if shaded:
+        handles.append(Patch(facecolor=RANGE_COLOUR, alpha=RANGE_ALPHA))
+        labels.append(RANGE_LABEL)
+    if own_figure:
+        figure.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 4), frameon=False)
+    else:  # the caller owns the layout, so stay inside their first Axes
+        panels[0].legend(handles, labels, fontsize="small")
