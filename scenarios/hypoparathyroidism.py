@@ -19,7 +19,7 @@ SCENARIO = Scenario(
         "phosphaturia lose their PTH drive, calcitriol synthesis falls, so calcium falls, phosphate "
         "rises and urine calcium is high for the serum calcium."
     ),
-    knobs=(Knob("residual", 0.1, "fraction", 0.001, 1.0, "fraction of normal PTH secretory capacity left"),),
+    knobs=(Knob("residual", 0.05, "fraction", 0.001, 1.0, "fraction of normal PTH secretory capacity left"),),
     changes=changes,
     initial=initial,
     steady_guess=initial,
