@@ -1,0 +1,150 @@
+"""Interventions: directions, magnitudes and time scales reported in clinical studies."""
+
+import numpy as np
+import pytest
+
+import homeostasis as h
+from homeostasis.interventions import Intervention, parse_intervention
+
+MINUTE = 1 / 1440
+
+
+def value_at(run, variable, day):
+    return float(np.interp(day, run.times, run[variable]))
+
+
+@pytest.fixture(scope="module")
+def adenoma_surgery():
+    times = np.concatenate([np.arange(0, 1, MINUTE), np.linspace(1, 60, 600)])
+    return h.simulate("parathyroid-adenoma", start="steady", times=times, interventions=["parathyroidectomy@0.5"])
+
+
+def test_check6_pth_washout_after_adenoma_excision(adenoma_surgery):
+    before = value_at(adenoma_surgery, "pth", 0.5)
+    after_10 = value_at(adenoma_surgery, "pth", 0.5 + 10 * MINUTE) / before
+    after_20 = value_at(adenoma_surgery, "pth", 0.5 + 20 * MINUTE) / before
+    assert after_10 <= 0.5  # Miami criterion (Vaghaiwalla 2016)
+    assert after_20 <= 0.25
+    half_life = 5 * np.log(2) / -np.log(value_at(adenoma_surgery, "pth", 0.5 + 5 * MINUTE) / before)
+    assert 2 <= half_life <= 5  # minutes
+
+
+def test_calcium_normalises_within_days_after_surgery(adenoma_surgery):
+    assert value_at(adenoma_surgery, "ca_total", 0.5) > 2.6
+    assert value_at(adenoma_surgery, "ca_total", 4) < 2.6  # normocalcaemia within days
+    # suppressed normal glands recover: PTH back in the reference range within weeks
+    assert 1.6 <= value_at(adenoma_surgery, "pth", 30) <= 6.9
+
+
+def test_hungry_bone_after_surgery(adenoma_surgery):
+    # formation outlasts resorption after PTH falls: the skeleton takes up calcium
+    assert value_at(adenoma_surgery, "bone_ca_balance", 0.4) < 0
+    assert value_at(adenoma_surgery, "bone_ca_balance", 14) > 0.5
+
+
+def test_total_parathyroidectomy_without_adenoma_causes_hypocalcaemia():
+    run = h.simulate(days=60, interventions=["parathyroidectomy@1"])
+    assert run["pth"][-1] < 0.1 and run["ca_total"][-1] < 2.1
+
+
+def test_check7_clamp_intervention_dynamics():
+    times = np.arange(0, 0.25, MINUTE)
+    run = h.simulate(times=times, interventions=["calcium-clamp@0:delta_ionized=-0.2,hours=6"])
+    peak = run["pth"].max() / 3.5
+    peak_minutes = run.times[np.argmax(run["pth"])] * 1440
+    assert 4 <= peak <= 7 and 5 <= peak_minutes <= 15  # Schwarz 1993: peak 4-7x at 5-15 min
+    assert 2 <= value_at(run, "pth", 2 / 24) / 3.5 <= 3.1  # plateau ~2-3x baseline
+    np.testing.assert_allclose(value_at(run, "ca_ionized", 1 / 24), 1.248 - 0.2, atol=0.01)
+    high = h.simulate(times=times, interventions=["calcium-clamp@0:delta_ionized=0.2,hours=6"])
+    assert value_at(high, "pth", 2 / 24) / 3.5 <= 0.35
+
+
+def test_cinacalcet_in_primary_hyperparathyroidism():
+    run = h.simulate("parathyroid-adenoma", start="steady", days=56, step=1 / 48,
+                     interventions=["cinacalcet@0:dose_mg=30,every_hours=12"])
+    before = run["pth"][0]
+    # Shoback 2003: PTH falls by about half 2-4 h after a dose; calcium normalises within weeks
+    assert value_at(run, "pth", 3 / 24) < 0.6 * before
+    assert run["ca_total"][0] - value_at(run, "ca_total", 28) >= 0.12
+    assert value_at(run, "ca_total", 28) < 2.6
+
+
+def test_glucocorticoid_in_sarcoidosis():
+    run = h.simulate("granulomatous-calcitriol", start="steady", days=30, step=0.25,
+                     interventions=["glucocorticoid@0:dose_mg_per_day=30"])
+    assert value_at(run, "calcitriol", 3) < 0.6 * run["calcitriol"][0]  # falls within days
+    assert value_at(run, "ca_total", 14) < 2.6  # calcium normal within two weeks (Sharma 1996)
+    assert value_at(run, "urine_ca", 14) < 0.7 * run["urine_ca"][0]
+
+
+def test_phosphate_binder_in_advanced_ckd():
+    run = h.simulate("ckd", start="steady", days=180, parameters={"final_gfr": 12},
+                     interventions=["phosphate-binder@0:fraction=0.4"])
+    drop = run["phosphate"][0] - run["phosphate"][-1]
+    assert 0.1 <= drop <= 0.6  # mmol/L over months
+    assert run["pth"][-1] < 0.9 * run["pth"][0] and run["fgf23"][-1] < 0.8 * run["fgf23"][0]
+
+
+def test_calcitriol_suppresses_pth_in_ckd():
+    run = h.simulate("ckd", start="steady", days=180, parameters={"final_gfr": 20},
+                     interventions=["calcitriol@0:dose_ug_per_day=0.5"])
+    assert run["pth"][-1] < 0.7 * run["pth"][0]
+    assert run["ca_total"][-1] > run["ca_total"][0]
+
+
+def test_diet_calcium_raises_urine_calcium():
+    run = h.simulate(days=60, interventions=["diet@0:ca_mg_per_day=2000,p_mg_per_day=1200"])
+    assert run["urine_ca"][-1] > 1.3 * run["urine_ca"][0]
+    assert run["pth"][-1] < run["pth"][0]
+
+
+def test_diet_lasts_only_for_its_days():
+    run = h.simulate(days=200, interventions=["diet@0:ca_mg_per_day=2000,days=30"])
+    np.testing.assert_allclose(run["urine_ca"][-1], 5.0, rtol=0.02)
+
+
+def test_oral_phosphate_load():
+    run = h.simulate(times=np.linspace(0, 1, 289), interventions=["phosphate-load@0:p_mg=1000"])
+    peak_hours = run.times[np.argmax(run["phosphate"])] * 24
+    assert 0.5 <= peak_hours <= 3 and 0.15 <= run["phosphate"].max() - 1.1 <= 0.5
+    assert run["urine_phosphate"].max() > 1.5 * run["urine_phosphate"][0]
+
+
+def test_pth_infusion_is_phosphaturic_and_calcaemic():
+    run = h.simulate(times=np.linspace(0, 1, 289), interventions=["pth-infusion@0:pmol_per_hour=500,hours=24"])
+    assert value_at(run, "urine_phosphate", 0.5) > 1.2 * run["urine_phosphate"][0]
+    assert value_at(run, "phosphate", 0.5) < run["phosphate"][0] - 0.05
+    assert run["ca_total"][-1] > run["ca_total"][0]
+
+
+def test_hemodialysis_removes_phosphate_within_a_session():
+    run = h.simulate("ckd", start="steady", days=7, step=1 / 96, parameters={"final_gfr": 5},
+                     interventions=["hemodialysis@0.5:sessions_per_week=3,hours=4"])
+    before, after = value_at(run, "phosphate", 0.5), value_at(run, "phosphate", 0.5 + 4 / 24)
+    assert 0.3 <= after / before <= 0.7  # intradialytic fall of 30-70 %
+    assert value_at(run, "phosphate", 2.3) > after  # rebound between sessions
+
+
+def test_parse_intervention_text():
+    item = parse_intervention("cinacalcet@10:dose_mg=60,every_hours=24")
+    assert item.name == "cinacalcet"
+    np.testing.assert_allclose([item.day, item.options["dose_mg"], item.options["every_hours"]], [10, 60, 24])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("cinacalcat@1", "did you mean 'cinacalcet'"),
+    ("cinacalcet@x", "intervention day"),
+    ("cinacalcet@1:dose=30", "dose_mg"),
+    ("cinacalcet@1:dose_mg=-5", r"\[0, 360\]"),
+    ("cinacalcet", "NAME@DAY"),
+])
+def test_bad_intervention_text_is_a_clear_error(text, message):
+    with pytest.raises(h.HomeostasisError, match=message):
+        parse_intervention(text)
+
+
+def test_intervention_objects_pickle():
+    import pickle
+
+    item = Intervention("diet", 5, {"ca_mg_per_day": 500})
+    assert pickle.loads(pickle.dumps(item)) == item
