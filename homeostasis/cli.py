@@ -8,6 +8,7 @@ package's own HomeostasisError texts, which already suggest the closest valid na
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
@@ -133,7 +134,8 @@ def command_run(arguments) -> None:
         final = result.final()
         shown = {name: final[name] for name in MAIN_OBSERVABLES if name in final}
         print(f"{result.scenario}: day {result.times[-1]:g} (start: {arguments.start})")
-        print(format_table(compare_with_reference(shown, _observable_units(), result.scenario)), end="")
+        units = dict(zip(result.observable_names, result.observable_units))
+        print(format_table(compare_with_reference(shown, units, result.scenario)), end="")
 
 
 def _check_outputs(arguments) -> None:
@@ -173,9 +175,15 @@ def command_steady_state(arguments) -> None:
     if arguments.format == "csv":
         print(table.to_csv(index=False), end="")
     elif arguments.format == "json":
-        print(table.to_json(orient="records", indent=2))
+        print(_json_records(table))
     else:
         print(format_table(table), end="")
+
+
+def _json_records(table) -> str:
+    """Records as JSON with null for a missing range (pandas would also escape every '/')."""
+    records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    return json.dumps(records, indent=2, allow_nan=False)
 
 
 def command_equations(arguments) -> None:

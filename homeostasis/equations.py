@@ -24,9 +24,10 @@ def equations_text(latex: bool = False) -> str:
     lines = [writer.heading("Balance equations: d state/dt = inflows - outflows (fluxes named below)")]
     lines += [writer.balance(state, *_flux_names(model, state.name)) for state in model.states]
     lines.append(writer.heading("Fluxes: rate expressions (parameters and states by name, t in days)"))
-    lines += [writer.flux(process) for process in model.processes]
+    lines += [writer.definition(p.name, f"[{p.unit}] ({_route(p)}): {p.meaning}", p.rate)
+              for p in model.processes]
     lines.append(writer.heading("Observables"))
-    lines += [writer.observable(observable) for observable in model.observables]
+    lines += [writer.definition(o.name, f"[{o.unit}]: {o.meaning}", o.expression) for o in model.observables]
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
@@ -49,8 +50,9 @@ def _per_day(unit: str) -> str:
     return "1/day" if unit == "dimensionless" else f"{unit}/day"
 
 
-def _endpoint(name: str | None) -> str:
-    return name if name is not None else "outside"
+def _route(process) -> str:
+    """'source -> target', with 'outside' for a flux across the body boundary."""
+    return " -> ".join(end if end is not None else "outside" for end in (process.source, process.target))
 
 
 class _PlainWriter:
@@ -62,14 +64,8 @@ class _PlainWriter:
     def balance(self, state, inflows, outflows) -> str:
         return f"d {state.name}/dt = {_signed_sum(inflows, outflows)}    [{_per_day(state.unit)}]"
 
-    def flux(self, process) -> str:
-        route = f"{_endpoint(process.source)} -> {_endpoint(process.target)}"
-        return (f"{process.name} [{process.unit}] ({route}): {process.meaning}\n"
-                f"    = {sp.sstr(process.rate)}")
-
-    def observable(self, observable) -> str:
-        return (f"{observable.name} [{observable.unit}]: {observable.meaning}\n"
-                f"    = {sp.sstr(observable.expression)}")
+    def definition(self, name: str, description: str, expression) -> str:
+        return f"{name} {description}\n    = {sp.sstr(expression)}"
 
 
 class _LatexWriter:
@@ -92,14 +88,6 @@ class _LatexWriter:
         named = _signed_sum([self.name(n) for n in inflows], [self.name(n) for n in outflows])
         return rf"\[ \frac{{d\,{self.name(state.name)}}}{{dt}} = {named} \]"
 
-    def flux(self, process) -> str:
-        route = f"{_endpoint(process.source)} -> {_endpoint(process.target)}"
-        return (f"% {process.name} [{process.unit}] ({route}): {process.meaning}\n"
-                rf"\[ {self.name(process.name)} = {self._render(process.rate)} \]")
-
-    def observable(self, observable) -> str:
-        return (f"% {observable.name} [{observable.unit}]: {observable.meaning}\n"
-                rf"\[ {self.name(observable.name)} = {self._render(observable.expression)} \]")
-
-    def _render(self, expression) -> str:
-        return sp.latex(expression, symbol_names=self._symbol_names)
+    def definition(self, name: str, description: str, expression) -> str:
+        rendered = sp.latex(expression, symbol_names=self._symbol_names)
+        return f"% {name} {description}\n" + rf"\[ {self.name(name)} = {rendered} \]"

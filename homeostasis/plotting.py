@@ -54,17 +54,25 @@ def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_tim
     palette = dict(zip(scenarios, sns.color_palette(n_colors=len(scenarios))))
     shaded = False
     for panel, name in zip(panels, names):
-        subset = data[data["variable"] == name]
-        sns.lineplot(data=subset, x="time_days", y="value", hue="scenario", hue_order=scenarios,
-                     palette=palette, estimator=None, errorbar=None, legend=False, ax=panel)
-        shaded |= _shade_reference(panel, name, _unit_of(subset, name))
-        panel.set_ylabel(f"{name} ({_unit_of(subset, name)})", visible=True)
-        _pad_flat_axis(panel, subset["value"])
-        if log_time:
-            panel.set_xscale("log")
+        shaded |= _draw_panel(panel, data[data["variable"] == name], name, palette, log_time)
     _label_time_axes(panels, axes is None)
     _add_legend(figure, panels, palette, shaded, own_figure=axes is None)
     return figure
+
+
+def _draw_panel(panel, subset: pd.DataFrame, name: str, palette: dict, log_time: bool) -> bool:
+    """One variable's traces, range and labels; True if a reference range was shaded."""
+    import seaborn as sns
+
+    unit = _unit_of(subset, name)
+    sns.lineplot(data=subset, x="time_days", y="value", hue="scenario", hue_order=list(palette),
+                 palette=palette, estimator=None, errorbar=None, legend=False, ax=panel)
+    shaded = _shade_reference(panel, name, unit)
+    panel.set_ylabel(f"{name} ({display_unit(unit)})", visible=True)
+    _pad_flat_axis(panel, subset["value"])
+    if log_time:
+        panel.set_xscale("log")
+    return shaded
 
 
 def save_figure(figure, path, *, overwrite: bool = False) -> Path:
@@ -87,8 +95,13 @@ def check_figure_path(path, *, overwrite: bool = False) -> Path:
     if not target.parent.is_dir():
         raise HomeostasisError(f"{target}: folder {str(target.parent)!r} does not exist")
     if target.exists() and not overwrite:
-        raise HomeostasisError(f"{target} already exists; use --force (overwrite=True) to replace it")
+        raise HomeostasisError(f"{target} already exists; pass overwrite=True (--force on the command line) to replace it")
     return target
+
+
+def display_unit(unit: str) -> str:
+    """A unit as printed on an axis: 'mmol^2/L^2' becomes 'mmol²/L²'."""
+    return unit.replace("^2", "\u00b2").replace("^3", "\u00b3")
 
 
 def _checked_frame(frame) -> pd.DataFrame:
