@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import HomeostasisError, check_finite_number
+from .interventions import parse_intervention
 from .parameters import ParameterSet
 from .reference_ranges import compare_with_reference
 from .scenario import available_scenarios, load_scenario
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set_option(run)
     run.add_argument("--start", choices=STARTS, default="healthy",
                      help="healthy: disease begins at day 0; steady: start at the scenario's steady state")
+    run.add_argument("--intervention", action="append", default=[], metavar="NAME@DAY[:key=value,...]",
+                     help="apply an intervention from DAY (repeatable), e.g. cinacalcet@30:dose_mg=30,every_hours=12")
     run.add_argument("--out", metavar="FILE.csv", help="write the tidy time-course table as CSV")
     run.add_argument("--plot", metavar="FILE.png", help="write a figure of the main observables (png, svg, pdf)")
     run.add_argument("--force", action="store_true", help="overwrite existing output files")
@@ -120,9 +123,10 @@ def command_parameters(arguments) -> None:
 
 def command_run(arguments) -> None:
     settings = parse_settings(arguments.set)
+    interventions = [parse_intervention(text) for text in arguments.intervention]
     _check_outputs(arguments)  # before the simulation, so a mistake costs no computing time
     result = simulate(arguments.scenario, days=arguments.days, step=arguments.step,
-                      parameters=settings, start=arguments.start)
+                      parameters=settings, start=arguments.start, interventions=interventions)
     if arguments.out:
         # mode "x" refuses to replace a file that appeared since the check
         result.to_frame().to_csv(arguments.out, index=False, mode="w" if arguments.force else "x")

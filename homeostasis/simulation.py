@@ -8,7 +8,7 @@ from . import __version__
 from .calibration import reference_state, state_scale
 from .compile import compile_model
 from .errors import HomeostasisError, ParameterValueError, UnknownNameError, check_finite_number
-from .parameters import ParameterSet
+from .parameters import ParameterSet, parameter_table
 from .results import Result
 from .scenario import load_scenario
 from .interventions import as_interventions
@@ -26,7 +26,11 @@ def scenario_parameters(scenario="healthy", parameters=None):
         return chosen, parameters, chosen.split_settings({})[0]
     knobs, overrides = chosen.split_settings(parameters or {})
     changes = {**chosen.parameter_changes(knobs), **overrides}
-    return chosen, ParameterSet.default().with_values(changes), knobs
+    try:
+        return chosen, ParameterSet.default().with_values(changes), knobs
+    except UnknownNameError as error:  # suggest the scenario's knobs as well as parameters
+        valid = list(parameter_table()) + list(chosen.knob_names())
+        raise UnknownNameError("parameter or knob", error.name, valid) from None
 
 
 def output_times(days=None, times=None, step=None) -> np.ndarray:
