@@ -8,10 +8,43 @@ from .interventions import (CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL, CINACAL
 
 DAYS = Option("days", None, "day", 0, 36525)
 
+REFERENCES = {
+    "parathyroidectomy": (
+        "Vaghaiwalla TM, Khan ZF, Lew JI. World J Surg Proced 2016;6:1 (PTH falls >=50 % at 10 min).",
+        "Schmitt CP et al. J Clin Endocrinol Metab 1996 (PTH half-life 2-3 min).",
+        "Witteveen JE et al. Eur J Endocrinol 2013;168:R45 (hungry bone syndrome).",
+    ),
+    "cinacalcet": (
+        "Shoback DM et al. J Clin Endocrinol Metab 2003;88:5644 (PTH nadir 2-4 h after a dose).",
+        "Peacock M et al. J Clin Endocrinol Metab 2005;90:135 (calcium normalised in PHPT).",
+        "Padhi D, Harris R. Clin Pharmacokinet 2009;48:303 (pharmacokinetics).",
+    ),
+    "glucocorticoid": (
+        "Sharma OP. Chest 1996;109:535 (prednisone corrects sarcoid hypercalcaemia within days).",
+        "Baughman RP et al. Sarcoidosis Vasc Diffuse Lung Dis 2013;30:113.",
+    ),
+    "phosphate-binder": (
+        "Daugirdas JT et al. Semin Dial 2011;24:41 (binding capacity of phosphate binders).",
+        "Block GA et al. J Am Soc Nephrol 2012;23:1407 (binders in CKD 3-4: phosphate, PTH, FGF23).",
+    ),
+    "calcitriol": ("Coburn JW et al. Am J Kidney Dis 2004;43:877 (active vitamin D lowers PTH in CKD 3-4).",),
+    "diet": ("Heaney RP et al. J Bone Miner Res 1989;4:469 (calcium absorption and intake).",),
+    "phosphate-load": ("Nishida Y et al. Kidney Int 2006;70:2141 (oral phosphate loading in healthy men).",),
+    "calcium-clamp": (
+        "Schwarz P et al. Eur J Clin Invest 1993;23:546 (citrate and calcium clamps).",
+        "Brent GA et al. J Clin Endocrinol Metab 1988;67:944 (static PTH-calcium curve).",
+    ),
+    "pth-infusion": ("Horwitz MJ et al. J Clin Endocrinol Metab 2003;88:569 (PTH and PTHrP infusions).",),
+    "hemodialysis": (
+        "Kuhlmann MK. Blood Purif 2010;29:137 (phosphate elimination in haemodialysis).",
+        "KDIGO 2017 CKD-MBD guideline update (dialysate calcium 1.25-1.50 mmol/L).",
+    ),
+}
+
 
 def _parathyroidectomy(day, options, base, end):
     fraction = options["fraction"]
-    if fraction is None:  # remove the adenoma if there is one (decided at the event), else all
+    if fraction is None:  # the adenoma if there is one (decided at the event), else all
         return [Event(day, remove_adenoma_or_all=True)]
     keep = 1.0 - fraction
     return [Event(day, multiply={"parathyroid_mass": keep, "pth_gland": keep, "adenoma_mass": keep,
@@ -22,7 +55,8 @@ def _parathyroidectomy(day, options, base, end):
 def _cinacalcet(day, options, base, end):
     amount = options["dose_mg"] / CINACALCET_MG_PER_UMOL * base["cinacalcet_bioavailability"]
     stop = day + options["days"] if options.get("days") else end
-    return _repeated(day, stop, options["every_hours"] / 24.0, lambda t: Event(t, add={"cinacalcet_gut": amount}))
+    dose = lambda time: Event(time, add={"cinacalcet_gut": amount})  # noqa: E731
+    return _repeated(day, stop, options["every_hours"] / 24.0, dose)
 
 
 def _clamp(day, options, base, end):
@@ -34,44 +68,58 @@ def _dialysis(day, options, base, end):
     interval, length = 7.0 / options["sessions_per_week"], options["hours"] / 24.0
     stop = day + options["days"] if options.get("days") else end
     events = []
-    for start in _repeated(day, stop, interval, lambda t: Event(t)):
+    for start in _repeated(day, stop, interval, Event):
         events.append(Event(start.time, parameters={"dialysis_active": 1.0, "dialysate_ca": options["dialysate_ca"]}))
         events.append(Event(start.time + length, parameters={"dialysis_active": 0.0}))
     return events
 
 
-def _timed(day, hours, on: dict, off: dict) -> list[Event]:
-    return [Event(day, parameters=on), Event(day + hours / 24.0, parameters=off)]
+def _pth_infusion(day, options, base, end):
+    on = {"pth_infusion_rate": options["pmol_per_hour"] * 24.0}
+    return [Event(day, parameters=on),
+            Event(day + options["hours"] / 24.0, parameters={"pth_infusion_rate": base["pth_infusion_rate"]})]
+
+
+def _setting(parameter, option, factor=1.0):
+    """A lasting intervention that sets one parameter from one option."""
+    return lambda day, options, base, end: _lasting(day, options, base, {parameter: options[option] * factor})
+
+
+def _diet(day, options, base, end):
+    return _lasting(day, options, base, {"ca_intake": options["ca_mg_per_day"] / CALCIUM_MG_PER_MMOL,
+                                         "phosphate_intake": options["p_mg_per_day"] / PHOSPHORUS_MG_PER_MMOL})
+
+
+def _phosphate_load(day, options, base, end):
+    return [Event(day, add={"phosphate_gut_lumen": options["p_mg"] / PHOSPHORUS_MG_PER_MMOL})]
+
+
+def _spec(name, description, options, schedule):
+    return InterventionSpec(name, description, options, schedule, REFERENCES[name])
 
 
 CATALOGUE = {spec.name: spec for spec in (
-    InterventionSpec("parathyroidectomy", "surgical removal of parathyroid tissue (default: the adenoma, else all)",
-                     (Option("fraction", None, "fraction", 0, 1),), _parathyroidectomy),
-    InterventionSpec("cinacalcet", "oral calcimimetic (sensitises the parathyroid CaSR), repeated doses",
-                     (Option("dose_mg", 30, "mg", 0, 360), Option("every_hours", 12, "h", 1, 168), DAYS), _cinacalcet),
-    InterventionSpec("glucocorticoid", "prednisolone-equivalent daily dose",
-                     (Option("dose_mg_per_day", 30, "mg/day", 0, 200), DAYS),
-                     lambda d, o, b, e: _lasting(d, o, b, {"glucocorticoid_dose": o["dose_mg_per_day"]})),
-    InterventionSpec("phosphate-binder", "oral phosphate binder",
-                     (Option("fraction", 0.3, "fraction", 0, 0.9), DAYS),
-                     lambda d, o, b, e: _lasting(d, o, b, {"phosphate_binder_fraction": o["fraction"]})),
-    InterventionSpec("calcitriol", "oral calcitriol (active vitamin D)",
-                     (Option("dose_ug_per_day", 0.5, "ug/day", 0, 8), DAYS),
-                     lambda d, o, b, e: _lasting(d, o, b, {"calcitriol_dose_rate": o["dose_ug_per_day"] * CALCITRIOL_PMOL_PER_UG})),
-    InterventionSpec("diet", "new daily calcium and phosphorus intakes",
-                     (Option("ca_mg_per_day", 1000, "mg/day", 0, 4000), Option("p_mg_per_day", 1200, "mg/day", 0, 4000), DAYS),
-                     lambda d, o, b, e: _lasting(d, o, b, {"ca_intake": o["ca_mg_per_day"] / CALCIUM_MG_PER_MMOL,
-                                                           "phosphate_intake": o["p_mg_per_day"] / PHOSPHORUS_MG_PER_MMOL})),
-    InterventionSpec("phosphate-load", "a single oral phosphate load",
-                     (Option("p_mg", 1000, "mg", 0, 5000),),
-                     lambda d, o, b, e: [Event(d, add={"phosphate_gut_lumen": o["p_mg"] / PHOSPHORUS_MG_PER_MMOL})]),
-    InterventionSpec("calcium-clamp", "hold ionized calcium at its start value + delta (Ca or citrate/EDTA infusion)",
-                     (Option("delta_ionized", -0.2, "mmol/L", -0.6, 0.6), Option("hours", 2, "h", 0.01, 240)), _clamp),
-    InterventionSpec("pth-infusion", "intravenous PTH(1-84) infusion",
-                     (Option("pmol_per_hour", 100, "pmol/h", 0, 40000), Option("hours", 24, "h", 0.01, 8760)),
-                     lambda d, o, b, e: _timed(d, o["hours"], {"pth_infusion_rate": o["pmol_per_hour"] * 24.0},
-                                               {"pth_infusion_rate": b["pth_infusion_rate"]})),
-    InterventionSpec("hemodialysis", "intermittent haemodialysis sessions",
-                     (Option("sessions_per_week", 3, "1/week", 1, 7), Option("hours", 4, "h", 1, 12),
-                      Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), DAYS), _dialysis),
+    _spec("parathyroidectomy", "surgical removal of parathyroid tissue (default: the adenoma, else all)",
+          (Option("fraction", None, "fraction", 0, 1),), _parathyroidectomy),
+    _spec("cinacalcet", "oral calcimimetic (sensitises the parathyroid CaSR), repeated doses",
+          (Option("dose_mg", 30, "mg", 0, 360), Option("every_hours", 12, "h", 1, 168), DAYS), _cinacalcet),
+    _spec("glucocorticoid", "prednisolone-equivalent daily dose",
+          (Option("dose_mg_per_day", 30, "mg/day", 0, 200), DAYS),
+          _setting("glucocorticoid_dose", "dose_mg_per_day")),
+    _spec("phosphate-binder", "oral phosphate binder",
+          (Option("fraction", 0.3, "fraction", 0, 0.9), DAYS), _setting("phosphate_binder_fraction", "fraction")),
+    _spec("calcitriol", "oral calcitriol (active vitamin D)",
+          (Option("dose_ug_per_day", 0.5, "ug/day", 0, 8), DAYS),
+          _setting("calcitriol_dose_rate", "dose_ug_per_day", CALCITRIOL_PMOL_PER_UG)),
+    _spec("diet", "new daily calcium and phosphorus intakes",
+          (Option("ca_mg_per_day", 1000, "mg/day", 0, 4000), Option("p_mg_per_day", 1200, "mg/day", 0, 4000), DAYS),
+          _diet),
+    _spec("phosphate-load", "a single oral phosphate load", (Option("p_mg", 1000, "mg", 0, 5000),), _phosphate_load),
+    _spec("calcium-clamp", "hold ionized calcium at its start value + delta (Ca or citrate/EDTA infusion)",
+          (Option("delta_ionized", -0.2, "mmol/L", -0.6, 0.6), Option("hours", 2, "h", 0.01, 240)), _clamp),
+    _spec("pth-infusion", "intravenous PTH(1-84) infusion",
+          (Option("pmol_per_hour", 100, "pmol/h", 0, 40000), Option("hours", 24, "h", 0.01, 8760)), _pth_infusion),
+    _spec("hemodialysis", "intermittent haemodialysis sessions",
+          (Option("sessions_per_week", 3, "1/week", 1, 7), Option("hours", 4, "h", 1, 12),
+           Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), DAYS), _dialysis),
 )}

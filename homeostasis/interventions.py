@@ -66,6 +66,7 @@ class InterventionSpec:
     description: str
     options: tuple
     schedule_function: object
+    references: tuple = ()
 
     def validate(self, given: dict) -> dict:
         known = {o.name: o for o in self.options}
