@@ -15,7 +15,8 @@ import numpy as np
 import sympy as sp
 
 from .model.hormones import pth_release_rate
-from .model.regulation import hill
+from .model.calcinosis import TISSUES
+from .model.regulation import hill, lambdify_modules
 from .model.states import vdr_reference
 from .model.symbols import P
 
@@ -59,6 +60,7 @@ def derived_expressions() -> dict[str, sp.Expr]:
     d["bone_resorption_rate"] = P.reference_bone_turnover_ca
     d["bone_formation_rate"] = P.reference_bone_turnover_ca
     d.update(_hormones(b))
+    d["ppi_production_rate"] = P.ppi_hydrolysis_rate * P.reference_ppi
     return d
 
 
@@ -145,6 +147,10 @@ def reference_state_expressions() -> dict[str, sp.Expr]:
         "pth_adenoma": sp.S.Zero,
         "cinacalcet_gut": sp.S.Zero,
         "cinacalcet_plasma": sp.S.Zero,
+        **{f"mineral_{tissue}": sp.S.Zero for tissue in (*TISSUES, "lesion")},
+        "phosphate_ectopic_mineral": sp.S.Zero,
+        "ppi_lesion": P.reference_ppi,
+        "vsmc_osteogenic": sp.S.Zero,
     }
 
 
@@ -152,7 +158,8 @@ def reference_state_expressions() -> dict[str, sp.Expr]:
 def _derivation_functions():
     expressions = derived_expressions()
     symbols = P.all()
-    return {name: sp.lambdify([symbols], expr, modules="math") for name, expr in expressions.items()}
+    modules = lambdify_modules("math")
+    return {name: sp.lambdify([symbols], expr, modules=modules) for name, expr in expressions.items()}
 
 
 def derive(primary: dict[str, float]) -> dict[str, float]:
@@ -173,7 +180,7 @@ def _reference_state_function():
 
     expressions = reference_state_expressions()
     ordered = [expressions[s.name] for s in STATES]
-    return sp.lambdify([P.all()], ordered, modules="math")
+    return sp.lambdify([P.all()], ordered, modules=lambdify_modules("math"))
 
 
 def reference_state(parameters) -> np.ndarray:

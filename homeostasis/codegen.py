@@ -36,6 +36,10 @@ class _Printer(PythonCodePrinter):
     def _print_step(self, expr):
         return f"_step({self._print(expr.args[0])})"
 
+    def _print_power(self, expr):
+        base, exponent = expr.args
+        return f"({self._print(base)})**({self._print(exponent)})"
+
     def _print_Rational(self, expr):
         return f"({float(expr.p)}/{float(expr.q)})"
 

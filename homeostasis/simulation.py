@@ -29,6 +29,8 @@ def scenario_parameters(scenario="healthy", parameters=None):
     try:
         return chosen, ParameterSet.default().with_values(changes), knobs
     except UnknownNameError as error:  # suggest the scenario's knobs as well as parameters
+        if not chosen.knobs:
+            raise
         valid = list(parameter_table()) + list(chosen.knob_names())
         raise UnknownNameError("parameter or knob", error.name, valid) from None
 

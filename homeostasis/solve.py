@@ -13,7 +13,10 @@ from scipy import integrate, optimize
 from .errors import SolverError
 
 DEFAULT_RTOL = 1e-8
-SLOW_STATES = ("ca_bone_mineral", "phosphate_bone_mineral")
+# reservoirs that change over years to decades and are held fixed in a "clinical" steady state
+SLOW_STATES = ("ca_bone_mineral", "phosphate_bone_mineral", "mineral_lung", "mineral_gastric_mucosa",
+               "mineral_renal_interstitium", "mineral_arterial_media", "mineral_reference_tissue",
+               "mineral_lesion", "phosphate_ectopic_mineral")
 
 
 def _tolerances(scale, rtol, atol):
@@ -45,13 +48,19 @@ def _clip_roundoff(states, atol):
 
 
 def _raise_failure(compiled, times, states, info, p):
-    reached = np.asarray(info.get("tcur", [times[0]]))
-    good = int(np.sum(np.isfinite(states).all(axis=1) & (reached > 0))) if reached.size else 0
-    index = max(min(good, len(times)) - 1, 0)
-    state = dict(zip(compiled.state_names, states[index]))
+    # rows after the failure are not written (odeint leaves memory as it was), so trust only
+    # rows whose time was reached: tcur[k] is the time reached while producing row k + 1
+    reached = np.asarray(info.get("tcur", []), dtype=float)
+    good = 0
+    for k, time_reached in enumerate(reached[: len(times) - 1]):
+        if not (np.isfinite(time_reached) and time_reached >= times[k + 1] and np.isfinite(states[k + 1]).all()):
+            break
+        good = k + 1
+    failed_at = reached[good] if good < reached.size else np.nan
+    plausible = np.isfinite(failed_at) and times[good] <= failed_at <= times[-1]
+    state = dict(zip(compiled.state_names, states[good]))
     raise SolverError(f"integration failed ({info['message'].strip()})",
-                      time=float(reached[index]) if reached.size else float(times[0]),
-                      state=state, parameters=p)
+                      time=float(failed_at if plausible else times[good]), state=state, parameters=p)
 
 
 def find_steady_state(compiled, y_guess, p, *, scale, time=0.0, fixed=SLOW_STATES,

@@ -25,9 +25,20 @@ class step(sp.Function):
         return sp.S.Zero
 
 
+class power(sp.Function):
+    """x**n whose derivative is written n*x**(n-1): SymPy's own form, n*x**n/x, is 0/0 at x = 0
+    (an emptied pool, or phosphate exactly at a threshold) and would put NaN in the Jacobian."""
+
+    def fdiff(self, argindex=1):
+        base, exponent = self.args
+        if argindex == 1:
+            return exponent * power(base, exponent - 1)
+        return power(base, exponent) * sp.log(base)
+
+
 def hill(x, half, n):
     """Saturating Hill occupancy x^n / (x^n + half^n), 0 at x = 0 and 1 at x -> inf."""
-    return x**n / (x**n + half**n)
+    return power(x, n) / (power(x, n) + power(half, n))
 
 
 def relative_hill(x, reference, half, n):
@@ -51,3 +62,14 @@ def smooth_minimum(x, maximum, sharpness):
     """x * T / (x^k + T^k)^(1/k): ~x when x << T and ~T when x >> T (a transport maximum
     with splay, as in the TmP/GFR nomogram)."""
     return x * maximum / (x**sharpness + maximum**sharpness) ** (1 / sharpness)
+
+
+def lambdify_modules(backend: str = "math") -> list:
+    """Modules for ``sympy.lambdify`` that know this package's functions (pos, step, power)."""
+    if backend == "numpy":
+        import numpy as np
+
+        own = {"pos": lambda x: np.maximum(x, 0.0), "step": lambda x: np.heaviside(x, 0.0), "power": np.power}
+    else:
+        own = {"pos": lambda x: max(x, 0.0), "step": lambda x: 1.0 if x > 0 else 0.0, "power": pow}
+    return [own, backend]

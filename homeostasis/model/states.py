@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import sympy as sp
 
+from .calcinosis import CALCINOSIS_STATES
 from .regulation import pos
 from .structure import State
 from .symbols import TIME, P
@@ -33,7 +34,7 @@ STATES = (
     State("pth_adenoma", "pmol", "parathyroid adenoma", None, "PTH stored in adenoma cells"),
     State("cinacalcet_gut", "umol", "gut lumen", None, "cinacalcet awaiting absorption"),
     State("cinacalcet_plasma", "umol", "plasma", None, "cinacalcet in the body"),
-)
+) + CALCINOSIS_STATES
 
 
 def ionized_from_total(total, phosphate_free=None):

@@ -1,0 +1,98 @@
+"""Shared, session-scoped model objects for the numerical and clinical tests.
+
+Compiling, building the SymPy model and lambdifying it are done once per test session.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import homeostasis as h
+from homeostasis.calibration import reference_state, state_scale
+from homeostasis.compile import compile_model
+from homeostasis.model import build_model
+from homeostasis.model.regulation import lambdify_modules
+from homeostasis.parameters import ParameterSet
+
+MINUTE = 1.0 / 1440.0  # days
+WASHOUT_TIMES = np.linspace(0.0, 30 * MINUTE, 61)  # 30 min every 30 s
+PARATHYROIDECTOMY = {"pth_gland": 0.0, "parathyroid_mass": 0.0}
+
+# numeric versions of the model's own SymPy functions (pos = max(x, 0); step = derivative of pos)
+LAMBDIFY_MODULES = lambdify_modules("math")  # pos, step and power, as the package defines them
+
+
+@pytest.fixture(scope="session")
+def model():
+    return build_model()
+
+
+@pytest.fixture(scope="session")
+def compiled():
+    return compile_model()
+
+
+@pytest.fixture(scope="session")
+def parameters():
+    return ParameterSet.default()
+
+
+@pytest.fixture(scope="session")
+def reference(parameters):
+    """The healthy reference state vector."""
+    return reference_state(parameters)
+
+
+@pytest.fixture(scope="session")
+def scale(parameters):
+    """Typical size of each state (no zeros)."""
+    return state_scale(parameters)
+
+
+@pytest.fixture(scope="session")
+def observe(compiled):
+    """observe(y, parameter_set_or_vector, t=0) -> {observable: value} from the compiled model."""
+    def evaluate(y, p, t=0.0):
+        vector = p.vector if isinstance(p, ParameterSet) else np.asarray(p, float)
+        values = compiled.observables(np.array([t]), np.asarray(y, float)[None, :], vector)[0]
+        return dict(zip(compiled.observable_names, values.tolist()))
+    return evaluate
+
+
+@pytest.fixture(scope="session")
+def symbolic(model):
+    """The SymPy model evaluated by ``sympy.lambdify`` (independent of the generated code).
+
+    Functions take (t, y, p): ``rhs``, ``observables`` and ``rates`` (every process rate, in
+    ``model.processes`` order).
+    """
+    args = [model.time, model.state_symbols, model.parameter_symbols]
+
+    def make(expressions):
+        return sp.lambdify(args, list(expressions), modules=LAMBDIFY_MODULES)
+
+    rhs = make(model.rhs())
+    observables = make(o.expression for o in model.observables)
+    rates = make(p.rate for p in model.processes)
+    return SimpleNamespace(
+        rhs=lambda t, y, p: np.array(rhs(t, y, p), float),
+        observables=lambda t, y, p: dict(zip(model.observable_names, observables(t, y, p))),
+        rates=lambda t, y, p: np.array(rates(t, y, p), float),
+        process_names=tuple(p.name for p in model.processes),
+    )
+
+
+@pytest.fixture(scope="session")
+def healthy():
+    """Observables at the healthy steady state (public API)."""
+    return h.steady_state()
+
+
+@pytest.fixture(scope="session")
+def washout():
+    """Parathyroidectomy at t = 0: no stored PTH and no gland, 30 min at 30 s resolution."""
+    return h.simulate(times=WASHOUT_TIMES, initial=PARATHYROIDECTOMY)

@@ -1,0 +1,169 @@
+"""Parameters as data: validation, calibration on change, and the completeness of the table."""
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import homeostasis as h
+from homeostasis.calibration import reference_state, state_scale
+from homeostasis.parameters import ParameterSet, parameter_names, parameter_table
+
+
+def test_unknown_name_suggests_the_closest(parameters):
+    with pytest.raises(h.UnknownNameError, match=r"unknown parameter 'gfrr'; did you mean 'gfr'") as caught:
+        parameters.with_values(gfrr=50)
+    assert caught.value.suggestions[0] == "gfr"
+    with pytest.raises(h.UnknownNameError, match="did you mean 'reference_pth'"):
+        parameters.with_values(reference_pht=4.0)
+    with pytest.raises(KeyError):  # also a KeyError, for dict-like use
+        parameters["calcium_intake_typo"]
+
+
+def test_unknown_name_through_simulate_is_suggested():
+    with pytest.raises(h.UnknownNameError, match="did you mean 'ca_intake'"):
+        h.simulate(days=1, parameters={"ca_intak": 10})
+
+
+@pytest.mark.parametrize("name, value", [("gfr", 500), ("gfr", 0.5), ("pth_half_life", 10), ("ca_intake", -1)])
+def test_out_of_range_names_parameter_and_range(parameters, name, value):
+    info = parameter_table()[name]
+    with pytest.raises(h.ParameterValueError) as caught:
+        parameters.with_values({name: value})
+    message = str(caught.value)
+    assert message.startswith(f"{name}:")
+    assert f"[{info.lower:g}, {info.upper:g}]" in message and info.unit in message
+    assert f"{value:g}" in message
+
+
+def test_range_limits_themselves_are_accepted(parameters):
+    info = parameter_table()["gfr"]
+    for value in (info.lower, info.upper):
+        assert_allclose(parameters.with_values(gfr=value)["gfr"], value)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, "abc", None, [1.0]])
+def test_non_numbers_are_rejected(parameters, value):
+    with pytest.raises(h.ParameterValueError, match="gfr: expected a finite number"):
+        parameters.with_values(gfr=value)
+
+
+def test_numeric_strings_are_accepted(parameters):
+    assert_allclose(parameters.with_values(gfr="45.5")["gfr"], 45.5)
+
+
+@pytest.mark.parametrize("name", [n for n, i in parameter_table().items() if i.kind == "constant"])
+def test_constants_cannot_be_set(parameters, name):
+    with pytest.raises(h.ParameterValueError, match=f"{name} is a constant"):
+        parameters.with_values({name: parameter_table()[name].default})
+
+
+def test_parameter_set_is_unchanged_by_with_values(parameters):
+    before = parameters.vector.copy()
+    changed = parameters.with_values(gfr=30)
+    assert_allclose(parameters.vector, before, rtol=0, atol=0)
+    assert_allclose(changed["gfr"], 30.0)
+    assert changed.changed() == {"gfr": 30.0}
+
+
+def test_changing_a_reference_rederives_an_exact_steady_state(compiled):
+    p = ParameterSet.default().with_values(reference_pth=4.0)
+    # the derived secretion rose with the new reference
+    assert p["pth_synthesis_rate"] > ParameterSet.default()["pth_synthesis_rate"] * 1.1
+    rates = compiled.rhs(0.0, reference_state(p), p.vector)
+    assert_allclose(rates / state_scale(p), 0.0, atol=1e-10)
+    run = h.simulate(days=100, parameters={"reference_pth": 4.0})
+    assert_allclose(run["pth"], 4.0, rtol=1e-6)
+    assert_allclose(run["ca_total"], 2.40, rtol=1e-6)
+
+
+# reference (calibration) values with a physiology input of their own: both move together
+COUNTERPART = {"reference_ca_intake": "ca_intake", "reference_phosphate_intake": "phosphate_intake",
+               "reference_gfr": "gfr"}
+REFERENCES = [n for n, i in parameter_table().items() if i.kind == "reference"]
+
+
+@pytest.mark.parametrize("name", REFERENCES)
+def test_every_reference_value_rederives_an_exact_steady_state(compiled, name):
+    info = parameter_table()[name]
+    value = info.default + 0.5 * ((info.upper if info.upper > info.default else info.lower) - info.default)
+    changes = {name: value, **({COUNTERPART[name]: value} if name in COUNTERPART else {})}
+    p = ParameterSet.default().with_values(changes)
+    assert abs(value - info.default) > 0
+    rates = compiled.rhs(0.0, reference_state(p), p.vector)
+    assert_allclose(rates / state_scale(p), 0.0, atol=1e-10, err_msg=name)
+
+
+def test_changing_the_calcium_reference_moves_the_calibration(observe):
+    p = ParameterSet.default().with_values(reference_ca_total=2.30, reference_ca_intake=30, ca_intake=30)
+    values = observe(reference_state(p), p)
+    assert_allclose(values["ca_total"], 2.30, rtol=1e-12)
+    assert_allclose(values["urine_ca"], 0.35 * 30 - 3.75, rtol=1e-10)
+    assert_allclose(values["gut_ca_absorption"], values["urine_ca"], rtol=1e-10)
+    run = h.simulate(days=30, parameters=p)
+    assert_allclose(run["ca_total"], 2.30, rtol=1e-7)
+
+
+def test_reference_intake_alone_is_a_calibration_point_not_the_diet(compiled):
+    # the calibration intake and the actual diet are separate: changing only the former
+    # leaves the healthy state out of balance (documented behaviour of 'reference' values)
+    p = ParameterSet.default().with_values(reference_ca_intake=30)
+    rates = compiled.rhs(0.0, reference_state(p), p.vector)
+    assert rates[compiled.state_names.index("ca_gut_lumen")] < -1.0
+
+
+def test_setting_a_derived_value_overrides_the_derivation(compiled, parameters):
+    p = parameters.with_values(pth_clearance_rate=300.0)
+    assert_allclose(p["pth_clearance_rate"], 300.0)
+    assert_allclose(p["pth_synthesis_rate"], parameters["pth_synthesis_rate"], rtol=1e-12)
+    # the override survives later changes of reference values
+    assert_allclose(p.with_values(reference_pth=4.0)["pth_clearance_rate"], 300.0)
+    # ...and the reference is then no longer a steady state: the gland store was sized for
+    # the derived clearance, so PTH settles higher, at 3.5 pmol/L x (derived / overridden)
+    rates = compiled.rhs(0.0, reference_state(p), p.vector)
+    assert rates[compiled.state_names.index("pth_gland")] > 1.0
+    # (calcium feedback on release then trims the rise, so that is an upper bound)
+    run = h.simulate(days=1, parameters=p)
+    no_feedback = 3.5 * (math.log(2) / (3.0 / 1440)) / 300.0
+    assert 3.5 * 1.05 < run["pth"][-1] <= no_feedback
+
+
+def test_derived_value_out_of_range_is_rejected(parameters):
+    with pytest.raises(h.ParameterValueError, match=r"pth_clearance_rate: expected a value in \[100, 1000\]"):
+        parameters.with_values(pth_clearance_rate=50)
+
+
+def test_default_values_lie_within_their_bounds(parameters):
+    table = parameter_table()
+    values = parameters.as_dict()
+    assert list(values) == list(parameter_names()) == list(table)
+    for name, info in table.items():
+        assert np.isfinite(values[name]), name
+        assert info.lower <= info.upper, name
+        assert info.lower <= values[name] <= info.upper, (name, values[name], info.lower, info.upper)
+        if info.kind == "derived":
+            assert info.default is None, name
+        else:
+            assert_allclose(values[name], info.default, rtol=0, atol=0, err_msg=name)
+
+
+def test_every_parameter_is_documented():
+    table = parameter_table()
+    assert len(table) > 100
+    for name, info in table.items():
+        for field in ("unit", "meaning", "source"):
+            assert getattr(info, field).strip(), (name, field)
+        assert info.kind in {"constant", "reference", "physiology", "derived"}, name
+
+
+def test_derived_sources_say_derived():
+    for name, info in parameter_table().items():
+        assert (info.kind == "derived") == info.source.startswith("derived"), name
+
+
+def test_to_frame_lists_every_parameter(parameters):
+    frame = parameters.with_values(gfr=60).to_frame()
+    assert list(frame["name"]) == list(parameter_names())
+    assert_allclose(frame.set_index("name").loc["gfr", "value"], 60.0)
+    assert frame[["unit", "meaning", "source"]].map(lambda s: bool(str(s).strip())).all().all()
