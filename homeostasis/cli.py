@@ -1,4 +1,4 @@
-"""Command line: ``homeostasis list | parameters | run | steady-state | equations``.
+"""Command line: ``homeostasis list | parameters | run | compare | steady-state | equations``.
 
 Every user error (an unknown name, a value out of bounds, an output file that exists) ends
 with exit status 2 and a single line on stderr, never a traceback. The messages are the
@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="overwrite existing output files")
     run.set_defaults(handler=command_run)
 
+    _add_compare_command(commands)
+
     steady = commands.add_parser("steady-state", help="observables at steady state beside the healthy ranges")
     steady.add_argument("scenario", metavar="SCENARIO", nargs="?", default="healthy",
                         help="scenario name or path to a .py file (default healthy)")
@@ -87,6 +89,33 @@ def build_parser() -> argparse.ArgumentParser:
     equations.add_argument("--latex", action="store_true", help="LaTeX instead of plain text")
     equations.set_defaults(handler=command_equations)
     return parser
+
+
+def _add_compare_command(commands) -> None:
+    from .compare import SPEC_SYNTAX
+
+    compare = commands.add_parser("compare", help="simulate several scenarios; one figure with a line per scenario")
+    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                         help=f"{SPEC_SYNTAX}: a scenario with its own settings and legend label, "
+                              "e.g. ckd:final_gfr=15 ckd:final_gfr=45")
+    compare.add_argument("--days", type=float, help="length of the runs in days (default 365)")
+    compare.add_argument("--step", type=float, help="output spacing in days (default: 501 points)")
+    compare.add_argument("--variables", metavar="NAME,...",
+                         help=f"observables to plot, comma-separated (default {','.join(MAIN_OBSERVABLES)})")
+    _add_set_option(compare)
+    compare.add_argument("--intervention", action="append", default=[], metavar="NAME@DAY[:key=value,...]",
+                         help="apply an intervention to every scenario from DAY (repeatable)")
+    compare.add_argument("--units", choices=("si", "clinical"), default="si",
+                         help="si: mmol/L, pmol/L, mmol/day; clinical: mg/dL, pg/mL, mg/day (figure and CSV)")
+    compare.add_argument("--start", choices=STARTS, default="healthy",
+                         help="healthy: disease begins at day 0; steady: start at each scenario's steady state")
+    compare.add_argument("--log-time", action="store_true", help="logarithmic time axis")
+    compare.add_argument("--data", metavar="FILE.csv",
+                         help="measured data to overlay (columns scenario,time_days,variable,value,unit[,sd])")
+    compare.add_argument("--plot", required=True, metavar="FILE.png", help="figure to write (png, svg, pdf)")
+    compare.add_argument("--out", metavar="FILE.csv", help="write the tidy table of every run as CSV")
+    compare.add_argument("--force", action="store_true", help="overwrite existing output files")
+    compare.set_defaults(handler=command_compare)
 
 
 def _add_set_option(command) -> None:
@@ -169,6 +198,65 @@ def _write_plot(result, path, force: bool) -> None:
     figure = plot_time_courses(result.to_frame(names), variables=names)
     FigureCanvasAgg(figure)  # render with Agg: no display needed, and no global backend switch
     save_figure(figure, path, overwrite=force)
+
+
+def command_compare(arguments) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from .compare import parse_spec, run_comparison
+    from .plotting import plot_time_courses, save_figure
+
+    specs = [parse_spec(text) for text in arguments.scenarios]
+    settings = parse_settings(arguments.set)
+    interventions = [parse_intervention(text) for text in arguments.intervention]
+    variables = _parse_variables(arguments.variables)
+    measured = _read_measured(arguments.data) if arguments.data else None
+    _check_outputs(arguments)  # before the simulations, so a mistake costs no computing time
+    frame = run_comparison(specs, days=arguments.days, step=arguments.step, variables=variables,
+                           parameters=settings, interventions=interventions, start=arguments.start,
+                           units=arguments.units)
+    figure = plot_time_courses(frame, variables=variables, log_time=arguments.log_time, measured=measured)
+    if arguments.out:
+        frame.to_csv(arguments.out, index=False, mode="w" if arguments.force else "x")
+        print(f"wrote {arguments.out}")
+    FigureCanvasAgg(figure)  # render with Agg: no display needed, and no global backend switch
+    save_figure(figure, arguments.plot, overwrite=arguments.force)
+    print(f"wrote {arguments.plot}")
+    print(f"final values, day {frame['time_days'].max():g} (start: {arguments.start})")
+    print(format_table(_final_values(frame)), end="")
+
+
+def _final_values(frame):
+    """One row per variable (with its unit), one column per scenario label: the last values."""
+    import pandas as pd
+
+    final = frame[frame["time_days"] == frame["time_days"].max()]
+    wide = final.pivot(index="variable", columns="scenario", values="value")
+    wide = wide.reindex(index=list(pd.unique(final["variable"])), columns=list(pd.unique(frame["scenario"])))
+    wide.insert(0, "unit", final.drop_duplicates("variable").set_index("variable")["unit"].reindex(wide.index))
+    return wide.reset_index().rename_axis(columns=None)
+
+
+def _parse_variables(text):
+    """``"ca_total,pth"`` to a list (None when not given: the main observables)."""
+    if text is None:
+        return list(MAIN_OBSERVABLES)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise HomeostasisError(f"--variables: expected NAME,..., got {text!r}")
+    return names
+
+
+def _read_measured(path):
+    """Measured data from a CSV in the tidy schema (validated when it is plotted)."""
+    import pandas as pd
+
+    if not Path(path).is_file():
+        raise HomeostasisError(f"--data: file {str(path)!r} does not exist")
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise HomeostasisError(f"--data {path}: not a readable CSV table ({error})") from None
 
 
 def command_steady_state(arguments) -> None:

@@ -1,5 +1,9 @@
 """Time-course figures from the tidy table of ``Result.to_frame()``.
 
+One panel per observable, one line per scenario (the hue), the healthy range shaded, optional
+clinical units (:mod:`.plotting_units`), intervention times and measured data
+(:mod:`.plotting_overlays`), optional log time axis.
+
 seaborn and matplotlib are imported inside the functions, never at module import: a
 simulation on a cluster node should neither pay for nor need a plotting stack. Figures are
 made with ``matplotlib.figure.Figure`` rather than pyplot, so no GUI backend is touched and
@@ -14,61 +18,100 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import HomeostasisError, UnknownNameError
-from .reference_ranges import reference_range
+from .plotting_overlays import (checked_measured, draw_markers, draw_measured, intervention_markers,
+                                measured_in_units, measured_legend)
+from .plotting_units import TITLES, check_unit_system, convert_frame, range_in_unit
 
 REQUIRED_COLUMNS = ("scenario", "time_days", "variable", "value", "unit")
 PANEL_WIDTH_INCHES = 4.0
 PANEL_HEIGHT_INCHES = 2.8
 MAX_COLUMNS = 3
+LEGEND_COLUMNS = 4  # at most, in the legend above a figure
 RANGE_LABEL = "healthy reference range"
 RANGE_COLOUR = "0.55"
 RANGE_ALPHA = 0.2
 TIME_LABEL = "time (days)"
 SAVE_DPI = 150
+LINE_WIDTH = 1.8
+REFERENCE_SCENARIO = "healthy"  # drawn as a dark dashed reference line
+REFERENCE_COLOUR = "0.15"
+REFERENCE_DASHES = (4, 1.5)
 FLAT_TOLERANCE = 1e-6  # relative y span below which a trace counts as constant
 
 
-def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_time: bool = False):
+def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_time: bool = False,
+                      units=None, measured=None, interventions=None):
     """One panel per variable, one line per scenario, the healthy range shaded.
 
     Parameters
     ----------
     frame : tidy table with columns ``scenario, time_days, variable, value, unit``; concatenate
-        several ``result.to_frame()`` tables to compare scenarios.
+        several ``result.to_frame()`` tables (or use :mod:`homeostasis.compare`) to compare
+        scenarios. The ``scenario`` column names the lines and the legend entries; a scenario
+        named ``healthy`` is drawn as a dark dashed reference line.
     variables : names to plot, in panel order (default: every variable in the frame).
     axes : matplotlib Axes to draw into, one per variable (default: a new figure).
     log_time : logarithmic time axis (rows at day 0 or earlier are left out).
+    units : ``"si"`` (mmol/L, pmol/L, mmol/day), ``"clinical"`` (mg/dL, pg/mL, mg/day) or None
+        (as in the frame). Values, reference ranges and measured data are converted alike.
+    measured : tidy table of measured data in the same schema, optionally with an ``sd``
+        column; drawn as points with error bars on the panels of its variables, in the
+        colour of the scenario of the same name.
+    interventions : vertical lines at intervention days. None (default): those recorded in
+        ``frame.attrs["interventions"]``; False: none; or a list of ``"NAME@DAY"`` strings,
+        Intervention objects, ``(name, day)`` tuples or days, or a ``{scenario: list}`` dict.
 
     Returns the matplotlib Figure.
     """
     import seaborn as sns
 
+    check_unit_system(units)
     data = _checked_frame(frame)
     names = _chosen_variables(data, variables)
+    data = convert_frame(data[data["variable"].isin(names)], units)
+    if measured is not None:
+        measured = checked_measured(measured, REQUIRED_COLUMNS)
     if log_time:
         data = data[data["time_days"] > 0]
         if data.empty:
             raise HomeostasisError("log_time: the frame has no rows after day 0 to plot")
+    panel_units = {name: _unit_of(data[data["variable"] == name], name) for name in names}
+    points = None if measured is None else measured_in_units(measured, panel_units, log_time)
     figure, panels = _panels(len(names), axes)
     scenarios = list(pd.unique(data["scenario"]))
-    palette = dict(zip(scenarios, sns.color_palette(n_colors=len(scenarios))))
+    extra = [] if points is None else [s for s in pd.unique(points["scenario"]) if s not in scenarios]
+    palette = _palette(scenarios + extra, sns)
     shaded = False
     for panel, name in zip(panels, names):
-        shaded |= _draw_panel(panel, data[data["variable"] == name], name, palette, log_time)
+        shaded |= _draw_panel(panel, data[data["variable"] == name], name, palette, scenarios, log_time)
+        if points is not None and (points["variable"] == name).any():
+            draw_measured(panel, points[points["variable"] == name], palette)
+    markers = intervention_markers(interventions, getattr(frame, "attrs", {}), scenarios)
+    time_range = (data["time_days"].min(), data["time_days"].max())
+    extras = draw_markers(panels, markers, palette, time_range, log_time)
+    if points is not None:
+        extras += measured_legend(points, scenarios, palette)
     _label_time_axes(panels, axes is None)
-    _add_legend(figure, panels, palette, shaded, own_figure=axes is None)
+    _add_legend(figure, panels, {s: palette[s] for s in scenarios}, shaded, extras, own_figure=axes is None)
     return figure
 
 
-def _draw_panel(panel, subset: pd.DataFrame, name: str, palette: dict, log_time: bool) -> bool:
+def _draw_panel(panel, subset: pd.DataFrame, name: str, palette: dict, scenarios, log_time: bool) -> bool:
     """One variable's traces, range and labels; True if a reference range was shaded."""
     import seaborn as sns
 
     unit = _unit_of(subset, name)
-    sns.lineplot(data=subset, x="time_days", y="value", hue="scenario", hue_order=list(palette),
-                 palette=palette, estimator=None, errorbar=None, legend=False, ax=panel)
+    sns.lineplot(data=subset, x="time_days", y="value", hue="scenario", hue_order=scenarios,
+                 palette={s: palette[s] for s in scenarios}, estimator=None, errorbar=None, legend=False,
+                 style="scenario", style_order=scenarios, dashes={s: _dashes(s) for s in scenarios},
+                 linewidth=LINE_WIDTH, ax=panel)
+    for line in panel.get_lines():  # the healthy reference stays visible where a disease overlaps it
+        if line.get_color() == REFERENCE_COLOUR:
+            line.set_zorder(2.5)
     shaded = _shade_reference(panel, name, unit)
     panel.set_ylabel(f"{name} ({display_unit(unit)})", visible=True)
+    if name in TITLES:
+        panel.set_title(TITLES[name], fontsize="medium", fontweight="bold")
     _pad_flat_axis(panel, subset["value"])
     if log_time:
         panel.set_xscale("log")
@@ -145,7 +188,7 @@ def _panels(count: int, axes):
         return panels[0].figure, panels
     from matplotlib.figure import Figure
 
-    columns = min(count, MAX_COLUMNS)
+    columns = _column_count(count)
     rows = math.ceil(count / columns)
     # constrained layout keeps labels from overlapping and makes room for an outside legend
     figure = Figure(figsize=(PANEL_WIDTH_INCHES * columns, PANEL_HEIGHT_INCHES * rows + 0.5),
@@ -156,12 +199,28 @@ def _panels(count: int, axes):
     return figure, list(grid[:count])
 
 
+def _palette(scenarios, sns) -> dict:
+    """Colour of each scenario: seaborn's palette, and dark grey for the healthy reference."""
+    others = [name for name in scenarios if name != REFERENCE_SCENARIO]
+    colours = dict(zip(others, sns.color_palette(n_colors=len(others))))
+    return {name: colours.get(name, REFERENCE_COLOUR) for name in scenarios}
+
+
+def _dashes(scenario: str):
+    return REFERENCE_DASHES if scenario == REFERENCE_SCENARIO else ""
+
+
+def _column_count(count: int) -> int:
+    """Columns of a new grid: up to MAX_COLUMNS, but 2 x 2 rather than 3 + 1 for four panels."""
+    return 2 if count == 4 else min(count, MAX_COLUMNS)
+
+
 def _shade_reference(panel, name: str, unit: str) -> bool:
-    """Shade the healthy range when one exists in the plotted unit; True if shaded."""
-    entry = reference_range(name)
-    if entry is None or entry.unit != unit:
+    """Shade the healthy range (converted to the plotted unit) where one exists; True if shaded."""
+    limits = range_in_unit(name, unit)
+    if limits is None:
         return False
-    panel.axhspan(entry.low, entry.high, color=RANGE_COLOUR, alpha=RANGE_ALPHA, linewidth=0, zorder=0)
+    panel.axhspan(*limits, color=RANGE_COLOUR, alpha=RANGE_ALPHA, linewidth=0, zorder=0)
     return True
 
 
@@ -177,7 +236,7 @@ def _pad_flat_axis(panel, values: pd.Series) -> None:
 
 def _label_time_axes(panels, own_figure: bool) -> None:
     """Time label and tick labels only under the last panel of each column of a shared grid."""
-    columns = min(len(panels), MAX_COLUMNS)
+    columns = _column_count(len(panels))
     for index, panel in enumerate(panels):
         bottom = not own_figure or index + columns >= len(panels)
         panel.tick_params(axis="x", labelbottom=bottom)
@@ -185,17 +244,41 @@ def _label_time_axes(panels, own_figure: bool) -> None:
         panel.set_xlabel(TIME_LABEL if bottom else "", visible=bottom)
 
 
-def _add_legend(figure, panels, palette: dict, shaded: bool, own_figure: bool) -> None:
-    """One legend for all panels: scenarios by colour, and the shaded healthy range."""
+def _add_legend(figure, panels, palette: dict, shaded: bool, extras, own_figure: bool) -> None:
+    """One legend for all panels: scenarios by colour, the shaded range, then markers and data."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Line2D([], [], color=colour, linewidth=2) for colour in palette.values()]
+    handles = [Line2D([], [], color=colour, linewidth=2, dashes=_dashes(name) or (None, None))
+               for name, colour in palette.items()]
     labels = list(palette)
     if shaded:
         handles.append(Patch(facecolor=RANGE_COLOUR, alpha=RANGE_ALPHA))
         labels.append(RANGE_LABEL)
+    handles += [handle for handle, _ in extras]
+    labels += [label for _, label in extras]
     if own_figure:
-        figure.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 4), frameon=False)
+        figure.legend(handles, labels, loc="outside upper center", frameon=False,
+                      ncols=_legend_columns(labels, figure.get_figwidth() * 72.0))
     else:  # the caller owns the layout, so stay inside their first Axes
         panels[0].legend(handles, labels, fontsize="small")
+
+
+def _legend_columns(labels, width_points: float) -> int:
+    """The most columns (up to LEGEND_COLUMNS, rows balanced) whose labels fit the figure width."""
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(size=rcParams["legend.fontsize"])
+    size = font.get_size_in_points()
+    widths = [TextToPath().get_text_width_height_descent(label, font, ismath=False)[0] for label in labels]
+    handle = (rcParams["legend.handlelength"] + rcParams["legend.handletextpad"]
+              + rcParams["legend.columnspacing"]) * size
+    for wanted in range(min(LEGEND_COLUMNS, len(labels)), 1, -1):
+        rows = math.ceil(len(labels) / wanted)  # balanced rows, filled column by column
+        columns = math.ceil(len(labels) / rows)
+        needed = sum(max(widths[start:start + rows]) + handle for start in range(0, len(labels), rows))
+        if needed <= width_points:
+            return columns
+    return 1

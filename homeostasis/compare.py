@@ -1,0 +1,228 @@
+"""Run several scenarios (each with its own settings and label) into one tidy table.
+
+A scenario *spec* is a scenario with settings and a label; the label becomes the ``scenario``
+column of the table, so it names the line and the legend entry in a figure::
+
+    from homeostasis.compare import run_comparison
+    from homeostasis.plotting import plot_time_courses
+
+    frame = run_comparison(["ckd:final_gfr=45", "ckd:final_gfr=15"], days=3650)
+    figure = plot_time_courses(frame, variables=["phosphate", "pth", "fgf23"])
+
+On the command line the same text is used: ``SCENARIO[:NAME=VALUE,...]``, with an optional
+``label=TEXT`` among the settings (``ckd:final_gfr=15,label=CKD G4``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import __version__
+from .errors import HomeostasisError, check_finite_number
+from .interventions import as_interventions
+from .plotting_units import convert_frame
+from .scenario import Scenario, load_scenario
+
+SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,label=TEXT]"
+LABEL_KEY = "label"
+ROUND_OFF = 1e-9  # |values| below this are shown as 0 in summary tables
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """One line of a comparison: a scenario, its settings, interventions and label.
+
+    ``scenario`` is a name, a path to a ``.py`` scenario file or a Scenario; ``settings`` are
+    ``{name: value}`` knob or parameter values; ``interventions`` are applied to this run
+    only (as strings ``NAME@DAY[:...]``, Intervention objects or tuples); ``label`` defaults
+    to the scenario name followed by the settings.
+    """
+
+    scenario: object
+    settings: dict = field(default_factory=dict)
+    label: str | None = None
+    interventions: tuple = ()
+
+    @property
+    def name(self) -> str:
+        """The label shown in the figure and in the ``scenario`` column."""
+        if self.label:
+            return self.label
+        base = load_scenario(self.scenario).name  # a file's scenario is labelled by its own name
+        settings = ",".join(f"{key}={value:g}" for key, value in self.settings.items())
+        return f"{base}:{settings}" if settings else base
+
+
+def parse_spec(text: str) -> ScenarioSpec:
+    """``"ckd:final_gfr=15,label=CKD G4"`` to a ScenarioSpec (default label: ``ckd:final_gfr=15``)."""
+    text = str(text).strip()
+    scenario, separator, rest = text.rpartition(":")
+    if not separator or (text.endswith(".py") and "=" not in rest):  # no settings, or a path with ':'
+        scenario, rest = text, ""
+    scenario = scenario.strip()
+    if not scenario:
+        raise HomeostasisError(f"scenario spec {text!r}: expected {SPEC_SYNTAX}")
+    settings, label = {}, None
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, equals, value = (part.strip() for part in item.partition("="))
+        if not equals or not key or not value:
+            raise HomeostasisError(f"scenario spec {text!r}: expected NAME=VALUE, got {item!r}")
+        if key == LABEL_KEY:
+            label = value
+        elif key in settings:
+            raise HomeostasisError(f"scenario spec {text!r}: {key} is set twice")
+        else:
+            settings[key] = check_finite_number(key, value)
+    return ScenarioSpec(scenario, settings, label)
+
+
+def as_specs(items) -> list[ScenarioSpec]:
+    """ScenarioSpecs from specs, ``"name:key=value"`` strings or Scenarios (at least one)."""
+    if isinstance(items, (str, ScenarioSpec, Scenario)):
+        items = [items]
+    specs = [item if isinstance(item, ScenarioSpec) else
+             ScenarioSpec(item) if isinstance(item, Scenario) else parse_spec(item) for item in items or []]
+    if not specs:
+        raise HomeostasisError("compare: expected at least one scenario")
+    labels = [spec.name for spec in specs]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise HomeostasisError(f"compare: scenario label(s) {', '.join(map(repr, repeated))} given more than "
+                               f"once; give each a different label=TEXT")
+    return specs
+
+
+def run_comparison(specs, *, days=None, times=None, step=None, variables=None, parameters=None,
+                   interventions=None, start="healthy", units=None, rtol=None) -> pd.DataFrame:
+    """Simulate every spec on the same time grid; return one tidy table.
+
+    ``parameters`` and ``interventions`` apply to every run (a spec's own settings win over
+    ``parameters``; its own interventions are added). ``variables`` limits the observables
+    (default all); ``units`` is None (SI, as simulated), ``"si"`` or ``"clinical"``. The
+    table's ``attrs`` hold ``runs`` (each run's provenance by label) and ``interventions``
+    (``{label: ["name@day:{...}", ...]}``, which the figures mark).
+    """
+    from .compile import compile_model
+    from .simulation import scenario_parameters, simulate
+
+    specs = as_specs(specs)
+    common = as_interventions(interventions)
+    names = None if variables is None else ([variables] if isinstance(variables, str) else list(variables))
+    if names is not None:
+        _check_variables(names, compile_model().observable_names)
+    runs = []
+    for spec in specs:  # validate everything before the first run
+        settings = {**dict(parameters or {}), **spec.settings}
+        scenario_parameters(spec.scenario, settings)
+        runs.append((spec, settings, common + as_interventions(spec.interventions)))
+    extra = {} if rtol is None else {"rtol": rtol}
+    frames = {}
+    for spec, settings, schedule in runs:
+        result = simulate(spec.scenario, days=days, times=times, step=step, parameters=settings,
+                          interventions=schedule, start=start, **extra)
+        frames[spec.name] = result.to_frame(names)
+    return convert_frame(concat_frames(frames), units)
+
+
+def concat_frames(frames) -> pd.DataFrame:
+    """Concatenate tidy frames (or Results), keeping each one's provenance and interventions.
+
+    ``frames`` is a list, or a ``{label: frame}`` dict whose labels replace the ``scenario``
+    column. Each label must be unique, because it is the hue of a figure.
+    """
+    if not isinstance(frames, dict):
+        frames = list(frames)
+        labels = [_single_label(frame) for frame in frames]
+        frames = dict(zip(labels, frames)) if len(set(labels)) == len(labels) else _duplicate(labels)
+    if not frames:
+        raise HomeostasisError("concat_frames: expected at least one frame")
+    tables, runs = [], {}
+    for label, frame in frames.items():
+        table = frame.to_frame() if hasattr(frame, "to_frame") else frame
+        if not isinstance(table, pd.DataFrame):
+            raise HomeostasisError(f"concat_frames: {label!r} is a {type(frame).__name__}, "
+                                   f"not a DataFrame or Result")
+        table = table.copy()
+        table["scenario"] = str(label)
+        tables.append(table)
+        runs[str(label)] = dict(table.attrs)
+    combined = pd.concat(tables, ignore_index=True)
+    combined.attrs = {"homeostasis_version": __version__, "runs": runs,
+                      "interventions": {label: list(run.get("interventions", [])) for label, run in runs.items()}}
+    return combined
+
+
+def _single_label(frame) -> str:
+    table = frame.to_frame() if hasattr(frame, "to_frame") else frame
+    labels = list(pd.unique(table["scenario"])) if "scenario" in getattr(table, "columns", ()) else []
+    if len(labels) != 1:
+        raise HomeostasisError(f"concat_frames: each frame must hold one scenario, found {labels}; "
+                               f"pass a {{label: frame}} dict to name them")
+    return str(labels[0])
+
+
+def _duplicate(labels):
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    raise HomeostasisError(f"concat_frames: scenario {', '.join(map(repr, repeated))} appears in more than one "
+                           f"frame; pass a {{label: frame}} dict to tell them apart")
+
+
+def _check_variables(names, valid) -> None:
+    from .errors import UnknownNameError
+
+    if not names:
+        raise HomeostasisError("variables: expected at least one variable name")
+    for name in names:
+        if name not in valid:
+            raise UnknownNameError("variable", name, valid)
+
+
+def steady_states(specs, *, variables=None, parameters=None, units=None) -> pd.DataFrame:
+    """Each spec's steady state as a tidy table ``scenario, variable, value, unit``.
+
+    ``time_days`` is 0 for every row, so the table can also be drawn or concatenated with
+    time courses; ``units`` is None (SI), ``"si"`` or ``"clinical"``.
+    """
+    from .compile import compile_model
+    from .simulation import steady_state
+
+    specs = as_specs(specs)
+    compiled = compile_model()
+    all_units = dict(zip(compiled.observable_names, compiled.observable_units))
+    names = list(all_units) if variables is None else ([variables] if isinstance(variables, str) else list(variables))
+    _check_variables(names, compiled.observable_names)
+    rows = []
+    for spec in specs:
+        values = steady_state(spec.scenario, parameters={**dict(parameters or {}), **spec.settings})
+        rows += [{"scenario": spec.name, "time_days": 0.0, "variable": name, "value": values[name],
+                  "unit": all_units[name]} for name in names]
+    return convert_frame(pd.DataFrame(rows), units)
+
+
+def summary_table(frame: pd.DataFrame, *, digits: int = 3) -> pd.DataFrame:
+    """A table to read by eye: one row per variable (with its unit and healthy range), one
+    column per scenario, each value rounded to ``digits`` significant digits and marked
+    ``↑``/``↓`` when above/below the healthy range. Uses the last time of each scenario.
+    """
+    from .plotting_units import range_in_unit
+
+    if "time_days" in frame.columns:
+        frame = frame[frame["time_days"] == frame.groupby("scenario")["time_days"].transform("max")]
+    scenarios, names = list(pd.unique(frame["scenario"])), list(pd.unique(frame["variable"]))
+    rows = []
+    for name in names:
+        subset = frame[frame["variable"] == name].set_index("scenario")
+        unit = str(subset["unit"].iloc[0])
+        limits = range_in_unit(name, unit)
+        row = {"variable": name, "unit": unit,
+               "healthy range": "" if limits is None else f"{limits[0]:.{digits}g}\u2013{limits[1]:.{digits}g}"}
+        for label in scenarios:
+            value = float(subset.loc[label, "value"]) if label in subset.index else float("nan")
+            value = 0.0 if abs(value) < ROUND_OFF else value  # not '-1.8e-15' for a zero balance
+            mark = "" if limits is None else " \u2191" if value > limits[1] * (1 + 1e-9) else \
+                " \u2193" if value < limits[0] * (1 - 1e-9) else ""
+            row[label] = f"{value:.{digits}g}{mark}"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("variable")

@@ -1,0 +1,146 @@
+"""SI and clinical (conventional, US) units of the observables, and conversions between them.
+
+The model computes in SI units (mmol/L, pmol/L, mmol/day). Clinicians in many countries read
+calcium and phosphate in mg/dL, PTH and calcitriol in pg/mL, 25(OH)D in ng/mL and urine or
+gut minerals in mg/day. Each factor below multiplies the SI value to give the clinical value,
+and follows from a molar mass:
+
+- calcium 40.078 g/mol: 1 mmol/L = 4.008 mg/dL (2.5 mmol/L = 10.02 mg/dL); 1 mmol = 40.08 mg
+- phosphate as phosphorus 30.974 g/mol: 1 mmol/L = 3.097 mg/dL; 1 mmol = 30.97 mg
+- intact PTH(1-84) 9425 g/mol: 1 pmol/L = 9.425 pg/mL
+- calcitriol 416.6 g/mol: 1 pmol/L = 0.4166 pg/mL; calcidiol 400.6 g/mol: 1 nmol/L = 0.4006 ng/mL
+- calcium x phosphate product: 1 mmol^2/L^2 = 4.008 x 3.097 = 12.41 mg^2/dL^2
+
+Observables whose units are the same in both systems (FGF23 pg/mL, GFR mL/min, fractions,
+relative parathyroid mass) have no entry and are never changed.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .errors import HomeostasisError
+from .interventions import CALCIUM_MG_PER_MMOL, PHOSPHORUS_MG_PER_MMOL
+from .reference_ranges import reference_range
+
+UNIT_SYSTEMS = ("si", "clinical")
+PTH_G_PER_MOL = 9425.0
+CALCITRIOL_G_PER_MOL = 416.6
+CALCIDIOL_G_PER_MOL = 400.6
+
+
+class Conversion(NamedTuple):
+    """``clinical value = factor x SI value`` for one observable."""
+
+    si: str
+    clinical: str
+    factor: float
+
+
+_CALCIUM_MG_DL = CALCIUM_MG_PER_MMOL / 10.0  # mmol/L -> mg/dL (1 dL = 0.1 L)
+_PHOSPHORUS_MG_DL = PHOSPHORUS_MG_PER_MMOL / 10.0
+_CALCIUM_DAY = Conversion("mmol/day", "mg/day", CALCIUM_MG_PER_MMOL)
+_PHOSPHATE_DAY = Conversion("mmol/day", "mg/day", PHOSPHORUS_MG_PER_MMOL)
+
+CONVERSIONS = {
+    "ca_total": Conversion("mmol/L", "mg/dL", _CALCIUM_MG_DL),
+    "ca_ionized": Conversion("mmol/L", "mg/dL", _CALCIUM_MG_DL),
+    "phosphate": Conversion("mmol/L", "mg/dL", _PHOSPHORUS_MG_DL),
+    "tmp_gfr": Conversion("mmol/L", "mg/dL", _PHOSPHORUS_MG_DL),
+    "ca_x_p": Conversion("mmol^2/L^2", "mg^2/dL^2", _CALCIUM_MG_DL * _PHOSPHORUS_MG_DL),
+    "pth": Conversion("pmol/L", "pg/mL", PTH_G_PER_MOL / 1000.0),  # pg/mL = 1e-9 g/L; pmol = 1e-12 mol
+    "calcitriol": Conversion("pmol/L", "pg/mL", CALCITRIOL_G_PER_MOL / 1000.0),
+    "calcidiol": Conversion("nmol/L", "ng/mL", CALCIDIOL_G_PER_MOL / 1000.0),
+    "urine_ca": _CALCIUM_DAY,
+    "gut_ca_absorption": _CALCIUM_DAY,
+    "bone_ca_balance": _CALCIUM_DAY,
+    "bone_resorption": _CALCIUM_DAY,
+    "bone_formation": _CALCIUM_DAY,
+    "urine_phosphate": _PHOSPHATE_DAY,
+    "gut_phosphate_absorption": _PHOSPHATE_DAY,
+}
+
+# short panel titles a physiologist reads at a glance (the axis label keeps the variable name)
+TITLES = {
+    "ca_total": "Total calcium", "ca_ionized": "Ionized calcium", "phosphate": "Phosphate",
+    "pth": "PTH", "calcitriol": "Calcitriol (1,25(OH)\u2082D)", "calcidiol": "25(OH)D",
+    "fgf23": "FGF23 (intact)", "urine_ca": "Urine calcium", "urine_phosphate": "Urine phosphate",
+    "gut_ca_absorption": "Net gut calcium absorption", "gut_phosphate_absorption": "Net gut phosphate absorption",
+    "bone_ca_balance": "Bone calcium balance", "fe_phosphate": "Fractional excretion of phosphate",
+    "fe_calcium": "Fractional excretion of calcium", "gfr": "GFR", "ca_x_p": "Calcium \u00d7 phosphate",
+    "tmp_gfr": "TmP/GFR", "bone_resorption": "Bone resorption", "bone_formation": "Bone formation",
+    "parathyroid_mass": "Parathyroid mass",
+}
+
+
+def check_unit_system(units) -> None:
+    if units is not None and units not in UNIT_SYSTEMS:
+        raise HomeostasisError(f"units: expected one of {', '.join(UNIT_SYSTEMS)}, got {units!r}")
+
+
+def target_unit(variable: str, unit: str, units) -> str:
+    """The unit ``variable`` is shown in for the unit system ``units`` (None: as given)."""
+    check_unit_system(units)
+    conversion = CONVERSIONS.get(variable)
+    if units is None or conversion is None:
+        return unit
+    _check_known(variable, unit, conversion)
+    return conversion.clinical if units == "clinical" else conversion.si
+
+
+def factor(variable: str, from_unit: str, to_unit: str) -> float:
+    """Multiply a value of ``variable`` in ``from_unit`` by this to express it in ``to_unit``."""
+    if from_unit == to_unit:
+        return 1.0
+    conversion = CONVERSIONS.get(variable)
+    if conversion is not None and {from_unit, to_unit} == {conversion.si, conversion.clinical}:
+        return conversion.factor if from_unit == conversion.si else 1.0 / conversion.factor
+    raise HomeostasisError(f"variable {variable!r}: cannot convert {from_unit} to {to_unit}")
+
+
+def convert_frame(frame: pd.DataFrame, units) -> pd.DataFrame:
+    """A copy of a tidy frame with ``value`` (and ``sd``) in the unit system ``units``.
+
+    ``units`` is ``"si"``, ``"clinical"`` or None (no change). Rows already in the target
+    unit are left alone; a unit that is neither the SI nor the clinical unit of its variable
+    is an error. ``attrs`` are kept.
+    """
+    check_unit_system(units)
+    out = frame.copy()
+    if units is None or out.empty:
+        return out
+    values = out["value"].to_numpy(dtype=float, copy=True)
+    sd = out["sd"].to_numpy(dtype=float, copy=True) if "sd" in out.columns else None
+    new_units = out["unit"].astype(str).to_numpy(dtype=object, copy=True)
+    for (variable, unit), rows in out.groupby(["variable", "unit"], sort=False).indices.items():
+        wanted = target_unit(variable, unit, units)
+        scale = factor(variable, unit, wanted)
+        values[rows] *= scale
+        if sd is not None:
+            sd[rows] *= scale
+        new_units[rows] = wanted
+    out["value"], out["unit"] = values, new_units
+    if sd is not None:
+        out["sd"] = sd
+    return out
+
+
+def range_in_unit(variable: str, unit: str):
+    """The healthy reference range ``(low, high)`` of ``variable`` expressed in ``unit``, or None."""
+    entry = reference_range(variable)
+    if entry is None:
+        return None
+    try:
+        scale = factor(variable, entry.unit, unit)
+    except HomeostasisError:  # a unit the range cannot be expressed in: no shading
+        return None
+    return float(np.float64(entry.low) * scale), float(np.float64(entry.high) * scale)
+
+
+def _check_known(variable: str, unit: str, conversion: Conversion) -> None:
+    if unit not in (conversion.si, conversion.clinical):
+        raise HomeostasisError(f"variable {variable!r} is in {unit!r}; expected {conversion.si} (SI) "
+                               f"or {conversion.clinical} (clinical)")
