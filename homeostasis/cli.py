@@ -13,7 +13,7 @@ import math
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cli_fit
 from .errors import HomeostasisError, check_finite_number
 from .interventions import parse_intervention
 from .parameters import ParameterSet
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     equations = commands.add_parser("equations", help="the model's ODEs and flux expressions")
     equations.add_argument("--latex", action="store_true", help="LaTeX instead of plain text")
     equations.set_defaults(handler=command_equations)
+    cli_fit.register(commands)
     return parser
 
 

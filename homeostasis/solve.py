@@ -7,6 +7,9 @@ years) and costs the least per step of SciPy's stiff methods for a model of this
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import numpy as np
 from scipy import integrate, optimize
 
@@ -123,3 +126,103 @@ def _root(compiled, y, p, free, scale, time):
 def _is_steady(compiled, y, p, free, scale, time, tolerance):
     rates = compiled.rhs(time, y, p)[free] / scale[free]
     return bool(np.all(np.isfinite(rates)) and np.max(np.abs(rates)) < tolerance)
+
+
+def integrate_with_sensitivities(compiled, augmented, y0, s0, times, p, dp, *, scale, rtol=DEFAULT_RTOL,
+                                 atol=None, sensitivity_tolerance=10.0, max_steps=500_000):
+    """States and forward sensitivities at ``times`` (days), integrated together.
+
+    ``augmented`` provides ``rhs(t, z, p, dp)`` and ``jacobian(t, z, p, dp)`` of the augmented
+    system z = (y, S[:, 0], ..., S[:, k-1]): dy/dt = f and dS/dt = J S + (df/dp) dp, where
+    ``dp`` (m x k) says how the parameters in df/dp move with the k estimated ones, and
+    S(times[0]) = ``s0`` (states x k). LSODA solves it with the block-diagonal Jacobian
+    diag(J, ..., J) (the simultaneous-corrector approximation of CVODES: the second derivatives
+    left out only slow the Newton iteration, not the accuracy). Sensitivity columns should be
+    scaled like the states; they are held to the states' tolerances times
+    ``sensitivity_tolerance``. Returns states (times x states) and sensitivities
+    (times x states x k); raises SolverError on failure.
+    """
+    times = np.asarray(times, dtype=float)
+    y0 = np.asarray(y0, float)
+    n, k = y0.size, np.shape(s0)[1]
+    rtol, atol = _tolerances(scale, rtol, atol)
+    atol_states = np.broadcast_to(atol, (n,))
+    atol_all = np.concatenate([atol_states, np.tile(atol_states, k) * sensitivity_tolerance])
+    rtol_all = np.concatenate([np.full(n, rtol), np.full(n * k, rtol * sensitivity_tolerance)])
+    dp = np.ascontiguousarray(dp, dtype=float)
+    z0 = np.concatenate([y0, np.asarray(s0, float).T.ravel()])
+    with single_threaded_blas():
+        solution, info = integrate.odeint(augmented.rhs, z0, times, args=(p, dp), Dfun=augmented.jacobian,
+                                          tfirst=True, rtol=rtol_all, atol=atol_all, mxstep=max_steps,
+                                          full_output=True, printmessg=False)
+    if info["message"] != "Integration successful." or not np.all(np.isfinite(solution)):
+        reached = np.asarray(info.get("tcur", [times[0]]), dtype=float)
+        failed_at = float(np.nanmax(reached)) if np.isfinite(reached).any() else float(times[0])
+        raise SolverError(f"integration with sensitivities failed ({info['message'].strip()})",
+                          time=failed_at, parameters=p)
+    states = _clip_roundoff(solution[:, :n], atol)
+    sensitivities = solution[:, n:].reshape(len(times), k, n).transpose(0, 2, 1)
+    return states, sensitivities
+
+
+@contextlib.contextmanager
+def single_threaded_blas():
+    """Run the enclosed code with OpenBLAS on one thread (best effort; Linux wheels).
+
+    The augmented sensitivity system (a few hundred unknowns) is just large enough for
+    OpenBLAS to split its LU factorisations over threads, and on a busy machine that is
+    10-50 times slower than one thread. Thread counts are restored afterwards.
+    """
+    libraries = _openblas_libraries()
+    saved = [(setter, getter()) for setter, getter in libraries]
+    for setter, _ in libraries:
+        setter(1)
+    try:
+        yield
+    finally:
+        for setter, count in saved:
+            setter(count)
+
+
+_OPENBLAS_C_FUNCTIONS = (  # numpy's 64-bit build, scipy's build, a system OpenBLAS
+    ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
+    ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
+    ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
+    ("openblas_set_num_threads", "openblas_get_num_threads"),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _openblas_libraries():
+    import ctypes
+
+    found = []
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line})
+    except OSError:
+        return ()
+    for path in paths:
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for setter_name, getter_name in _OPENBLAS_C_FUNCTIONS:  # C entry points, not Fortran's
+            setter, getter = getattr(library, setter_name, None), getattr(library, getter_name, None)
+            if setter is not None and getter is not None:
+                setter.argtypes, setter.restype, getter.argtypes, getter.restype = [ctypes.c_int], None, [], ctypes.c_int
+                found.append((setter, getter))
+                break
+    return tuple(found)
+
+
+def least_squares(residuals, x0, *, jacobian="2-point", bounds=(-np.inf, np.inf), tolerance=1e-10,
+                  max_evaluations=200):
+    """Bounded nonlinear least squares (trust-region reflective, ``scipy.optimize.least_squares``).
+
+    ``jacobian`` is a function of x or ``"2-point"`` for forward finite differences. Returns
+    SciPy's OptimizeResult (x, cost = half the sum of squares, fun, jac, nfev, njev, status).
+    """
+    return optimize.least_squares(residuals, np.asarray(x0, float), jac=jacobian, bounds=bounds,
+                                  method="trf", x_scale=1.0, ftol=tolerance, xtol=tolerance,
+                                  gtol=tolerance, max_nfev=max_evaluations)

@@ -1,0 +1,184 @@
+"""The least-squares problem: weighted residuals (simulated - measured) / sd and their Jacobian.
+
+The optimiser works on internal coordinates x: ``x = log(theta)`` for a parameter that is
+positive (lower bound >= 0 and a positive start), otherwise ``x = theta / scale``. Users only
+ever see linear values (:mod:`homeostasis.fitting.fit` converts back). With ``sd`` in the data
+the residuals are in units of the measurement error; without it each variable is weighted by
+the mean absolute measured value and the noise level is estimated from the fit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import HomeostasisError, ParameterValueError, SolverError
+from ..interventions import as_interventions
+from ..parameters import parameter_table
+from ..simulation import scenario_parameters
+from .forward import Experiment, simulate_experiment
+from .sensitivities import sensitivity_model
+
+FAILED_RESIDUAL = 1e4  # residual of every row when a trial point cannot be simulated
+
+
+class Problem:
+    """Residuals and exact Jacobian for data split into experiments (the ``scenario`` labels)."""
+
+    def __init__(self, data, estimate, *, individual=(), scenario="healthy", interventions=None,
+                 start="healthy", parameters=None, initial=None, rtol=1e-8):
+        from ..compile import compile_model
+
+        self.data = data.reset_index(drop=True)
+        self.estimate = tuple(dict.fromkeys(estimate))
+        self.individual = tuple(dict.fromkeys(individual))
+        unknown = [name for name in self.individual if name not in self.estimate]
+        if unknown:
+            raise HomeostasisError(f"individual: {', '.join(unknown)} not among the estimated parameters")
+        _check_estimable(self.estimate)
+        self.rtol = rtol
+        self.labels = tuple(dict.fromkeys(self.data["scenario"]))
+        compiled = compile_model()
+        self.experiments, self.bases, self.row_index = [], [], []
+        for label in self.labels:
+            rows = np.flatnonzero(self.data["scenario"].to_numpy() == label)
+            chosen, base, _ = scenario_parameters(_per_label(scenario, label, "scenario"), parameters)
+            times = np.unique(np.concatenate(([0.0], self.data["time_days"].to_numpy()[rows])))
+            if len(times) < 2:
+                times = np.array([0.0, 1e-6])
+            schedule = tuple(as_interventions(_per_label(interventions, label, "interventions")))
+            self.experiments.append(Experiment(label, chosen, schedule, start, times))
+            self.bases.append(base)
+            t_index = np.searchsorted(times, self.data["time_days"].to_numpy()[rows])
+            o_index = np.array([compiled.observable_names.index(v) for v in self.data["variable"].to_numpy()[rows]])
+            self.row_index.append((rows, t_index, o_index))
+        self.shared = tuple(n for n in self.estimate if n not in self.individual)
+        self.names = self.shared + tuple(f"{n}[{label}]" for label in self.labels for n in self.individual)
+        self.base_names = self.shared + tuple(n for label in self.labels for n in self.individual)
+        self._setup_weights()
+        self._setup_transforms(initial or {})
+        self.simulations = 0
+        self._memo = None
+
+    # ---- parameters and transforms -------------------------------------------------------
+    def _setup_transforms(self, initial):
+        table = parameter_table()
+        start, lower, upper, log = [], [], [], []
+        for name in self.base_names:
+            info = table[name]
+            value = float(initial.get(name, self.bases[0][name]))
+            if not info.lower <= value <= info.upper:
+                raise ParameterValueError(f"initial {name}: expected a value in [{info.lower:g}, {info.upper:g}] "
+                                          f"{info.unit}, got {value:g}")
+            start.append(value), lower.append(info.lower), upper.append(info.upper)
+            log.append(info.lower >= 0 and value > 0)
+        self.theta0 = np.array(start)
+        self.lower, self.upper, self.log = np.array(lower), np.array(upper), np.array(log)
+        self.scale = np.where(self.log, 1.0, np.maximum(np.abs(self.theta0), (self.upper - self.lower) / 10))
+
+    def to_x(self, theta):
+        theta = np.asarray(theta, float)
+        with np.errstate(divide="ignore"):
+            return np.where(self.log, np.log(np.maximum(theta, 0)), theta / self.scale)
+
+    def to_theta(self, x):
+        x = np.asarray(x, float)
+        return np.where(self.log, np.exp(x), x * self.scale)
+
+    def bounds(self):
+        return self.to_x(self.lower), self.to_x(self.upper)
+
+    def values(self, theta, label_index):
+        """{parameter: value} for one experiment."""
+        out = dict(zip(self.shared, theta[:len(self.shared)]))
+        offset = len(self.shared) + label_index * len(self.individual)
+        out.update(zip(self.individual, theta[offset:offset + len(self.individual)]))
+        return out
+
+    def columns(self, label_index):
+        """Positions in x of the experiment's estimated parameters (in self.estimate order)."""
+        offset = len(self.shared) + label_index * len(self.individual)
+        where = {n: i for i, n in enumerate(self.shared)}
+        where.update({n: offset + i for i, n in enumerate(self.individual)})
+        return np.array([where[n] for n in self.estimate])
+
+    def parameter_set(self, theta, label_index):
+        return self.bases[label_index].with_values(self.values(theta, label_index))
+
+    # ---- residuals -----------------------------------------------------------------------
+    def _setup_weights(self):
+        sd = self.data["sd"].to_numpy(float)
+        self.known_sd = bool(np.all(np.isfinite(sd)))
+        if self.known_sd:
+            self.sigma = sd
+        else:  # relative weights: each variable scaled by its mean absolute measured value
+            typical = self.data.groupby("variable")["value"].transform(lambda v: np.mean(np.abs(v)))
+            self.sigma = np.where(typical.to_numpy(float) > 0, typical.to_numpy(float), 1.0)
+        self.measured = self.data["value"].to_numpy(float)
+
+    def simulate(self, x, jacobian=True):
+        """(simulated values per data row, d(simulated)/dx or None); raises on failure."""
+        theta = self.to_theta(x)
+        simulated = np.empty(len(self.data))
+        derivative = np.zeros((len(self.data), len(x))) if jacobian else None
+        model = sensitivity_model(self.estimate) if jacobian else None
+        for index, experiment in enumerate(self.experiments):
+            values = self.values(theta, index)
+            parameter_set = self.bases[index].with_values(values)
+            columns = self.columns(index)
+            scales = np.where(self.log[columns], theta[columns], self.scale[columns])
+            observed, sens = simulate_experiment(experiment, parameter_set, model, scales, self.rtol)
+            self.simulations += 1
+            rows, t_index, o_index = self.row_index[index]
+            simulated[rows] = observed[t_index, o_index]
+            if jacobian:
+                derivative[np.ix_(rows, columns)] = sens[t_index, o_index, :]
+        return simulated, derivative
+
+    def evaluate(self, x, jacobian=True):
+        """Weighted residuals and their Jacobian with respect to x (memoised on x)."""
+        key = np.asarray(x, float).tobytes()
+        if self._memo is not None and self._memo[0] == key and (self._memo[2] is not None or not jacobian):
+            return self._memo[1], self._memo[2]
+        try:
+            simulated, derivative = self.simulate(x, jacobian)
+        except (SolverError, ParameterValueError):
+            residuals = np.full(len(self.data), FAILED_RESIDUAL)
+            self._memo = (key, residuals, np.zeros((len(self.data), len(x))))
+            return self._memo[1], self._memo[2]
+        residuals = (simulated - self.measured) / self.sigma
+        weighted = None if derivative is None else derivative / self.sigma[:, None]
+        self._memo = (key, residuals, weighted)
+        return residuals, weighted
+
+    def residuals(self, x):
+        return self.evaluate(x, jacobian=True)[0]
+
+    def residuals_only(self, x):
+        return self.evaluate(x, jacobian=False)[0]
+
+    def jacobian(self, x):
+        return self.evaluate(x, jacobian=True)[1]
+
+
+def _per_label(setting, label, what):
+    if isinstance(setting, dict):
+        if label not in setting:
+            raise HomeostasisError(f"{what}: no entry for the data's scenario label {label!r}; "
+                                   f"it has {', '.join(map(repr, setting)) or 'none'}")
+        return setting[label]
+    return setting
+
+
+def _check_estimable(names):
+    from ..errors import UnknownNameError
+
+    if not names:
+        raise HomeostasisError("estimate: name at least one parameter to fit")
+    table = parameter_table()
+    for name in names:
+        if name not in table:
+            raise UnknownNameError("parameter", name, table)
+        info = table[name]
+        if info.kind in ("constant", "derived"):
+            raise ParameterValueError(f"{name} is a {info.kind} parameter and cannot be estimated; "
+                                      f"estimate the reference or physiology values it depends on")

@@ -1,0 +1,220 @@
+"""Parameter estimation: exact sensitivities, recovery of known parameters, data errors, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import homeostasis as h
+from homeostasis.cli_fit import main as fit_main
+from homeostasis.fitting.data import DataError, validate_data
+from homeostasis.fitting.objective import Problem
+
+# one estimated subset throughout, so the sensitivity code is compiled once per session
+ESTIMATE = ("pth_half_life", "pth_release_set_point", "gut_transit_rate", "reference_pth")
+TRUTH = {"pth_half_life": 3.5, "pth_release_set_point": 1.12, "gut_transit_rate": 6.0, "reference_pth": 4.2}
+MINUTE = 1.0 / 1440.0
+# protocol: a hypocalcaemic clamp (PTH-calcium curve), PTH washout after removal of half of the
+# parathyroid tissue (PTH half-life), and an oral phosphate load (gut transit)
+PROTOCOL = {
+    "clamp": (["calcium-clamp@0.01:delta_ionized=-0.15,hours=1.5"], np.linspace(0.0, 0.1, 13), ("pth", "ca_ionized")),
+    "washout": (["parathyroidectomy@0.01:fraction=0.9"], 0.01 + MINUTE * np.array([0, 1, 2, 3, 4, 6, 8, 10, 15, 20, 30]),
+                ("pth",)),
+    "load": (["phosphate-load@0.02:p_mg=1000"], np.linspace(0.0, 1.0, 13), ("phosphate", "pth")),
+}
+INTERVENTIONS = {label: items for label, (items, _, _) in PROTOCOL.items()}
+CV = 0.04  # noise sd as a fraction of each variable's mean
+
+
+def observed(result, variables, times):
+    grid = result.times
+    return {v: result[v][np.searchsorted(grid, times)] for v in variables}
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    rng = np.random.default_rng(20240611)
+    rows = []
+    for label, (items, times, variables) in PROTOCOL.items():
+        result = h.simulate(times=np.unique(np.r_[0.0, times]), parameters=TRUTH, interventions=items)
+        for variable, values in observed(result, variables, times).items():
+            sd = CV * np.abs(values).mean()
+            for t, value in zip(times, values):
+                rows.append({"scenario": label, "time_days": t, "variable": variable,
+                             "value": value + rng.normal(0.0, sd), "sd": sd})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def fitted(synthetic):
+    return h.fit(synthetic, estimate=list(ESTIMATE), interventions=INTERVENTIONS)
+
+
+def _central_differences(scenario, start, items, times, variables, name, value, step=1e-4):
+    grid = np.unique(np.r_[0.0, times])
+    out = []
+    for sign in (1.0, -1.0):
+        result = h.simulate(scenario, times=grid, parameters={name: value * np.exp(sign * step)},
+                            interventions=items, start=start, rtol=1e-11)
+        out.append(np.concatenate([result[v][np.searchsorted(grid, times)] for v in variables]))
+    size = np.concatenate([np.full(len(times), np.abs(result[v]).max()) for v in variables])
+    return (out[0] - out[1]) / (2 * step), size  # d/d(log parameter), and each variable's size
+
+
+@pytest.mark.parametrize("scenario, start, items, end", [
+    # clamp (target from the state), dose added to the gut, tissue multiplied by a factor
+    ("healthy", "healthy", ["calcium-clamp@0.02:delta_ionized=-0.15,hours=1.5", "phosphate-load@0.05",
+                            "parathyroidectomy@0.3:fraction=0.5"], 0.6),
+    # steady start (implicit-function sensitivities) and excision of the adenoma
+    ("parathyroid-adenoma", "steady", ["parathyroidectomy@0.1"], 2.0),
+])
+def test_sensitivities_match_central_differences_of_simulate(scenario, start, items, end):
+    times = np.linspace(0.01, end, 12)
+    variables = ("pth", "ca_ionized", "phosphate", "calcitriol")
+    data = pd.DataFrame([{"time_days": t, "variable": v, "value": 1.0} for v in variables for t in times])
+    problem = Problem(validate_data(data), ESTIMATE, scenario=scenario, interventions=items, start=start)
+    x = problem.to_x(problem.theta0)
+    _, exact = problem.simulate(x)  # d(observable)/d(log parameter)
+    for column, name in enumerate(ESTIMATE):
+        numeric, size = _central_differences(scenario, start, items, times, variables, name, problem.theta0[column])
+        largest = np.concatenate([np.full(len(times), np.abs(numeric[i * len(times):(i + 1) * len(times)]).max())
+                                  for i in range(len(variables))])
+        tolerance = 1e-4 * largest + 1e-7 * size
+        error = np.abs(exact[:, column] - numeric)
+        assert np.all(error <= tolerance), (name, np.max(error / tolerance))
+
+
+def test_fit_recovers_known_parameters_within_the_95_percent_intervals(fitted):
+    assert fitted.identifiable
+    for name, truth in TRUTH.items():
+        low, high = fitted.profile_intervals[name]
+        assert low < truth < high, (name, low, truth, high)
+        low, high = fitted.fisher_intervals[name]
+        assert low < truth < high, (name, low, truth, high)
+        assert low < fitted.estimates[name] < high
+        assert fitted.standard_errors[name] > 0
+    # chi-square of a good fit: about the number of data rows minus the parameters
+    rows = len(fitted.residuals)
+    assert 0.5 * rows < fitted.objective < 1.6 * rows
+    assert fitted.n_simulations > 0
+
+
+def test_fits_from_perturbed_starts_reach_the_same_optimum(synthetic, fitted):
+    perturbed = {"pth_half_life": 2.5, "pth_release_set_point": 1.0, "gut_transit_rate": 10.0, "reference_pth": 3.0}
+    again = h.fit(synthetic, estimate=list(ESTIMATE), interventions=INTERVENTIONS, initial=perturbed,
+                  profile_intervals=False)
+    assert again.objective == pytest.approx(fitted.objective, rel=1e-6)
+    for name in ESTIMATE:
+        assert again.estimates[name] == pytest.approx(fitted.estimates[name], rel=1e-3)
+
+
+def test_fitted_parameters_reproduce_the_fit_with_simulate(fitted):
+    rows = fitted.residuals[fitted.residuals["scenario"] == "washout"]
+    grid = np.unique(np.r_[0.0, rows["time_days"]])
+    result = h.simulate(times=grid, parameters=fitted.parameter_sets["washout"],
+                        interventions=INTERVENTIONS["washout"])
+    assert np.allclose(result["pth"][np.searchsorted(grid, rows["time_days"])], rows["simulated"], rtol=1e-5)
+    assert fitted.parameter_sets["washout"]["pth_half_life"] == pytest.approx(fitted.estimates["pth_half_life"])
+
+
+def test_json_holds_estimates_intervals_and_settings(fitted, tmp_path):
+    path = tmp_path / "fit.json"
+    document = json.loads(fitted.to_json(path))
+    assert json.loads(path.read_text()) == document
+    assert set(document["estimates"]) == set(ESTIMATE)
+    assert set(document["intervals_95"]["profile"]) == set(ESTIMATE)
+    assert document["settings"]["interventions"]["load"] == ["phosphate-load@0.02:p_mg=1000"]
+    assert document["settings"]["transform"]["pth_half_life"] == "log"
+    with pytest.raises(h.HomeostasisError, match="exists"):
+        fitted.to_json(path)
+
+
+def test_plot_draws_fit_and_data(fitted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    figure = fitted.plot()
+    assert len(figure.axes) == 3  # pth, ca_ionized, phosphate
+
+
+def test_individual_parameters_per_subject():
+    rng = np.random.default_rng(3)
+    rows = []
+    times = np.linspace(0.0, 0.1, 9)
+    for subject, reference in (("a", 3.0), ("b", 5.0)):
+        result = h.simulate(times=times, parameters={"reference_pth": reference, "pth_release_set_point": 1.1},
+                            interventions=["calcium-clamp@0.01:delta_ionized=-0.1,hours=2"])
+        for t, value in zip(times, result["pth"]):
+            rows.append({"scenario": subject, "time_days": t, "variable": "pth",
+                         "value": value * (1 + 0.02 * rng.normal()), "sd": 0.02 * value})
+    result = h.fit(pd.DataFrame(rows), estimate=["reference_pth", "pth_release_set_point"],
+                   individual=["reference_pth"], interventions=["calcium-clamp@0.01:delta_ionized=-0.1,hours=2"],
+                   profile_intervals=False)
+    assert set(result.estimates) == {"pth_release_set_point", "reference_pth[a]", "reference_pth[b]"}
+    assert result.estimates["reference_pth[a]"] == pytest.approx(3.0, rel=0.05)
+    assert result.estimates["reference_pth[b]"] == pytest.approx(5.0, rel=0.05)
+    assert set(result.parameters) == {"a", "b"}
+
+
+def test_an_intervention_that_sets_an_estimated_parameter_is_refused():
+    data = pd.DataFrame({"time_days": [0.0, 1.0], "variable": ["pth", "pth"], "value": [3.5, 3.0], "sd": [0.3, 0.3]})
+    with pytest.raises(h.HomeostasisError, match="cannot estimate ca_intake"):
+        h.fit(data, estimate=["ca_intake"], interventions=["diet@0.5:ca_mg_per_day=500"])
+
+
+GOOD = {"time_days": [0.0, 1.0], "variable": ["pth", "ca_total"], "value": [3.5, 2.4]}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"time_days": None}, "missing column(s) time_days"),
+    ({"variable": ["pth", "ca_totl"]}, "row 2, column 'variable': unknown variable 'ca_totl'; did you mean 'ca_total'"),
+    ({"time_days": [0.0, -1.0]}, "row 2, column 'time_days': expected a finite time >= 0"),
+    ({"time_days": [np.inf, 1.0]}, "row 1, column 'time_days'"),
+    ({"value": [np.nan, 2.4]}, "row 1, column 'value': expected a finite value"),
+    ({"value": ["3.5", "high"]}, "row 2, column 'value': expected a number, got 'high'"),
+    ({"sd": [0.3, 0.0]}, "row 2, column 'sd': expected a positive, finite sd"),
+    ({"sd": [0.3, np.nan]}, "row 2, column 'sd'"),
+    ({"scenario": ["a", None]}, "row 2, column 'scenario'"),
+    ({"unit": ["pmol/L", "mg/dL"]}, "row 2, column 'unit': ca_total is fitted in mmol/L"),
+])
+def test_bad_data_is_a_clear_error_naming_the_row_or_column(change, message):
+    table = dict(GOOD)
+    for key, value in change.items():
+        if value is None:
+            table.pop(key)
+        else:
+            table[key] = value
+    with pytest.raises(DataError) as error:
+        validate_data(pd.DataFrame(table))
+    assert message in str(error.value)
+    assert isinstance(error.value, h.HomeostasisError)
+
+
+def test_unknown_or_derived_parameter_cannot_be_estimated():
+    data = pd.DataFrame(GOOD)
+    with pytest.raises(h.UnknownNameError, match="did you mean 'pth_half_life'"):
+        h.fit(data, estimate=["pth_half_lif"])
+    with pytest.raises(h.ParameterValueError, match="derived"):
+        h.fit(data, estimate=["pth_clearance_rate"])
+
+
+def test_command_line_fit_writes_json_and_figure(tmp_path, capsys):
+    times = np.linspace(0.0, 0.1, 11)
+    result = h.simulate(times=times, parameters={"pth_release_set_point": 1.1},
+                        interventions=["calcium-clamp@0.01:delta_ionized=-0.1,hours=2"])
+    csv = tmp_path / "data.csv"
+    pd.DataFrame({"time_days": times, "variable": "pth", "value": result["pth"], "sd": 0.1}).to_csv(csv, index=False)
+    out, plot = tmp_path / "fit.json", tmp_path / "fit.png"
+    argv = ["fit", str(csv), "--estimate", "pth_release_set_point", "--intervention",
+            "calcium-clamp@0.01:delta_ionized=-0.1,hours=2", "--out", str(out), "--plot", str(plot)]
+    assert fit_main(argv) == 0
+    assert json.loads(out.read_text())["estimates"]["pth_release_set_point"] == pytest.approx(1.1, rel=1e-3)
+    assert plot.stat().st_size > 0
+    assert "pth_release_set_point" in capsys.readouterr().out
+    assert fit_main(argv) == 2  # outputs exist
+    assert "exists; use --force" in capsys.readouterr().err
+    assert fit_main(["fit", str(tmp_path / "missing.csv"), "--estimate", "pth_half_life"]) == 2
+    assert "does not exist" in capsys.readouterr().err
