@@ -71,12 +71,12 @@ class ParameterSet:
         self._primary = dict(primary)
         self._overridden = dict(overridden_derived or {})
         self._values = _complete(self._primary, self._overridden)
+        self._vector = np.array(list(self._values.values()), dtype=float)  # table order
 
     @classmethod
     def default(cls) -> "ParameterSet":
-        """The packaged healthy-adult parameter set."""
-        table = parameter_table()
-        return cls({n: i.default for n, i in table.items() if i.kind != "derived"})
+        """The packaged healthy-adult parameter set (built once; sets are immutable)."""
+        return _default_set()
 
     def with_values(self, values: dict | None = None, **more) -> "ParameterSet":
         """Return a copy with some values changed; names and ranges are validated."""
@@ -115,13 +115,15 @@ class ParameterSet:
 
     def changed(self) -> dict[str, float]:
         """Values that differ from the packaged defaults."""
-        base = ParameterSet.default().as_dict()
-        return {k: v for k, v in self._values.items() if not np.isclose(v, base[k], rtol=1e-12, atol=0)}
+        values, base = self.vector, _default_set().vector
+        differs = ~np.isclose(values, base, rtol=1e-12, atol=0)
+        names = parameter_names()
+        return {names[i]: float(values[i]) for i in np.flatnonzero(differs)}
 
     @property
     def vector(self) -> np.ndarray:
         """Values as one float vector in :func:`parameter_names` order."""
-        return np.array([self._values[n] for n in parameter_names()], dtype=float)
+        return self._vector.copy()
 
     def to_frame(self) -> pd.DataFrame:
         """The parameter table with the values of this set."""
@@ -133,6 +135,12 @@ class ParameterSet:
     def __repr__(self) -> str:
         changed = self.changed()
         return f"ParameterSet({len(self._values)} values, changed={changed})"
+
+
+@lru_cache(maxsize=1)
+def _default_set() -> ParameterSet:
+    table = parameter_table()
+    return ParameterSet({n: i.default for n, i in table.items() if i.kind != "derived"})
 
 
 def validate_value(name: str, value) -> ParameterInfo:
