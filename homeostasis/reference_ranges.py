@@ -17,6 +17,8 @@ from importlib import resources
 
 import pandas as pd
 
+from .calcinosis import calcification_flag
+
 COMPARISON_COLUMNS = ("scenario", "variable", "value", "unit", "low", "high", "flag")
 
 # The healthy state sits exactly on some limits (bone turnover 12.5 mmol/day); a value within
@@ -93,8 +95,10 @@ def compare_with_reference(values: dict, units: dict, scenario: str = "") -> pd.
         unit = units[variable]
         # a range in another unit would compare unlike quantities, so it is not used
         usable = entry is not None and entry.unit == unit
+        flag = entry.flag(value) if usable else ""
+        if variable == "ca_x_p":  # KDOQI calcification flags take precedence over "high"
+            flag = calcification_flag(float(value)) or flag
         rows.append({"scenario": scenario, "variable": variable, "value": float(value), "unit": unit,
                      "low": entry.low if usable else math.nan,
-                     "high": entry.high if usable else math.nan,
-                     "flag": entry.flag(value) if usable else ""})
+                     "high": entry.high if usable else math.nan, "flag": flag})
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
