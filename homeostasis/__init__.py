@@ -11,6 +11,7 @@ from .results import Result  # noqa: E402
 from .scenario import Knob, Scenario, available_scenarios, load_scenario  # noqa: E402
 from .simulation import simulate, steady_state  # noqa: E402
 from .fitting import FitResult, fit  # noqa: E402
+from .sbml import to_sbml  # noqa: E402
 
 __all__ = [
     "HomeostasisError", "Knob", "ParameterSet", "ParameterValueError", "Result", "Scenario",
@@ -18,3 +19,4 @@ __all__ = [
     "simulate", "steady_state", "__version__",
 ]
 __all__ += ["FitResult", "fit"]
+__all__ += ["to_sbml"]

@@ -13,7 +13,7 @@ import math
 import sys
 from pathlib import Path
 
-from . import __version__, cli_fit
+from . import __version__, cli_fit, cli_sbml
 from .errors import HomeostasisError, check_finite_number
 from .interventions import parse_intervention
 from .parameters import ParameterSet
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     equations.add_argument("--latex", action="store_true", help="LaTeX instead of plain text")
     equations.set_defaults(handler=command_equations)
     cli_fit.register(commands)
+    cli_sbml.register(commands)
     return parser
 
 

@@ -1,0 +1,288 @@
+"""SBML Level 3 Version 2 export of a scenario (python-libsbml): :func:`to_sbml`.
+
+The document holds
+
+* one compartment per place a state lives in; a distribution volume of the parameter table
+  gives its size where one exists (ECF, and the plasma hormones), otherwise its size is a
+  nominal 1 L (every state is an amount, so no volume enters any rate),
+* one species per amount state (``hasOnlySubstanceUnits``) and one parameter per other state
+  (activities, relative masses), each with a rate rule: the assembled right-hand side of the
+  package, with common subexpressions (SymPy ``cse``) as assignment rules ``_c0, _c1, ...``,
+* one constant parameter per parameter value of the scenario (derived values included) with
+  its unit, its meaning as the name and its meaning, source, kind and bounds as notes,
+* one assignment rule per observable, whose id is the package's observable name; an
+  observable that is a state (``parathyroid_mass``, ``mineral_*``) is that state itself, and
+  the parameter ``gfr`` (the starting GFR) is exported as ``gfr_parameter`` so that ``gfr``
+  is the observable,
+* the interventions as events: equally spaced identical events (doses, dialysis sessions)
+  become one recurring event with a counter (``<id>_next``), others one event each.
+
+Model time is days; a steady start of a time-varying scenario (``ckd``) continues at the
+time at which its steady state was found, held in the parameter ``time_offset``.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+from . import __version__
+from .errors import ParameterValueError, check_finite_number
+from .interventions import as_interventions
+from .parameters import parameter_table
+from .schedule import ADENOMA_PRESENT
+
+AMOUNT_UNITS = ("mmol", "umol", "nmol", "pmol", "ng")
+VOLUMES = {"ca_ecf": "ecf_volume", "phosphate_ecf": "ecf_volume", "pth_plasma": "pth_distribution_volume",
+           "calcidiol_amount": "calcidiol_distribution_volume", "calcitriol_amount": "calcitriol_distribution_volume",
+           "fgf23_amount": "fgf23_distribution_volume", "cinacalcet_plasma": "cinacalcet_distribution_volume"}
+
+
+def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventions=None, days=365.0) -> str:
+    """SBML L3V2 text of ``scenario`` (as :func:`homeostasis.simulate` takes it).
+
+    ``parameters``: knob and parameter values or a ParameterSet; ``start``: ``"healthy"`` or
+    ``"steady"`` (the initial state); ``interventions``: as for ``simulate``; ``days``: the
+    end of the run, up to which repeated interventions without their own ``days`` continue.
+    """
+    from .compile import compile_model
+    from .model import build_model
+    from .simulation import STARTS, initial_state, scenario_parameters, steady_time
+
+    chosen, parameter_set, knobs = scenario_parameters(scenario, parameters)
+    if start not in STARTS:
+        raise ParameterValueError(f"start: expected one of {STARTS}, got {start!r}")
+    days = check_finite_number("days", days)
+    if days <= 0:
+        raise ParameterValueError(f"days: expected a positive number of days, got {days:g}")
+    schedule = as_interventions(interventions)
+    import libsbml  # imported here: ``import homeostasis`` stays fast
+
+    y0 = initial_state(compile_model(), parameter_set, start, chosen, knobs)
+    offset = steady_time(parameter_set) if start == "steady" else 0.0
+    base = parameter_set.as_dict()
+    events = sorted((e for item in schedule for e in item.events(base, days) if 0 <= e.time <= days),
+                    key=lambda e: e.time)
+    model = build_model()
+    notes = [f"homeostasis {__version__}, scenario {chosen.name}: {chosen.description.strip()}",
+             f"start: {start}; knobs: {knobs}; changed parameters: {parameter_set.changed()}",
+             "interventions: " + (", ".join(f"{i.name}@{i.day:g}:{i.options}" for i in schedule) or "none"),
+             "model time in days" + (f", offset by time_offset = {offset:g} days" if offset else "")]
+    writer = _Writer(model, notes)
+    writer.units_and_compartments(base)
+    writer.parameters(base, _event_targets(events), offset)
+    writer.states(y0)
+    writer.rules(offset)
+    writer.events(events)
+    return libsbml.writeSBMLToString(writer.document)
+
+
+def check_sbml(text: str) -> tuple[list[str], list[str]]:
+    """libsbml's consistency checks (units included): (errors, warnings) as one-line texts."""
+    import libsbml
+
+    document = libsbml.readSBMLFromString(text)
+    document.checkConsistency()
+    errors, warnings = [], []
+    for i in range(document.getNumErrors()):
+        error = document.getError(i)
+        line = f"{error.getErrorId()} {error.getCategoryAsString()}: {' '.join(error.getMessage().split())}"
+        (errors if error.getSeverity() >= libsbml.LIBSBML_SEV_ERROR else warnings).append(line)
+    return errors, warnings
+
+
+def _event_targets(events) -> set:
+    names = set()
+    for event in events:
+        names |= set(event.parameters)
+        names |= {"ca_clamp_target"} if event.relative_clamp is not None else set()
+        names |= {"parathyroid_capacity"} if event.remove_adenoma_or_all else set()
+    return names
+
+
+def check(status, what):
+    from .sbml_math import check as checked
+
+    checked(status, what)
+
+
+def parse_formula(formula, what):
+    from .sbml_math import parse_formula as parsed
+
+    return parsed(formula, what)
+
+
+def add_unit_definition(model, text):
+    from .sbml_math import add_unit_definition as added
+
+    return added(model, text)
+
+
+def _notes(*paragraphs) -> str:
+    body = "".join(f"<p>{escape(str(p))}</p>" for p in paragraphs if p)
+    return f'<body xmlns="http://www.w3.org/1999/xhtml">{body}</body>'
+
+
+def _sid(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text)
+
+
+class _Writer:
+    def __init__(self, model, notes):
+        import libsbml
+        self.model = model
+        self.document = libsbml.SBMLDocument(3, 2)
+        self.sbml = self.document.createModel()
+        check(self.sbml.setId("homeostasis"), "set the model id")
+        check(self.sbml.setName("homeostasis: calcium and phosphate regulation"), "name the model")
+        check(self.sbml.setNotes(_notes(*notes)), "write the model notes")
+        self.observable_names = set(model.observable_names)
+        self.rename = {n: f"{n}_parameter" for n in parameter_table() if n in self.observable_names}
+
+    def units_and_compartments(self, base):
+        check(self.sbml.setTimeUnits(add_unit_definition(self.sbml, "day")), "set the time units")
+        check(self.sbml.setVolumeUnits("litre"), "set the volume units")
+        table = parameter_table()
+        self.compartment = {}
+        for state in self.model.states:
+            volume = VOLUMES.get(state.name)
+            identifier = volume.replace("_volume", "") if volume else "c_" + _sid(state.compartment)
+            self.compartment[state.name] = identifier
+            if self.sbml.getCompartment(identifier) is not None:
+                continue
+            c = self.sbml.createCompartment()
+            check(c.setId(identifier), f"set the compartment id {identifier}")
+            check(c.setName(table[volume].meaning if volume else state.compartment), "name a compartment")
+            check(c.setSpatialDimensions(3), "set spatial dimensions")
+            check(c.setSize(base[volume] if volume else 1.0), "set a compartment size")
+            check(c.setUnits("litre"), "set compartment units")
+            check(c.setConstant(True), "make a compartment constant")
+            check(c.setNotes(_notes(f"volume: the parameter {volume}" if volume else
+                                    "nominal size: the model tracks amounts here; no volume enters a rate")),
+                  "write compartment notes")
+
+    def parameters(self, base, changed, offset):
+        for name, info in parameter_table().items():
+            p = self._parameter(self.rename.get(name, name), base[name], info.unit, constant=name not in changed)
+            check(p.setName(info.meaning), f"name {name}")
+            check(p.setNotes(_notes(info.meaning, f"Source: {info.source}", f"Kind: {info.kind}; unit {info.unit}; "
+                                    f"valid range [{info.lower:g}, {info.upper:g}]",
+                                    f"Package parameter name: {name}" if name in self.rename else "")),
+                  f"write the notes of {name}")
+        if offset:
+            self._parameter("time_offset", offset, "day").setName("model time at the start of the run")
+
+    def _parameter(self, identifier, value, unit, constant=True):
+        p = self.sbml.createParameter()
+        check(p.setId(identifier), f"set the parameter id {identifier}")
+        check(p.setValue(float(value)), f"set {identifier}")
+        check(p.setUnits(add_unit_definition(self.sbml, unit)), f"set the units of {identifier}")
+        check(p.setConstant(constant), f"set {identifier} constant or not")
+        return p
+
+    def states(self, y0):
+        for state, value in zip(self.model.states, y0):
+            if state.unit in AMOUNT_UNITS:
+                s = self.sbml.createSpecies()
+                check(s.setId(state.name), f"set the species id {state.name}")
+                check(s.setCompartment(self.compartment[state.name]), f"place {state.name}")
+                check(s.setInitialAmount(float(value)), f"set {state.name}")
+                check(s.setSubstanceUnits(add_unit_definition(self.sbml, state.unit)), f"set units of {state.name}")
+                for setter in (s.setHasOnlySubstanceUnits, s.setConstant, s.setBoundaryCondition):
+                    check(setter(setter == s.setHasOnlySubstanceUnits), f"set a flag of {state.name}")
+            else:
+                s = self._parameter(state.name, value, state.unit, constant=False)
+            check(s.setName(state.meaning), f"name {state.name}")
+            check(s.setNotes(_notes(state.meaning, f"unit {state.unit}; compartment {state.compartment}")),
+                  f"write the notes of {state.name}")
+
+    def rules(self, offset):
+        import sympy as sp
+
+        from .sbml_math import FormulaPrinter
+
+        printer = FormulaPrinter(self.model.time, "(time + time_offset)" if offset else "time", self.rename)
+        outputs = [o for o in self.model.observables if o.name not in self.model.state_names]
+        expressions = list(self.model.rhs()) + [o.expression for o in outputs]
+        replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
+        for symbol, expr in replacements:
+            self._parameter(symbol.name, 0.0, "dimensionless", constant=False).unsetUnits()
+            self._assignment(symbol.name, printer(expr))
+        n = len(self.model.states)
+        for state, rhs in zip(self.model.states, reduced[:n]):
+            rule = self.sbml.createRateRule()
+            check(rule.setVariable(state.name), f"set the rate rule variable {state.name}")
+            check(rule.setMath(parse_formula(printer(rhs), state.name)), f"set the rate rule of {state.name}")
+        for observable, expr in zip(outputs, reduced[n:]):
+            p = self._parameter(observable.name, 0.0, observable.unit, constant=False)
+            check(p.setName(observable.meaning), f"name {observable.name}")
+            check(p.setNotes(_notes(observable.meaning, f"unit {observable.unit}")), f"notes of {observable.name}")
+            self._assignment(observable.name, printer(expr))
+
+    def _assignment(self, variable, formula):
+        rule = self.sbml.createAssignmentRule()
+        check(rule.setVariable(variable), f"set the assignment rule variable {variable}")
+        check(rule.setMath(parse_formula(formula, variable)), f"set the assignment rule of {variable}")
+
+    def events(self, events):
+        groups = {}
+        for order, event in enumerate(events):  # same-time events apply in this order, as in run_schedule
+            key = (tuple(sorted(event.parameters.items())), tuple(sorted(event.add.items())),
+                   tuple(sorted(event.multiply.items())), event.relative_clamp, event.remove_adenoma_or_all)
+            groups.setdefault(key, []).append((order, event))
+        count = 0
+        for members in groups.values():
+            times = np.array([e.time for _, e in members])
+            gaps = np.diff(times)
+            if len(times) >= 3 and gaps[0] > 0 and np.allclose(gaps, gaps[0], rtol=1e-9, atol=0):
+                count += 1
+                self._event(f"event_{count}", members[0], times, gaps[0], len(members))
+            else:
+                for member in members:
+                    count += 1
+                    self._event(f"event_{count}", member, None, None, 1)
+
+    def _event(self, identifier, member, times, interval, repeats):
+        order, event = member
+        e = self.sbml.createEvent()
+        check(e.setId(identifier), f"set the event id {identifier}")
+        check(e.setUseValuesFromTriggerTime(True), "set useValuesFromTriggerTime")
+        label = f"at day {event.time:g}" if times is None else \
+            f"{repeats} times every {interval:g} days from day {times[0]:g} to {times[-1]:g}"
+        check(e.setNotes(_notes(f"intervention event {label}")), "write event notes")
+        trigger = e.createTrigger()
+        check(trigger.setInitialValue(False), "set the trigger's initial value")
+        check(trigger.setPersistent(True), "make the trigger persistent")
+        if times is None:
+            formula = f"time >= {event.time!r}"
+        else:
+            self._parameter(f"{identifier}_next", times[0], "day", constant=False).setName("time of the next repeat")
+            self._parameter(f"{identifier}_last", times[-1] + 1e-6 * interval, "day").setName("last repeat")
+            formula = f"(time >= {identifier}_next) && ({identifier}_next <= {identifier}_last)"
+        check(trigger.setMath(parse_formula(formula, identifier)), f"set the trigger of {identifier}")
+        priority = e.createPriority()
+        check(priority.setMath(parse_formula(repr(float(-order)), identifier)), "set the priority")
+        assignments = self._assignments(event)
+        if times is not None:
+            assignments[f"{identifier}_next"] = f"{identifier}_next + {float(interval)!r}"
+        for variable, formula in assignments.items():
+            assignment = e.createEventAssignment()
+            check(assignment.setVariable(variable), f"set an assignment of {identifier}")
+            check(assignment.setMath(parse_formula(formula, f"{identifier}: {variable}")), "set an assignment")
+
+    def _assignments(self, event) -> dict:
+        out = {}
+        for name in set(event.multiply) | set(event.add):
+            out[name] = f"({name} * {float(event.multiply.get(name, 1.0))!r}) + {float(event.add.get(name, 0.0))!r}"
+        for name, value in event.parameters.items():
+            out[self.rename.get(name, name)] = repr(float(value))
+        if event.relative_clamp is not None:
+            out["ca_clamp_target"] = f"ca_ionized + {float(event.relative_clamp)!r}"
+        if event.remove_adenoma_or_all:
+            present = f"adenoma_mass > {ADENOMA_PRESENT!r}"
+            out.update({"adenoma_mass": "0", "pth_adenoma": "0",
+                        "parathyroid_mass": f"piecewise(parathyroid_mass, {present}, 0)",
+                        "pth_gland": f"piecewise(pth_gland, {present}, 0)",
+                        "parathyroid_capacity": f"piecewise(parathyroid_capacity, {present}, 0.001)"})
+        return out

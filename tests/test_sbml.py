@@ -1,0 +1,147 @@
+"""SBML export: libsbml consistency, content, CLI errors, and equality with libroadrunner.
+
+libroadrunner compiles a model in ~7 s, so the scenarios are checked on one compiled
+document: each scenario's export is parsed, its structure (every rule and event formula) is
+required to equal the compiled one, and its own parameter values and initial amounts are
+loaded into libroadrunner before the year is simulated. The dosing scenario has events of its
+own and is compiled separately.
+"""
+
+from __future__ import annotations
+
+import libsbml
+import numpy as np
+import pytest
+
+import homeostasis
+from homeostasis.calibration import state_scale
+from homeostasis.cli import main
+from homeostasis.model import build_model
+from homeostasis.parameters import ParameterSet
+from homeostasis.sbml import check_sbml
+
+roadrunner = pytest.importorskip("roadrunner")
+
+RTOL = 1e-8
+OBSERVABLE_RTOL = 1e-4
+SCENARIOS = tuple(homeostasis.available_scenarios())
+CINACALCET = ["cinacalcet@0:every_hours=12"]
+
+
+def runner(text):
+    """libroadrunner on ``text`` at the package's tolerances (atol = rtol * 1e-3 * pool size)."""
+    r = roadrunner.RoadRunner(text)
+    r.integrator.relative_tolerance = RTOL
+    r.integrator.maximum_num_steps = 500_000
+    for name, scale in zip(build_model().state_names, state_scale(ParameterSet.default())):
+        r.integrator.setIndividualTolerance(name, RTOL * 1e-3 * max(abs(scale), 1e-12))
+    return r
+
+
+def structure(text) -> list[str]:
+    model = libsbml.readSBMLFromString(text).getModel()
+    rules = [f"{r.getVariable()}={libsbml.formulaToL3String(r.getMath())}" for r in model.getListOfRules()]
+    events = [libsbml.formulaToL3String(e.getTrigger().getMath()) for e in model.getListOfEvents()]
+    return rules + events
+
+
+def values(text) -> dict[str, float]:
+    model = libsbml.readSBMLFromString(text).getModel()
+    out = {p.getId(): p.getValue() for p in model.getListOfParameters() if not model.getAssignmentRule(p.getId())}
+    out.update({s.getId(): s.getInitialAmount() for s in model.getListOfSpecies()})
+    return out
+
+
+def assert_observables_match(result, table, names):
+    """Every observable within 1e-4 of its scale (its largest value; for a balance, the
+    size of its terms; for ~0 deposits and fractions, their state scale of 1)."""
+    floors = {"bone_ca_balance": np.max(np.abs(result["bone_formation"]))}
+    floors.update({n: 1.0 for n in names if n.startswith("mineral_") or n in ("vsmc_osteogenic", "parathyroid_mass")})
+    worst = {}
+    for name in names:
+        ours, theirs = result[name], table[name]
+        scale = max(np.max(np.abs(ours)), floors.get(name, 0.0), 1e-300)
+        worst[name] = np.max(np.abs(theirs - ours)) / scale
+    bad = {n: e for n, e in worst.items() if e > OBSERVABLE_RTOL}
+    assert not bad, bad
+
+
+@pytest.fixture(scope="module")
+def healthy_runner():
+    text = homeostasis.to_sbml("healthy")
+    return text, runner(text)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_each_scenario_matches_libroadrunner_for_a_year(scenario, healthy_runner):
+    reference_text, r = healthy_runner
+    text = homeostasis.to_sbml(scenario)
+    errors, _ = check_sbml(text)
+    assert errors == []
+    assert structure(text) == structure(reference_text)
+    r.resetAll()
+    for name, value in values(text).items():
+        r[name] = value
+    names = list(build_model().observable_names)
+    table = r.simulate(0, 365, 501, selections=["time", *names])
+    result = homeostasis.simulate(scenario, rtol=RTOL)
+    np.testing.assert_allclose(table["time"], result.times, rtol=1e-12)
+    assert_observables_match(result, table, names)
+
+
+def test_cinacalcet_every_12_hours_as_events_matches_libroadrunner():
+    text = homeostasis.to_sbml("parathyroid-adenoma", interventions=CINACALCET)
+    errors, _ = check_sbml(text)
+    assert errors == []
+    model = libsbml.readSBMLFromString(text).getModel()
+    assert model.getNumEvents() == 1  # 731 doses as one recurring event
+    names = list(build_model().observable_names)
+    table = runner(text).simulate(0, 365, 501, selections=["time", *names])
+    result = homeostasis.simulate("parathyroid-adenoma", interventions=CINACALCET, rtol=RTOL)
+    assert_observables_match(result, table, names)
+    assert np.max(result["pth"]) > 1.5 * np.min(result["pth"][250:])  # the doses do act
+
+
+def test_file_carries_units_notes_and_observable_ids(healthy_runner):
+    text, _ = healthy_runner
+    model = libsbml.readSBMLFromString(text).getModel()
+    assert (model.getLevel(), model.getVersion()) == (3, 2)
+    assert model.getTimeUnits() == "u_day"
+    day = model.getUnitDefinition("u_day").getUnit(0)
+    assert day.getKind() == libsbml.UNIT_KIND_SECOND and day.getMultiplier() == 86400
+    gfr = model.getParameter("gfr_parameter")
+    assert gfr.getUnits() == "u_mL_per_min" and model.getUnitDefinition("u_mL_per_min").getNumUnits() == 2
+    assert "Source:" in gfr.getNotesString()
+    assert model.getCompartment("ecf").getSize() == 14
+    assert model.getSpecies("ca_ecf").getHasOnlySubstanceUnits()
+    for name in build_model().observable_names:
+        assert model.getAssignmentRule(name) is not None or model.getRateRule(name) is not None
+    assert sum(rule.isRate() for rule in model.getListOfRules()) == len(build_model().states)
+
+
+def test_steady_start_and_interventions_export_without_errors():
+    text = homeostasis.to_sbml("ckd", parameters={"years": 1}, start="steady",
+                               interventions=["hemodialysis@0", "parathyroidectomy@100", "calcium-clamp@200"])
+    errors, warnings = check_sbml(text)
+    assert errors == []
+    model = libsbml.readSBMLFromString(text).getModel()
+    assert model.getParameter("time_offset").getValue() == pytest.approx(365.25)
+    assert not model.getParameter("dialysis_active").getConstant()
+
+
+def run_cli(capsys, *arguments):
+    status = main([str(a) for a in arguments])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_cli_writes_a_file_and_refuses_bad_input(tmp_path, capsys):
+    path = tmp_path / "model.xml"
+    status, out, err = run_cli(capsys, "export-sbml", path, "hypoparathyroidism", "--set", "ca_intake=30")
+    assert status == 0, err
+    assert "no errors" in out and path.read_text().startswith("<?xml")
+    for arguments, fragment in (((path,), "--force"), ((tmp_path / "new.xml", "no-such-scenario"), "scenario"),
+                                ((tmp_path / "new.xml", "--set", "nonsense=1"), "nonsense")):
+        status, out, err = run_cli(capsys, "export-sbml", *arguments)
+        assert status == 2 and len(err.strip().splitlines()) == 1 and fragment in err, err
+    assert not (tmp_path / "new.xml").exists()
