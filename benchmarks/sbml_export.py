@@ -7,11 +7,9 @@ The model becomes an SBML Level 3 Version 2 document with
 * one non-constant global parameter per state, with a rate rule
   ``d state/dt = assembled right-hand side`` (the same SymPy expression that is compiled).
 
-SymPy expressions are printed as SBML L3 infix formulas and parsed with
-``libsbml.parseL3Formula``. ``pos(x)`` (max(x, 0)) becomes ``piecewise(x, x > 0, 0)``,
-``step(x)`` becomes ``piecewise(1, x > 0, 0)``, ``power(x, n)`` becomes ``x ^ n``, ``Min``/``Max`` become piecewise
-comparisons, ``log`` becomes ``ln`` (the L3 parser reads ``log`` as log10) and model time
-``t`` becomes the csymbol ``time``. Units are not annotated.
+SymPy expressions are printed as SBML L3 infix formulas by the package's
+:class:`homeostasis.sbml_math.FormulaPrinter` and parsed with ``libsbml.parseL3Formula``.
+Units are not annotated (``homeostasis.to_sbml`` writes the full, annotated document).
 """
 
 from __future__ import annotations
@@ -22,82 +20,7 @@ import sympy as sp
 from homeostasis.calibration import reference_state
 from homeostasis.model import build_model
 from homeostasis.parameters import ParameterSet, parameter_names
-
-
-class _FormulaPrinter:
-    """SymPy expression -> SBML L3 infix formula (fully parenthesised, floats in repr form)."""
-
-    def __init__(self, time_symbol):
-        self.time_symbol = time_symbol
-        self.memo: dict = {}
-
-    def __call__(self, expr) -> str:
-        try:
-            return self.memo[expr]
-        except KeyError:
-            text = self.memo[expr] = self._print(expr)
-            return text
-
-    def _print(self, expr) -> str:
-        if expr == self.time_symbol:
-            return "time"
-        if expr.is_Symbol:
-            return expr.name
-        if expr is sp.true:
-            return "true"
-        if expr is sp.false:
-            return "false"
-        if expr.is_Number or isinstance(expr, sp.NumberSymbol):
-            return _number(float(expr))
-        if expr.is_Add:
-            return "(" + " + ".join(self(a) for a in expr.args) + ")"
-        if expr.is_Mul:
-            return "(" + " * ".join(self(a) for a in expr.args) + ")"
-        if expr.is_Pow:
-            if expr.exp == sp.S.Half:
-                return f"sqrt({self(expr.base)})"
-            if expr.exp == -1:
-                return f"(1 / {self(expr.base)})"
-            return f"({self(expr.base)} ^ {self(expr.exp)})"
-        if isinstance(expr, sp.Piecewise):
-            parts = []
-            for value, condition in expr.args:
-                if condition is sp.true:
-                    parts.append(self(value))
-                    break
-                parts += [self(value), self(condition)]
-            return "piecewise(" + ", ".join(parts) + ")"
-        if isinstance(expr, (sp.Min, sp.Max)):
-            op = "<=" if isinstance(expr, sp.Min) else ">="
-            args = [self(a) for a in expr.args]
-            text = args[0]
-            for other in args[1:]:
-                text = f"piecewise({text}, {text} {op} {other}, {other})"
-            return text
-        if isinstance(expr, sp.core.relational.Relational):
-            return f"({self(expr.lhs)} {expr.rel_op} {self(expr.rhs)})"
-        if isinstance(expr, sp.And):
-            return "(" + " && ".join(self(a) for a in expr.args) + ")"
-        if isinstance(expr, sp.Or):
-            return "(" + " || ".join(self(a) for a in expr.args) + ")"
-        name = type(expr).__name__
-        if name == "pos":
-            x = self(expr.args[0])
-            return f"piecewise({x}, {x} > 0, 0)"
-        if name == "step":
-            x = self(expr.args[0])
-            return f"piecewise(1, {x} > 0, 0)"
-        if name == "power":  # homeostasis's x**n with a finite derivative at 0: a plain power here
-            return f"({self(expr.args[0])} ^ {self(expr.args[1])})"
-        if name in ("log", "exp", "Abs"):
-            function = {"log": "ln", "exp": "exp", "Abs": "abs"}[name]
-            return f"{function}({self(expr.args[0])})"
-        raise NotImplementedError(f"no SBML form for {name}: {expr}")
-
-
-def _number(value: float) -> str:
-    text = repr(value)
-    return f"({text})" if value < 0 else text
+from homeostasis.sbml_math import FormulaPrinter  # the package's SymPy -> SBML formula printer
 
 
 def _parse(formula: str, what: str):
@@ -138,7 +61,7 @@ def export_sbml(parameters: ParameterSet | None = None, initial_state=None, styl
         _check(p.setId(state.name), f"set id {state.name}")
         _check(p.setValue(float(value)), f"set {state.name}")
         _check(p.setConstant(False), f"make {state.name} variable")
-    printer = _FormulaPrinter(model.time)
+    printer = FormulaPrinter(model.time)
     rates = list(model.rhs())
     if style == "cse":
         replacements, rates = sp.cse(rates, symbols=sp.numbered_symbols("_c"), optimizations="basic")
