@@ -19,7 +19,7 @@ import pandas as pd
 
 from .errors import HomeostasisError, UnknownNameError
 from .plotting_overlays import (checked_measured, draw_markers, draw_measured, intervention_markers,
-                                measured_in_units, measured_legend)
+                                measured_in_units, measured_legend, require_tidy_frame)
 from .plotting_units import TITLES, check_unit_system, convert_frame, range_in_unit
 
 REQUIRED_COLUMNS = ("scenario", "time_days", "variable", "value", "unit")
@@ -148,15 +148,9 @@ def display_unit(unit: str) -> str:
 
 
 def _checked_frame(frame) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise HomeostasisError(f"expected a pandas DataFrame from Result.to_frame(), got {type(frame).__name__}")
-    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
-    if missing:
-        raise HomeostasisError(f"frame is missing column(s) {', '.join(missing)}; expected the "
-                               f"columns of Result.to_frame(): {', '.join(REQUIRED_COLUMNS)}")
-    if frame.empty:
-        raise HomeostasisError("frame is empty: nothing to plot")
-    return frame
+    return require_tidy_frame(frame, REQUIRED_COLUMNS, name="frame", purpose="plot",
+                              not_a_frame="expected a pandas DataFrame from Result.to_frame()",
+                              expected=f"the columns of Result.to_frame(): {', '.join(REQUIRED_COLUMNS)}")
 
 
 def _chosen_variables(data: pd.DataFrame, variables) -> list[str]:

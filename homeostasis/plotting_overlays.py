@@ -105,16 +105,27 @@ def draw_markers(panels, markers, palette: dict, time_range, log_time: bool) -> 
     return legend
 
 
+def require_tidy_frame(frame, required, *, name, not_a_frame, expected, purpose) -> pd.DataFrame:
+    """A DataFrame with the ``required`` columns and at least one row, or a clear error.
+
+    ``not_a_frame`` is the message for another type (", got TYPE" is added); ``name`` starts
+    the other messages ("frame", "measured data"); ``expected`` completes "expected ..." for a
+    missing column and ``purpose`` completes "... is empty: nothing to ...".
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise HomeostasisError(f"{not_a_frame}, got {type(frame).__name__}")
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise HomeostasisError(f"{name} is missing column(s) {', '.join(missing)}; expected {expected}")
+    if frame.empty:
+        raise HomeostasisError(f"{name} is empty: nothing to {purpose}")
+    return frame
+
+
 def checked_measured(measured, required) -> pd.DataFrame:
     """Validate a measured-data frame: the tidy columns, numbers, at least one row."""
-    if not isinstance(measured, pd.DataFrame):
-        raise HomeostasisError(f"measured: expected a pandas DataFrame, got {type(measured).__name__}")
-    missing = [column for column in required if column not in measured.columns]
-    if missing:
-        raise HomeostasisError(f"measured data is missing column(s) {', '.join(missing)}; expected "
-                               f"{', '.join(required)} and optionally sd")
-    if measured.empty:
-        raise HomeostasisError("measured data is empty: nothing to overlay")
+    require_tidy_frame(measured, required, name="measured data", not_a_frame="measured: expected a pandas DataFrame",
+                       expected=f"{', '.join(required)} and optionally sd", purpose="overlay")
     numeric = ["time_days", "value"] + (["sd"] if "sd" in measured.columns else [])
     for column in numeric:
         if not pd.api.types.is_numeric_dtype(measured[column]):
