@@ -14,7 +14,7 @@ import sympy as sp
 
 from .chemistry import saturation_indices
 from .regulation import hill, pos
-from .structure import Observable, Process, State
+from .structure import Observable, Process, State, state_symbol
 from .symbols import P
 
 TISSUES = ("lung", "gastric_mucosa", "renal_interstitium", "arterial_media", "reference_tissue")
@@ -63,14 +63,10 @@ def _deposit(name, state, rate, meaning) -> list[Process]:
 
 def _resorb(name, state, excess, meaning) -> list[Process]:
     # deposits are cleared only while the fluid is below its threshold
-    rate = P.deposit_resorption_rate * c_state(state) / (1 + sp.exp(excess / P.deposition_width))
+    rate = P.deposit_resorption_rate * state_symbol(state) / (1 + sp.exp(excess / P.deposition_width))
     return [Process(f"{name}_resorption_calcium", rate, state, "ca_ecf", "mmol/day", meaning),
             Process(f"{name}_resorption_phosphate", P.hydroxyapatite_p_to_ca * rate, "phosphate_ectopic_mineral",
                     "phosphate_ecf", "mmol/day", f"{meaning} (phosphate)")]
-
-
-def c_state(name):
-    return sp.Symbol(name, real=True)
 
 
 def tissue_processes(c) -> list[Process]:
@@ -86,7 +82,7 @@ def tissue_processes(c) -> list[Process]:
 
 
 def vascular_processes(c) -> list[Process]:
-    osteogenic = c_state("vsmc_osteogenic")
+    osteogenic = state_symbol("vsmc_osteogenic")
     # only phosphate above the healthy level drives the transition (none in health)
     excess = pos(c.phosphate / P.reference_phosphate - 1)
     drive = hill(excess, P.vsmc_phosphate_excess_half, P.vsmc_phosphate_hill)
@@ -103,7 +99,7 @@ def vascular_processes(c) -> list[Process]:
 
 
 def lesion_processes(c) -> list[Process]:
-    ppi = c_state("ppi_lesion")
+    ppi = state_symbol("ppi_lesion")
     supply = P.enpp1_share * P.enpp1_activity + (1 - P.enpp1_share) * P.ankh_activity
     threshold = (inhibitor_threshold(pos(ppi))
                  - P.lesion_nucleation_lowering * P.lesion_injury / (1 + P.lesion_injury))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .regulation import hill, pos, relative_hill, smooth_minimum, stimulation, suppression
-from .structure import Process
+from .structure import Process, state_symbol
 from .symbols import P
 
 MMOL_DAY = "mmol/day"
@@ -53,13 +53,8 @@ def relaxation(state: str, target, time_constant, meaning: str) -> list[Process]
     """First-order relaxation of an activity state towards ``target``, as gain and loss."""
     return [
         Process(f"{state}_gain", target / time_constant, None, state, "1/day", meaning),
-        Process(f"{state}_loss", _symbol(state) / time_constant, state, None, "1/day", meaning),
+        Process(f"{state}_loss", state_symbol(state) / time_constant, state, None, "1/day", meaning),
     ]
-
-
-def _symbol(name):
-    from .states import STATES
-    return next(s.symbol for s in STATES if s.name == name)
 
 
 def pth_receptor_activation(c):

@@ -17,6 +17,11 @@ from ..errors import UnknownNameError
 from .symbols import TIME, P
 
 
+def state_symbol(name: str) -> sp.Symbol:
+    """The SymPy symbol of the state called ``name`` (the one State.symbol returns)."""
+    return sp.Symbol(name, real=True)
+
+
 @dataclass(frozen=True)
 class State:
     """One state variable: an amount (or activity) in a compartment."""
@@ -29,7 +34,7 @@ class State:
 
     @property
     def symbol(self) -> sp.Symbol:
-        return sp.Symbol(self.name, real=True)
+        return state_symbol(self.name)
 
 
 @dataclass(frozen=True)
