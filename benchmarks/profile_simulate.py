@@ -17,13 +17,13 @@ from scipy import integrate
 
 import homeostasis
 from homeostasis import simulation as sim
-from homeostasis.calibration import reference_state, state_scale
-from homeostasis.compile import compile_model
-from homeostasis.interventions import as_interventions
+from homeostasis.model.calibration import reference_state, state_scale
+from homeostasis.numerics.cache import compile_model
+from homeostasis.protocol.interventions import as_interventions
 from homeostasis.parameters import ParameterSet
-from homeostasis.results import Result
-from homeostasis.schedule import run_schedule
-from homeostasis.solve import DEFAULT_RTOL, _tolerances
+from homeostasis.simulation.results import Result
+from homeostasis.protocol.schedule import run_schedule
+from homeostasis.numerics.solve import DEFAULT_RTOL, _tolerances
 
 REPEATS = 200
 

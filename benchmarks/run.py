@@ -46,7 +46,7 @@ import json, time
 t0 = time.perf_counter()
 import homeostasis
 t1 = time.perf_counter()
-from homeostasis.compile import compile_model
+from homeostasis.numerics.cache import compile_model
 compile_model()
 t2 = time.perf_counter()
 homeostasis.simulate("healthy", days=365)
@@ -228,8 +228,8 @@ def main(argv=None) -> None:
     import scipy
 
     import homeostasis
-    from homeostasis.calibration import reference_state, state_scale
-    from homeostasis.compile import compile_model
+    from homeostasis.model.calibration import reference_state, state_scale
+    from homeostasis.numerics.cache import compile_model
     from homeostasis.parameters import ParameterSet, parameter_names
     from sbml_export import export_sbml
 

@@ -47,7 +47,7 @@ def best(function, repeats=REPEATS):
 def roadrunner_on(text):
     import roadrunner
 
-    from homeostasis.calibration import state_scale
+    from homeostasis.model.calibration import state_scale
     from homeostasis.model import build_model
     from homeostasis.parameters import ParameterSet
 
@@ -94,8 +94,8 @@ def main():
     import roadrunner
 
     import homeostasis
-    from homeostasis.compile import compile_model
-    from homeostasis.simulation import initial_state, scenario_parameters
+    from homeostasis.numerics.cache import compile_model
+    from homeostasis.simulation.run import initial_state, scenario_parameters
 
     print(f"homeostasis {homeostasis.__version__}, libroadrunner {roadrunner.__version__}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f}; best of {REPEATS}, rtol {RTOL:g}, 501 points over 365 days")

@@ -17,10 +17,10 @@ from __future__ import annotations
 import libsbml
 import sympy as sp
 
-from homeostasis.calibration import reference_state
+from homeostasis.model.calibration import reference_state
 from homeostasis.model import build_model
 from homeostasis.parameters import ParameterSet, parameter_names
-from homeostasis.sbml_math import FormulaPrinter  # the package's SymPy -> SBML formula printer
+from homeostasis.export.sbml_math import FormulaPrinter  # the package's SymPy -> SBML formula printer
 
 
 def _parse(formula: str, what: str):

@@ -3,8 +3,8 @@
 A scenario *spec* is a scenario with settings and a label; the label becomes the ``scenario``
 column of the table, so it names the line and the legend entry in a figure::
 
-    from homeostasis.compare import run_comparison
-    from homeostasis.plotting import plot_time_courses
+    from .compare import run_comparison
+    from .plotting.time_courses import plot_time_courses
 
     frame = run_comparison(["ckd:final_gfr=45", "ckd:final_gfr=15"], days=3650)
     figure = plot_time_courses(frame, variables=["phosphate", "pth", "fgf23"])
@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from .errors import HomeostasisError, check_finite_number
-from .interventions import as_interventions
-from .plotting_units import convert_frame
-from .scenario import Scenario, load_scenario
+from .protocol.interventions import as_interventions
+from .clinical_units import convert_frame
+from .scenarios.base import Scenario, load_scenario
 
 SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,label=TEXT]"
 LABEL_KEY = "label"
@@ -102,27 +102,23 @@ def run_comparison(specs, *, days=None, times=None, step=None, variables=None, p
     ``parameters``; its own interventions are added). ``variables`` limits the observables
     (default all); ``units`` is None (SI, as simulated), ``"si"`` or ``"clinical"``. The
     table's ``attrs`` hold ``runs`` (each run's provenance by label) and ``interventions``
-    (``{label: ["name@day:{...}", ...]}``, which the figures mark).
+    (``{label: ["name@day:key=value,...", ...]}``, which the figures mark).
     """
-    from .compile import compile_model
-    from .simulation import scenario_parameters, simulate
+    from .numerics.cache import compile_model
+    from .simulation.prepared import Simulation, output_times
 
     specs = as_specs(specs)
     common = as_interventions(interventions)
     names = None if variables is None else ([variables] if isinstance(variables, str) else list(variables))
     if names is not None:
         _check_variables(names, compile_model().observable_names)
-    runs = []
-    for spec in specs:  # validate everything before the first run
-        settings = {**dict(parameters or {}), **spec.settings}
-        scenario_parameters(spec.scenario, settings)
-        runs.append((spec, settings, common + as_interventions(spec.interventions)))
     extra = {} if rtol is None else {"rtol": rtol}
-    frames = {}
-    for spec, settings, schedule in runs:
-        result = simulate(spec.scenario, days=days, times=times, step=step, parameters=settings,
-                          interventions=schedule, start=start, **extra)
-        frames[spec.name] = result.to_frame(names)
+    output_times(days, times, step)  # validate everything before the first run
+    prepared = [(spec, Simulation(spec.scenario, parameters={**dict(parameters or {}), **spec.settings},
+                                  interventions=common + as_interventions(spec.interventions), start=start, **extra))
+                for spec in specs]
+    frames = {spec.name: simulation.solve(days=days, times=times, step=step).to_frame(names)
+              for spec, simulation in prepared}
     return convert_frame(concat_frames(frames), units)
 
 
@@ -185,8 +181,8 @@ def steady_states(specs, *, variables=None, parameters=None, units=None) -> pd.D
     ``time_days`` is 0 for every row, so the table can also be drawn or concatenated with
     time courses; ``units`` is None (SI), ``"si"`` or ``"clinical"``.
     """
-    from .compile import compile_model
-    from .simulation import steady_state
+    from .numerics.cache import compile_model
+    from .simulation.prepared import Simulation
 
     specs = as_specs(specs)
     compiled = compile_model()
@@ -195,7 +191,8 @@ def steady_states(specs, *, variables=None, parameters=None, units=None) -> pd.D
     _check_variables(names, compiled.observable_names)
     rows = []
     for spec in specs:
-        values = steady_state(spec.scenario, parameters={**dict(parameters or {}), **spec.settings})
+        settings = {**dict(parameters or {}), **spec.settings}
+        values = Simulation(spec.scenario, parameters=settings, start="steady").steady_state()
         rows += [{"scenario": spec.name, "time_days": 0.0, "variable": name, "value": values[name],
                   "unit": all_units[name]} for name in names]
     return convert_frame(pd.DataFrame(rows), units)
@@ -206,7 +203,7 @@ def summary_table(frame: pd.DataFrame, *, digits: int = 3) -> pd.DataFrame:
     column per scenario, each value rounded to ``digits`` significant digits and marked
     ``↑``/``↓`` when above/below the healthy range. Uses the last time of each scenario.
     """
-    from .plotting_units import range_in_unit
+    from .clinical_units import range_in_unit
 
     if "time_days" in frame.columns:
         frame = frame[frame["time_days"] == frame.groupby("scenario")["time_days"].transform("max")]

@@ -1,14 +1,24 @@
-"""The package's own exceptions: every user-facing failure is one of these."""
+"""Every exception the package raises on purpose, and the two validators used everywhere.
+
+All of them derive from :class:`HomeostasisError`; each also derives from the builtin that
+describes it (``KeyError``, ``ValueError``, ``RuntimeError``, ``FileExistsError``), so callers
+can catch by kind. Messages read "NAME: expected X, got Y" and fit on one line (except the
+unit report, which lists every problem).
+"""
 
 from __future__ import annotations
 
 import difflib
-
-import numpy as np
+import math
 
 
 class HomeostasisError(Exception):
     """Base class of every error this package raises on purpose."""
+
+
+def suggest(name, valid, n: int = 3) -> list[str]:
+    """The names in ``valid`` closest to ``name`` (for "did you mean" hints)."""
+    return difflib.get_close_matches(str(name), [str(v) for v in valid], n=n, cutoff=0.5)
 
 
 class UnknownNameError(HomeostasisError, KeyError):
@@ -16,7 +26,7 @@ class UnknownNameError(HomeostasisError, KeyError):
 
     def __init__(self, kind: str, name: str, valid):
         self.kind, self.name = kind, name
-        self.suggestions = difflib.get_close_matches(str(name), list(valid), n=3, cutoff=0.5)
+        self.suggestions = suggest(name, valid)
         hint = f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown {kind} {name!r}{hint}")
 
@@ -26,6 +36,38 @@ class UnknownNameError(HomeostasisError, KeyError):
 
 class ParameterValueError(HomeostasisError, ValueError):
     """A parameter value that is not a finite number or lies outside its bounds."""
+
+
+class DataError(HomeostasisError, ValueError):
+    """Measurement data that cannot be used (a missing column, an unknown variable, ...)."""
+
+
+class ScenarioFileError(HomeostasisError, ValueError):
+    """A user's scenario ``.py`` file that cannot be loaded or does not define a scenario."""
+
+
+class OutputExistsError(HomeostasisError, FileExistsError):
+    """An output file that exists and may not be overwritten (pass ``--force``/``overwrite``)."""
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class OutputPathError(HomeostasisError, ValueError):
+    """An output path that cannot be written (unknown format, missing folder, clash)."""
+
+
+class ExportError(HomeostasisError, RuntimeError):
+    """A model expression or document that cannot be written in an exchange format."""
+
+
+class UnitCheckError(HomeostasisError, ValueError):
+    """A rate, observable or derived value whose units do not match its declaration."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} unit problem(s) in the model:\n  "
+                         + "\n  ".join(self.problems))
 
 
 class SolverError(HomeostasisError, RuntimeError):
@@ -48,10 +90,28 @@ class SolverError(HomeostasisError, RuntimeError):
 
 def check_finite_number(name: str, value) -> float:
     """Return ``value`` as a float, or raise a ParameterValueError naming ``name``."""
+    if isinstance(value, bool):
+        raise ParameterValueError(f"{name}: expected a finite number, got {value!r}")
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise ParameterValueError(f"{name}: expected a finite number, got {value!r}") from None
-    if not np.isfinite(number):
+    if not math.isfinite(number):
         raise ParameterValueError(f"{name}: expected a finite number, got {value!r}")
     return number
+
+
+def check_in_bounds(name: str, value, lower: float, upper: float, unit: str = "") -> float:
+    """``value`` as a finite float within [lower, upper], or a ParameterValueError naming ``name``."""
+    number = check_finite_number(name, value)
+    if not lower <= number <= upper:
+        unit = f" {unit}" if unit else ""
+        raise ParameterValueError(f"{name}: expected a value in [{lower:g}, {upper:g}]{unit}, got {number:g}")
+    return number
+
+
+def check_one_of(name: str, value, choices) -> str:
+    """``value`` if it is one of ``choices``, else a ParameterValueError listing them."""
+    if value not in choices:
+        raise ParameterValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value

@@ -17,7 +17,7 @@ from importlib import resources
 
 import pandas as pd
 
-from .calcinosis import calcification_flag
+from .saturation import calcification_flag
 
 COMPARISON_COLUMNS = ("scenario", "variable", "value", "unit", "low", "high", "flag")
 

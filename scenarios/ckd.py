@@ -1,6 +1,6 @@
 """Chronic kidney disease: GFR falling over years through the KDIGO stages."""
 
-from homeostasis.scenario import Knob, Scenario
+from .base import Knob, Scenario
 
 DAYS_PER_YEAR = 365.25
 

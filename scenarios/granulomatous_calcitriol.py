@@ -1,6 +1,6 @@
 """Sarcoidosis: PTH-independent calcitriol synthesis by granuloma macrophages."""
 
-from homeostasis.scenario import Knob, Scenario
+from .base import Knob, Scenario
 
 
 def changes(knobs):

@@ -1,6 +1,6 @@
 """Healthy adult: the calibrated reference state."""
 
-from homeostasis.scenario import Scenario
+from .base import Scenario
 
 SCENARIO = Scenario(
     name="healthy",

@@ -1,6 +1,6 @@
 """Hypoparathyroidism: a fraction of normal PTH secretory capacity left."""
 
-from homeostasis.scenario import Knob, Scenario
+from .base import Knob, Scenario
 
 
 def changes(knobs):

@@ -1,6 +1,6 @@
 """Humoral hypercalcaemia of malignancy: tumour PTHrP acting on PTH1R."""
 
-from homeostasis.scenario import Knob, Scenario
+from .base import Knob, Scenario
 
 
 def changes(knobs):

@@ -1,6 +1,6 @@
 """Primary hyperparathyroidism from a single parathyroid adenoma."""
 
-from homeostasis.scenario import Knob, Scenario
+from .base import Knob, Scenario
 
 SEED_FRACTION = 0.01  # adenoma cells present at day 0, as a fraction of the final size
 

@@ -1,6 +1,6 @@
 """Systemic sclerosis: dystrophic calcinosis from a disturbed pyrophosphate balance."""
 
-from homeostasis.scenario import Knob, Scenario
+from .base import Knob, Scenario
 
 
 def changes(knobs):

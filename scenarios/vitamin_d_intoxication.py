@@ -1,6 +1,6 @@
 """Vitamin D intoxication: sustained very high 25(OH)D."""
 
-from homeostasis.scenario import Knob, Scenario
+from .base import Knob, Scenario
 
 HEALTHY_CALCIDIOL = 75.0  # nmol/L, the reference_calcidiol of the packaged parameter set
 

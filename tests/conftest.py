@@ -12,18 +12,11 @@ import pytest
 import sympy as sp
 
 import homeostasis as h
-from homeostasis.calibration import reference_state, state_scale
-from homeostasis.compile import compile_model
+from homeostasis.model.calibration import reference_state, state_scale
+from homeostasis.numerics.cache import compile_model
 from homeostasis.model import build_model
-from homeostasis.model.regulation import lambdify_modules
 from homeostasis.parameters import ParameterSet
-
-MINUTE = 1.0 / 1440.0  # days
-WASHOUT_TIMES = np.linspace(0.0, 30 * MINUTE, 61)  # 30 min every 30 s
-PARATHYROIDECTOMY = {"pth_gland": 0.0, "parathyroid_mass": 0.0}
-
-# numeric versions of the model's own SymPy functions (pos = max(x, 0); step = derivative of pos)
-LAMBDIFY_MODULES = lambdify_modules("math")  # pos, step and power, as the package defines them
+from helpers import LAMBDIFY_MODULES, PARATHYROIDECTOMY, WASHOUT_TIMES
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import homeostasis as h
-from homeostasis.calcinosis import calcification_flag, saturation_indices
+from homeostasis.saturation import calcification_flag, saturation_indices
 
 TISSUES = ("lung", "gastric_mucosa", "renal_interstitium", "arterial_media", "reference_tissue")
 MEANINGFUL = 0.1  # mmol calcium: well below what imaging detects (grams)

@@ -16,12 +16,12 @@ from matplotlib.colors import to_rgba
 from numpy.testing import assert_allclose
 
 import homeostasis
-from homeostasis.cli import main
+from homeostasis.cli.main import main
 from homeostasis.compare import (ScenarioSpec, as_specs, concat_frames, parse_spec, run_comparison,
                                  steady_states, summary_table)
 from homeostasis.errors import HomeostasisError, ParameterValueError, UnknownNameError
 from homeostasis.plotting import RANGE_LABEL, TIME_LABEL, plot_time_courses, save_figure
-from homeostasis.plotting_units import CONVERSIONS, convert_frame, factor, range_in_unit
+from homeostasis.clinical_units import CONVERSIONS, convert_frame, factor, range_in_unit
 from homeostasis.reference_ranges import reference_range
 
 FRAME_COLUMNS = ["scenario", "time_days", "variable", "value", "unit"]
@@ -309,8 +309,8 @@ def test_markers_from_a_result_frame():
 
 def test_markers_per_scenario_take_its_colour(treated):
     figure = plot_time_courses(treated)
-    assert treated.attrs["interventions"] == {"PHPT": ["parathyroidectomy@10:{'fraction': None}"],
-                                              "sarcoidosis": ["glucocorticoid@20:{'dose_mg_per_day': 30, 'days': None}"]}
+    assert treated.attrs["interventions"] == {"PHPT": ["parathyroidectomy@10"],  # one canonical text form
+                                              "sarcoidosis": ["glucocorticoid@20:dose_mg_per_day=30"]}
     panel = figure.axes[0]
     assert sorted(vertical_lines(panel)) == [10.0, 20.0]
     colours = {line.get_label(): line.get_color() for line in trace_lines(panel)}

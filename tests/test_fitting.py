@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import homeostasis as h
-from homeostasis.cli_fit import main as fit_main
+from homeostasis.cli.fit import main as fit_main
 from homeostasis.fitting.data import DataError, validate_data
 from homeostasis.fitting.objective import Problem
 

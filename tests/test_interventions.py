@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import homeostasis as h
-from homeostasis.interventions import Intervention, parse_intervention
+from homeostasis.protocol.interventions import Intervention, parse_intervention
 
 MINUTE = 1 / 1440
 

@@ -14,12 +14,15 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import integrate
 
 import homeostasis as h
-from homeostasis.calibration import reference_state, state_scale
-from homeostasis.compile import CompiledModel, compile_model
+from homeostasis.model.calibration import reference_state, state_scale
+from homeostasis.numerics.cache import CompiledModel, compile_model
 from homeostasis.parameters import ParameterSet, parameter_names
-from homeostasis.solve import SLOW_STATES, find_steady_state, integrate_states
+from homeostasis.model.states import STATES
+from homeostasis.numerics.solve import find_steady_state, integrate_states
 
-from conftest import LAMBDIFY_MODULES, MINUTE, PARATHYROIDECTOMY, WASHOUT_TIMES
+SLOW_STATES = tuple(s.name for s in STATES if s.slow)
+
+from helpers import LAMBDIFY_MODULES, MINUTE, PARATHYROIDECTOMY, WASHOUT_TIMES
 
 SPECIES = ("calcium", "phosphate")
 INTAKE = {"calcium": "ca_intake", "phosphate": "phosphate_intake"}

@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import homeostasis as h
-from homeostasis.calibration import reference_state, state_scale
+from homeostasis.model.calibration import reference_state, state_scale
 from homeostasis.parameters import ParameterSet, parameter_names, parameter_table
 
 

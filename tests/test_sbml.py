@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 import homeostasis
-from homeostasis.calibration import state_scale
-from homeostasis.cli import main
+from homeostasis.model.calibration import state_scale
+from homeostasis.cli.main import main
 from homeostasis.model import build_model
 from homeostasis.parameters import ParameterSet
-from homeostasis.sbml import check_sbml
+from homeostasis.export.sbml import check_sbml
 
 import roadrunner  # noqa: E402  (a declared test dependency: never skip silently)
 

@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from homeostasis.calibration import budget, reference_state_expressions
+from homeostasis.model.calibration import budget, reference_state_expressions
 from homeostasis.errors import UnknownNameError
 from homeostasis.model import Model, Process
 from homeostasis.model.states import STATES

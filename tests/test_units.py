@@ -6,13 +6,13 @@ import dataclasses
 
 import pytest
 
-import homeostasis.parameters as parameters_module
+import homeostasis.parameters.table as parameters_module
 from homeostasis.model import Model, Observable, Process, build_model
 from homeostasis.model import build as build_module
 from homeostasis.model.states import concentrations
 from homeostasis.model.symbols import P
 from homeostasis.parameters import ParameterSet, parameter_table
-from homeostasis.units import UnitCheckError, check_units, parse_unit, unit_problems
+from homeostasis.model.dimensions import UnitCheckError, check_units, parse_unit, unit_problems
 
 
 @pytest.fixture(scope="module")

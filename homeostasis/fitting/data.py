@@ -14,15 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import HomeostasisError
+from ..errors import DataError, HomeostasisError, suggest
 
 REQUIRED = ("time_days", "variable", "value")
 OPTIONAL = ("sd", "scenario", "unit")
 DEFAULT_LABEL = "data"
-
-
-class DataError(HomeostasisError, ValueError):
-    """Measurement data that cannot be fitted (a missing column, an unknown variable, ...)."""
 
 
 def read_data(source) -> pd.DataFrame:
@@ -49,7 +45,7 @@ def validate_data(source, observable_units: dict | None = None) -> pd.DataFrame:
     """
     frame = read_data(source)
     if observable_units is None:
-        from ..compile import compile_model
+        from ..numerics.cache import compile_model
 
         compiled = compile_model()
         observable_units = dict(zip(compiled.observable_names, compiled.observable_units))
@@ -103,12 +99,10 @@ def _check_rows(out, column, ok, expected):
 
 
 def _variables(frame, observable_units) -> np.ndarray:
-    import difflib
-
     names = frame["variable"].astype("string").str.strip()
     for position, name in enumerate(names):
         if pd.isna(name) or name not in observable_units:
-            hints = difflib.get_close_matches(str(name), list(observable_units), n=3, cutoff=0.5)
+            hints = suggest(name, observable_units)
             hint = f"; did you mean {', '.join(repr(h) for h in hints)}?" if hints else \
                 f"; expected one of {', '.join(observable_units)}"
             raise DataError(f"data {_row(position)}, column 'variable': unknown variable "

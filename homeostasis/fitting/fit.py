@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from ..errors import HomeostasisError, ParameterValueError, check_finite_number
-from ..solve import least_squares
+from ..numerics.solve import least_squares
 from .data import validate_data
 from .intervals import Z95, fisher, profile
 from .objective import Problem

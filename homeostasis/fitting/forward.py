@@ -18,13 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..calibration import state_scale
-from ..compile import compile_model
 from ..errors import HomeostasisError
-from ..parameters import parameter_names
-from ..schedule import apply_event
-from ..simulation import initial_state, steady_time
-from ..solve import DEFAULT_RTOL, SLOW_STATES, integrate_with_sensitivities
+from ..numerics.solve import DEFAULT_RTOL, integrate_with_sensitivities
+from ..parameters.table import parameter_names
+from ..protocol.schedule import apply_event, event_groups, run_schedule, segments
+from ..simulation.prepared import Simulation
 from .sensitivities import CLAMP_TARGET, SensitivityModel
 
 SURGERY_STATES = ("adenoma_mass", "pth_adenoma", "parathyroid_mass", "pth_gland")
@@ -45,29 +43,18 @@ def simulate_experiment(experiment: Experiment, parameter_set, sensitivity: Sens
                         scales=None, rtol=DEFAULT_RTOL):
     """Observables (times x observables) and, with ``sensitivity``, their scaled sensitivities
     (times x observables x estimated); the latter is None without ``sensitivity``."""
-    compiled = compile_model()
-    knobs = experiment.scenario.split_settings({})[0]
-    y0 = initial_state(compiled, parameter_set, experiment.start, experiment.scenario, knobs)
-    p = parameter_set.vector
-    grid = experiment.times
-    events = [e for item in experiment.interventions for e in item.events(parameter_set.as_dict(), grid[-1])]
-    offset = steady_time(parameter_set) if experiment.start == "steady" else 0.0
-    scale = state_scale(parameter_set)
+    prepared = Simulation.from_parameter_set(experiment.scenario, parameter_set, interventions=experiment.interventions,
+                                             start=experiment.start, rtol=rtol)
+    compiled, grid, p = prepared.compiled, experiment.times, prepared.vector
+    y0, events, offset = prepared.initial_state, prepared.events(grid[-1]), prepared.time_offset
     if sensitivity is None:
-        from ..schedule import run_schedule
-
-        states, groups = run_schedule(compiled, y0, grid, parameter_set.as_dict(), events, scale=scale,
-                                      rtol=rtol, time_offset=offset)
-        out = np.empty((len(grid), len(compiled.observable_names)))
-        for rows, vector in groups:
-            if len(rows):
-                out[rows] = compiled.observables(grid[rows] + offset, states[rows], vector)
-        return out, None
+        states, groups = run_schedule(compiled, y0, grid, p, events, scale=prepared.scale, rtol=rtol,
+                                      time_offset=offset)
+        return prepared.observe(grid, states, groups), None
     _refuse_event_parameters(events, sensitivity.estimated, experiment)
-    overridden = set(getattr(parameter_set, "_overridden", {}))
-    dp = sensitivity.parameter_sensitivity(p, scales, overridden)
-    s0 = _initial_sensitivity(compiled, sensitivity, experiment, knobs, y0, p, dp, offset)
-    return _run(compiled, sensitivity, y0, s0, grid, p, dp, events, scale, rtol, offset)
+    dp = sensitivity.parameter_sensitivity(p, scales, parameter_set.overridden_derived)
+    s0 = _initial_sensitivity(compiled, sensitivity, experiment, prepared.knobs, y0, p, dp, offset)
+    return _run(compiled, sensitivity, y0, s0, grid, p, dp, events, prepared.scale, rtol, offset)
 
 
 def _refuse_event_parameters(events, estimated, experiment):
@@ -94,7 +81,7 @@ def _initial_sensitivity(compiled, sensitivity, experiment, knobs, y0, p, dp, of
     # the implicit function theorem J_ff S_f = -(J_fx S_x + df/dp dp)_f
     for name in experiment.scenario.steady_guess(knobs) or {}:
         s0[names.index(name)] = 0.0
-    free = np.array([name not in SLOW_STATES for name in names])
+    free = ~compiled.slow
     jac = compiled.jacobian(offset, y0, p)
     forcing = jac[:, ~free] @ s0[~free] + sensitivity.dfdp(offset, y0, p) @ dp
     s0[free] = -np.linalg.solve(jac[np.ix_(free, free)], forcing[free])
@@ -103,7 +90,6 @@ def _initial_sensitivity(compiled, sensitivity, experiment, knobs, y0, p, dp, of
 
 def _run(compiled, sensitivity, y0, s0, grid, p, dp, events, scale, rtol, offset):
     names = parameter_names()
-    events = sorted((e for e in events if grid[0] <= e.time <= grid[-1]), key=lambda e: e.time)
     n_obs = len(compiled.observable_names)
     k = s0.shape[1]
     observed = np.empty((len(grid), n_obs))
@@ -116,19 +102,16 @@ def _run(compiled, sensitivity, y0, s0, grid, p, dp, events, scale, rtol, offset
             derivative[row] = sensitivity.observable_sensitivity(t + offset, state, column, p, dp)
 
     record([0], grid[:1], y[None, :], s[None], p, dp)
-    start = grid[0]
-    for boundary in sorted({e.time for e in events} | {grid[-1]}):
-        wanted = np.flatnonzero((grid > start) & (grid <= boundary))
-        times = np.unique(np.concatenate(([start], grid[wanted], [boundary])))
+    for start, end, wanted, group in segments(grid, event_groups(events, grid[0], grid[-1])):
+        times = np.unique(np.concatenate(([start], grid[wanted], [end])))
         if len(times) > 1:
             states, sens = integrate_with_sensitivities(compiled, sensitivity, y, s, times + offset, p, dp,
                                                         scale=scale, rtol=rtol)
             rows = np.searchsorted(times, grid[wanted])
             record(wanted, grid[wanted], states[rows], sens[rows], p, dp)
             y, s = states[-1], sens[-1]
-        for event in (e for e in events if e.time == boundary):
-            y, s, p, dp = _apply(compiled, sensitivity, event, y, s, p, dp, names, boundary + offset)
-        start = boundary
+        for event in group:
+            y, s, p, dp = _apply(compiled, sensitivity, event, y, s, p, dp, names, end + offset)
     return observed, derivative
 
 
@@ -136,7 +119,7 @@ def _apply(compiled, sensitivity, event, y, s, p, dp, names, model_time):
     """An event applied to states, parameters and their sensitivities."""
     new_y, new_p = apply_event(compiled, event, y, p, names, model_time)
     new_s, new_dp = s.copy(), dp.copy()
-    index = {n: i for i, n in enumerate(compiled.state_names)}
+    index = compiled.state_index
     for name, factor in event.multiply.items():
         new_s[index[name]] *= factor
     if event.remove_adenoma_or_all:

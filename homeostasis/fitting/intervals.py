@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..solve import least_squares
+from ..numerics.solve import least_squares
 
 Z95 = 1.959963984540054
 CHI2_95 = Z95 ** 2

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import HomeostasisError, ParameterValueError, SolverError
-from ..interventions import as_interventions
-from ..parameters import parameter_table
-from ..simulation import scenario_parameters
+from ..errors import HomeostasisError, ParameterValueError, SolverError, check_in_bounds
+from ..protocol.interventions import as_interventions
+from ..parameters.table import parameter_table
+from ..simulation.prepared import scenario_parameters
 from .forward import Experiment, simulate_experiment
 from .sensitivities import sensitivity_model
 
@@ -26,7 +26,7 @@ class Problem:
 
     def __init__(self, data, estimate, *, individual=(), scenario="healthy", interventions=None,
                  start="healthy", parameters=None, initial=None, rtol=1e-8):
-        from ..compile import compile_model
+        from ..numerics.cache import compile_model
 
         self.data = data.reset_index(drop=True)
         self.estimate = tuple(dict.fromkeys(estimate))
@@ -65,10 +65,8 @@ class Problem:
         start, lower, upper, log = [], [], [], []
         for name in self.base_names:
             info = table[name]
-            value = float(initial.get(name, self.bases[0][name]))
-            if not info.lower <= value <= info.upper:
-                raise ParameterValueError(f"initial {name}: expected a value in [{info.lower:g}, {info.upper:g}] "
-                                          f"{info.unit}, got {value:g}")
+            value = check_in_bounds(f"initial {name}", initial.get(name, self.bases[0][name]),
+                                    info.lower, info.upper, info.unit)
             start.append(value), lower.append(info.lower), upper.append(info.upper)
             log.append(info.lower >= 0 and value > 0)
         self.theta0 = np.array(start)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..parameters import parameter_table
+from ..parameters.table import parameter_table
 
 PLOT_POINTS = 300
 
@@ -110,7 +110,7 @@ class FitResult:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:
-        from .. import __version__
+        from .._version import __version__
 
         def interval(values):
             return None if values is None else {n: list(v) for n, v in values.items()}
@@ -147,15 +147,16 @@ class FitResult:
 
     def simulate(self, points: int = PLOT_POINTS) -> pd.DataFrame:
         """Tidy time courses of every experiment with the fitted parameters (scenario = label)."""
-        from ..simulation import simulate
+        from ..simulation.prepared import Simulation
 
         frames = []
         for experiment in self.experiments:
             end = experiment.times[-1]
             grid = np.unique(np.concatenate((np.linspace(0.0, end, points), experiment.times)))
-            result = simulate(experiment.scenario, times=grid, parameters=self.parameter_sets[experiment.label],
-                              interventions=list(experiment.interventions), start=experiment.start,
-                              rtol=self.settings["rtol"])
+            prepared = Simulation.from_parameter_set(experiment.scenario, self.parameter_sets[experiment.label],
+                                                     interventions=experiment.interventions, start=experiment.start,
+                                                     rtol=self.settings["rtol"])
+            result = prepared.solve(times=grid)
             frame = result.to_frame()
             frame["scenario"] = experiment.label
             frames.append(frame)

@@ -6,9 +6,9 @@ For estimated parameters theta the state sensitivities S = dy/dtheta obey
 
 and the observables g(t, y, p) have sensitivities dg/dy S + dg/dp dp/dtheta. Here ``p`` is the
 whole parameter vector and ``dp/dtheta`` is exact: an estimated parameter moves the derived
-rate constants (:func:`homeostasis.calibration.derived_expressions`, e.g. ``pth_half_life``
+rate constants (:func:`homeostasis.model.calibration.derived_expressions`, e.g. ``pth_half_life``
 sets ``pth_clearance_rate`` and ``pth_synthesis_rate``) and the healthy starting state
-(:func:`homeostasis.calibration.reference_state_expressions`). The SymPy partial derivatives
+(:func:`homeostasis.model.calibration.reference_state_expressions`). The SymPy partial derivatives
 are only taken with respect to the *active* parameters: the estimated ones, the derived ones
 that depend on them, and ``ca_clamp_target`` (which a relative calcium clamp sets from the
 state at the clamp's start, so it inherits a sensitivity).
@@ -21,141 +21,42 @@ columns have the size of the states, so the integrator uses the states' toleranc
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import os
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
-import sympy as sp
 
-from ..compile import cache_directory, compile_model, structure_key
-from ..parameters import parameter_names, parameter_table
+from ..errors import UnknownNameError
+from ..numerics.cache import compile_model, load_generated, structure_key
+from ..parameters.table import parameter_names, parameter_table
 
 CLAMP_TARGET = "ca_clamp_target"
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 
 
 def active_parameters(estimated) -> tuple[str, ...]:
     """Estimated names, derived parameters depending on them, and the clamp target."""
-    from ..calibration import derived_expressions
-
     estimated = tuple(estimated)
     chosen = set(estimated)
-    derived = [name for name, expr in derived_expressions().items()
-               if name not in chosen and {s.name for s in expr.free_symbols} & chosen]
+    derived = [name for name, depends in compile_model().derived_depends.items()
+               if name not in chosen and set(depends) & chosen]
     extra = () if CLAMP_TARGET in chosen else (CLAMP_TARGET,)
     return estimated + tuple(derived) + extra
 
 
 def sensitivity_key(estimated) -> str:
     digest = hashlib.sha256(structure_key().encode())
-    digest.update(resources.files("homeostasis").joinpath("calibration.py").read_bytes())
     digest.update(f"{GENERATOR_VERSION}|{','.join(estimated)}".encode())
     return digest.hexdigest()[:20]
 
 
-def generate_sensitivity_source(estimated) -> str:
-    """Module source: ``dfdp``, ``dgdy``, ``dgdp``, ``dy0dp`` and ``dderived`` as njit functions.
-
-    Each takes ``(t, y, p)``; the columns are :func:`active_parameters` in order.
-    """
-    from ..calibration import derived_expressions, reference_state_expressions
-    from ..codegen import HEADER, _function
+def _source(estimated, active, chained, model_module) -> str:
     from ..model import build_model
+    from ..model.calibration import derived_expressions, reference_state_expressions
+    from ..numerics.codegen import generate_sensitivity_source
 
-    model = build_model()
-    active = active_parameters(estimated)
-    symbols = [sp.Symbol(name, real=True) for name in active]
-    m, n = len(active), len(model.states)
-    rhs = list(model.rhs())
-    observables = [o.expression for o in model.observables]
-    reference = reference_state_expressions()
-    derived = derived_expressions()
-    chained = [name for name in active if name in derived and name not in estimated]
-
-    def entries(rows, columns):
-        out = []
-        for i, expr in enumerate(rows):
-            for j, symbol in enumerate(columns):
-                value = sp.diff(expr, symbol)
-                if value != 0:
-                    out.append((f"{i}, {j}", value))
-        return out
-
-    compile_model()  # the augmented system calls the compiled model's own rhs and jacobian
-    parts = [
-        HEADER,
-        _function("dfdp", ["t", "y", "p"], entries(rhs, symbols), f"({n}, {m})", model, "zeros"),
-        _function("dgdy", ["t", "y", "p"], entries(observables, model.state_symbols),
-                  f"({len(observables)}, {n})", model, "zeros"),
-        _function("dgdp", ["t", "y", "p"], entries(observables, symbols), f"({len(observables)}, {m})",
-                  model, "zeros"),
-        _function("dy0dp", ["t", "y", "p"], entries([reference[s.name] for s in model.states], symbols),
-                  f"({n}, {m})", model, "zeros"),
-        AUGMENTED.replace("MODULE", f"homeostasis_model_{compile_model().key}"),
-        _function("dderived", ["t", "y", "p"], entries([derived[name] for name in chained], symbols),
-                  f"({max(len(chained), 1)}, {m})", model, "zeros"),
-    ]
-    return "\n\n".join(parts) + "\n"
-
-
-AUGMENTED = '''import sys
-_model = sys.modules["MODULE"]
-_rhs = _model.rhs
-_jacobian = _model.jacobian
-
-
-@njit(cache=True, error_model="numpy")
-def augmented_rhs(t, z, p, dp):
-    # explicit loops, not BLAS: threaded BLAS on matrices this small is slower by 10-50x
-    k = dp.shape[1]
-    n = z.shape[0] // (k + 1)
-    m = dp.shape[0]
-    y = z[:n]
-    out = np.empty(z.shape[0])
-    out[:n] = _rhs(t, y, p)
-    jac = _jacobian(t, y, p)
-    partial = dfdp(t, y, p)
-    for j in range(k):
-        base = n * (j + 1)
-        for i in range(n):
-            total = 0.0
-            for q in range(m):
-                total += partial[i, q] * dp[q, j]
-            for c in range(n):
-                total += jac[i, c] * z[base + c]
-            out[base + i] = total
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def augmented_jacobian(t, z, p, dp):
-    k = dp.shape[1]
-    n = z.shape[0] // (k + 1)
-    jac = _jacobian(t, z[:n], p)
-    out = np.zeros((z.shape[0], z.shape[0]))
-    for j in range(k + 1):
-        out[n * j:n * (j + 1), n * j:n * (j + 1)] = jac
-    return out'''
-
-
-@lru_cache(maxsize=None)
-def _load(estimated: tuple):
-    compile_model()._module  # load the model module first: the generated code imports it by name
-    key = sensitivity_key(estimated)
-    path = cache_directory() / f"homeostasis_sensitivity_{key}.py"
-    if not path.exists():
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(generate_sensitivity_source(estimated))
-        os.replace(temporary, path)  # atomic, as in homeostasis.compile
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module  # numba's on-disk cache re-imports the module by name
-    spec.loader.exec_module(module)
-    return module
+    return generate_sensitivity_source(build_model(), derived_expressions(), reference_state_expressions(),
+                                       estimated, active, chained, model_module)
 
 
 @dataclass(frozen=True)
@@ -168,8 +69,12 @@ class SensitivityModel:
     chained: tuple  # derived parameters (among the active ones) re-derived from the estimated ones
 
     def __post_init__(self):
-        object.__setattr__(self, "_module", _load(self.estimated))
-        object.__setattr__(self, "compiled", compile_model())
+        compiled = compile_model()
+        module = load_generated("sensitivity", sensitivity_key(self.estimated),
+                                lambda: _source(self.estimated, self.active, self.chained, compiled.module.__name__),
+                                requires=(compiled.module,))
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "compiled", compiled)
 
     def dfdp(self, t, y, p):
         return self._module.dfdp(t, y, p)
@@ -215,14 +120,14 @@ class SensitivityModel:
 @lru_cache(maxsize=16)
 def sensitivity_model(estimated: tuple) -> SensitivityModel:
     """The compiled sensitivity model for ``estimated`` (built on first use, then cached on disk)."""
-    from ..calibration import derived_expressions
-
     estimated = tuple(estimated)
+    table = parameter_table()
+    for name in estimated:  # fail early on a name the table does not know
+        if name not in table:
+            raise UnknownNameError("parameter", name, table)
     active = active_parameters(estimated)
     names = parameter_names()
-    derived = derived_expressions()
+    derived = set(compile_model().derived_names)
     chained = tuple(name for name in active if name in derived and name not in estimated)
     index = np.array([names.index(name) for name in active])
-    for name in estimated:  # fail early on a name the table does not know
-        parameter_table()[name]
     return SensitivityModel(estimated, active, index, chained)

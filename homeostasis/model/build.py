@@ -10,7 +10,7 @@ from .minerals import mineral_processes
 from .observables import observables
 from .states import STATES, concentrations
 from .structure import Model
-from ..units import check_units
+from .dimensions import check_units
 
 
 @lru_cache(maxsize=1)

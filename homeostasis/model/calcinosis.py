@@ -22,10 +22,13 @@ TISSUE_PH = {tissue: getattr(P, f"{tissue}_ph") for tissue in TISSUES}
 
 CALCINOSIS_STATES = (
     *(State(f"mineral_{tissue}", "mmol", tissue.replace("_", " "), "calcium",
-            f"calcium deposited as hydroxyapatite in the {tissue.replace('_', ' ')}") for tissue in TISSUES),
-    State("mineral_lesion", "mmol", "dystrophic lesion", "calcium", "calcium deposited in the dystrophic lesion"),
-    State("phosphate_ectopic_mineral", "mmol", "soft tissues", "phosphate", "phosphate in soft-tissue deposits"),
-    State("ppi_lesion", "umol/L", "dystrophic lesion", None, "inorganic pyrophosphate in the lesion fluid"),
+            f"calcium deposited as hydroxyapatite in the {tissue.replace('_', ' ')}", slow=True) for tissue in TISSUES),
+    State("mineral_lesion", "mmol", "dystrophic lesion", "calcium", "calcium deposited in the dystrophic lesion",
+          slow=True),
+    State("phosphate_ectopic_mineral", "mmol", "soft tissues", "phosphate", "phosphate in soft-tissue deposits",
+          slow=True),
+    State("ppi_lesion", "umol/L", "dystrophic lesion", None, "inorganic pyrophosphate in the lesion fluid",
+          healthy=lambda b: P.reference_ppi),
     State("vsmc_osteogenic", "dimensionless", "arterial media", None, "fraction of osteogenic (RUNX2+) smooth muscle cells"),
 )
 

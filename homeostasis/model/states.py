@@ -7,33 +7,66 @@ from types import SimpleNamespace
 import sympy as sp
 
 from .calcinosis import CALCINOSIS_STATES
+from .hormones import pth_release_rate
 from .regulation import pos
 from .structure import State
 from .symbols import TIME, P
 
+def _ecf(name):
+    return lambda b: getattr(P, name) * P.ecf_volume
+
+
+def _in(volume, reference):
+    return lambda b: getattr(P, reference) * getattr(P, volume)
+
+
+def _gland_store(b):
+    return P.pth_clearance_rate * P.reference_pth * P.pth_distribution_volume / pth_release_rate(b["ca_ionized"])
+
+
 STATES = (
-    State("ca_gut_lumen", "mmol", "gut lumen", "calcium", "calcium in the absorptive intestinal lumen"),
-    State("phosphate_gut_lumen", "mmol", "gut lumen", "phosphate", "phosphate in the absorptive intestinal lumen"),
-    State("ca_ecf", "mmol", "extracellular fluid", "calcium", "total calcium in plasma and interstitial fluid"),
-    State("phosphate_ecf", "mmol", "extracellular fluid", "phosphate", "inorganic phosphate in plasma and interstitial fluid"),
-    State("phosphate_cells", "mmol", "intracellular fluid", "phosphate", "intracellular inorganic and organic phosphate"),
-    State("ca_bone_exchangeable", "mmol", "bone surface", "calcium", "rapidly exchangeable calcium on bone surfaces"),
-    State("ca_bone_mineral", "mmol", "bone mineral", "calcium", "calcium in mineralised bone (slow, remodelled)"),
-    State("phosphate_bone_mineral", "mmol", "bone mineral", "phosphate", "phosphate in mineralised bone"),
-    State("osteoclast_activity", "dimensionless", "bone", None, "osteoclastic resorption activity relative to healthy"),
-    State("osteoblast_activity", "dimensionless", "bone", None, "osteoblastic formation activity relative to healthy"),
-    State("gut_vdr_activity", "dimensionless", "intestinal epithelium", None, "calcitriol-induced transporter expression relative to healthy"),
-    State("pth_gland", "pmol", "parathyroid glands", None, "PTH stored in parathyroid secretory granules"),
-    State("pth_plasma", "pmol", "plasma", None, "circulating intact PTH"),
-    State("parathyroid_mass", "dimensionless", "parathyroid glands", None, "functional parathyroid cell mass relative to healthy"),
-    State("calcidiol_amount", "nmol", "plasma", None, "circulating 25(OH)D"),
-    State("hydroxylase_activity", "dimensionless", "kidney", None, "renal 1-alpha-hydroxylase (CYP27B1) activity relative to healthy"),
-    State("calcitriol_amount", "pmol", "plasma", None, "circulating 1,25(OH)2D"),
-    State("fgf23_amount", "ng", "plasma", None, "circulating intact FGF23"),
-    State("adenoma_mass", "dimensionless", "parathyroid adenoma", None, "adenoma cell mass relative to the normal total gland mass"),
-    State("pth_adenoma", "pmol", "parathyroid adenoma", None, "PTH stored in adenoma cells"),
+    State("ca_gut_lumen", "mmol", "gut lumen", "calcium", "calcium in the absorptive intestinal lumen",
+          healthy=lambda b: b["lumen_ca"]),
+    State("phosphate_gut_lumen", "mmol", "gut lumen", "phosphate", "phosphate in the absorptive intestinal lumen",
+          healthy=lambda b: b["lumen_phosphate"]),
+    State("ca_ecf", "mmol", "extracellular fluid", "calcium", "total calcium in plasma and interstitial fluid",
+          healthy=_ecf("reference_ca_total"), volume="ecf_volume"),
+    State("phosphate_ecf", "mmol", "extracellular fluid", "phosphate", "inorganic phosphate in plasma and interstitial fluid",
+          healthy=_ecf("reference_phosphate"), volume="ecf_volume"),
+    State("phosphate_cells", "mmol", "intracellular fluid", "phosphate", "intracellular inorganic and organic phosphate",
+          healthy=lambda b: P.reference_intracellular_phosphate),
+    State("ca_bone_exchangeable", "mmol", "bone surface", "calcium", "rapidly exchangeable calcium on bone surfaces",
+          healthy=lambda b: P.reference_bone_exchangeable_ca),
+    State("ca_bone_mineral", "mmol", "bone mineral", "calcium", "calcium in mineralised bone (slow, remodelled)",
+          healthy=lambda b: P.reference_bone_mineral_ca, slow=True),
+    State("phosphate_bone_mineral", "mmol", "bone mineral", "phosphate", "phosphate in mineralised bone",
+          healthy=lambda b: P.hydroxyapatite_p_to_ca * P.reference_bone_mineral_ca, slow=True),
+    State("osteoclast_activity", "dimensionless", "bone", None, "osteoclastic resorption activity relative to healthy",
+          healthy=1),
+    State("osteoblast_activity", "dimensionless", "bone", None, "osteoblastic formation activity relative to healthy",
+          healthy=1),
+    State("gut_vdr_activity", "dimensionless", "intestinal epithelium", None,
+          "calcitriol-induced transporter expression relative to healthy", healthy=1),
+    State("pth_gland", "pmol", "parathyroid glands", None, "PTH stored in parathyroid secretory granules",
+          healthy=_gland_store, surgery=True),
+    State("pth_plasma", "pmol", "plasma", None, "circulating intact PTH",
+          healthy=_in("pth_distribution_volume", "reference_pth"), volume="pth_distribution_volume"),
+    State("parathyroid_mass", "dimensionless", "parathyroid glands", None,
+          "functional parathyroid cell mass relative to healthy", healthy=1, surgery=True),
+    State("calcidiol_amount", "nmol", "plasma", None, "circulating 25(OH)D",
+          healthy=_in("calcidiol_distribution_volume", "reference_calcidiol"), volume="calcidiol_distribution_volume"),
+    State("hydroxylase_activity", "dimensionless", "kidney", None,
+          "renal 1-alpha-hydroxylase (CYP27B1) activity relative to healthy", healthy=1),
+    State("calcitriol_amount", "pmol", "plasma", None, "circulating 1,25(OH)2D",
+          healthy=_in("calcitriol_distribution_volume", "reference_calcitriol"), volume="calcitriol_distribution_volume"),
+    State("fgf23_amount", "ng", "plasma", None, "circulating intact FGF23",
+          healthy=_in("fgf23_distribution_volume", "reference_fgf23"), volume="fgf23_distribution_volume"),
+    State("adenoma_mass", "dimensionless", "parathyroid adenoma", None,
+          "adenoma cell mass relative to the normal total gland mass", scale_like="parathyroid_mass", surgery=True),
+    State("pth_adenoma", "pmol", "parathyroid adenoma", None, "PTH stored in adenoma cells",
+          scale_like="pth_gland", surgery=True),
     State("cinacalcet_gut", "umol", "gut lumen", None, "cinacalcet awaiting absorption"),
-    State("cinacalcet_plasma", "umol", "plasma", None, "cinacalcet in the body"),
+    State("cinacalcet_plasma", "umol", "plasma", None, "cinacalcet in the body", volume="cinacalcet_distribution_volume"),
 ) + CALCINOSIS_STATES
 
 

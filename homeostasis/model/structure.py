@@ -24,17 +24,34 @@ def state_symbol(name: str) -> sp.Symbol:
 
 @dataclass(frozen=True)
 class State:
-    """One state variable: an amount (or activity) in a compartment."""
+    """One state variable: an amount (or activity) in a compartment, with every fact about it.
+
+    ``healthy`` is its value in the healthy reference state: a number or a function of the
+    calibration budget (:func:`homeostasis.model.calibration.budget`) returning a SymPy
+    expression. ``slow`` marks reservoirs that change over years and are held fixed in a
+    clinical steady state; ``scale_like`` names the state whose healthy size sets this one's
+    tolerance when it is empty in health; ``volume`` is the parameter giving the volume its
+    concentration is read in; ``surgery`` marks what parathyroidectomy removes.
+    """
 
     name: str
     unit: str
     compartment: str
     species: str | None
     meaning: str
+    healthy: object = 0
+    slow: bool = False
+    scale_like: str | None = None
+    volume: str | None = None
+    surgery: bool = False
 
     @property
     def symbol(self) -> sp.Symbol:
         return state_symbol(self.name)
+
+    def healthy_expression(self, budget: dict) -> sp.Expr:
+        """The healthy reference value as a SymPy expression of the parameters."""
+        return sp.sympify(self.healthy(budget) if callable(self.healthy) else self.healthy)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..errors import UnknownNameError
-from ..parameters import parameter_names
+from ..parameters.table import parameter_names
 
 TIME = sp.Symbol("t", real=True)
 

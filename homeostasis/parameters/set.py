@@ -1,63 +1,18 @@
-"""Parameters as data: the table in ``data/parameters.csv`` and validated value sets.
+"""Validated, immutable sets of parameter values: :class:`ParameterSet`.
 
-Each parameter has a value, unit, bounds, one-line meaning and source. Four kinds:
-
-* ``constant``: unit conversions and stoichiometry; never set by users.
-* ``reference``: the healthy calibration state (the daily budget of baseline-budget.md).
-* ``physiology``: inputs and the shapes of regulatory responses.
-* ``derived``: rate constants computed from the others so that the healthy reference state
-  is an exact steady state (see :mod:`homeostasis.calibration`). Setting a reference value
-  re-derives them; setting a derived value directly overrides the derivation.
+The derived rate constants are computed by the compiled model (generated from the SymPy
+calibration, :mod:`homeostasis.model.calibration`), so building a set needs no SymPy.
 """
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
-import pandas as pd
 
-from .errors import ParameterValueError, UnknownNameError, check_finite_number
-
-KINDS = ("constant", "reference", "physiology", "derived")
-
-
-@dataclass(frozen=True)
-class ParameterInfo:
-    """Metadata of one parameter (one row of the table)."""
-
-    name: str
-    kind: str
-    default: float | None
-    unit: str
-    lower: float
-    upper: float
-    meaning: str
-    source: str
-
-
-@lru_cache(maxsize=1)
-def parameter_table() -> dict[str, ParameterInfo]:
-    """Read the packaged parameter table, in file order."""
-    text = resources.files("homeostasis.data").joinpath("parameters.csv").read_text()
-    table = {}
-    for row in csv.DictReader(text.splitlines()):
-        default = float(row["value"]) if row["value"] else None
-        info = ParameterInfo(row["name"], row["kind"], default, row["unit"],
-                             float(row["lower"]), float(row["upper"]),
-                             row["meaning"], row["source"])
-        if info.kind not in KINDS:
-            raise ValueError(f"parameter {info.name}: expected kind in {KINDS}, got {info.kind!r}")
-        table[info.name] = info
-    return table
-
-
-def parameter_names() -> tuple[str, ...]:
-    """All parameter names in the fixed order of the compiled parameter vector."""
-    return tuple(parameter_table())
+from ..errors import ParameterValueError, UnknownNameError
+from ..numerics.cache import compile_model
+from .table import parameter_names, parameter_table, validate_value
 
 
 class ParameterSet:
@@ -125,8 +80,15 @@ class ParameterSet:
         """Values as one float vector in :func:`parameter_names` order."""
         return self._vector.copy()
 
-    def to_frame(self) -> pd.DataFrame:
-        """The parameter table with the values of this set."""
+    @property
+    def overridden_derived(self) -> frozenset:
+        """Names of derived values that were set directly (they do not follow the derivation)."""
+        return frozenset(self._overridden)
+
+    def to_frame(self):
+        """The parameter table with the values of this set (a pandas DataFrame)."""
+        import pandas as pd
+
         rows = [{"name": n, "value": self._values[n], "unit": i.unit, "lower": i.lower,
                  "upper": i.upper, "kind": i.kind, "meaning": i.meaning, "source": i.source}
                 for n, i in parameter_table().items()]
@@ -143,21 +105,6 @@ def _default_set() -> ParameterSet:
     return ParameterSet({n: i.default for n, i in table.items() if i.kind != "derived"})
 
 
-def validate_value(name: str, value) -> ParameterInfo:
-    """Check that ``name`` exists, may be set, and that ``value`` lies within its bounds."""
-    table = parameter_table()
-    if name not in table:
-        raise UnknownNameError("parameter", name, table)
-    info = table[name]
-    if info.kind == "constant":
-        raise ParameterValueError(f"{name} is a constant ({info.meaning}) and cannot be set")
-    number = check_finite_number(name, value)
-    if not info.lower <= number <= info.upper:
-        raise ParameterValueError(
-            f"{name}: expected a value in [{info.lower:g}, {info.upper:g}] {info.unit}, got {number:g}")
-    return info
-
-
 def _check_derived(name: str, value: float) -> None:
     info = parameter_table()[name]
     if not (np.isfinite(value) and info.lower <= value <= info.upper):
@@ -167,9 +114,8 @@ def _check_derived(name: str, value: float) -> None:
 
 
 def _complete(primary: dict[str, float], overridden: dict[str, float]) -> dict[str, float]:
-    from .calibration import derive  # late import: calibration needs the symbol table
-
-    derived = derive(primary)
-    derived.update(overridden)
-    merged = {**primary, **derived}
-    return {name: merged[name] for name in parameter_names()}
+    names = parameter_names()
+    vector = np.array([primary.get(name, np.nan) for name in names], dtype=float)
+    values = dict(zip(names, compile_model().derive(vector).tolist()))
+    values.update(overridden)
+    return values

@@ -3,8 +3,10 @@
 Following baseline-budget.md (and Peterson & Riggs 2010), each flux is written as a rate
 constant times regulatory factors that equal 1 at the healthy reference; each rate constant
 is then solved from its budgeted flux, so the healthy reference state is an exact steady
-state by construction. The derivations are SymPy expressions of the primary parameters,
-evaluated whenever a :class:`~homeostasis.parameters.ParameterSet` is made.
+state by construction. The derivations are SymPy expressions of the primary parameters; they
+are generated into the compiled model (:mod:`homeostasis.numerics.codegen`), so a
+:class:`~homeostasis.parameters.ParameterSet` evaluates them without SymPy. The lambdified
+versions here are the independent oracle the tests compare the generated code with.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from .model.hormones import pth_release_rate
-from .model.calcinosis import TISSUES
-from .model.regulation import hill, lambdify_modules
-from .model.states import vdr_reference
-from .model.symbols import P
+from .hormones import pth_release_rate
+from .regulation import hill, lambdify_modules
+from .states import STATES, vdr_reference
+from ..parameters.table import parameter_names
+from .symbols import P
 
 
 def budget() -> dict[str, sp.Expr]:
@@ -121,37 +123,9 @@ def _hormones(b) -> dict[str, sp.Expr]:
 
 
 def reference_state_expressions() -> dict[str, sp.Expr]:
-    """The healthy steady state of every state variable (uses derived values too)."""
+    """The healthy steady state of every state variable, as each State declares it."""
     b = budget()
-    release = pth_release_rate(b["ca_ionized"])
-    return {
-        "ca_gut_lumen": b["lumen_ca"],
-        "phosphate_gut_lumen": b["lumen_phosphate"],
-        "ca_ecf": _ecf(P.reference_ca_total),
-        "phosphate_ecf": _ecf(P.reference_phosphate),
-        "phosphate_cells": P.reference_intracellular_phosphate,
-        "ca_bone_exchangeable": P.reference_bone_exchangeable_ca,
-        "ca_bone_mineral": P.reference_bone_mineral_ca,
-        "phosphate_bone_mineral": P.hydroxyapatite_p_to_ca * P.reference_bone_mineral_ca,
-        "osteoclast_activity": sp.S.One,
-        "osteoblast_activity": sp.S.One,
-        "gut_vdr_activity": sp.S.One,
-        "pth_gland": P.pth_clearance_rate * P.reference_pth * P.pth_distribution_volume / release,
-        "pth_plasma": P.reference_pth * P.pth_distribution_volume,
-        "parathyroid_mass": sp.S.One,
-        "calcidiol_amount": P.reference_calcidiol * P.calcidiol_distribution_volume,
-        "hydroxylase_activity": sp.S.One,
-        "calcitriol_amount": P.reference_calcitriol * P.calcitriol_distribution_volume,
-        "fgf23_amount": P.reference_fgf23 * P.fgf23_distribution_volume,
-        "adenoma_mass": sp.S.Zero,
-        "pth_adenoma": sp.S.Zero,
-        "cinacalcet_gut": sp.S.Zero,
-        "cinacalcet_plasma": sp.S.Zero,
-        **{f"mineral_{tissue}": sp.S.Zero for tissue in (*TISSUES, "lesion")},
-        "phosphate_ectopic_mineral": sp.S.Zero,
-        "ppi_lesion": P.reference_ppi,
-        "vsmc_osteogenic": sp.S.Zero,
-    }
+    return {state.name: state.healthy_expression(b) for state in STATES}
 
 
 @lru_cache(maxsize=1)
@@ -164,8 +138,6 @@ def _derivation_functions():
 
 def derive(primary: dict[str, float]) -> dict[str, float]:
     """Evaluate the derived parameters from primary values (derived ones may chain)."""
-    from .parameters import parameter_names
-
     values = dict.fromkeys(parameter_names(), np.nan)
     values.update(primary)
     out = {}
@@ -176,8 +148,6 @@ def derive(primary: dict[str, float]) -> dict[str, float]:
 
 @lru_cache(maxsize=1)
 def _reference_state_function():
-    from .model.states import STATES
-
     expressions = reference_state_expressions()
     ordered = [expressions[s.name] for s in STATES]
     return sp.lambdify([P.all()], ordered, modules=lambdify_modules("math"))
@@ -191,15 +161,12 @@ def reference_state(parameters) -> np.ndarray:
 def state_scale(parameters) -> np.ndarray:
     """Typical magnitude of each state, for tolerances and scaling (no zeros).
 
-    Pools that are empty in health (adenoma, drug) take the size of their healthy analogue.
+    Pools that are empty in health (adenoma, drug) take the size of the state they declare
+    as ``scale_like``; others take 1.
     """
-    from .model.states import STATES
-
     scale = reference_state(parameters)
     names = [s.name for s in STATES]
-    analogue = {"pth_adenoma": "pth_gland", "adenoma_mass": "parathyroid_mass"}
-    for index, value in enumerate(scale):
-        if value <= 0:
-            other = analogue.get(names[index])
-            scale[index] = scale[names.index(other)] if other else 1.0
+    for index, state in enumerate(STATES):
+        if scale[index] <= 0:
+            scale[index] = scale[names.index(state.scale_like)] if state.scale_like else 1.0
     return scale

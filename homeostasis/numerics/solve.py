@@ -7,19 +7,21 @@ years) and costs the least per step of SciPy's stiff methods for a model of this
 
 from __future__ import annotations
 
-import contextlib
-import functools
+import warnings
 
 import numpy as np
 from scipy import integrate, optimize
 
-from .errors import SolverError
+from ..errors import SolverError, check_in_bounds
+from .blas import single_threaded_blas
 
 DEFAULT_RTOL = 1e-8
-# reservoirs that change over years to decades and are held fixed in a "clinical" steady state
-SLOW_STATES = ("ca_bone_mineral", "phosphate_bone_mineral", "mineral_lung", "mineral_gastric_mucosa",
-               "mineral_renal_interstitium", "mineral_arterial_media", "mineral_reference_tissue",
-               "mineral_lesion", "phosphate_ectopic_mineral")
+RTOL_RANGE = (1e-13, 1e-2)  # tighter is below double precision; looser changes the answer
+
+
+def check_tolerance(name: str, value) -> float:
+    """A relative tolerance within :data:`RTOL_RANGE`, or a ParameterValueError naming it."""
+    return check_in_bounds(name, value, *RTOL_RANGE)
 
 
 def _tolerances(scale, rtol, atol):
@@ -32,21 +34,24 @@ def integrate_states(compiled, y0, times, p, *, scale, rtol=DEFAULT_RTOL, atol=N
     """States at ``times`` (days) from ``y0`` at ``times[0]``; raises SolverError on failure."""
     times = np.asarray(times, dtype=float)
     rtol, atol = _tolerances(scale, rtol, atol)
-    states, info = integrate.odeint(compiled.rhs, np.asarray(y0, float), times, args=(p,),
-                                    Dfun=compiled.jacobian, tfirst=True, rtol=rtol, atol=atol,
-                                    mxstep=max_steps, full_output=True, printmessg=False)
+    with warnings.catch_warnings():  # failures become SolverError below, not warnings on stderr
+        warnings.simplefilter("ignore")
+        states, info = integrate.odeint(compiled.rhs, np.asarray(y0, float), times, args=(p,),
+                                        Dfun=compiled.jacobian, tfirst=True, rtol=rtol, atol=atol,
+                                        mxstep=max_steps, full_output=True, printmessg=False)
     if info["message"] != "Integration successful." or not np.all(np.isfinite(states)):
         _raise_failure(compiled, times, states, info, p)
-    return _clip_roundoff(states, atol)
+    return _clip_roundoff(states, atol, compiled)
 
 
-def _clip_roundoff(states, atol):
+def _clip_roundoff(states, atol, compiled=None):
     # LSODA may undershoot a pool that empties exponentially (PTH after parathyroidectomy) by
     # roughly its absolute tolerance; anything deeper is a genuine failure.
     too_negative = states < -100 * np.broadcast_to(atol, states.shape)
     if np.any(too_negative):
         row, column = np.argwhere(too_negative)[0]
-        raise SolverError(f"state {column} became negative ({states[row, column]:.3g})")
+        name = compiled.state_names[column] if compiled is not None else column
+        raise SolverError(f"state {name} became negative ({states[row, column]:.3g})")
     return np.maximum(states, 0.0)
 
 
@@ -62,11 +67,13 @@ def _raise_failure(compiled, times, states, info, p):
     failed_at = reached[good] if good < reached.size else np.nan
     plausible = np.isfinite(failed_at) and times[good] <= failed_at <= times[-1]
     state = dict(zip(compiled.state_names, states[good]))
-    raise SolverError(f"integration failed ({info['message'].strip()})",
+    message = info["message"].strip()
+    reason = "a state or rate became NaN or infinite" if message == "Integration successful." else message
+    raise SolverError(f"integration failed ({reason})",
                       time=float(failed_at if plausible else times[good]), state=state, parameters=p)
 
 
-def find_steady_state(compiled, y_guess, p, *, scale, time=0.0, fixed=SLOW_STATES,
+def find_steady_state(compiled, y_guess, p, *, scale, time=0.0, fixed=None,
                       settle_days=(0.0, 365.0, 3650.0), tolerance=1e-7) -> np.ndarray:
     """A steady state near ``y_guess``; the skeletal mineral reservoir is held fixed.
 
@@ -75,6 +82,7 @@ def find_steady_state(compiled, y_guess, p, *, scale, time=0.0, fixed=SLOW_STATE
     an output). Root finding starts from the guess; if it fails, the model is integrated
     forward and the root is polished from there.
     """
+    fixed = compiled.slow_states if fixed is None else fixed
     free = np.array([name not in fixed for name in compiled.state_names])
     scale = np.maximum(np.abs(np.asarray(scale, float)), 1e-12)
     y = np.asarray(y_guess, float).copy()
@@ -151,7 +159,8 @@ def integrate_with_sensitivities(compiled, augmented, y0, s0, times, p, dp, *, s
     rtol_all = np.concatenate([np.full(n, rtol), np.full(n * k, rtol * sensitivity_tolerance)])
     dp = np.ascontiguousarray(dp, dtype=float)
     z0 = np.concatenate([y0, np.asarray(s0, float).T.ravel()])
-    with single_threaded_blas():
+    with single_threaded_blas(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         solution, info = integrate.odeint(augmented.rhs, z0, times, args=(p, dp), Dfun=augmented.jacobian,
                                           tfirst=True, rtol=rtol_all, atol=atol_all, mxstep=max_steps,
                                           full_output=True, printmessg=False)
@@ -160,60 +169,9 @@ def integrate_with_sensitivities(compiled, augmented, y0, s0, times, p, dp, *, s
         failed_at = float(np.nanmax(reached)) if np.isfinite(reached).any() else float(times[0])
         raise SolverError(f"integration with sensitivities failed ({info['message'].strip()})",
                           time=failed_at, parameters=p)
-    states = _clip_roundoff(solution[:, :n], atol)
+    states = _clip_roundoff(solution[:, :n], atol, compiled)
     sensitivities = solution[:, n:].reshape(len(times), k, n).transpose(0, 2, 1)
     return states, sensitivities
-
-
-@contextlib.contextmanager
-def single_threaded_blas():
-    """Run the enclosed code with OpenBLAS on one thread (best effort; Linux wheels).
-
-    The augmented sensitivity system (a few hundred unknowns) is just large enough for
-    OpenBLAS to split its LU factorisations over threads, and on a busy machine that is
-    10-50 times slower than one thread. Thread counts are restored afterwards.
-    """
-    libraries = _openblas_libraries()
-    saved = [(setter, getter()) for setter, getter in libraries]
-    for setter, _ in libraries:
-        setter(1)
-    try:
-        yield
-    finally:
-        for setter, count in saved:
-            setter(count)
-
-
-_OPENBLAS_C_FUNCTIONS = (  # numpy's 64-bit build, scipy's build, a system OpenBLAS
-    ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
-    ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
-    ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
-    ("openblas_set_num_threads", "openblas_get_num_threads"),
-)
-
-
-@functools.lru_cache(maxsize=1)
-def _openblas_libraries():
-    import ctypes
-
-    found = []
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line})
-    except OSError:
-        return ()
-    for path in paths:
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for setter_name, getter_name in _OPENBLAS_C_FUNCTIONS:  # C entry points, not Fortran's
-            setter, getter = getattr(library, setter_name, None), getattr(library, getter_name, None)
-            if setter is not None and getter is not None:
-                setter.argtypes, setter.restype, getter.argtypes, getter.restype = [ctypes.c_int], None, [], ctypes.c_int
-                found.append((setter, getter))
-                break
-    return tuple(found)
 
 
 def least_squares(residuals, x0, *, jacobian="2-point", bounds=(-np.inf, np.inf), tolerance=1e-10,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .model import build_model
+from . import build_model
 
 
 def equations_text(latex: bool = False) -> str:

@@ -13,13 +13,15 @@ import math
 import sys
 from pathlib import Path
 
-from . import __version__, cli_fit, cli_sbml
-from .errors import HomeostasisError, check_finite_number
-from .interventions import parse_intervention
-from .parameters import ParameterSet
-from .reference_ranges import compare_with_reference
-from .scenario import available_scenarios, load_scenario
-from .simulation import STARTS, simulate, steady_state
+from .._version import __version__
+from . import fit as cli_fit, sbml as cli_sbml
+from ..errors import HomeostasisError, check_finite_number
+from ..protocol.interventions import parse_intervention
+from ..parameters import ParameterSet
+from ..reference_ranges import compare_with_reference
+from ..scenarios.base import available_scenarios, load_scenario
+from ..simulation.prepared import STARTS
+from ..simulation.run import simulate, steady_state
 
 EXIT_USAGE = 2
 # the observables a clinician reads first: serum minerals, hormones, urine, risk and bone
@@ -94,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_compare_command(commands) -> None:
-    from .compare import SPEC_SYNTAX
+    from ..compare import SPEC_SYNTAX
 
     compare = commands.add_parser("compare", help="simulate several scenarios; one figure with a line per scenario")
     compare.add_argument("scenarios", nargs="+", metavar="SCENARIO",
@@ -174,7 +176,7 @@ def command_run(arguments) -> None:
 
 
 def _check_outputs(arguments) -> None:
-    from .plotting import check_figure_path
+    from ..plotting import check_figure_path
 
     if arguments.out:
         _check_new_file(Path(arguments.out), arguments.force)
@@ -194,7 +196,7 @@ def _check_new_file(path: Path, force: bool) -> None:
 def _write_plot(result, path, force: bool) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from .plotting import plot_time_courses, save_figure
+    from ..plotting import plot_time_courses, save_figure
 
     names = [name for name in MAIN_OBSERVABLES if name in result.observable_names]
     figure = plot_time_courses(result.to_frame(names), variables=names)
@@ -205,8 +207,8 @@ def _write_plot(result, path, force: bool) -> None:
 def command_compare(arguments) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from .compare import parse_spec, run_comparison
-    from .plotting import plot_time_courses, save_figure
+    from ..compare import parse_spec, run_comparison
+    from ..plotting import plot_time_courses, save_figure
 
     specs = [parse_spec(text) for text in arguments.scenarios]
     settings = parse_settings(arguments.set)
@@ -281,13 +283,13 @@ def _json_records(table) -> str:
 
 
 def command_equations(arguments) -> None:
-    from .equations import equations_text
+    from ..model.equations import equations_text
 
     print(equations_text(latex=arguments.latex), end="")
 
 
 def _observable_units() -> dict[str, str]:
-    from .compile import compile_model  # reads cached metadata: no SymPy work on a warm start
+    from ..numerics.cache import compile_model  # reads cached metadata: no SymPy work on a warm start
 
     compiled = compile_model()
     return dict(zip(compiled.observable_names, compiled.observable_units))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import HomeostasisError
-from .simulation import STARTS
+from ..errors import HomeostasisError
+from ..simulation.prepared import STARTS
 
 
 def register(subparsers):
@@ -33,8 +33,8 @@ def register(subparsers):
 
 
 def command_export_sbml(arguments) -> None:
-    from .cli import parse_settings
-    from .sbml import check_sbml, to_sbml
+    from .main import parse_settings
+    from ..export.sbml import check_sbml, to_sbml
 
     path = Path(arguments.file)
     if path.exists() and not arguments.force:

@@ -18,7 +18,7 @@ import re
 import libsbml
 import sympy as sp
 
-from .units import UNIT_ALIASES, parse_unit, registry
+from ..model.dimensions import UNIT_ALIASES, parse_unit, registry
 
 # SBML base kinds, tried in order, with the pint unit each one is
 SBML_KINDS = (("mole", "mole", libsbml.UNIT_KIND_MOLE), ("litre", "liter", libsbml.UNIT_KIND_LITRE),

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import HomeostasisError
-from .interventions import CALCIUM_MG_PER_MMOL, PHOSPHORUS_MG_PER_MMOL
+from .protocol.events import CALCIUM_MG_PER_MMOL, PHOSPHORUS_MG_PER_MMOL
 from .reference_ranges import reference_range
 
 UNIT_SYSTEMS = ("si", "clinical")

@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import HomeostasisError
-from .simulation import STARTS
+from ..errors import HomeostasisError
+from ..simulation.prepared import STARTS
 
 EXIT_USAGE = 2
 
@@ -41,8 +41,8 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def command_fit(arguments) -> None:
-    from .fitting import fit
-    from .plotting import check_figure_path
+    from ..fitting import fit
+    from ..plotting import check_figure_path
 
     for path in (arguments.out, arguments.plot):
         if path and Path(path).exists() and not arguments.force:
@@ -59,7 +59,7 @@ def command_fit(arguments) -> None:
     if arguments.out:
         result.to_json(arguments.out, overwrite=True)
     if arguments.plot:
-        from .plotting import save_figure
+        from ..plotting import save_figure
 
         save_figure(result.plot(), arguments.plot, overwrite=True)
 

@@ -30,24 +30,16 @@ import operator
 from fractions import Fraction
 from functools import lru_cache, reduce
 
+import numpy as np
 import sympy as sp
 
-from .errors import HomeostasisError
+from ..errors import HomeostasisError, UnitCheckError
 
 RTOL = 1e-9
 TIME_UNIT = "day"
 UNIT_ALIASES = {"fraction": "dimensionless", "relative": "dimensionless", "": "dimensionless"}
 _MATH = {"log": math.log, "exp": math.exp, "sqrt": math.sqrt, "Abs": abs,
          "sin": math.sin, "cos": math.cos, "tanh": math.tanh}
-
-
-class UnitCheckError(HomeostasisError, ValueError):
-    """A rate, observable or derived value whose units do not match its declaration."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        super().__init__(f"{len(self.problems)} unit problem(s) in the model:\n  "
-                         + "\n  ".join(self.problems))
 
 
 class _Problem(Exception):
@@ -227,7 +219,7 @@ def _points(model, parameters):
     """(label, time, parameter values, state values) of the healthy reference and of the
     same state with every input that is zero in health switched on."""
     from .calibration import reference_state, state_scale
-    from .parameters import parameter_table
+    from ..parameters.table import parameter_table
 
     table = parameter_table()
     healthy = parameters.as_dict()
@@ -242,7 +234,7 @@ def _points(model, parameters):
 
 
 def _values(model, time, parameter_values, state_values, with_units: bool) -> dict:
-    from .parameters import parameter_table
+    from ..parameters.table import parameter_table
 
     table = parameter_table()
     quantity = registry().Quantity if with_units else None
@@ -319,15 +311,32 @@ def _flow_unit_problems(model) -> list[str]:
     return problems
 
 
+class _DefaultValues:
+    """The packaged defaults with derived values from the SymPy calibration itself: the unit
+    check runs while the model is built, before any compiled code exists."""
+
+    def __init__(self):
+        from ..parameters.table import parameter_names, parameter_table
+        from .calibration import derive
+
+        primary = {n: i.default for n, i in parameter_table().items() if i.kind != "derived"}
+        values = {**primary, **derive(primary)}
+        self._values = {name: values[name] for name in parameter_names()}
+        self.vector = np.array(list(self._values.values()), dtype=float)
+
+    def as_dict(self) -> dict:
+        return dict(self._values)
+
+
 def unit_problems(model, parameters=None, *, calibration: bool = True) -> list[str]:
     """Every unit inconsistency found (an empty list when the model is consistent).
 
     Checks processes, observables and, with ``calibration``, the derived parameters and the
     healthy reference state against the units of the parameter table and of the states.
     """
-    from .parameters import ParameterSet, parameter_table
+    from ..parameters.table import parameter_table
 
-    parameters = parameters if parameters is not None else ParameterSet.default()
+    parameters = parameters if parameters is not None else _DefaultValues()
     table = parameter_table()
     targets = [("process", p.name, p.rate, p.unit) for p in model.processes]
     targets += [("observable", o.name, o.expression, o.unit) for o in model.observables]
@@ -360,7 +369,7 @@ def check_units(model=None, parameters=None, *, calibration: bool = True):
     ``ParameterSet.default()`` (the point of evaluation: the healthy reference state).
     """
     if model is None:
-        from .model import build_model
+        from . import build_model
 
         model = build_model()
     problems = unit_problems(model, parameters, calibration=calibration)

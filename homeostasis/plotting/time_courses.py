@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import HomeostasisError, UnknownNameError
-from .plotting_overlays import (checked_measured, draw_markers, draw_measured, intervention_markers,
+from ..errors import HomeostasisError, UnknownNameError
+from .overlays import (checked_measured, draw_markers, draw_measured, intervention_markers,
                                 measured_in_units, measured_legend, require_tidy_frame)
-from .plotting_units import TITLES, check_unit_system, convert_frame, range_in_unit
+from ..clinical_units import TITLES, check_unit_system, convert_frame, range_in_unit
 
 REQUIRED_COLUMNS = ("scenario", "time_days", "variable", "value", "unit")
 PANEL_WIDTH_INCHES = 4.0

@@ -27,47 +27,40 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from . import __version__
-from .errors import ParameterValueError, check_finite_number
-from .interventions import as_interventions
-from .parameters import parameter_table
-from .schedule import ADENOMA_PRESENT
+from .._version import __version__
+from ..errors import ParameterValueError, check_finite_number
+from ..protocol.interventions import format_intervention
+from ..parameters.table import parameter_table
+from ..protocol.schedule import ADENOMA_PRESENT
 
 AMOUNT_UNITS = ("mmol", "umol", "nmol", "pmol", "ng")
-VOLUMES = {"ca_ecf": "ecf_volume", "phosphate_ecf": "ecf_volume", "pth_plasma": "pth_distribution_volume",
-           "calcidiol_amount": "calcidiol_distribution_volume", "calcitriol_amount": "calcitriol_distribution_volume",
-           "fgf23_amount": "fgf23_distribution_volume", "cinacalcet_plasma": "cinacalcet_distribution_volume"}
 
 
 def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventions=None, days=365.0) -> str:
-    """SBML L3V2 text of ``scenario`` (as :func:`homeostasis.simulate` takes it).
+    """SBML L3V2 text of ``scenario`` (as :func:`homeostasis.simulate` takes it, or a prepared
+    :class:`~homeostasis.simulation.Simulation`, whose settings are then used as they are).
 
     ``parameters``: knob and parameter values or a ParameterSet; ``start``: ``"healthy"`` or
     ``"steady"`` (the initial state); ``interventions``: as for ``simulate``; ``days``: the
     end of the run, up to which repeated interventions without their own ``days`` continue.
     """
-    from .compile import compile_model
-    from .model import build_model
-    from .simulation import STARTS, initial_state, scenario_parameters, steady_time
+    from ..model import build_model
+    from ..simulation.prepared import Simulation
 
-    chosen, parameter_set, knobs = scenario_parameters(scenario, parameters)
-    if start not in STARTS:
-        raise ParameterValueError(f"start: expected one of {STARTS}, got {start!r}")
+    prepared = scenario if isinstance(scenario, Simulation) else \
+        Simulation(scenario, parameters=parameters, interventions=interventions, start=start)
+    chosen, parameter_set, knobs = prepared.scenario, prepared.parameter_set, prepared.knobs
     days = check_finite_number("days", days)
     if days <= 0:
         raise ParameterValueError(f"days: expected a positive number of days, got {days:g}")
-    schedule = as_interventions(interventions)
-    import libsbml  # imported here: ``import homeostasis`` stays fast
+    import libsbml  # noqa: F401  (imported here: ``import homeostasis`` stays fast; fails early if missing)
 
-    y0 = initial_state(compile_model(), parameter_set, start, chosen, knobs)
-    offset = steady_time(parameter_set) if start == "steady" else 0.0
-    base = parameter_set.as_dict()
-    events = sorted((e for item in schedule for e in item.events(base, days) if 0 <= e.time <= days),
-                    key=lambda e: e.time)
+    y0, offset, base = prepared.initial_state, prepared.time_offset, parameter_set.as_dict()
+    events = [e for e in prepared.events(days) if 0 <= e.time <= days]
     model = build_model()
     notes = [f"homeostasis {__version__}, scenario {chosen.name}: {chosen.description.strip()}",
-             f"start: {start}; knobs: {knobs}; changed parameters: {parameter_set.changed()}",
-             "interventions: " + (", ".join(f"{i.name}@{i.day:g}:{i.options}" for i in schedule) or "none"),
+             f"start: {prepared.start}; knobs: {knobs}; changed parameters: {parameter_set.changed()}",
+             "interventions: " + (", ".join(format_intervention(i) for i in prepared.interventions) or "none"),
              "model time in days" + (f", offset by time_offset = {offset:g} days" if offset else "")]
     writer = _Writer(model, notes)
     writer.units_and_compartments(base)
@@ -146,7 +139,7 @@ class _Writer:
         table = parameter_table()
         self.compartment = {}
         for state in self.model.states:
-            volume = VOLUMES.get(state.name)
+            volume = state.volume
             identifier = volume.replace("_volume", "") if volume else "c_" + _sid(state.compartment)
             self.compartment[state.name] = identifier
             if self.sbml.getCompartment(identifier) is not None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
-from .errors import UnknownNameError
+from ..errors import UnknownNameError
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class Result:
         """Observable values at the last output time."""
         return dict(zip(self.observable_names, self.observables[-1].tolist()))
 
-    def to_frame(self, variables=None) -> pd.DataFrame:
+    def to_frame(self, variables=None):
         """Tidy table with columns ``scenario, time_days, variable, value, unit``.
 
         ``attrs`` carries the package version, the scenario, the parameter values and the
@@ -55,6 +54,8 @@ class Result:
             self.unit(name)  # validates the name
         columns = [self.observable_names.index(n) for n in names]
         n_times = len(self.times)
+        import pandas as pd  # only tables need pandas; simulate() does not
+
         frame = pd.DataFrame({
             "scenario": self.scenario,
             "time_days": np.tile(self.times, len(names)),

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import HomeostasisError
-from .plotting_units import factor
+from ..errors import HomeostasisError
+from ..clinical_units import factor
 
 MARKER_COLOUR = "0.25"
 MARKER_STYLES = ("--", ":", "-.", (0, (5, 2, 1, 2)))

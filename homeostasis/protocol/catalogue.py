@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .interventions import (CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL, CINACALCET_MG_PER_UMOL,
+from .events import (CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL, CINACALCET_MG_PER_UMOL,
                             CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, Event, InterventionSpec, Option,
                             _lasting, _repeated)
 

@@ -1,0 +1,7 @@
+"""``python -m homeostasis.cli``: the same as the ``homeostasis`` command."""
+
+import sys
+
+from .main import main
+
+sys.exit(main())

@@ -1,0 +1,223 @@
+"""The compiled model: generated once per model structure, verified and loaded from a disk cache.
+
+A generated module is keyed by a hash of the model's source files, the code templates and the
+versions of the generators, so a warm start imports cached machine code (numba
+``cache=True``) without any SymPy work, and changing a parameter value never recompiles. Each
+file carries the SHA-256 of its own body on its first line; a file that is truncated, edited
+or fails to import is regenerated instead of crashing the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from importlib import metadata, resources
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from ..parameters.table import parameter_names
+
+CHECKSUM_PREFIX = "# sha256: "
+
+
+def cache_directory() -> Path:
+    """Where generated modules live: $HOMEOSTASIS_CACHE or ~/.cache/homeostasis."""
+    root = os.environ.get("HOMEOSTASIS_CACHE") or Path.home() / ".cache" / "homeostasis"
+    path = Path(root)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:  # read-only home: fall back to a per-user temporary directory
+        path = Path(tempfile.gettempdir()) / f"homeostasis-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@lru_cache(maxsize=1)
+def structure_key() -> str:
+    """Hash of everything that determines the compiled code (not parameter values)."""
+    from .._version import __version__
+
+    digest = hashlib.sha256()
+    package = resources.files("homeostasis")
+    for folder, names in (("numerics", ("codegen.py",)), ("model", None)):
+        entry = package.joinpath(folder)
+        for file in sorted(entry.iterdir(), key=lambda f: f.name):
+            if file.name.endswith(".py") and (names is None or file.name in names):
+                digest.update(file.read_bytes())
+    templates = package.joinpath("numerics", "templates")
+    for file in sorted(templates.iterdir(), key=lambda f: f.name):
+        if file.name.endswith(".tmpl"):
+            digest.update(file.read_bytes())
+    digest.update(",".join(parameter_names()).encode())
+    digest.update(f"{__version__}|{_version('sympy')}|{_version('numba')}|{sys.version}".encode())
+    return digest.hexdigest()[:20]
+
+
+def _with_checksum(source: str) -> str:
+    return f"{CHECKSUM_PREFIX}{hashlib.sha256(source.encode()).hexdigest()}\n{source}"
+
+
+def _verified(path: Path) -> bool:
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError):
+        return False
+    first, _, body = text.partition("\n")
+    return first == f"{CHECKSUM_PREFIX}{hashlib.sha256(body.encode()).hexdigest()}"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)  # atomic, so parallel workers never read half a file
+
+
+def _discard(path: Path) -> None:
+    """Remove a damaged generated module and numba's cached machine code for it."""
+    path.unlink(missing_ok=True)
+    pycache = path.parent / "__pycache__"
+    if pycache.is_dir():
+        for stale in pycache.glob(f"{path.stem}*"):
+            stale.unlink(missing_ok=True)
+
+
+def load_generated(kind: str, key: str, make_source, requires: tuple = ()) -> ModuleType:
+    """The generated module ``homeostasis_<kind>_<key>``: verified, or (re)generated.
+
+    ``make_source()`` returns the module's source; ``requires`` are modules the generated code
+    imports by name (loaded and registered before this one runs).
+    """
+    for module in requires:
+        sys.modules.setdefault(module.__name__, module)
+    path = cache_directory() / f"homeostasis_{kind}_{key}.py"
+    for attempt in range(2):
+        if not _verified(path):
+            _discard(path)
+            _write_atomically(path, _with_checksum(make_source()))
+        try:
+            return _import(path)
+        except Exception:  # a cache damaged in a way the checksum cannot see (numba's files)
+            sys.modules.pop(path.stem, None)
+            if attempt:
+                raise
+            _discard(path)
+    raise AssertionError("unreachable")
+
+
+def _import(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module  # numba's on-disk cache re-imports the module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def _model_source() -> str:
+    from ..model import build_model
+    from ..model.calibration import derived_expressions, reference_state_expressions
+    from .codegen import generate_source
+
+    return generate_source(build_model(), derived_expressions(), reference_state_expressions())
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """Compiled functions and facts of one model structure (a plain value; pickles by key)."""
+
+    key: str
+    module: ModuleType = field(repr=False, compare=False)
+
+    def __reduce__(self):
+        return (_compiled_for_key, (self.key,))
+
+    @property
+    def state_names(self) -> tuple:
+        return self.module.STATE_NAMES
+
+    @property
+    def observable_names(self) -> tuple:
+        return self.module.OBSERVABLE_NAMES
+
+    @property
+    def observable_units(self) -> tuple:
+        return self.module.OBSERVABLE_UNITS
+
+    @cached_property
+    def state_index(self) -> dict:
+        """``{state name: position}``."""
+        return {name: i for i, name in enumerate(self.state_names)}
+
+    @cached_property
+    def slow(self) -> np.ndarray:
+        """Boolean mask of the slow reservoirs (held fixed in a clinical steady state)."""
+        return np.array([name in self.module.SLOW_STATES for name in self.state_names])
+
+    @property
+    def slow_states(self) -> tuple:
+        return self.module.SLOW_STATES
+
+    @property
+    def surgery_states(self) -> tuple:
+        return self.module.SURGERY_STATES
+
+    @property
+    def volumes(self) -> dict:
+        return self.module.VOLUMES
+
+    @property
+    def derived_names(self) -> tuple:
+        return self.module.DERIVED_NAMES
+
+    @property
+    def derived_depends(self) -> dict:
+        return self.module.DERIVED_DEPENDS
+
+    def rhs(self, t, y, p):
+        return self.module.rhs(t, y, p)
+
+    def jacobian(self, t, y, p):
+        return self.module.jacobian(t, y, p)
+
+    def observables(self, times, states, p) -> np.ndarray:
+        return self.module.observables_many(np.asarray(times, float), np.ascontiguousarray(states), p)
+
+    def derive(self, p) -> np.ndarray:
+        """The parameter vector with every derived rate constant computed from the others."""
+        return self.module.derive(p)
+
+    def reference_state(self, p) -> np.ndarray:
+        """The healthy reference state (an exact steady state) for parameter vector ``p``."""
+        return np.asarray(self.module.reference_state(p), dtype=float)
+
+    def state_scale(self, p) -> np.ndarray:
+        """Typical size of each state (tolerances, scaling); empty pools take their analogue's."""
+        scale = self.reference_state(p)
+        for index, name in enumerate(self.state_names):
+            if scale[index] <= 0:
+                other = self.module.SCALE_LIKE.get(name)
+                scale[index] = scale[self.state_index[other]] if other else 1.0
+        return scale
+
+
+@lru_cache(maxsize=None)
+def _compiled_for_key(key: str) -> CompiledModel:
+    return CompiledModel(key, load_generated("model", key, _model_source))
+
+
+def compile_model() -> CompiledModel:
+    """The compiled model for this package version (generated on first use, then cached)."""
+    return _compiled_for_key(structure_key())

@@ -1,0 +1,165 @@
+"""Generate Python source from the SymPy model, through the template files in ``templates/``.
+
+The generated functions take the state ``y`` and the whole parameter vector ``p`` as arrays,
+so one generated module serves every parameter set; common subexpressions are shared within
+each function. Everything the simulator needs (right-hand side, Jacobian, observables, the
+derived rate constants, the healthy reference state and the facts about each state) is
+generated together, as AMICI does, so nothing symbolic runs at simulation time.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from string import Template
+
+import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
+
+
+class _Printer(PythonCodePrinter):
+    """Scalar code for numba: math functions, our pos/step helpers, float literals."""
+
+    suffix = ""
+
+    def _print_pos(self, expr):
+        return f"_pos{self.suffix}({self._print(expr.args[0])})"
+
+    def _print_step(self, expr):
+        return f"_step{self.suffix}({self._print(expr.args[0])})"
+
+    def _print_power(self, expr):
+        base, exponent = expr.args
+        return f"({self._print(base)})**({self._print(exponent)})"
+
+    def _print_Rational(self, expr):
+        return f"({float(expr.p)}/{float(expr.q)})"
+
+    def _print_Integer(self, expr):
+        return f"{float(expr)}"
+
+
+class _PlainPrinter(_Printer):
+    """The same expressions for plain Python (no numba): helpers with a ``_py`` suffix."""
+
+    suffix = "_py"
+
+
+def render(template: str, **fields) -> str:
+    """The template file ``templates/<template>`` with its ``$fields`` filled in."""
+    text = resources.files("homeostasis.numerics").joinpath("templates", template).read_text()
+    return Template(text).substitute(**fields)
+
+
+def _unpack(symbols, array: str, used) -> list[str]:
+    return [f"    {s.name} = {array}[{i}]" for i, s in enumerate(symbols) if s in used]
+
+
+def function_source(name, args, outputs, shape, model, filler) -> str:
+    """One njit function computing ``outputs`` (a list of (index, expr)) into ``out``."""
+    expressions = [expr for _, expr in outputs]
+    replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
+    used = set().union(*(e.free_symbols for e in expressions)) if expressions else set()
+    printer = _Printer({"fully_qualified_modules": True})
+    lines = ['@njit(cache=True, error_model="numpy")', f"def {name}({', '.join(args)}):"]
+    lines += _unpack(model.state_symbols, "y", used)
+    lines += _unpack(model.parameter_symbols, "p", used)
+    lines += [f"    {symbol} = {printer.doprint(expr)}" for symbol, expr in replacements]
+    lines.append(f"    out = np.{filler}({shape})")
+    for (index, _), expr in zip(outputs, reduced):
+        lines.append(f"    out[{index}] = {printer.doprint(expr)}")
+    lines.append("    return out")
+    return "\n".join(lines)
+
+
+def _derive_source(model, derived: dict) -> str:
+    """Plain Python ``derive(p)``: the vector with every derived value computed in order."""
+    printer = _PlainPrinter({"fully_qualified_modules": True})
+    index = {s.name: i for i, s in enumerate(model.parameter_symbols)}
+    used = set().union(*(e.free_symbols for e in derived.values())) if derived else set()
+    lines = ["def derive(p):", '    """Parameter vector with the derived rate constants filled in (dependency order)."""',
+             "    out = [float(v) for v in p]"]
+    lines += [line for line in _unpack(model.parameter_symbols, "out", used) if line.split(" = ")[0].strip() not in derived]
+    for name, expr in derived.items():
+        lines.append(f"    {name} = {printer.doprint(expr)}")
+        lines.append(f"    out[{index[name]}] = {name}")
+    lines.append("    return np.array(out)")
+    return "\n".join(lines)
+
+
+def _reference_source(model, reference: dict) -> str:
+    """Plain Python ``reference_state(p)``: the healthy state for a full parameter vector."""
+    printer = _PlainPrinter({"fully_qualified_modules": True})
+    expressions = [reference[name] for name in model.state_names]
+    used = set().union(*(e.free_symbols for e in expressions))
+    lines = ["def reference_state(p):", '    """The healthy reference state (exact steady state) for parameter vector p."""']
+    lines += _unpack(model.parameter_symbols, "p", used)
+    lines.append("    return np.array([")
+    lines += [f"        {printer.doprint(expr)}," for expr in expressions]
+    lines.append("    ])")
+    return "\n".join(lines)
+
+
+def generate_source(model, derived: dict, reference: dict) -> str:
+    """Source of the compiled model module (see ``templates/model.py.tmpl``)."""
+    n = len(model.states)
+    rhs = list(model.rhs())
+    jac = model.jacobian()
+    jac_entries = [(f"{i}, {j}", jac[i, j]) for i in range(n) for j in range(n) if jac[i, j] != 0]
+    obs = [o.expression for o in model.observables]
+    depends = {name: tuple(sorted(s.name for s in expr.free_symbols)) for name, expr in derived.items()}
+    return render(
+        "model.py.tmpl",
+        state_names=repr(model.state_names),
+        observable_names=repr(model.observable_names),
+        observable_units=repr(tuple(o.unit for o in model.observables)),
+        parameter_names=repr(tuple(s.name for s in model.parameter_symbols)),
+        slow_states=repr(tuple(s.name for s in model.states if s.slow)),
+        surgery_states=repr(tuple(s.name for s in model.states if s.surgery)),
+        scale_like=repr({s.name: s.scale_like for s in model.states if s.scale_like}),
+        volumes=repr({s.name: s.volume for s in model.states if s.volume}),
+        derived_names=repr(tuple(derived)),
+        derived_depends=repr(depends),
+        rhs=function_source("rhs", ["t", "y", "p"], list(enumerate(rhs)), n, model, "empty"),
+        jacobian=function_source("jacobian", ["t", "y", "p"], jac_entries, f"({n}, {n})", model, "zeros"),
+        observables=function_source("observables", ["t", "y", "p"], list(enumerate(obs)), len(obs), model, "empty"),
+        derive=_derive_source(model, derived),
+        reference_state=_reference_source(model, reference),
+    ).rstrip() + "\n"
+
+
+def _partials(rows, columns):
+    out = []
+    for i, expr in enumerate(rows):
+        for j, symbol in enumerate(columns):
+            value = sp.diff(expr, symbol)
+            if value != 0:
+                out.append((f"{i}, {j}", value))
+    return out
+
+
+def generate_sensitivity_source(model, derived: dict, reference: dict, estimated, active, chained,
+                                model_module: str) -> str:
+    """Source of a sensitivity module (see ``templates/sensitivities.py.tmpl``).
+
+    ``dfdp``, ``dgdy``, ``dgdp``, ``dy0dp`` and ``dderived`` take ``(t, y, p)``; their parameter
+    columns are ``active`` in order.
+    """
+    symbols = [sp.Symbol(name, real=True) for name in active]
+    m, n = len(active), len(model.states)
+    rhs = list(model.rhs())
+    observables = [o.expression for o in model.observables]
+    k = len(observables)
+    return render(
+        "sensitivities.py.tmpl",
+        estimated=", ".join(estimated),
+        model_module=model_module,
+        active=repr(tuple(active)),
+        dfdp=function_source("dfdp", ["t", "y", "p"], _partials(rhs, symbols), f"({n}, {m})", model, "zeros"),
+        dgdy=function_source("dgdy", ["t", "y", "p"], _partials(observables, model.state_symbols), f"({k}, {n})",
+                             model, "zeros"),
+        dgdp=function_source("dgdp", ["t", "y", "p"], _partials(observables, symbols), f"({k}, {m})", model, "zeros"),
+        dy0dp=function_source("dy0dp", ["t", "y", "p"], _partials([reference[s] for s in model.state_names], symbols),
+                              f"({n}, {m})", model, "zeros"),
+        dderived=function_source("dderived", ["t", "y", "p"], _partials([derived[c] for c in chained], symbols),
+                                 f"({max(len(chained), 1)}, {m})", model, "zeros"),
+    ).rstrip() + "\n"

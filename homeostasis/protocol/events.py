@@ -1,0 +1,80 @@
+"""Events (what happens at one instant) and the declaration of an intervention's options.
+
+An event sets parameter values and/or changes state amounts at one instant; the solver
+integrates between events. :mod:`homeostasis.protocol.catalogue` declares each intervention
+with these pieces, and :mod:`homeostasis.protocol.schedule` applies them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import UnknownNameError, check_in_bounds
+
+# molar masses (g/mol) used to convert clinical doses to the model's amounts
+CALCIUM_MG_PER_MMOL = 40.078
+PHOSPHORUS_MG_PER_MMOL = 30.974
+CINACALCET_MG_PER_UMOL = 0.3575  # cinacalcet free base, 357.4 g/mol
+CALCITRIOL_PMOL_PER_UG = 2400.4  # 416.6 g/mol
+CLAMP_GAIN_PER_DAY = 5000.0  # holds ionized Ca within ~0.01 mmol/L of target
+
+
+@dataclass(frozen=True)
+class Event:
+    """At ``time`` (days): set parameters, add to states, and multiply states."""
+
+    time: float
+    parameters: dict = field(default_factory=dict)
+    add: dict = field(default_factory=dict)
+    multiply: dict = field(default_factory=dict)
+    relative_clamp: float | None = None  # ionized calcium target = value at this time + delta
+    remove_adenoma_or_all: bool = False  # parathyroidectomy without a fraction
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    default: float | None
+    unit: str
+    lower: float
+    upper: float
+
+
+@dataclass(frozen=True)
+class InterventionSpec:
+    name: str
+    description: str
+    options: tuple
+    schedule_function: object
+    references: tuple = ()
+
+    def validate(self, given: dict) -> dict:
+        known = {o.name: o for o in self.options}
+        values = {o.name: o.default for o in self.options}
+        for key, value in (given or {}).items():
+            if key not in known:
+                raise UnknownNameError(f"option of {self.name}", key, known)
+            option = known[key]
+            values[key] = check_in_bounds(f"{self.name} {key}", value, option.lower, option.upper, option.unit)
+        return values
+
+    def schedule(self, day, options, base, end):
+        return self.schedule_function(day, options, base, end)
+
+
+def _lasting(day, options, base, settings: dict) -> list[Event]:
+    """Set ``settings`` from ``day``; restore the scenario values after ``days`` if given."""
+    events = [Event(day, parameters=settings)]
+    if options.get("days"):
+        events.append(Event(day + options["days"], parameters={k: base[k] for k in settings}))
+    return events
+
+
+def _repeated(day, end, interval, make) -> list[Event]:
+    events, time = [], day
+    while time <= end + 1e-12:
+        events.append(make(time))
+        time += interval
+    return events
+
+

@@ -1,0 +1,76 @@
+"""Clinical interventions applied at a time: each becomes a schedule of events.
+
+Interventions are written ``NAME@DAY[:key=value,...]`` (one canonical text form, parsed by
+:func:`parse_intervention` and written by :func:`format_intervention`). Drugs and diets last
+to the end of the run unless ``days`` is given, after which the parameters return to the
+scenario's values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..errors import HomeostasisError, ParameterValueError, UnknownNameError, check_finite_number
+from .events import Event
+from .catalogue import CATALOGUE
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """A named intervention starting on ``day`` with ``options`` (validated on creation)."""
+
+    name: str
+    day: float = 0.0
+    options: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        spec = _spec(self.name)
+        day = check_finite_number("intervention day", self.day)
+        if day < 0:
+            raise ParameterValueError(f"{self.name}: expected a start day >= 0, got {day:g}")
+        object.__setattr__(self, "options", spec.validate(self.options))
+
+    def events(self, base: dict, end: float) -> list[Event]:
+        return _spec(self.name).schedule(self.day, self.options, base, end)
+
+
+
+def parse_intervention(text: str) -> Intervention:
+    """Parse ``NAME@DAY[:key=value,...]`` as used on the command line."""
+    match = re.fullmatch(r"\s*([A-Za-z0-9_-]+)\s*@\s*([^:]+?)\s*(?::(.*))?", text or "")
+    if not match:
+        raise HomeostasisError(f"intervention: expected NAME@DAY[:key=value,...], got {text!r}")
+    name, day, rest = match.groups()
+    options = {}
+    for item in filter(None, (rest or "").split(",")):
+        if "=" not in item:
+            raise HomeostasisError(f"intervention {name}: expected key=value, got {item!r}")
+        key, value = item.split("=", 1)
+        options[key.strip()] = value.strip()
+    return Intervention(name, check_finite_number("intervention day", day), options)
+
+
+def _spec(name: str):
+    if name not in CATALOGUE:
+        raise UnknownNameError("intervention", name, CATALOGUE)
+    return CATALOGUE[name]
+
+
+def as_interventions(items) -> list[Intervention]:
+    """Accept Intervention objects, ``"name@day:..."`` strings, or (name, day, options) tuples."""
+    out = []
+    for item in items or []:
+        if isinstance(item, Intervention):
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(parse_intervention(item))
+        else:
+            out.append(Intervention(*item))
+    return out
+
+
+def format_intervention(item: Intervention) -> str:
+    """The canonical text of an intervention: ``NAME@DAY[:key=value,...]`` (unset options left out)."""
+    options = ",".join(f"{k}={v:g}" for k, v in item.options.items() if v is not None)
+    return f"{item.name}@{item.day:g}" + (f":{options}" if options else "")

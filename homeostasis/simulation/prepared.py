@@ -1,0 +1,252 @@
+"""A prepared simulation: built once from scenario, settings, interventions and start.
+
+:class:`Simulation` owns the parameter vector, the starting state and the event schedule,
+and is what :func:`~homeostasis.simulate`, :func:`~homeostasis.steady_state`, fitting,
+``compare``, SBML export and the benchmarks all use (PyBaMM's ``Simulation``, Myokit's
+``Simulation(model, protocol)``). Changing a parameter value on it never recompiles: the
+compiled model is shared by every simulation in the process.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from .._version import __version__
+from ..errors import ParameterValueError, UnknownNameError, check_finite_number, check_one_of
+from ..numerics.cache import compile_model
+from ..numerics.solve import DEFAULT_RTOL, check_tolerance, find_steady_state
+from ..parameters import ParameterSet, parameter_table
+from ..protocol.interventions import as_interventions, format_intervention
+from ..protocol.schedule import run_schedule
+from ..scenarios.base import load_scenario
+
+STARTS = ("healthy", "steady")
+DEFAULT_POINTS = 501
+
+
+def scenario_parameters(scenario="healthy", parameters=None):
+    """The scenario, the validated ParameterSet it runs with, and its knob values.
+
+    ``parameters`` is a ``{name: value}`` dict of knobs and model parameters layered on the
+    scenario's changes, or a whole :class:`ParameterSet` used as the base on which the
+    scenario's changes are applied (a set that contradicts one of those changes is refused).
+    """
+    chosen = load_scenario(scenario)
+    if isinstance(parameters, ParameterSet):
+        knobs = chosen.split_settings({})[0]
+        return chosen, _layer_on_set(chosen, parameters, knobs), knobs
+    if parameters is not None and not isinstance(parameters, dict):
+        raise TypeError(f"parameters: expected a dict {{name: value}} or a ParameterSet, "
+                        f"got {type(parameters).__name__}")
+    knobs, overrides = chosen.split_settings(parameters or {})
+    changes = {**chosen.parameter_changes(knobs), **overrides}
+    try:
+        return chosen, ParameterSet.default().with_values(changes), knobs
+    except UnknownNameError as error:  # suggest the scenario's knobs as well as parameters
+        if not chosen.knobs:
+            raise
+        valid = list(parameter_table()) + list(chosen.knob_names())
+        raise UnknownNameError("parameter or knob", error.name, valid) from None
+
+
+def _layer_on_set(scenario, parameter_set, knobs) -> ParameterSet:
+    changes = scenario.parameter_changes(knobs)
+    default = ParameterSet.default()
+    for name, value in changes.items():
+        mine = parameter_set[name]
+        if not np.isclose(mine, default[name], rtol=1e-12, atol=0) and not np.isclose(mine, value, rtol=1e-12, atol=0):
+            raise ParameterValueError(
+                f"parameters: the ParameterSet sets {name}={mine:g} but scenario {scenario.name!r} sets it to "
+                f"{value:g}; change the scenario's knobs ({', '.join(scenario.knob_names()) or 'none'}) "
+                f"or pass a dict of settings instead")
+    return parameter_set.with_values(changes)
+
+
+def output_times(days=None, times=None, step=None) -> np.ndarray:
+    """Validated output times in days (explicit ``times``, or a grid over ``days``)."""
+    if times is not None:
+        try:
+            grid = np.asarray(times, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise ParameterValueError("times: expected a sequence of numbers (days)") from None
+        if grid.size < 2 or not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0) or grid[0] < 0:
+            raise ParameterValueError("times: expected at least two finite, increasing, non-negative days")
+        return grid
+    days = check_finite_number("days", 365.0 if days is None else days)
+    if days <= 0:
+        raise ParameterValueError(f"days: expected a positive number of days, got {days:g}")
+    if step is None:
+        return np.linspace(0.0, days, DEFAULT_POINTS)
+    step = check_finite_number("step", step)
+    if not 0 < step <= days:
+        raise ParameterValueError(f"step: expected a value in (0, {days:g}] days, got {step:g}")
+    return _stepped_grid(days, step)
+
+
+MAX_OUTPUT_POINTS = 2_000_000  # 2 million rows of ~60 states and observables is ~1 GB
+
+
+def _stepped_grid(days, step):
+    points = days / step + 1
+    if points > MAX_OUTPUT_POINTS:
+        raise ParameterValueError(f"step: {days:g} days every {step:g} days would give {points:.3g} output "
+                                  f"points; expected at most {MAX_OUTPUT_POINTS:,} (use a larger step)")
+    grid = np.arange(0.0, days + step * 1e-9, step)
+    return grid if np.isclose(grid[-1], days) else np.append(grid, days)
+
+
+def steady_time(parameter_set) -> float:
+    """Model time at which time-varying inputs have reached their final values."""
+    return max(parameter_set["gfr_decline_days"], 0.0)
+
+
+def initial_state(compiled, parameter_set, start="healthy", scenario=None, knobs=None) -> np.ndarray:
+    """The healthy reference state (with the scenario's day-0 seeds), or its steady state."""
+    check_one_of("start", start, STARTS)
+    healthy = compiled.reference_state(parameter_set.vector)
+    if scenario is None:
+        return healthy
+    if start == "healthy":
+        return override_state(compiled, healthy, scenario.initial(knobs))
+    guess = override_state(compiled, healthy, scenario.steady_guess(knobs))
+    # a seeded disease branch (adenoma) is reached by integrating before the root is polished
+    settle = (365.0, 3650.0) if scenario.steady_guess(knobs) else (0.0, 365.0, 3650.0)
+    return find_steady_state(compiled, guess, parameter_set.vector, scale=compiled.state_scale(parameter_set.vector),
+                             time=steady_time(parameter_set), settle_days=settle)
+
+
+def override_state(compiled, y, initial) -> np.ndarray:
+    """Replace named entries of the initial state (validated, non-negative, finite)."""
+    y = np.array(y, dtype=float)
+    if initial is not None and not isinstance(initial, dict):
+        raise TypeError(f"initial: expected a dict {{state name: amount}}, got {type(initial).__name__}")
+    for name, value in (initial or {}).items():
+        if name not in compiled.state_names:
+            raise UnknownNameError("state", name, compiled.state_names)
+        number = check_finite_number(name, value)
+        if number < 0:
+            raise ParameterValueError(f"{name}: expected a non-negative amount, got {number:g}")
+        y[compiled.state_names.index(name)] = number
+    return y
+
+
+class Simulation:
+    """A scenario prepared to run: parameters, starting state and interventions, built once.
+
+    Parameters
+    ----------
+    scenario : a scenario name, a path to a ``.py`` scenario file, or a :class:`Scenario`.
+    parameters : ``{name: value}`` of scenario knobs and model parameters layered on the
+        scenario's changes, or a :class:`ParameterSet` used as the base for those changes.
+    interventions : ``"NAME@DAY[:key=value,...]"`` strings or ``Intervention`` objects.
+    start : ``"healthy"`` (the disease begins at day 0) or ``"steady"`` (the scenario's own
+        steady state).
+    initial_amounts : ``{state: amount}`` replacing entries of the starting state.
+    rtol : relative tolerance of the integrator.
+    """
+
+    def __init__(self, scenario="healthy", *, parameters=None, interventions=None, start="healthy",
+                 initial_amounts=None, rtol=DEFAULT_RTOL):
+        self.scenario, parameter_set, self.knobs = scenario_parameters(scenario, parameters)
+        self._setup(parameter_set, interventions, start, initial_amounts, rtol)
+
+    @classmethod
+    def from_parameter_set(cls, scenario, parameter_set, *, interventions=None, start="healthy",
+                           initial_amounts=None, rtol=DEFAULT_RTOL) -> "Simulation":
+        """A simulation that runs ``parameter_set`` exactly as given (it already holds the
+        scenario's changes, as fitted sets do)."""
+        self = cls.__new__(cls)
+        self.scenario = load_scenario(scenario)
+        self.knobs = self.scenario.split_settings({})[0]
+        self._setup(parameter_set, interventions, start, initial_amounts, rtol)
+        return self
+
+    def _setup(self, parameter_set, interventions, start, initial_amounts, rtol):
+        check_one_of("start", start, STARTS)
+        self.parameter_set = parameter_set
+        self.interventions = tuple(as_interventions(interventions))
+        self.start = start
+        self.initial_amounts = dict(initial_amounts) if initial_amounts else {}
+        self.rtol = check_tolerance("rtol", rtol)
+        self.compiled = compile_model()
+        override_state(self.compiled, np.zeros(len(self.compiled.state_names)), self.initial_amounts)
+
+    def with_parameters(self, values: dict) -> "Simulation":
+        """The same simulation with some model parameters changed (nothing is recompiled)."""
+        return Simulation.from_parameter_set(self.scenario, self.parameter_set.with_values(values),
+                                             interventions=self.interventions, start=self.start,
+                                             initial_amounts=self.initial_amounts, rtol=self.rtol)
+
+    @property
+    def vector(self) -> np.ndarray:
+        """The parameter values as one vector, in the compiled model's order."""
+        return self.parameter_set.vector
+
+    @cached_property
+    def scale(self) -> np.ndarray:
+        """Typical size of each state (tolerances and scaling)."""
+        return self.compiled.state_scale(self.parameter_set.vector)
+
+    @property
+    def time_offset(self) -> float:
+        """Model time of run day 0 (a steady start continues where the steady state was found)."""
+        return steady_time(self.parameter_set) if self.start == "steady" else 0.0
+
+    @cached_property
+    def initial_state(self) -> np.ndarray:
+        """The starting state (computed once; a steady start solves for it)."""
+        y0 = initial_state(self.compiled, self.parameter_set, self.start, self.scenario, self.knobs)
+        return override_state(self.compiled, y0, self.initial_amounts)
+
+    def events(self, end: float) -> list:
+        """Every event of the interventions up to run day ``end``, in time order."""
+        base = self.parameter_set.as_dict()
+        events = [e for item in self.interventions for e in item.events(base, end)]
+        return sorted(events, key=lambda e: e.time)
+
+    def metadata(self) -> dict:
+        """Provenance recorded with every result."""
+        return {"homeostasis_version": __version__, "start": self.start, "solver": "LSODA (scipy odeint)",
+                "rtol": self.rtol, "knobs": dict(self.knobs), "changed_parameters": self.parameter_set.changed(),
+                "interventions": [format_intervention(i) for i in self.interventions]}
+
+    def solve(self, *, days=None, times=None, step=None, variables=None):
+        """Integrate on an output grid and return a :class:`~homeostasis.simulation.results.Result`."""
+        from .results import Result
+
+        grid = output_times(days, times, step)
+        states, groups = run_schedule(self.compiled, self.initial_state, grid, self.parameter_set.vector,
+                                      self.events(grid[-1]), scale=self.scale, rtol=self.rtol,
+                                      time_offset=self.time_offset)
+        observed = self.observe(grid, states, groups)
+        compiled = self.compiled
+        return Result(self.scenario.name, grid, states, observed, compiled.state_names,
+                      compiled.observable_names, compiled.observable_units, self.parameter_set.as_dict(),
+                      self.metadata())
+
+    def observe(self, grid, states, groups) -> np.ndarray:
+        """Observables at run days ``grid`` with the parameters in force at each time."""
+        model_times = np.asarray(grid, float) + self.time_offset
+        out = np.empty((len(model_times), len(self.compiled.observable_names)))
+        for rows, vector in groups:
+            if len(rows):
+                out[rows] = self.compiled.observables(model_times[rows], states[rows], vector)
+        return out
+
+    def steady_state(self) -> dict[str, float]:
+        """Observable values at the scenario's steady state (skeletal mineral held fixed)."""
+        y = initial_state(self.compiled, self.parameter_set, "steady", self.scenario, self.knobs)
+        time = np.array([steady_time(self.parameter_set)])
+        values = self.compiled.observables(time, y[None, :], self.parameter_set.vector)[0]
+        return dict(zip(self.compiled.observable_names, values.tolist()))
+
+    def __repr__(self) -> str:
+        return (f"Simulation({self.scenario.name!r}, start={self.start!r}, knobs={self.knobs}, "
+                f"interventions={[format_intervention(i) for i in self.interventions]})")
+
+
+def prepare(scenario="healthy", **options) -> Simulation:
+    """A :class:`Simulation` (the same keyword options); build once, run many times."""
+    return Simulation(scenario, **options)

@@ -1,0 +1,61 @@
+"""Helpers shared by the tests: constants of the test protocols and the clinical targets.
+
+The clinical targets (checks 1-4, 6 and 7 of the project's clinical-targets notes) live in
+``tests/data/clinical_targets.csv``, copied with their sources. Each row is one number with a
+``low``-``high`` range in the model's units (calcium and phosphate fluxes in mmol/day, PTH and
+calcitriol in pmol/L, FGF23 in pg/mL). Columns: ``check, quantity, observable, low, high,
+unit, source``. ``observable`` names a model observable, one of the :data:`DERIVED` quantities
+computed from observables (ratios and balances), or, for the dynamic checks 6 and 7, the
+observable the protocol measures (PTH or ionized calcium).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from homeostasis.model.regulation import lambdify_modules
+
+DATA = Path(__file__).parent / "data"
+MINUTE = 1.0 / 1440.0  # days
+WASHOUT_TIMES = np.linspace(0.0, 30 * MINUTE, 61)  # 30 min every 30 s
+PARATHYROIDECTOMY = {"pth_gland": 0.0, "parathyroid_mass": 0.0}
+
+# numeric versions of the model's own SymPy functions (pos = max(x, 0); step = derivative of pos)
+LAMBDIFY_MODULES = lambdify_modules("math")  # pos, step and power, as the package defines them
+
+COLUMNS = ("check", "quantity", "observable", "low", "high", "unit", "source")
+
+# quantities of checks 1-4 that are not observables themselves, as functions of observables
+DERIVED = {
+    "ionized_fraction": lambda v: v["ca_ionized"] / v["ca_total"],
+    "ca_balance_residual": lambda v: v["gut_ca_absorption"] - v["urine_ca"] - v["bone_ca_balance"],
+    "ca_reabsorption_fraction": lambda v: 1.0 - v["fe_calcium"],
+    "urine_to_absorbed_phosphate": lambda v: v["urine_phosphate"] / v["gut_phosphate_absorption"],
+}
+
+
+@lru_cache(maxsize=1)
+def _read() -> pd.DataFrame:
+    frame = pd.read_csv(DATA / "clinical_targets.csv", dtype={"check": int, "low": float, "high": float})
+    if tuple(frame.columns) != COLUMNS:
+        raise ValueError(f"clinical_targets.csv: expected columns {COLUMNS}, got {tuple(frame.columns)}")
+    return frame
+
+
+def clinical_targets(check: int | None = None) -> pd.DataFrame:
+    """The clinical targets (all checks, or the rows of one ``check``)."""
+    frame = _read().copy()
+    if check is not None:
+        frame = frame[frame["check"] == check].reset_index(drop=True)
+    return frame
+
+
+def target_value(observable: str, values: dict) -> float:
+    """Value of a static target's ``observable`` from a dict of observable values."""
+    if observable in DERIVED:
+        return float(DERIVED[observable](values))
+    return float(values[observable])
