@@ -11,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import homeostasis
-from homeostasis.cli.main import main
+from homeostasis.cli import main
 from homeostasis.numerics.cache import compile_model
 from homeostasis.model import build_model
 from homeostasis.reference_ranges import COMPARISON_COLUMNS, flag, reference_range, reference_ranges

@@ -16,7 +16,7 @@ from matplotlib.colors import to_rgba
 from numpy.testing import assert_allclose
 
 import homeostasis
-from homeostasis.cli.main import main
+from homeostasis.cli import main
 from homeostasis.compare import (ScenarioSpec, as_specs, concat_frames, parse_spec, run_comparison,
                                  steady_states, summary_table)
 from homeostasis.errors import HomeostasisError, ParameterValueError, UnknownNameError

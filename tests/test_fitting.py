@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import homeostasis as h
-from homeostasis.cli.fit import main as fit_main
+from homeostasis.cli import main as fit_main  # the whole command line (argv starts with "fit")
 from homeostasis.fitting.data import DataError, validate_data
 from homeostasis.fitting.objective import Problem
 

@@ -15,7 +15,7 @@ import pytest
 
 import homeostasis
 from homeostasis.model.calibration import state_scale
-from homeostasis.cli.main import main
+from homeostasis.cli import main
 from homeostasis.model import build_model
 from homeostasis.parameters import ParameterSet
 from homeostasis.export.sbml import check_sbml

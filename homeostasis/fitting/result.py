@@ -137,12 +137,9 @@ class FitResult:
         (also written to ``path`` if given; an existing file needs ``overwrite=True``)."""
         text = json.dumps(self.to_dict(), indent=2, default=_plain)
         if path is not None:
-            target = Path(path)
-            if target.exists() and not overwrite:
-                from ..errors import HomeostasisError
+            from ..outputs import check_output, write_text
 
-                raise HomeostasisError(f"{target} exists; pass overwrite=True (or --force) to replace it")
-            target.write_text(text + "\n")
+            write_text(check_output(path, overwrite=overwrite), text + "\n", overwrite=overwrite)
         return text
 
     def simulate(self, points: int = PLOT_POINTS) -> pd.DataFrame:

@@ -120,26 +120,21 @@ def _draw_panel(panel, subset: pd.DataFrame, name: str, palette: dict, scenarios
 
 def save_figure(figure, path, *, overwrite: bool = False) -> Path:
     """Write ``figure`` to ``path``; the format follows the extension (png, svg, pdf, ...)."""
+    from ..outputs import write_atomically
+
     target = check_figure_path(path, overwrite=overwrite)
-    figure.savefig(target, dpi=SAVE_DPI)
-    return target
+    file_format = target.suffix.lstrip(".").lower()  # the temporary file's name has no such suffix
+    return write_atomically(target, lambda t: figure.savefig(t, dpi=SAVE_DPI, format=file_format), overwrite=overwrite)
 
 
 def check_figure_path(path, *, overwrite: bool = False) -> Path:
     """Validate an output path before any work: known format, existing folder, no clobbering."""
     from matplotlib.backend_bases import FigureCanvasBase
 
-    target = Path(path)
-    formats = FigureCanvasBase.get_supported_filetypes()
-    extension = target.suffix.lstrip(".").lower()
-    if extension not in formats:
-        raise HomeostasisError(f"{target}: expected a figure file ending in one of "
-                               f"{', '.join('.' + f for f in sorted(formats))}")
-    if not target.parent.is_dir():
-        raise HomeostasisError(f"{target}: folder {str(target.parent)!r} does not exist")
-    if target.exists() and not overwrite:
-        raise HomeostasisError(f"{target} already exists; pass overwrite=True (--force on the command line) to replace it")
-    return target
+    from ..outputs import check_output
+
+    formats = {"." + f for f in FigureCanvasBase.get_supported_filetypes()}
+    return check_output(path, formats=formats, overwrite=overwrite, what="figure")
 
 
 def display_unit(unit: str) -> str:

@@ -123,3 +123,20 @@ CATALOGUE = {spec.name: spec for spec in (
           (Option("sessions_per_week", 3, "1/week", 1, 7), Option("hours", 4, "h", 1, 12),
            Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), DAYS), _dialysis),
 )}
+
+
+def catalogue_frame():
+    """Every intervention and option: name, description, option, default, unit, bounds, sources."""
+    import pandas as pd
+
+    rows = []
+    for spec in CATALOGUE.values():
+        sources = " | ".join(spec.references)
+        options = spec.options or (None,)
+        for option in options:
+            rows.append({"intervention": spec.name, "description": spec.description,
+                         "option": option.name if option else "",
+                         "default": float("nan") if option is None or option.default is None else option.default,
+                         "unit": option.unit if option else "", "lower": option.lower if option else float("nan"),
+                         "upper": option.upper if option else float("nan"), "sources": sources})
+    return pd.DataFrame(rows)

@@ -1,0 +1,191 @@
+"""Commands that run or describe the model: list, parameters, interventions, run, steady-state,
+equations. Each has an ``add_<command>_parser`` and one plain function."""
+
+from __future__ import annotations
+
+import json
+
+from .options import (STARTS, add_force_option, add_intervention_option, add_set_option, add_start_option,
+                      add_table_output, check_outputs, format_table, names_list, parse_interventions,
+                      parse_settings)
+
+# the observables a clinician reads first: serum minerals, hormones, urine, risk and bone
+MAIN_OBSERVABLES = ("ca_total", "phosphate", "pth", "calcitriol", "fgf23", "urine_ca",
+                    "ca_x_p", "bone_ca_balance", "gfr")
+
+
+def add_parsers(commands) -> None:
+    for add in (add_list_parser, add_parameters_parser, add_interventions_parser, add_run_parser,
+                add_steady_state_parser, add_equations_parser):
+        add(commands)
+
+
+def add_list_parser(commands) -> None:
+    command = commands.add_parser("list", help="every scenario with a one-line description and its knobs")
+    command.set_defaults(handler=command_list)
+
+
+def command_list(arguments) -> None:
+    from ..scenarios import available_scenarios
+
+    scenarios = available_scenarios()
+    width = max(len(name) for name in scenarios)
+    for name, scenario in scenarios.items():
+        print(f"{name:<{width}}  {scenario.summary}")
+        for knob in scenario.knobs:
+            print(f"{'':<{width}}    --set {knob.name}={knob.default:g}  "
+                  f"[{knob.lower:g} .. {knob.upper:g} {knob.unit}]  {knob.meaning}")
+
+
+def add_parameters_parser(commands) -> None:
+    command = commands.add_parser("parameters", help="every parameter: value, unit, bounds, meaning, source")
+    command.add_argument("--format", choices=("table", "csv"), default="table")
+    command.set_defaults(handler=command_parameters)
+
+
+def command_parameters(arguments) -> None:
+    from ..parameters import ParameterSet
+
+    frame = ParameterSet.default().to_frame()
+    text = frame.to_csv(index=False) if arguments.format == "csv" else format_table(frame, digits=6)
+    print(text, end="")
+
+
+def add_interventions_parser(commands) -> None:
+    command = commands.add_parser("interventions", help="every intervention with its options, units, "
+                                                        "defaults, bounds and sources")
+    command.add_argument("--format", choices=("table", "csv"), default="table")
+    command.set_defaults(handler=command_interventions)
+
+
+def command_interventions(arguments) -> None:
+    from ..protocol.catalogue import catalogue_frame
+
+    frame = catalogue_frame()
+    if arguments.format == "csv":
+        print(frame.to_csv(index=False), end="")
+        return
+    for name, rows in frame.groupby("intervention", sort=False):
+        first = rows.iloc[0]
+        print(f"{name}: {first['description']}")
+        for row in rows.itertuples():
+            if row.option:
+                default = "none" if row.default != row.default else f"{row.default:g}"
+                print(f"    {row.option}={default}  [{row.lower:g} .. {row.upper:g} {row.unit}]")
+        print(f"    sources: {first['sources']}")
+
+
+def add_run_parser(commands) -> None:
+    command = commands.add_parser("run", help="simulate a scenario; write the time courses and a figure")
+    command.add_argument("scenario", metavar="SCENARIO", help="scenario name (see 'list') or path to a .py file")
+    command.add_argument("--days", type=float, help="length of the run in days (default 365)")
+    command.add_argument("--step", type=float, help="output spacing in days (default: 501 points)")
+    add_set_option(command)
+    add_start_option(command)
+    add_intervention_option(command)
+    command.add_argument("--variables", metavar="NAME,...",
+                         help=f"observables to plot and print (default {','.join(MAIN_OBSERVABLES)})")
+    add_table_output(command)
+    command.add_argument("--plot", metavar="FILE.png", help="write a figure of the main observables (png, svg, pdf)")
+    add_force_option(command)
+    command.set_defaults(handler=command_run)
+
+
+def command_run(arguments) -> None:
+    from ..outputs import write_table
+    from ..reference_ranges import compare_with_reference
+    from ..simulation import Simulation
+
+    settings = parse_settings(arguments.set)
+    interventions = parse_interventions(arguments.intervention)
+    variables = None if arguments.variables is None else names_list(arguments.variables, "--variables")
+    check_outputs(arguments)  # before the simulation, so a mistake costs no computing time
+    prepared = Simulation(arguments.scenario, parameters=settings, start=arguments.start, interventions=interventions)
+    _check_variables(variables, prepared.compiled.observable_names)
+    result = prepared.solve(days=arguments.days, step=arguments.step)
+    _note_late_interventions(prepared, result.times[-1])
+    if arguments.out is not None:
+        written = write_table(result.to_frame(), arguments.out, overwrite=arguments.force)
+        if arguments.out != "-":
+            print(f"wrote {written}")
+    if arguments.plot:
+        _write_plot(result, arguments.plot, arguments.force, variables)
+        print(f"wrote {arguments.plot}")
+    if arguments.out is None:
+        final = result.final()
+        shown = {name: final[name] for name in (variables or MAIN_OBSERVABLES) if name in final}
+        print(f"{result.scenario}: day {result.times[-1]:g} (start: {arguments.start})")
+        units = dict(zip(result.observable_names, result.observable_units))
+        print(format_table(compare_with_reference(shown, units, result.scenario)), end="")
+
+
+def _check_variables(variables, valid) -> None:
+    from ..errors import UnknownNameError
+
+    for name in variables or ():
+        if name not in valid:
+            raise UnknownNameError("variable", name, valid)
+
+
+def _note_late_interventions(prepared, end: float) -> None:
+    late = [i for i in prepared.interventions if i.day > end]
+    if late:
+        names = ", ".join(f"{i.name}@{i.day:g}" for i in late)
+        print(f"note: {names} start(s) after the end of the run (day {end:g}) and had no effect")
+
+
+def _write_plot(result, path, force: bool, variables=None) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from ..plotting import plot_time_courses, save_figure
+
+    names = list(variables or [name for name in MAIN_OBSERVABLES if name in result.observable_names])
+    figure = plot_time_courses(result.to_frame(names), variables=names)
+    FigureCanvasAgg(figure)  # render with Agg: no display needed, and no global backend switch
+    save_figure(figure, path, overwrite=force)
+
+
+def add_steady_state_parser(commands) -> None:
+    command = commands.add_parser("steady-state", help="observables at steady state beside the healthy ranges")
+    command.add_argument("scenario", metavar="SCENARIO", nargs="?", default="healthy",
+                         help="scenario name or path to a .py file (default healthy)")
+    add_set_option(command)
+    command.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    command.set_defaults(handler=command_steady_state)
+
+
+def command_steady_state(arguments) -> None:
+    from ..reference_ranges import compare_with_reference
+    from ..simulation import Simulation
+
+    prepared = Simulation(arguments.scenario, parameters=parse_settings(arguments.set), start="steady")
+    values = prepared.steady_state()
+    units = dict(zip(prepared.compiled.observable_names, prepared.compiled.observable_units))
+    table = compare_with_reference(values, units, prepared.scenario.name)
+    if arguments.format == "csv":
+        print(table.to_csv(index=False), end="")
+    elif arguments.format == "json":
+        print(_json_records(table))
+    else:
+        print(format_table(table), end="")
+
+
+def _json_records(table) -> str:
+    """Records as JSON with null for a missing range (pandas would also escape every '/')."""
+    records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    return json.dumps(records, indent=2, allow_nan=False)
+
+
+def add_equations_parser(commands) -> None:
+    command = commands.add_parser("equations", help="the model's ODEs and process (flux) expressions")
+    command.add_argument("--latex", action="store_true", help="LaTeX instead of plain text")
+    command.set_defaults(handler=command_equations)
+
+
+def command_equations(arguments) -> None:
+    from ..model.equations import equations_text
+
+    print(equations_text(latex=arguments.latex), end="")
+
+
+__all__ = ["MAIN_OBSERVABLES", "STARTS", "add_parsers"]
