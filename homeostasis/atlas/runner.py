@@ -21,7 +21,7 @@ from ..plotting_units import TITLES as _TITLES, factor as _clinical_factor
 from .records import MECHANISMS, SPLITS, Experiment, load_atlas
 
 COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
-           "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "note")
+           "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "days", "note")
 DEFAULT_POINTS = 201
 RATIO_UNITS = {"percent_change": "%", "ratio": "ratio"}
 
@@ -207,7 +207,7 @@ def _compare(experiment: Experiment, measured: dict, course) -> dict:
            "quantity": quantity, "unit": measured["unit"], "measured": measured["value"],
            "spread": sem_of(measured["spread"], measured["spread_kind"], measured["n"]),
            "low": measured["low"], "high": measured["high"], "model": math.nan, "passed": False,
-           "rule": rule.rule, "note": measured["note"]}
+           "rule": rule.rule, "days": experiment.protocol.days, "note": measured["note"]}
     tolerance = rule.abs_tolerance
     if course is None or variable not in course["values"]:
         return row
