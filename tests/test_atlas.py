@@ -108,11 +108,12 @@ def test_missing_folder_holds_no_records(tmp_path):
 
 MALFORMED = {
     "missing key": ({"title__=": "titel__="}, "missing key 'title'"),
-    "missing protocol key": ({"days__=": "dayz__="}, "[protocol]"),
+    "unexpected protocol key": ({"days__=": "dayz__="}, "[protocol]: expected only the keys"),
+    "missing protocol key": ({"days__=__1.0\n": ""}, "missing key '[protocol] days'"),
     "unknown rule": ({'rule = "band"': 'rule = "nearly"'}, "within, band, direction"),
     "unknown mechanism": ({'"healthy-reference"]': '"healthy-referense"]'}, "did you mean 'healthy-reference'"),
     "unknown split": ({'split = "calibration"': 'split = "training"'}, "calibration, holdout"),
-    "no doi or pmid": ({'pmid = "00000001"': ""}, "doi"),
+    "no doi or pmid": ({'pmid = "00000001"': ""}, "[source]: expected a doi or a pmid, got neither"),
     "bad start": ({'start = "healthy"': 'start = "cold"'}, "healthy, steady"),
     "bad intervention": ({"interventions = []": 'interventions = ["clamp"]'}, "NAME@DAY"),
     "figure_read not boolean": ({"figure_read = false": 'figure_read = "no"'}, "true or false"),
@@ -126,7 +127,7 @@ def test_malformed_toml_is_one_line_naming_the_file(tmp_path, case):
     toml, csv = record()
     for old, new in replace.items():
         assert old.replace("__", " ") in toml, case
-        toml = toml.replace(old.replace("__", " "), new)
+        toml = toml.replace(old.replace("__", " "), new.replace("__", " "))
     write_record(tmp_path, "synthetic", toml, csv)
     with pytest.raises(HomeostasisError) as error:
         load_atlas(tmp_path)
@@ -308,6 +309,7 @@ def test_validate_selects_and_scores():
                    "unit", "measured", "spread", "low", "high", "model", "passed", "status"):
         assert column in frame.columns
     scores = summary(frame).set_index(["group", "name"])
+    assert set(frame.attrs["time_courses"]) == {"clamp-pth-ratio", "healthy-calcium-band"}  # kept by summary
     assert scores.loc[("all", "all"), "score"] == "2/3"
     assert scores.loc[("split", "holdout"), "score"] == "1/2"
     assert scores.loc[("split", "holdout"), "missing"] == 1

@@ -30,12 +30,12 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     """Validate, print one line per experiment and the score; write the report if asked."""
-    from .runner import experiment_table, validate
+    from .runner import experiment_table, validate, without_attrs
 
     frame = validate(only=getattr(args, "only", None), tag=getattr(args, "tag", None),
                      split=getattr(args, "split", None), directory=getattr(args, "directory", None))
     experiments = experiment_table(frame)
-    for _, rows in frame.groupby("id", sort=False):
+    for _, rows in without_attrs(frame).groupby("id", sort=False):
         print(experiment_line(rows))
     if getattr(args, "report", None):
         from .report import write_report

@@ -98,7 +98,9 @@ class Experiment:
             names = f"{authors[0]} et al."
         else:
             names = " and ".join(authors)
-        return f"{names} ({self.source.get('year', 'n.d.')}) {self.source.get('journal', '')}".strip()
+        year = self.source.get("year")
+        year = f"{year:.0f}" if isinstance(year, (int, float)) else "n.d."
+        return f"{names} ({year}) {self.source.get('journal', '')}".strip()
 
 
 class _Record:
@@ -239,7 +241,7 @@ def _source(record: _Record, data: dict) -> dict:
     record.string(source, "journal", "source")
     record.number(source, "year", "source", low=1800, high=2100)
     if not any(str(source.get(key, "")).strip() for key in ("doi", "pmid")):
-        raise HomeostasisError(f"{record.path}: missing key '[source] doi' or '[source] pmid' (at least one)")
+        raise HomeostasisError(f"{record.path}: [source]: expected a doi or a pmid, got neither")
     return dict(source)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HomeostasisError
-from .runner import experiment_table, model_quantity, summary, variable_title
+from .runner import experiment_table, model_quantity, summary, variable_title, without_attrs
 
 HOURS_BELOW_DAYS = 3.0  # shorter runs are read in hours
 _QUANTITY_LABELS = {"absolute": "{title}", "change": "Change in {lower}", "percent_change": "Change in {lower}",
@@ -39,11 +39,12 @@ def write_report(frame: pd.DataFrame, directory, *, force: bool = False) -> Path
                                f"got {folder} with files in it")
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     courses = frame.attrs.get("time_courses", {})
+    version = frame.attrs.get("homeostasis_version", "")
+    frame = without_attrs(frame)
     images = {}
     for experiment_id, rows in frame.groupby("id", sort=False):
         images[experiment_id] = figure_png(rows, courses.get(experiment_id))
         _write_atomic(folder / "figures" / f"{experiment_id}.png", images[experiment_id])
-    version = frame.attrs.get("homeostasis_version", "")
     _write_atomic(folder / "index.md", markdown(frame, version).encode("utf-8"))
     _write_atomic(folder / "index.html", html_page(frame, images, version).encode("utf-8"))
     return folder / "index.html"

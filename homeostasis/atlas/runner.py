@@ -132,6 +132,8 @@ def run_experiment(experiment: Experiment, *, parameters=None, points=None) -> p
     a solver failure gives ``error: <message>``; neither stops an atlas run.
     """
     protocol = experiment.protocol
+    if parameters is not None and not isinstance(parameters, dict):
+        raise ParameterValueError(f"parameters: expected a {{name: value}} dict, got {type(parameters).__name__}")
     settings = {**protocol.settings, **(parameters or {})}
     times = output_times(experiment, points)
     course, status = None, None
@@ -282,9 +284,17 @@ def _stderr_progress(done: int, total: int, name: str) -> None:
     sys.stderr.flush()
 
 
+def without_attrs(frame: pd.DataFrame) -> pd.DataFrame:
+    """A shallow copy without ``attrs``: pandas deep-copies attrs (the model curves) on every operation."""
+    plain = pd.DataFrame(frame, copy=False)
+    plain.attrs = {}
+    return plain
+
+
 def experiment_table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per experiment: id, title, source, mechanism, split, status, passed (all rows pass)."""
     columns = ["id", "title", "source", "mechanism", "mechanisms", "split", "status"]
+    frame = without_attrs(frame)
     if frame.empty:
         return pd.DataFrame(columns=columns + ["passed"])
     grouped = frame.groupby("id", sort=False)
