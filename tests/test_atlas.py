@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -405,3 +408,21 @@ def test_packaged_experiment_passes(chosen):
     shown = "; ".join(f"{r.variable} day {r.time_days:g}: model {r.model:.4g} vs {r.measured:.4g} {r.unit}"
                       for r in failing.itertuples())
     assert frame["status"].iloc[0] == "ok", f"{frame['status'].iloc[0]}: {shown}"
+
+
+def test_an_empty_atlas_gives_an_empty_table_and_report(tmp_path, capsys):
+    frame = validate(directory=tmp_path / "none", progress=False)
+    assert frame.empty and "status" in frame.columns
+    assert summary(frame).set_index("group").loc["all", "score"] == "0/0"
+    write_report(frame, tmp_path / "report")
+    assert "0/0 experiments pass" in (tmp_path / "report" / "index.md").read_text()
+    assert run(argparse.Namespace(only=None, tag=None, split=None, report=None, directory=str(tmp_path))) == 0
+    assert capsys.readouterr().out.strip() == "atlas: 0/0 experiments pass"
+
+
+def test_importing_the_atlas_does_not_import_matplotlib():
+    code = ("import sys, homeostasis.atlas, homeostasis.atlas.command; "
+            "print(any(m.startswith('matplotlib') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert out.stdout.strip() == "False"
