@@ -372,7 +372,7 @@ def test_validate_command_prints_a_line_per_experiment_and_the_score(tmp_path, c
     write_record(failing, "synthetic", *record(low=3.0, high=3.2))
     assert run(argparse.Namespace(only=None, tag=None, split=None, report=None, directory=str(failing))) == 1
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[0].startswith("FAIL ") and "ca_total: model 2.4 vs measured 3-3.2 mmol/L" in out[0]
+    assert out[0].startswith("FAIL ") and "ca_total: model 2.4 vs measured [3, 3.2] mmol/L (day 1)" in out[0]
     assert out[-1] == "atlas: 0/1 experiments pass"
     with pytest.raises(UnknownNameError):
         run(parser.parse_args(["validate", "--records", str(FIXTURES), "--tag", "nope"]))

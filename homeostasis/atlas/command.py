@@ -56,7 +56,7 @@ def experiment_line(rows) -> str:
         return f"{word:<7} {experiment_id}  {detail}"
     row = rows.loc[_worst(rows)]
     return (f"{status:<7} {experiment_id}  {row['variable']}: model {row['model']:.4g} vs measured "
-            f"{_published(row)} {row['unit']}")
+            f"{_published(row)} {row['unit']} (day {row['time_days']:.4g})")
 
 
 def _worst(rows):
@@ -70,5 +70,6 @@ def _worst(rows):
 
 def _published(row) -> str:
     if row["rule"] == "band":
-        return f"{row['low']:.4g}-{row['high']:.4g}"
-    return f"{row['measured']:.4g} \u00b1 {row['spread']:.2g}"
+        return f"[{row['low']:.4g}, {row['high']:.4g}]"
+    spread = f" \u00b1 {row['spread']:.2g}" if row["spread"] > 0 else ""
+    return f"{row['measured']:.4g}{spread}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -138,24 +139,41 @@ def run_experiment(experiment: Experiment, *, parameters=None, points=None) -> p
     times = output_times(experiment, points)
     course, status = None, None
     try:
-        import homeostasis
-
-        result = homeostasis.simulate(protocol.scenario, times=times, parameters=settings,
-                                      interventions=list(protocol.interventions), start=protocol.start)
+        result = _simulate(protocol, times, settings)
     except UnknownNameError as error:
         status = "missing: " + ", ".join(dict.fromkeys([*protocol.requires, error.name]))
     except (HomeostasisError, ArithmeticError, ValueError) as error:
-        status = "error: " + " ".join(str(error).split())
+        status = "error: " + one_line(error)
     else:
         course = _time_course(experiment, result)
         status = _missing(experiment, result, course)
     try:
         frame = _score(experiment, course, status)
     except HomeostasisError as error:  # a unit that does not suit its variable
-        course, frame = None, _score(experiment, None, "error: " + " ".join(str(error).split()))
+        course, frame = None, _score(experiment, None, "error: " + one_line(error))
     frame.attrs = {"homeostasis_version": __version__,
                    "time_courses": {experiment.id: course} if course else {}}
     return frame
+
+
+def _simulate(protocol, times, settings):
+    """``homeostasis.simulate`` for one protocol; solver warnings are kept only when the run succeeds
+    (a failed run is reported by its status instead)."""
+    import homeostasis
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = homeostasis.simulate(protocol.scenario, times=times, parameters=settings,
+                                      interventions=list(protocol.interventions), start=protocol.start)
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return result
+
+
+def one_line(error, limit: int = 160) -> str:
+    """An error message on one short line (a SolverError's state dump is dropped)."""
+    text = " ".join(str(error).split()).split("; state:")[0]
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _time_course(experiment: Experiment, result) -> dict:
