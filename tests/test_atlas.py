@@ -256,6 +256,12 @@ def test_band_on_the_healthy_scenario_passes_and_fails():
     assert 1.0 in course["time_days"] and course["units"] == {"ca_total": "mmol/L"}
 
 
+def test_passed_is_per_row_and_status_per_experiment():
+    rows = "1.0,ca_total,absolute,2.4,mmol/L,,none,,2.3,2.5,x\n1.0,phosphate,absolute,2.0,mmol/L,,none,,1.9,2.1,x\n"
+    frame = run_experiment(experiment(rows=rows))
+    assert list(frame["passed"]) == [True, False] and list(frame["status"]) == ["FAIL", "FAIL"]
+
+
 def test_measurements_in_clinical_units_are_converted():
     rows = ("0.5,ca_total,absolute,9.6,mg/dL,0.2,sd,16,,,x\n"
             "0.5,pth,absolute,33.0,pg/mL,4.0,sem,,,,x\n")

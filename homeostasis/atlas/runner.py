@@ -213,7 +213,7 @@ def _score(experiment: Experiment, course, status) -> pd.DataFrame:
         status = "ok" if all(r["passed"] for r in rows) else "FAIL"
     for row in rows:
         row["status"] = status
-        row["passed"] = bool(row["passed"]) and status == "ok"
+        row["passed"] = bool(row["passed"]) and status in ("ok", "FAIL")  # row-level; never for missing/error
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
