@@ -411,7 +411,8 @@ def test_packaged_experiment_passes(chosen):
         raise chosen
     frame = run_experiment(chosen)
     failing = frame[~frame["passed"]]
-    shown = "; ".join(f"{r.variable} day {r.time_days:g}: model {r.model:.4g} vs {r.measured:.4g} {r.unit}"
+    shown = "; ".join(f"{r.variable} day {r.time_days:g}: model {r.model:.4g} vs "
+                      + (f"[{r.low:.4g}, {r.high:.4g}]" if r.rule == "band" else f"{r.measured:.4g}") + f" {r.unit}"
                       for r in failing.itertuples())
     assert frame["status"].iloc[0] == "ok", f"{frame['status'].iloc[0]}: {shown}"
 
