@@ -1,0 +1,339 @@
+"""Run atlas experiments through the public API and score them against the published numbers.
+
+Everything is compared in the model's own (SI) units: the published values are converted once,
+by :func:`unit_factor`, so the model output is never touched. Relative quantities (change,
+percent change, ratio) are taken against the model's own value at the record's baseline day,
+which makes assay-dependent absolute levels (PTH, calcitriol, FGF23) comparable.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..errors import HomeostasisError, ParameterValueError, UnknownNameError
+# the one import of the clinical unit table (to become ``homeostasis.clinical_units``)
+from ..plotting_units import TITLES as _TITLES, factor as _clinical_factor
+from .records import MECHANISMS, SPLITS, Experiment, load_atlas
+
+COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
+           "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "days", "note")
+DEFAULT_POINTS = 201
+RATIO_UNITS = {"percent_change": "%", "ratio": "ratio"}
+
+# units that are another unit under another name, and conversions the clinical table does not hold
+_ALIASES = {"ng/L": "pg/mL", "mg/d": "mg/day", "mmol/d": "mmol/day", "mg/24h": "mg/day", "mmol/24h": "mmol/day",
+            "mM": "mmol/L", "pM": "pmol/L", "nM": "nmol/L"}
+_GENERIC = {("%", "fraction"): 0.01, ("fraction", "%"): 100.0}
+_MODEL_UNITS = ("mmol/L", "pmol/L", "nmol/L", "pg/mL", "mmol/day", "fraction", "mL/min", "relative", "mmol^2/L^2")
+_CLINICAL_UNITS = ("mg/dL", "ng/mL", "mg/day", "%", "ratio")
+
+
+def known_units() -> set:
+    """Every unit a record may be written in (whether it suits its variable is checked when run)."""
+    return set(_MODEL_UNITS) | set(_CLINICAL_UNITS) | set(_ALIASES)
+
+
+def unit_factor(variable: str, unit: str, model_unit: str) -> float:
+    """Multiply a published value of ``variable`` in ``unit`` by this to get it in ``model_unit``.
+
+    The single place where the atlas converts units: mg/dL calcium x 0.2495 -> mmol/L, phosphorus
+    mg/dL x 0.3229, PTH pg/mL x 0.1061 -> pmol/L, calcitriol pg/mL x 2.400 -> pmol/L, 25(OH)D
+    ng/mL x 2.496 -> nmol/L, mg/day / 40.08 (calcium) or / 30.97 (phosphorus) -> mmol/day.
+    """
+    unit = _ALIASES.get(unit, unit)
+    if unit == model_unit:
+        return 1.0
+    if (unit, model_unit) in _GENERIC:
+        return _GENERIC[(unit, model_unit)]
+    try:
+        return _clinical_factor(variable, unit, model_unit)
+    except HomeostasisError:
+        raise HomeostasisError(f"{variable}: expected a unit convertible to {model_unit}, got {unit!r}") from None
+
+
+def variable_title(variable: str) -> str:
+    """The variable in words, for axis labels ("Total calcium")."""
+    return _TITLES.get(variable, variable.replace("_", " ").capitalize())
+
+
+# ---------------------------------------------------------------- acceptance rules
+
+def sem_of(spread: float, kind: str, n: float) -> float:
+    """Standard error of the mean from a published spread (sd, sem, 95 % CI half-width or none)."""
+    if kind == "none" or spread is None or math.isnan(spread):
+        return 0.0
+    if kind == "sd":
+        return spread / math.sqrt(n)
+    if kind == "sem":
+        return spread
+    if kind == "ci95":
+        return spread / 1.96
+    raise ParameterValueError(f"spread_kind: expected sd, sem, ci95 or none, got {kind!r}")
+
+
+def accept(rule: str, model: float, *, measured=math.nan, sem=0.0, low=math.nan, high=math.nan,
+           k=2.0, abs_tolerance=0.0, min_fraction=0.5, quantity="change") -> bool:
+    """Whether one model value satisfies a record's acceptance rule (all numbers in one unit).
+
+    ``direction`` asks for the published sign and at least ``min_fraction`` of the size; for a
+    ratio the effect is its distance from 1.
+    """
+    if not np.isfinite(model):
+        return False
+    if rule == "within":
+        return abs(model - measured) <= k * sem + abs_tolerance
+    if rule == "band":
+        return low <= model <= high
+    if rule == "direction":
+        offset = 1.0 if quantity == "ratio" else 0.0
+        effect, published = model - offset, measured - offset
+        return bool(np.sign(effect) == np.sign(published)) and abs(effect) >= min_fraction * abs(published)
+    raise ParameterValueError(f"acceptance rule: expected within, band or direction, got {rule!r}")
+
+
+def model_quantity(values, baseline: float, quantity: str):
+    """The model value(s) as the record's quantity, relative to the model at the baseline day."""
+    values = np.asarray(values, dtype=float)
+    if quantity == "absolute":
+        return values
+    if quantity == "change":
+        return values - baseline
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if quantity == "ratio":
+            return values / baseline
+        if quantity == "percent_change":
+            return 100.0 * (values / baseline - 1.0)
+    raise ParameterValueError(f"quantity: expected absolute, change, percent_change or ratio, got {quantity!r}")
+
+
+# ---------------------------------------------------------------- running
+
+def output_times(experiment: Experiment, points=None) -> np.ndarray:
+    """A grid for the figure plus every measured day and the baseline day, so those are exact."""
+    protocol = experiment.protocol
+    grid = np.linspace(0.0, protocol.days, int(points or DEFAULT_POINTS))
+    wanted = np.concatenate([grid, experiment.measurements["time_days"].to_numpy(float), [protocol.baseline_day]])
+    times = np.unique(wanted)
+    keep = np.concatenate([[True], np.diff(times) > 1e-9 * max(protocol.days, 1.0)])
+    return times[keep]
+
+
+def run_experiment(experiment: Experiment, *, parameters=None, points=None) -> pd.DataFrame:
+    """Score one experiment: one row per measurement (see :data:`COLUMNS`).
+
+    ``parameters`` are applied over the record's settings (to score a candidate calibration).
+    ``attrs["time_courses"]`` holds the model curves of the measured variables for the figures.
+    An unknown intervention, knob, scenario or observable gives status ``missing: <names>``;
+    a solver failure gives ``error: <message>``; neither stops an atlas run.
+    """
+    protocol = experiment.protocol
+    if parameters is not None and not isinstance(parameters, dict):
+        raise ParameterValueError(f"parameters: expected a {{name: value}} dict, got {type(parameters).__name__}")
+    settings = {**protocol.settings, **(parameters or {})}
+    times = output_times(experiment, points)
+    course, status = None, None
+    try:
+        result = _simulate(protocol, times, settings)
+    except UnknownNameError as error:
+        status = "missing: " + ", ".join(dict.fromkeys([*protocol.requires, error.name]))
+    except (HomeostasisError, ArithmeticError, ValueError) as error:
+        status = "error: " + one_line(error)
+    else:
+        course = _time_course(experiment, result)
+        status = _missing(experiment, result, course)
+    try:
+        frame = _score(experiment, course, status)
+    except HomeostasisError as error:  # a unit that does not suit its variable
+        course, frame = None, _score(experiment, None, "error: " + one_line(error))
+    frame.attrs = {"homeostasis_version": __version__,
+                   "time_courses": {experiment.id: course} if course else {}}
+    return frame
+
+
+def _simulate(protocol, times, settings):
+    """``homeostasis.simulate`` for one protocol; solver warnings are kept only when the run succeeds
+    (a failed run is reported by its status instead)."""
+    import homeostasis
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = homeostasis.simulate(protocol.scenario, times=times, parameters=settings,
+                                      interventions=list(protocol.interventions), start=protocol.start)
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return result
+
+
+def one_line(error, limit: int = 160) -> str:
+    """An error message on one short line (a SolverError's state dump is dropped)."""
+    text = " ".join(str(error).split()).split("; state:")[0]
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _time_course(experiment: Experiment, result) -> dict:
+    """The model curves of the measured variables the package has, in SI units (plain lists)."""
+    names = [v for v in dict.fromkeys(experiment.measurements["variable"]) if v in result.observable_names]
+    return {"time_days": [float(t) for t in result.times], "baseline_day": experiment.protocol.baseline_day,
+            "days": experiment.protocol.days,
+            "values": {v: [float(x) for x in result[v]] for v in names},
+            "units": {v: result.unit(v) for v in names}}
+
+
+def _missing(experiment: Experiment, result, course) -> str | None:
+    """``missing: ...`` for required mechanisms or measured variables the package lacks, else None."""
+    lacking = [v for v in dict.fromkeys(experiment.measurements["variable"]) if v not in course["values"]]
+    lacking += [name for name in experiment.protocol.requires if not _package_knows(name, experiment, result)]
+    return "missing: " + ", ".join(dict.fromkeys(lacking)) if lacking else None
+
+
+def _package_knows(name: str, experiment: Experiment, result) -> bool:
+    """Whether ``name`` (from ``requires``) is an intervention, parameter, knob, scenario or observable."""
+    from .. import available_scenarios, parameter_table
+    from ..intervention_catalogue import CATALOGUE
+
+    scenario = available_scenarios().get(experiment.protocol.scenario)
+    knobs = scenario.knob_names() if scenario is not None else ()
+    return (name in CATALOGUE or name in parameter_table() or name in knobs or name in available_scenarios()
+            or name in result.observable_names)
+
+
+def _score(experiment: Experiment, course, status) -> pd.DataFrame:
+    """Rows of the tidy table; ``status`` is None when the experiment ran and has everything."""
+    rows = []
+    for measured in experiment.measurements.to_dict("records"):
+        row = _compare(experiment, measured, course)
+        rows.append(row)
+    if status is None:
+        status = "ok" if all(r["passed"] for r in rows) else "FAIL"
+    for row in rows:
+        row["status"] = status
+        row["passed"] = bool(row["passed"]) and status in ("ok", "FAIL")  # row-level; never for missing/error
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _compare(experiment: Experiment, measured: dict, course) -> dict:
+    """One measurement against the model, both in the model's unit for that quantity."""
+    variable, quantity = measured["variable"], measured["quantity"]
+    rule = experiment.acceptance
+    row = {"id": experiment.id, "title": experiment.title, "source": experiment.citation,
+           "mechanism": experiment.mechanism, "mechanisms": ",".join(experiment.mechanisms),
+           "split": experiment.split, "time_days": measured["time_days"], "variable": variable,
+           "quantity": quantity, "unit": measured["unit"], "measured": measured["value"],
+           "spread": sem_of(measured["spread"], measured["spread_kind"], measured["n"]),
+           "low": measured["low"], "high": measured["high"], "model": math.nan, "passed": False,
+           "rule": rule.rule, "days": experiment.protocol.days, "note": measured["note"]}
+    tolerance = rule.abs_tolerance
+    if course is None or variable not in course["values"]:
+        return row
+    model_unit = RATIO_UNITS.get(quantity, course["units"][variable])
+    scale = 1.0 if quantity in RATIO_UNITS else unit_factor(variable, measured["unit"], model_unit)
+    for key in ("measured", "spread", "low", "high"):
+        row[key] *= scale
+    row["unit"], tolerance = model_unit, tolerance * scale
+    times, values = np.asarray(course["time_days"]), np.asarray(course["values"][variable])
+    baseline = float(np.interp(course["baseline_day"], times, values))
+    row["model"] = float(model_quantity(np.interp(measured["time_days"], times, values), baseline, quantity))
+    row["passed"] = accept(rule.rule, row["model"], measured=row["measured"], sem=row["spread"], low=row["low"],
+                           high=row["high"], k=rule.k, abs_tolerance=tolerance,
+                           min_fraction=rule.min_fraction, quantity=quantity)
+    return row
+
+
+# ---------------------------------------------------------------- the whole atlas
+
+def select(experiments, *, only=None, tag=None, split=None) -> list[Experiment]:
+    """The experiments chosen by id, mechanism tag and split; unknown names are errors."""
+    if isinstance(only, str):
+        only = [name.strip() for name in only.split(",") if name.strip()]
+    ids = [e.id for e in experiments]
+    for name in only or []:
+        if name not in ids:
+            raise UnknownNameError("experiment", name, ids)
+    if tag is not None and tag not in MECHANISMS:
+        raise UnknownNameError("mechanism", tag, MECHANISMS)
+    if split is not None and split not in SPLITS:
+        raise ParameterValueError(f"split: expected one of {', '.join(SPLITS)}, got {split!r}")
+    return [e for e in experiments
+            if (not only or e.id in only) and (tag is None or tag in e.mechanisms)
+            and (split is None or e.split == split)]
+
+
+def validate(*, only=None, tag=None, split=None, parameters=None, directory=None, progress=None) -> pd.DataFrame:
+    """Run the (selected) atlas and return the tidy score table of :func:`run_experiment` rows.
+
+    ``attrs`` holds the package version and every experiment's model curves (``time_courses``).
+    ``progress``: None shows a progress line on stderr only when it is a terminal; True/False
+    force it on/off; a callable is called as ``progress(done, total, experiment_id)``.
+    """
+    chosen = select(load_atlas(directory), only=only, tag=tag, split=split)
+    report = _progress_function(progress)
+    frames, courses = [], {}
+    for index, experiment in enumerate(chosen):
+        if report:
+            report(index, len(chosen), experiment.id)
+        frame = run_experiment(experiment, parameters=parameters)
+        courses.update(frame.attrs["time_courses"])
+        frame.attrs = {}
+        frames.append(frame)
+    if report:
+        report(len(chosen), len(chosen), "")
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
+    table.attrs = {"homeostasis_version": __version__, "time_courses": courses}
+    return table
+
+
+def _progress_function(progress):
+    if callable(progress):
+        return progress
+    if progress is None:
+        progress = sys.stderr.isatty()
+    return _stderr_progress if progress else None
+
+
+def _stderr_progress(done: int, total: int, name: str) -> None:
+    end = "\n" if done == total else ""
+    sys.stderr.write(f"\ratlas {done}/{total} {name:<60.60}{end}")
+    sys.stderr.flush()
+
+
+def without_attrs(frame: pd.DataFrame) -> pd.DataFrame:
+    """A shallow copy without ``attrs``: pandas deep-copies attrs (the model curves) on every operation."""
+    plain = pd.DataFrame(frame, copy=False)
+    plain.attrs = {}
+    return plain
+
+
+def experiment_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per experiment: id, title, source, mechanism, split, status, passed (all rows pass)."""
+    columns = ["id", "title", "source", "mechanism", "mechanisms", "split", "status"]
+    frame = without_attrs(frame)
+    if frame.empty:
+        return pd.DataFrame(columns=columns + ["passed"])
+    grouped = frame.groupby("id", sort=False)
+    table = grouped[columns].first().reset_index(drop=True)
+    table["passed"] = grouped["passed"].all().to_numpy() & (table["status"] == "ok").to_numpy()
+    return table
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Score by primary mechanism and by split: experiments passing / total (and missing, errors)."""
+    experiments = experiment_table(frame)
+    parts = []
+    for group in ("mechanism", "split"):
+        for name, rows in experiments.groupby(group, sort=True):
+            parts.append(_score_row(group, name, rows))
+    parts.append(_score_row("all", "all", experiments))
+    return pd.DataFrame(parts, columns=["group", "name", "passed", "total", "missing", "errors", "score"])
+
+
+def _score_row(group: str, name: str, rows: pd.DataFrame) -> dict:
+    passed, total = int(rows["passed"].sum()), len(rows)
+    return {"group": group, "name": name, "passed": passed, "total": total,
+            "missing": int(rows["status"].str.startswith("missing").sum()),
+            "errors": int(rows["status"].str.startswith("error").sum()), "score": f"{passed}/{total}"}
