@@ -21,7 +21,7 @@ from numpy.testing import assert_allclose
 
 import homeostasis as h
 from homeostasis.atlas import Experiment, load_atlas, run_experiment, summary, validate, write_report
-from homeostasis.atlas.command import add_parser, run
+from homeostasis.cli.validate import add_parsers, run
 from homeostasis.atlas.records import parse_experiment
 from homeostasis.atlas.runner import accept, model_quantity, sem_of, unit_factor
 from homeostasis.errors import HomeostasisError, UnknownNameError
@@ -366,7 +366,7 @@ def test_report_is_self_contained_and_refuses_to_overwrite(tmp_path, fixture_fra
 
 def test_validate_command_prints_a_line_per_experiment_and_the_score(tmp_path, capsys):
     parser = argparse.ArgumentParser(prog="homeostasis")
-    add_parser(parser.add_subparsers(dest="command"))
+    add_parsers(parser.add_subparsers(dest="command"))
     arguments = parser.parse_args(["validate", "--records", str(FIXTURES), "--report", str(tmp_path / "r")])
     assert run(arguments) == 0
     lines = capsys.readouterr().out.strip().splitlines()

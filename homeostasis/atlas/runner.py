@@ -15,10 +15,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ..errors import HomeostasisError, ParameterValueError, UnknownNameError
-# the one import of the clinical unit table (to become ``homeostasis.clinical_units``)
-from ..plotting_units import TITLES as _TITLES, factor as _clinical_factor
+# the one import of the clinical unit table
+from ..clinical_units import TITLES as _TITLES, factor as _clinical_factor
 from .records import MECHANISMS, SPLITS, Experiment, load_atlas
 
 COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
@@ -195,7 +195,7 @@ def _missing(experiment: Experiment, result, course) -> str | None:
 def _package_knows(name: str, experiment: Experiment, result) -> bool:
     """Whether ``name`` (from ``requires``) is an intervention, parameter, knob, scenario or observable."""
     from .. import available_scenarios, parameter_table
-    from ..intervention_catalogue import CATALOGUE
+    from ..protocol.catalogue import CATALOGUE
 
     scenario = available_scenarios().get(experiment.protocol.scenario)
     knobs = scenario.knob_names() if scenario is not None else ()

@@ -18,12 +18,12 @@ import warnings
 
 from .._version import __version__
 from ..errors import HomeostasisError
-from . import compare, export, fit, simulate
+from . import compare, export, fit, simulate, validate
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_TERMINATED = 143  # 128 + SIGTERM
-COMMAND_MODULES = (simulate, compare, fit, export)
+COMMAND_MODULES = (simulate, compare, fit, export, validate)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,16 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.add_parsers(commands)
-    _add_atlas_parsers(commands)
     return parser
-
-
-def _add_atlas_parsers(commands) -> None:
-    try:
-        from ..atlas.command import add_parsers
-    except ImportError:  # the atlas is part of the package; this only guards partial installs
-        return
-    add_parsers(commands)
 
 
 def main(argv=None) -> int:

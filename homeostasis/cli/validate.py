@@ -1,6 +1,6 @@
 """``homeostasis validate``: run the atlas from the command line, one line per experiment.
 
-:func:`add_parser` registers the command on the main parser's subparsers; :func:`run` does the
+:func:`add_parsers` registers the command on the main parser's subparsers; :func:`run` does the
 work and returns the exit status (0 when no experiment fails or errs; missing mechanisms are
 known gaps, listed but not failures).
 """
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 
-from .records import MECHANISMS, SPLITS
+from ..atlas.records import MECHANISMS, SPLITS
 
 
-def add_parser(subparsers):
+def add_parsers(subparsers):
     """Add ``validate`` to an argparse subparsers object; returns the new parser."""
     command = subparsers.add_parser(
         "validate", help="rerun the published experiments of the validation atlas and score the model",
@@ -30,7 +30,7 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     """Validate, print one line per experiment and the score; write the report if asked."""
-    from .runner import experiment_table, validate, without_attrs
+    from ..atlas.runner import experiment_table, validate, without_attrs
 
     frame = validate(only=getattr(args, "only", None), tag=getattr(args, "tag", None),
                      split=getattr(args, "split", None), directory=getattr(args, "directory", None))
@@ -38,7 +38,7 @@ def run(args) -> int:
     for _, rows in without_attrs(frame).groupby("id", sort=False):
         print(experiment_line(rows))
     if getattr(args, "report", None):
-        from .report import write_report
+        from ..atlas.report import write_report
 
         path = write_report(frame, args.report, force=bool(getattr(args, "force", False)))
         print(f"report: {path}")
