@@ -428,7 +428,7 @@ def test_an_empty_atlas_gives_an_empty_table_and_report(tmp_path, capsys):
 
 
 def test_importing_the_atlas_does_not_import_matplotlib():
-    code = ("import sys, homeostasis.atlas, homeostasis.atlas.command; "
+    code = ("import sys, homeostasis.atlas, homeostasis.cli.validate; "
             "print(any(m.startswith('matplotlib') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
