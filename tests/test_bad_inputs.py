@@ -17,6 +17,7 @@ Run on its own: ``python -m pytest tests/test_bad_inputs.py -o markers=integrati
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import importlib.util
@@ -36,6 +37,7 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_SECONDS = 60
 MEMORY_LIMIT_BYTES = 4 * 1024 ** 3
+API_EXTRA_MEMORY_BYTES = 3 * 1024 ** 3
 ERROR_PREFIX = "homeostasis: error:"
 EXISTING_NAME = "existing.png"  # a figure extension, so that every output option reaches the existence check
 EXISTING_BYTES = b"existing file: must not be replaced\n"
@@ -223,12 +225,36 @@ def _namespace(tmp_path):
     return {"homeostasis": homeostasis, "np": np, "pd": pd, "tmp": str(tmp_path)}
 
 
+@contextlib.contextmanager
+def _bounded_memory(extra_bytes=API_EXTRA_MEMORY_BYTES):
+    """At most ``extra_bytes`` more address space while a case runs (an unchecked 1e9-point grid
+    must fail with MemoryError, not swap the shared machine); no limit off Linux."""
+    try:
+        import resource
+
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = pages * os.sysconf("SC_PAGE_SIZE") + extra_bytes
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 @pytest.mark.parametrize(("source", "expected"), API_CASES)
 def test_bad_api_input_raises_a_named_error(source, expected, tmp_path):
     classes = tuple(_exception_class(name) for name in expected)
     before = _snapshot(tmp_path)
+    namespace = _namespace(tmp_path)
     try:
-        returned = eval(source, _namespace(tmp_path))  # noqa: S307 - the corpus is trusted test data
+        with _bounded_memory():
+            returned = eval(source, namespace)  # noqa: S307 - the corpus is trusted test data
     except Exception as error:  # noqa: BLE001 - the type is what is being tested
         assert isinstance(error, classes), (f"{source}\nraised {type(error).__module__}.{type(error).__name__}: "
                                             f"{error}\nexpected one of {expected}")
