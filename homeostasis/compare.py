@@ -45,6 +45,15 @@ class ScenarioSpec:
     label: str | None = None
     interventions: tuple = ()
 
+    def __post_init__(self):
+        if not isinstance(self.settings, dict):
+            raise TypeError(f"ScenarioSpec settings: expected a dict {{name: value}}, got {type(self.settings).__name__}")
+        if self.label is not None and not (isinstance(self.label, str) and self.label.strip()):
+            raise HomeostasisError(f"ScenarioSpec label: expected a non-empty string, got {self.label!r}")
+        if isinstance(self.interventions, str):
+            object.__setattr__(self, "interventions", (self.interventions,))
+        object.__setattr__(self, "interventions", tuple(self.interventions))
+
     @property
     def name(self) -> str:
         """The label shown in the figure and in the ``scenario`` column."""
@@ -107,6 +116,8 @@ def run_comparison(specs, *, days=None, times=None, step=None, variables=None, p
     from .numerics.cache import compile_model
     from .simulation.prepared import Simulation, output_times
 
+    if parameters is not None and not isinstance(parameters, dict):
+        raise TypeError(f"parameters: expected a dict {{name: value}}, got {type(parameters).__name__}")
     specs = as_specs(specs)
     common = as_interventions(interventions)
     names = None if variables is None else ([variables] if isinstance(variables, str) else list(variables))
@@ -198,6 +209,16 @@ def steady_states(specs, *, variables=None, parameters=None, units=None) -> pd.D
     return convert_frame(pd.DataFrame(rows), units)
 
 
+def _check_tidy(frame, where: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{where}: expected a tidy pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in ("scenario", "variable", "value", "unit") if c not in frame.columns]
+    if missing:
+        raise HomeostasisError(f"{where}: expected columns scenario, variable, value, unit; missing {', '.join(missing)}")
+    if frame.empty:
+        raise HomeostasisError(f"{where}: expected at least one row, got an empty table")
+
+
 def summary_table(frame: pd.DataFrame, *, digits: int = 3) -> pd.DataFrame:
     """A table to read by eye: one row per variable (with its unit and healthy range), one
     column per scenario, each value rounded to ``digits`` significant digits and marked
@@ -205,6 +226,7 @@ def summary_table(frame: pd.DataFrame, *, digits: int = 3) -> pd.DataFrame:
     """
     from .clinical_units import range_in_unit
 
+    _check_tidy(frame, "summary_table")
     if "time_days" in frame.columns:
         frame = frame[frame["time_days"] == frame.groupby("scenario")["time_days"].transform("max")]
     scenarios, names = list(pd.unique(frame["scenario"])), list(pd.unique(frame["variable"]))

@@ -12,11 +12,11 @@ import pkgutil
 import traceback
 from functools import lru_cache
 from importlib import metadata
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..errors import HomeostasisError, ParameterValueError, ScenarioFileError, UnknownNameError, check_in_bounds
+from ..errors import ScenarioFileError, UnknownNameError, check_finite_number, check_in_bounds
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,15 @@ class Knob:
     upper: float
     meaning: str
 
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ScenarioFileError(f"Knob name: expected an identifier, got {self.name!r}")
+        lower = check_finite_number(f"knob {self.name} lower", self.lower)
+        upper = check_finite_number(f"knob {self.name} upper", self.upper)
+        if lower > upper:
+            raise ScenarioFileError(f"knob {self.name}: expected lower <= upper, got [{lower:g}, {upper:g}]")
+        check_in_bounds(f"knob {self.name} default", self.default, lower, upper, self.unit)
+
 
 def _no_changes(knobs):
     return {}
@@ -39,9 +48,10 @@ def _no_changes(knobs):
 class Scenario:
     """A named condition: parameter changes (a function of the knobs) and references.
 
-    ``changes(knobs)`` returns ``{parameter: value}``; ``initial(knobs)`` returns state amounts
+    ``changes(knobs)`` returns ``{parameter: value}``; ``seeds(knobs)`` returns state amounts
     set at day 0 of a healthy start (e.g. a seed of adenoma cells); ``steady_guess(knobs)``
     returns state amounts that put the steady-state search on the disease branch.
+    (``initial=`` is the 0.1 name of ``seeds=``, still accepted.)
     """
 
     name: str
@@ -49,8 +59,26 @@ class Scenario:
     knobs: tuple = ()
     changes: Callable = _no_changes
     references: tuple = field(default_factory=tuple)
-    initial: Callable = _no_changes
+    seeds: Callable = _no_changes
     steady_guess: Callable = _no_changes
+    initial: InitVar[Callable | None] = None
+
+    def __post_init__(self, initial):
+        if initial is not None:
+            object.__setattr__(self, "seeds", initial)
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ScenarioFileError(f"Scenario name: expected a non-empty string, got {self.name!r}")
+        if not isinstance(self.description, str) or not self.description.strip():
+            raise ScenarioFileError(f"scenario {self.name}: expected a description string, got {self.description!r}")
+        object.__setattr__(self, "knobs", tuple(self.knobs))
+        for knob in self.knobs:
+            if not isinstance(knob, Knob):
+                raise ScenarioFileError(f"scenario {self.name}: expected knobs to be Knob(...) objects, "
+                                        f"got {type(knob).__name__} {knob!r}")
+        for what in ("changes", "seeds", "steady_guess"):
+            if not callable(getattr(self, what)):
+                raise ScenarioFileError(f"scenario {self.name}: expected {what} to be a function of the knobs, "
+                                        f"got {type(getattr(self, what)).__name__}")
 
     @property
     def summary(self) -> str:
@@ -71,7 +99,29 @@ class Scenario:
         return knobs, parameters
 
     def parameter_changes(self, knobs: dict) -> dict:
-        return dict(self.changes(knobs))
+        """``{parameter: value}`` for these knob values (checked: a dict of names to numbers)."""
+        return self._call("changes", knobs)
+
+    def seed_amounts(self, knobs: dict) -> dict:
+        """``{state: amount}`` set at day 0 of a healthy start."""
+        return self._call("seeds", knobs)
+
+    def guess_amounts(self, knobs: dict) -> dict:
+        """``{state: amount}`` that put the steady-state search on the disease branch."""
+        return self._call("steady_guess", knobs)
+
+    def _call(self, what: str, knobs: dict) -> dict:
+        try:
+            value = getattr(self, what)(knobs)
+        except Exception as error:  # a scenario's own code, possibly a user's
+            raise ScenarioFileError(f"scenario {self.name}: {what}(knobs) raised {type(error).__name__}: "
+                                    f"{' '.join(str(error).split())}") from None
+        if not isinstance(value, dict):
+            raise ScenarioFileError(f"scenario {self.name}: expected {what}(knobs) to return a dict "
+                                    f"{{name: value}}, got {type(value).__name__}")
+        for name, number in value.items():
+            check_finite_number(f"scenario {self.name} {what} {name}", number)
+        return dict(value)
 
     def _knob(self, name):
         return next(k for k in self.knobs if k.name == name)
@@ -145,13 +195,8 @@ def _user_line(error, path) -> str:
 def _checked(scenario: Scenario, where: str) -> Scenario:
     """Call the scenario's functions once with default knobs: wrong results fail here, clearly."""
     knobs = {k.name: k.default for k in scenario.knobs}
-    for what in ("changes", "initial", "steady_guess"):
-        try:
-            value = getattr(scenario, what)(knobs)
-        except Exception as error:
-            raise ScenarioFileError(f"{where}: {what}(knobs) raised {type(error).__name__}: "
-                                    f"{' '.join(str(error).split())}") from None
-        if value is not None and not isinstance(value, dict):
-            raise ScenarioFileError(f"{where}: expected {what}(knobs) to return a dict {{name: value}}, "
-                                    f"got {type(value).__name__}")
+    try:
+        scenario.parameter_changes(knobs), scenario.seed_amounts(knobs), scenario.guess_amounts(knobs)
+    except ScenarioFileError as error:
+        raise ScenarioFileError(f"{where}: {error}") from None
     return scenario

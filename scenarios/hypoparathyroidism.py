@@ -21,7 +21,7 @@ SCENARIO = Scenario(
     ),
     knobs=(Knob("residual", 0.05, "fraction", 0.001, 1.0, "fraction of normal PTH secretory capacity left"),),
     changes=changes,
-    initial=initial,
+    seeds=initial,
     steady_guess=initial,
     references=(
         "Bilezikian JP et al. J Bone Miner Res 2011;26:2317 (hypoparathyroidism: presentation and biochemistry).",

@@ -33,7 +33,7 @@ SCENARIO = Scenario(
         Knob("growth_rate", 0.02, "1/day", 0.001, 1.0, "logistic growth rate of the adenoma from a small seed"),
     ),
     changes=changes,
-    initial=initial,
+    seeds=initial,
     steady_guess=steady_guess,
     references=(
         "Schwarz P et al. Eur J Clin Invest 1994;24:553 (set point 1.32 vs 1.13 mmol/L in PHPT).",

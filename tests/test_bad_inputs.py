@@ -32,6 +32,8 @@ import pytest
 import homeostasis
 import homeostasis.compare
 import homeostasis.plotting
+import homeostasis.protocol
+import homeostasis.saturation
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,13 +176,37 @@ def _snapshot(folder: Path) -> dict[str, str]:
     return found
 
 
+@pytest.mark.parametrize(("args", "creates"), CLI_CASES)
+def test_bad_command_line_input_in_process(args, creates, tmp_path, monkeypatch, capsys):
+    """The whole corpus through ``homeostasis.cli.main`` in this process (fast: no start-up)."""
+    from homeostasis.cli import main
+
+    places = _prepare(tmp_path)
+    before = _snapshot(tmp_path)
+    arguments = _expand(args, places)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    with _bounded_memory():
+        status = main(arguments)
+    captured = capsys.readouterr()
+    completed = subprocess.CompletedProcess(arguments, status, captured.out, captured.err)
+    _check_refused(completed, arguments, creates, tmp_path, before)
+
+
+@pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.parametrize(("args", "creates"), CLI_CASES)
 def test_bad_command_line_input_is_one_line_error(args, creates, tmp_path):
+    """The same corpus as a user meets it: a fresh process per command."""
     places = _prepare(tmp_path)
     before = _snapshot(tmp_path)
     arguments = _expand(args, places)
     completed = _run(arguments, tmp_path)
+    _check_refused(completed, arguments, creates, tmp_path, before)
+
+
+def _check_refused(completed, arguments, creates, tmp_path, before):
     after = _snapshot(tmp_path)
     shown = f"homeostasis {shlex.join(arguments)}\nexit {completed.returncode}\nstderr:\n{completed.stderr[-3000:]}"
     assert "Traceback" not in completed.stderr + completed.stdout, shown

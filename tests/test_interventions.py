@@ -148,3 +148,13 @@ def test_intervention_objects_pickle():
 
     item = Intervention("diet", 5, {"ca_mg_per_day": 500})
     assert pickle.loads(pickle.dumps(item)) == item
+
+
+def test_a_single_intervention_string_is_one_intervention():
+    """``interventions="cinacalcet@0.5"`` means one intervention, not one per character."""
+    from numpy.testing import assert_allclose
+
+    one = h.simulate("healthy", days=1, interventions="cinacalcet@0.5")
+    listed = h.simulate("healthy", days=1, interventions=["cinacalcet@0.5"])
+    assert one.metadata["interventions"] == ["cinacalcet@0.5:dose_mg=30,every_hours=12"]
+    assert_allclose(one["pth"], listed["pth"], rtol=1e-12)

@@ -30,7 +30,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse whose errors are one line (the default also prints the whole usage)."""
 
     def error(self, message):
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+        command = self.prog.partition(" ")[2]
+        where = f"{command}: " if command else ""
+        self.exit(EXIT_USAGE, f"homeostasis: error: {where}{' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 class _Terminated(KeyboardInterrupt):

@@ -45,14 +45,12 @@ def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventio
     end of the run, up to which repeated interventions without their own ``days`` continue.
     """
     from ..model import build_model
-    from ..simulation.prepared import Simulation
+    from ..simulation.prepared import Simulation, output_times
 
     prepared = scenario if isinstance(scenario, Simulation) else \
         Simulation(scenario, parameters=parameters, interventions=interventions, start=start)
     chosen, parameter_set, knobs = prepared.scenario, prepared.parameter_set, prepared.knobs
-    days = check_finite_number("days", days)
-    if days <= 0:
-        raise ParameterValueError(f"days: expected a positive number of days, got {days:g}")
+    days = float(output_times(days=days)[-1])  # validated as for a simulation
     import libsbml  # noqa: F401  (imported here: ``import homeostasis`` stays fast; fails early if missing)
 
     y0, offset, base = prepared.initial_state, prepared.time_offset, parameter_set.as_dict()

@@ -74,12 +74,12 @@ def _initial_sensitivity(compiled, sensitivity, experiment, knobs, y0, p, dp, of
     names = compiled.state_names
     s0 = sensitivity.initial_sensitivity(p, dp)
     if experiment.start == "healthy":
-        for name in experiment.scenario.initial(knobs) or {}:
+        for name in experiment.scenario.seed_amounts(knobs):
             s0[names.index(name)] = 0.0  # a fixed seed amount
         return s0
     # steady start: fixed (slow) states keep their guess; the others solve f(y, p) = 0, so by
     # the implicit function theorem J_ff S_f = -(J_fx S_x + df/dp dp)_f
-    for name in experiment.scenario.steady_guess(knobs) or {}:
+    for name in experiment.scenario.guess_amounts(knobs):
         s0[names.index(name)] = 0.0
     free = ~compiled.slow
     jac = compiled.jacobian(offset, y0, p)

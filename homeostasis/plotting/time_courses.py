@@ -13,6 +13,7 @@ no global figure list grows when many figures are drawn in a loop.
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -120,8 +121,12 @@ def _draw_panel(panel, subset: pd.DataFrame, name: str, palette: dict, scenarios
 
 def save_figure(figure, path, *, overwrite: bool = False) -> Path:
     """Write ``figure`` to ``path``; the format follows the extension (png, svg, pdf, ...)."""
+    from matplotlib.figure import Figure
+
     from ..outputs import write_atomically
 
+    if not isinstance(figure, Figure):
+        raise TypeError(f"figure: expected a matplotlib Figure, got {type(figure).__name__}")
     target = check_figure_path(path, overwrite=overwrite)
     file_format = target.suffix.lstrip(".").lower()  # the temporary file's name has no such suffix
     return write_atomically(target, lambda t: figure.savefig(t, dpi=SAVE_DPI, format=file_format), overwrite=overwrite)
@@ -134,6 +139,8 @@ def check_figure_path(path, *, overwrite: bool = False) -> Path:
     from ..outputs import check_output
 
     formats = {"." + f for f in FigureCanvasBase.get_supported_filetypes()}
+    if not any(shutil.which(tex) for tex in ("xelatex", "pdflatex", "lualatex")):
+        formats.discard(".pgf")  # PGF output needs a LaTeX installation
     return check_output(path, formats=formats, overwrite=overwrite, what="figure")
 
 
@@ -143,9 +150,14 @@ def display_unit(unit: str) -> str:
 
 
 def _checked_frame(frame) -> pd.DataFrame:
-    return require_tidy_frame(frame, REQUIRED_COLUMNS, name="frame", purpose="plot",
+    data = require_tidy_frame(frame, REQUIRED_COLUMNS, name="frame", purpose="plot",
                               not_a_frame="expected a pandas DataFrame from Result.to_frame()",
                               expected=f"the columns of Result.to_frame(): {', '.join(REQUIRED_COLUMNS)}")
+    if data["value"].dtype.kind not in "fiu":
+        raise HomeostasisError(f"frame: expected numbers in the 'value' column, got {data['value'].dtype} values")
+    if data["value"].isna().all():
+        raise HomeostasisError("frame: expected numeric values in the 'value' column, got only NaN")
+    return data
 
 
 def _chosen_variables(data: pd.DataFrame, variables) -> list[str]:

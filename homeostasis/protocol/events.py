@@ -7,9 +7,10 @@ with these pieces, and :mod:`homeostasis.protocol.schedule` applies them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from ..errors import UnknownNameError, check_in_bounds
+from ..errors import ParameterValueError, UnknownNameError, check_in_bounds
 
 # molar masses (g/mol) used to convert clinical doses to the model's amounts
 CALCIUM_MG_PER_MMOL = 40.078
@@ -45,10 +46,12 @@ class InterventionSpec:
     name: str
     description: str
     options: tuple
-    schedule_function: object
+    make_events: object
     references: tuple = ()
 
     def validate(self, given: dict) -> dict:
+        if given is not None and not isinstance(given, dict):
+            raise TypeError(f"{self.name} options: expected a dict {{option: value}}, got {type(given).__name__}")
         known = {o.name: o for o in self.options}
         values = {o.name: o.default for o in self.options}
         for key, value in (given or {}).items():
@@ -58,8 +61,9 @@ class InterventionSpec:
             values[key] = check_in_bounds(f"{self.name} {key}", value, option.lower, option.upper, option.unit)
         return values
 
-    def schedule(self, day, options, base, end):
-        return self.schedule_function(day, options, base, end)
+    def events(self, day, options, base, end):
+        """The events of one use of this intervention (options already validated)."""
+        return self.make_events(day, options, base, end)
 
 
 def _lasting(day, options, base, settings: dict) -> list[Event]:
@@ -70,11 +74,16 @@ def _lasting(day, options, base, settings: dict) -> list[Event]:
     return events
 
 
+MAX_EVENTS = 1_000_000  # a dose every hour for a century; more would not fit in memory sensibly
+
+
 def _repeated(day, end, interval, make) -> list[Event]:
-    events, time = [], day
-    while time <= end + 1e-12:
-        events.append(make(time))
-        time += interval
-    return events
+    """``make(time)`` at ``day``, ``day + interval``, ... up to ``end`` (each time computed, not summed)."""
+    count = int(math.floor((end - day) / interval + 1e-9)) + 1 if end >= day else 0
+    if count > MAX_EVENTS:
+        raise ParameterValueError(f"repeated doses: {count:.3g} events from day {day:g} to {end:g} every "
+                                  f"{interval * 24:g} h; expected at most {MAX_EVENTS:,} (shorten the run or "
+                                  f"give the intervention a 'days' option)")
+    return [make(day + k * interval) for k in range(count)]
 
 

@@ -25,6 +25,8 @@ class Intervention:
     options: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise TypeError(f"intervention name: expected a string, got {type(self.name).__name__}")
         spec = _spec(self.name)
         day = check_finite_number("intervention day", self.day)
         if day < 0:
@@ -32,13 +34,15 @@ class Intervention:
         object.__setattr__(self, "options", spec.validate(self.options))
 
     def events(self, base: dict, end: float) -> list[Event]:
-        return _spec(self.name).schedule(self.day, self.options, base, end)
+        return _spec(self.name).events(self.day, self.options, base, end)
 
 
 
 def parse_intervention(text: str) -> Intervention:
     """Parse ``NAME@DAY[:key=value,...]`` as used on the command line."""
-    match = re.fullmatch(r"\s*([A-Za-z0-9_-]+)\s*@\s*([^:]+?)\s*(?::(.*))?", text or "")
+    if not isinstance(text, str):
+        raise TypeError(f"intervention: expected a 'NAME@DAY[:key=value,...]' string, got {type(text).__name__}")
+    match = re.fullmatch(r"\s*([A-Za-z0-9_-]+)\s*@\s*([^:]+?)\s*(?::(.*))?", text)
     if not match:
         raise HomeostasisError(f"intervention: expected NAME@DAY[:key=value,...], got {text!r}")
     name, day, rest = match.groups()
@@ -46,8 +50,10 @@ def parse_intervention(text: str) -> Intervention:
     for item in filter(None, (rest or "").split(",")):
         if "=" not in item:
             raise HomeostasisError(f"intervention {name}: expected key=value, got {item!r}")
-        key, value = item.split("=", 1)
-        options[key.strip()] = value.strip()
+        key, value = (part.strip() for part in item.split("=", 1))
+        if key in options:
+            raise HomeostasisError(f"intervention {name}: option {key!r} given more than once")
+        options[key] = value
     return Intervention(name, check_finite_number("intervention day", day), options)
 
 
@@ -59,14 +65,19 @@ def _spec(name: str):
 
 def as_interventions(items) -> list[Intervention]:
     """Accept Intervention objects, ``"name@day:..."`` strings, or (name, day, options) tuples."""
+    if isinstance(items, (str, Intervention)):
+        items = [items]
     out = []
     for item in items or []:
         if isinstance(item, Intervention):
             out.append(item)
         elif isinstance(item, str):
             out.append(parse_intervention(item))
-        else:
+        elif isinstance(item, (tuple, list)) and 1 <= len(item) <= 3:
             out.append(Intervention(*item))
+        else:
+            raise TypeError(f"interventions: expected 'NAME@DAY[:key=value,...]' strings, Intervention objects or "
+                            f"(name, day, options) tuples, got {item!r}")
     return out
 
 

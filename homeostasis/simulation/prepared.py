@@ -71,12 +71,19 @@ def output_times(days=None, times=None, step=None) -> np.ndarray:
             grid = np.asarray(times, dtype=float).ravel()
         except (TypeError, ValueError):
             raise ParameterValueError("times: expected a sequence of numbers (days)") from None
+        if np.ndim(times) != 1:
+            raise ParameterValueError(f"times: expected a one-dimensional sequence of days, got {np.ndim(times)} dimensions")
         if grid.size < 2 or not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0) or grid[0] < 0:
             raise ParameterValueError("times: expected at least two finite, increasing, non-negative days")
+        if grid[-1] > MAX_DAYS:
+            raise ParameterValueError(f"times: expected days up to {MAX_DAYS:g}, got {grid[-1]:g}")
+        if days is not None or step is not None:
+            raise ParameterValueError("times: give either times or days/step, not both")
         return grid
     days = check_finite_number("days", 365.0 if days is None else days)
-    if days <= 0:
-        raise ParameterValueError(f"days: expected a positive number of days, got {days:g}")
+    if not 0 < days <= MAX_DAYS:
+        raise ParameterValueError(f"days: expected a positive number of days up to {MAX_DAYS:g} "
+                                  f"(about 270 years), got {days:g}")
     if step is None:
         return np.linspace(0.0, days, DEFAULT_POINTS)
     step = check_finite_number("step", step)
@@ -85,6 +92,7 @@ def output_times(days=None, times=None, step=None) -> np.ndarray:
     return _stepped_grid(days, step)
 
 
+MAX_DAYS = 1e5  # an adult lifetime several times over; longer runs only accumulate round-off
 MAX_OUTPUT_POINTS = 2_000_000  # 2 million rows of ~60 states and observables is ~1 GB
 
 
@@ -109,10 +117,11 @@ def initial_state(compiled, parameter_set, start="healthy", scenario=None, knobs
     if scenario is None:
         return healthy
     if start == "healthy":
-        return override_state(compiled, healthy, scenario.initial(knobs))
-    guess = override_state(compiled, healthy, scenario.steady_guess(knobs))
+        return override_state(compiled, healthy, scenario.seed_amounts(knobs))
+    seeds = scenario.guess_amounts(knobs)
+    guess = override_state(compiled, healthy, seeds)
     # a seeded disease branch (adenoma) is reached by integrating before the root is polished
-    settle = (365.0, 3650.0) if scenario.steady_guess(knobs) else (0.0, 365.0, 3650.0)
+    settle = (365.0, 3650.0) if seeds else (0.0, 365.0, 3650.0)
     return find_steady_state(compiled, guess, parameter_set.vector, scale=compiled.state_scale(parameter_set.vector),
                              time=steady_time(parameter_set), settle_days=settle)
 
@@ -168,7 +177,9 @@ class Simulation:
         self.parameter_set = parameter_set
         self.interventions = tuple(as_interventions(interventions))
         self.start = start
-        self.initial_amounts = dict(initial_amounts) if initial_amounts else {}
+        if initial_amounts is not None and not isinstance(initial_amounts, dict):
+            raise TypeError(f"initial: expected a dict {{state name: amount}}, got {type(initial_amounts).__name__}")
+        self.initial_amounts = dict(initial_amounts or {})
         self.rtol = check_tolerance("rtol", rtol)
         self.compiled = compile_model()
         override_state(self.compiled, np.zeros(len(self.compiled.state_names)), self.initial_amounts)
