@@ -20,7 +20,7 @@ DEFAULT_VARIABLES = ("ca_total", "phosphate", "pth", "calcitriol", "fgf23", "uri
 DEFAULT_POINTS = 101
 
 
-def population(scenario="healthy", *, n=None, vary=None, patients=None, days=365.0, step=None, variables=None,
+def population(scenario="healthy", *, n=None, vary=None, patients=None, parameters=None, days=365.0, step=None, variables=None,
                interventions=None, start="healthy", seed=0, sampling="lhs", invalid="resample", client=None,
                scheduler=None, workers=None, out=None, chunk_size=None, overwrite=False,
                progress=None) -> PopulationResult:
@@ -34,6 +34,7 @@ def population(scenario="healthy", *, n=None, vary=None, patients=None, days=365
         knobs and model parameters; kinds uniform, log (log-uniform), normal, lognormal (bounded).
     patients : instead of ``n``/``vary``, a CSV file with one column per knob or parameter and one
         row per patient (a row the model refuses is recorded as ``rejected``).
+    parameters : ``{name: value}`` of knobs and parameters shared by every patient.
     days, step : length of each run and output spacing (default: 101 points).
     variables : observables stored (default :data:`DEFAULT_VARIABLES`).
     interventions, start : as for :func:`homeostasis.simulate`, the same for every patient.
@@ -51,7 +52,8 @@ def population(scenario="healthy", *, n=None, vary=None, patients=None, days=365
     require_dask()
     storage.require_pyarrow()
     spec = _checked_spec(scenario, days, step, variables, interventions, start)
-    design, settings = _design(spec, n, vary, patients, seed, sampling, invalid)
+    fixed = _checked_fixed(spec.scenario, parameters)
+    design, settings = _design(spec, n, vary, patients, seed, sampling, invalid, fixed)
     if out is None:
         scratch = Path(tempfile.mkdtemp(prefix="homeostasis-population-"))
         try:
@@ -92,26 +94,38 @@ def _checked_spec(scenario, days, step, variables, interventions, start) -> Pati
                        frozenset(chosen.knob_names()))
 
 
-def _design(spec: PatientRuns, n, vary, patients, seed, sampling, invalid) -> tuple[Design, dict]:
+def _checked_fixed(scenario, parameters) -> dict:
+    """The shared settings, each a known knob or parameter with a valid value."""
+    from ..simulation import scenario_parameters
+
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, dict):
+        raise ParameterValueError(f"parameters: expected a dict {{name: value}}, got {type(parameters).__name__}")
+    scenario_parameters(scenario, parameters)
+    return {name: float(value) for name, value in parameters.items()}
+
+
+def _design(spec: PatientRuns, n, vary, patients, seed, sampling, invalid, fixed) -> tuple[Design, dict]:
     from ..scenarios import load_scenario
 
     scenario = load_scenario(spec.scenario)
     common = {"homeostasis_version": __version__, "scenario": _scenario_key(spec.scenario), "days": spec.days,
               "step": spec.step, "variables": list(spec.variables), "interventions": list(spec.interventions),
-              "start": spec.start}
+              "start": spec.start, "parameters": fixed}
     if patients is not None:
         if n is not None or vary:
             raise HomeostasisError("patients: give either a CSV of patients or n and vary, not both")
         path = Path(patients)
         if not path.is_file():
             raise HomeostasisError(f"patients: file {str(path)!r} does not exist")
-        design = patients_from_csv(scenario, path)
+        design = patients_from_csv(scenario, path, fixed=fixed)
         return design, {**common, "patients_file": path.name, "patients_sha256": file_digest(path)}
     if n is None or not vary:
         raise HomeostasisError("population: expected n and vary (or a CSV of patients)")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterValueError(f"seed: expected a non-negative whole number, got {seed!r}")
-    design = draw_patients(scenario, vary, n, sampling=sampling, seed=int(seed), invalid=invalid)
+    design = draw_patients(scenario, vary, n, sampling=sampling, seed=int(seed), invalid=invalid, fixed=fixed)
     from .sampling import checked_vary
 
     described = describe_vary(checked_vary(scenario, vary))

@@ -204,9 +204,10 @@ class Design:
     status: list                # "ok" (to run) or "rejected" (recorded, not run)
     errors: list                # "" or the reason a draw was refused
     rejected: Counter           # reason -> number of refused draws (resampled or recorded)
+    fixed: dict = None          # settings shared by every patient (the varied ones take precedence)
 
     def settings(self, index: int) -> dict:
-        return dict(zip(self.names, self.values[index].tolist()))
+        return {**(self.fixed or {}), **dict(zip(self.names, self.values[index].tolist()))}
 
     def summary(self) -> str:
         total = sum(self.rejected.values())
@@ -232,7 +233,7 @@ def reason_of(error: Exception) -> str:
 
 
 def draw_patients(scenario, vary: dict, n: int, *, sampling: str = "lhs", seed=0,
-                  invalid: str = "resample") -> Design:
+                  invalid: str = "resample", fixed=None) -> Design:
     """``n`` virtual patients from ``vary`` (checked), each validated by building its ParameterSet."""
     n = check_count(n)
     check_one_of("invalid", invalid, INVALID_POLICIES)
@@ -248,7 +249,7 @@ def draw_patients(scenario, vary: dict, n: int, *, sampling: str = "lhs", seed=0
         values = np.column_stack([distributions[name].ppf(block[:, i]) for i, name in enumerate(names)])
         for row in values:
             drawn += 1
-            problem = validation_error(scenario, dict(zip(names, row.tolist())))
+            problem = validation_error(scenario, {**(fixed or {}), **dict(zip(names, row.tolist()))})
             if problem is not None:
                 rejected[problem] += 1
                 if invalid == "resample":
@@ -258,7 +259,8 @@ def draw_patients(scenario, vary: dict, n: int, *, sampling: str = "lhs", seed=0
             errors.append(problem or "")
             if len(kept) == n:
                 break
-    return Design(names, np.array(kept, dtype=float).reshape(n, len(names)), status, errors, rejected)
+    return Design(names, np.array(kept, dtype=float).reshape(n, len(names)), status, errors, rejected,
+                  dict(fixed or {}))
 
 
 def validation_error(scenario, settings: dict):
@@ -272,7 +274,7 @@ def validation_error(scenario, settings: dict):
     return None
 
 
-def patients_from_csv(scenario, path, *, invalid: str = "record") -> Design:
+def patients_from_csv(scenario, path, *, invalid: str = "record", fixed=None) -> Design:
     """Virtual patients from a CSV with one column per knob or parameter (and optional ``patient``)."""
     import pandas as pd
 
@@ -293,12 +295,12 @@ def patients_from_csv(scenario, path, *, invalid: str = "record") -> Design:
     values = frame.to_numpy(float)
     status, errors, rejected = [], [], Counter()
     for row in values:  # a value out of bounds is that patient's problem, recorded like a refused draw
-        problem = validation_error(scenario, dict(zip(names, row.tolist())))
+        problem = validation_error(scenario, {**(fixed or {}), **dict(zip(names, row.tolist()))})
         status.append("ok" if problem is None else "rejected")
         errors.append(problem or "")
         if problem:
             rejected[problem] += 1
-    return Design(names, values, status, errors, rejected)
+    return Design(names, values, status, errors, rejected, dict(fixed or {}))
 
 
 def check_count(n) -> int:

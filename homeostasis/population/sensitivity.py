@@ -84,7 +84,7 @@ def parse_output(text, days=None) -> tuple[str, float]:
     return name, day
 
 
-def sensitivity(scenario="healthy", *, vary, output, method="sobol", n=256, interventions=None,
+def sensitivity(scenario="healthy", *, vary, output, method="sobol", n=256, parameters=None, interventions=None,
                 start="healthy", seed=0, num_resamples=200, conf_level=0.95, client=None, scheduler=None,
                 workers=None, chunk_size=None, progress=None) -> SensitivityResult:
     """Sobol indices (first-order and total) or Morris effects of ``output`` to ``vary``.
@@ -92,6 +92,7 @@ def sensitivity(scenario="healthy", *, vary, output, method="sobol", n=256, inte
     ``scenario`` is a scenario (name, file or object), or :data:`ISHIGAMI` (``vary`` then names
     its three inputs). ``output`` is ``"NAME@DAY"``: an observable on a day of the run. ``n`` is
     SALib's base sample size: Sobol runs ``n (d + 2)`` simulations, Morris ``n (d + 1)``.
+    ``parameters`` are knob and parameter values shared by every run.
     """
     require_salib()
     check_one_of("method", method, METHODS)
@@ -101,9 +102,10 @@ def sensitivity(scenario="healthy", *, vary, output, method="sobol", n=256, inte
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     unit = _sample(problem, method, n, seed)
     x = np.column_stack([distributions[name].ppf(unit[:, i]) for i, name in enumerate(names)])
+    fixed = {} if isinstance(task, AnalyticFunction) else dict(parameters or {})
     if isinstance(task, OutputValues):
-        _check_draws(task.scenario, names, x)
-    y = _evaluate(task, names, x, client, scheduler, workers, chunk_size, progress)
+        _check_draws(task.scenario, names, x, fixed)
+    y = _evaluate(task, names, x, fixed, client, scheduler, workers, chunk_size, progress)
     frame = _analyse(problem, method, unit, y, num_resamples, conf_level, seed)
     label = "ishigami" if isinstance(task, AnalyticFunction) else f"{task.variable}@{task.day:g}"
     return SensitivityResult(method, label, frame, len(y), conf_level)
@@ -140,7 +142,7 @@ def _sample(problem, method, n, seed):
     return morris.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed)
 
 
-def _check_draws(scenario, names, x) -> None:
+def _check_draws(scenario, names, x, fixed) -> None:
     """Every design point must be a valid model (a Saltelli design cannot drop or redraw one)."""
     from collections import Counter
     from ..scenarios import load_scenario
@@ -148,7 +150,7 @@ def _check_draws(scenario, names, x) -> None:
     chosen = load_scenario(scenario)
     reasons = Counter()
     for row in x:
-        problem = validation_error(chosen, dict(zip(names, row.tolist())))
+        problem = validation_error(chosen, {**fixed, **dict(zip(names, row.tolist()))})
         if problem:
             reasons[problem] += 1
     if reasons:
@@ -157,7 +159,7 @@ def _check_draws(scenario, names, x) -> None:
                                   f"model ({count} x {reason}); narrow the ranges")
 
 
-def _evaluate(task, names, x, client, scheduler, workers, chunk_size, progress) -> np.ndarray:
+def _evaluate(task, names, x, fixed, client, scheduler, workers, chunk_size, progress) -> np.ndarray:
     y = np.full(len(x), np.nan)
     errors = {}
 
@@ -171,7 +173,7 @@ def _evaluate(task, names, x, client, scheduler, workers, chunk_size, progress) 
         size = choose_chunk_size(len(x), worker_count(active), chunk_size)
         if isinstance(task, AnalyticFunction) and chunk_size is None:
             size = max(size, -(-len(x) // (4 * worker_count(active))))  # microseconds each: few tasks
-        chunks = {start // size: [(row, dict(zip(names, x[row].tolist()))) for row in range(start, min(start + size, len(x)))]
+        chunks = {start // size: [(row, {**fixed, **dict(zip(names, x[row].tolist()))}) for row in range(start, min(start + size, len(x)))]
                   for start in range(0, len(x), size)}
         run_chunks(active, task, chunks, finished, total=len(x), progress=progress, label="runs")
     if errors:
