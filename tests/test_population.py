@@ -293,11 +293,12 @@ def test_a_killed_worker_is_replaced_and_every_patient_is_present(tmp_path):
 def test_ctrl_c_keeps_finished_chunks_and_the_rerun_resumes(tmp_path):
     path = scenario_file(tmp_path, delay=0.1, name="test-slow")
     folder = tmp_path / "run"
-    command = [sys.executable, "-m", "homeostasis", "population", path, "--n", "60", "--vary", "fail=0:0.4",
+    command = [sys.executable, "-m", "homeostasis.cli", "population", path, "--n", "60", "--vary", "fail=0:0.4",
                "--days", "10", "--variables", "ca_total", "--workers", "2", "--chunk-size", "4", "--out", str(folder)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 90
     while len(list((folder / "patients").glob("chunk-*.parquet"))) < 2 and time.time() < deadline:
+        assert process.poll() is None, process.communicate()[1]
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
