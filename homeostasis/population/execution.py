@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import HomeostasisError
 
-DEFAULT_CHUNK_SIZE = 25  # patients; benchmarks/population.py: Dask + Parquet cost per chunk ~ 2-3 patients
+DEFAULT_CHUNK_SIZE = 100  # patients; benchmarks/population.py: Dask round trip + Parquet write ~ 7 patients
 TASKS_PER_WORKER = 4     # at least this many chunks per worker, so a slow chunk does not idle the others
 TASK_RETRIES = 2         # a chunk whose worker died is re-run (the scheduler also allows 3 worker deaths)
 
