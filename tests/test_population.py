@@ -312,3 +312,19 @@ def test_ctrl_c_keeps_finished_chunks_and_the_rerun_resumes(tmp_path):
     assert all(after[name] == stamp for name, stamp in kept.items())
     patients = load_population(folder).patients
     assert list(patients["patient"]) == list(range(60)) and set(patients["status"]) == {"ok"}
+
+
+def test_the_commands_on_an_existing_scheduler(client, capsys, tmp_path):
+    address = client.scheduler.address
+    status, out, err = run_cli(capsys, "population", "healthy", "--n", "8", "--vary", "gfr=60:120:log", "--days", "20",
+                               "--scheduler", address, "--out", tmp_path / "run")
+    assert status == 0, err
+    assert "8 ok" in out and "ca_x_p" in out
+    status, out, err = run_cli(capsys, "population", "healthy", "--n", "8", "--vary", "gfr=60:120:log", "--days", "20",
+                               "--scheduler", address, "--out", tmp_path / "run")
+    assert status == 0 and "8 ok" in out  # the finished run is read back, not recomputed
+    status, out, err = run_cli(capsys, "sensitivity", "healthy", "--vary", "gfr=60:120", "--vary", "ca_intake=15:35",
+                               "--output", "gfr@10", "--n", "64", "--scheduler", address, "--out", tmp_path / "s.csv")
+    assert status == 0, err
+    table = pd.read_csv(tmp_path / "s.csv").set_index("parameter")
+    assert_allclose(table.loc["gfr", "ST"], 1.0, atol=0.02)
