@@ -28,6 +28,7 @@ _LAZY = {
     "FitResult": "homeostasis.fitting",
     "fit": "homeostasis.fitting",
     "to_sbml": "homeostasis.export",
+    "population": "homeostasis.population",
 }
 
 __all__ = ["HomeostasisError", "ParameterValueError", "SolverError", "UnknownNameError", "__version__",
