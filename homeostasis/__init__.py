@@ -28,6 +28,7 @@ _LAZY = {
     "FitResult": "homeostasis.fitting",
     "fit": "homeostasis.fitting",
     "to_sbml": "homeostasis.export",
+    "validate": "homeostasis.atlas",
     "population": "homeostasis.population",
 }
 

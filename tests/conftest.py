@@ -89,3 +89,13 @@ def healthy():
 def washout():
     """Parathyroidectomy at t = 0: no stored PTH and no gland, 30 min at 30 s resolution."""
     return h.simulate(times=WASHOUT_TIMES, initial=PARATHYROIDECTOMY)
+
+
+SLOW_FILES = ("test_sbml.py", "test_notebooks.py")  # cross-simulator and notebook layers
+
+
+def pytest_collection_modifyitems(config, items):
+    """Whole files that are slow layers are marked here (PyBaMM marks its tiers by path)."""
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)

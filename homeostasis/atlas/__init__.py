@@ -7,7 +7,14 @@ imported when a report is written.
 """
 
 from .records import Experiment, load_atlas
-from .runner import run_experiment, summary, validate
+
+
+def __getattr__(name):
+    if name in ("run_experiment", "summary", "validate"):  # the runner needs pandas: imported on use
+        from . import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'homeostasis.atlas' has no attribute {name!r}")
 
 
 def write_report(frame, directory, *, force=False):

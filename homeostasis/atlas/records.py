@@ -15,8 +15,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from ..errors import HomeostasisError
 
 if sys.version_info >= (3, 11):
@@ -82,7 +80,7 @@ class Experiment:
     population: dict
     protocol: Protocol
     acceptance: Acceptance
-    measurements: pd.DataFrame
+    measurements: "pandas.DataFrame"
     path: str = ""
 
     @property
@@ -274,7 +272,7 @@ def _acceptance(record: _Record, table: dict) -> Acceptance:
 
 
 def _measurements(record: _Record, text: str, protocol: Protocol, acceptance: Acceptance,
-                  population: dict) -> pd.DataFrame:
+                  population: dict):
     """The csv as a frame (numbers as floats, blanks as NaN), every row checked against the rule."""
     rows = list(csv.reader(io.StringIO(text)))
     rows = [row for row in rows if any(cell.strip() for cell in row)]
@@ -291,6 +289,8 @@ def _measurements(record: _Record, text: str, protocol: Protocol, acceptance: Ac
         if len(row) != len(header):
             raise record.fail(f"line {line}", f"{len(header)} cells", len(row))
         out.append(_row(record, line, dict(zip(header, (c.strip() for c in row))), protocol, acceptance, population))
+    import pandas as pd  # imported when records are read, not when the CLI starts
+
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 
@@ -340,7 +340,7 @@ def _cell_number(record, where, name, text) -> float:
 
 
 def _check_unit(record, where, row) -> None:
-    from .runner import known_units  # the conversion table lives with the runner
+    from .conversions import known_units
 
     wanted = RELATIVE_UNITS.get(row["quantity"])
     if wanted is not None and row["unit"] != wanted:

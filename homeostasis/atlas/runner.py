@@ -19,25 +19,13 @@ from .._version import __version__
 from ..errors import HomeostasisError, ParameterValueError, UnknownNameError
 # the one import of the clinical unit table
 from ..clinical_units import TITLES as _TITLES, factor as _clinical_factor
+from .conversions import _ALIASES, _CLINICAL_UNITS, _GENERIC, _MODEL_UNITS, known_units  # noqa: F401
 from .records import MECHANISMS, SPLITS, Experiment, load_atlas
 
 COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
            "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "days", "note")
 DEFAULT_POINTS = 201
 RATIO_UNITS = {"percent_change": "%", "ratio": "ratio"}
-
-# units that are another unit under another name, and conversions the clinical table does not hold
-_ALIASES = {"ng/L": "pg/mL", "mg/d": "mg/day", "mmol/d": "mmol/day", "mg/24h": "mg/day", "mmol/24h": "mmol/day",
-            "mM": "mmol/L", "pM": "pmol/L", "nM": "nmol/L"}
-_GENERIC = {("%", "fraction"): 0.01, ("fraction", "%"): 100.0}
-_MODEL_UNITS = ("mmol/L", "pmol/L", "nmol/L", "pg/mL", "mmol/day", "fraction", "mL/min", "relative", "mmol^2/L^2")
-_CLINICAL_UNITS = ("mg/dL", "ng/mL", "mg/day", "%", "ratio")
-
-
-def known_units() -> set:
-    """Every unit a record may be written in (whether it suits its variable is checked when run)."""
-    return set(_MODEL_UNITS) | set(_CLINICAL_UNITS) | set(_ALIASES)
-
 
 def unit_factor(variable: str, unit: str, model_unit: str) -> float:
     """Multiply a published value of ``variable`` in ``unit`` by this to get it in ``model_unit``.

@@ -362,16 +362,12 @@ def unit_problems(model, parameters=None, *, calibration: bool = True) -> list[s
     return problems
 
 
-def check_units(model=None, parameters=None, *, calibration: bool = True):
+def check_units(model, parameters=None, *, calibration: bool = True):
     """Raise :class:`UnitCheckError` listing every unit inconsistency; return ``model``.
 
-    ``model`` defaults to :func:`homeostasis.model.build_model` and ``parameters`` to
-    ``ParameterSet.default()`` (the point of evaluation: the healthy reference state).
+    :func:`homeostasis.model.build_model` calls it on every model it builds; ``parameters``
+    defaults to the packaged values (the point of evaluation: the healthy reference state).
     """
-    if model is None:
-        from . import build_model
-
-        model = build_model()
     problems = unit_problems(model, parameters, calibration=calibration)
     if problems:
         raise UnitCheckError(problems)
