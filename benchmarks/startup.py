@@ -1,0 +1,95 @@
+"""Start-up and per-call overhead: a warm start against the floor of any numba + SciPy package.
+
+Run from the project root (about a minute on 2 cores)::
+
+    python benchmarks/startup.py                      # this checkout
+    python benchmarks/startup.py --before OLD_TREE    # also a checkout of an earlier version
+
+* **import floor**: ``python -c "import numpy, scipy.integrate, numba"`` (what any package that
+  integrates compiled numba code with SciPy must import);
+* **warm start**: ``python -c "import homeostasis; homeostasis.simulate('healthy', days=1)"`` with
+  the compiled-model cache present; the issue's target is at most 1.5 x the floor;
+* **per call**: ``simulate('healthy', days=1)`` in a warm process (median of repeats), and the
+  same through a prepared :class:`homeostasis.simulation.Simulation` (``prepared.solve``).
+
+Each figure is the median of several runs in this same process, so the ratios compare like
+with like on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+FLOOR = "import numpy, scipy.integrate, numba"
+WARM = "import homeostasis; homeostasis.simulate('healthy', days=1)"
+PER_CALL = """
+import time, statistics, homeostasis
+homeostasis.simulate('healthy', days=1)
+times = []
+for _ in range({repeats}):
+    start = time.perf_counter(); homeostasis.simulate('healthy', days=1); times.append(time.perf_counter() - start)
+print(statistics.median(times))
+"""
+PREPARED = """
+import time, statistics
+from homeostasis.simulation import Simulation
+prepared = Simulation('healthy'); prepared.solve(days=1)
+times = []
+for _ in range({repeats}):
+    start = time.perf_counter(); prepared.solve(days=1); times.append(time.perf_counter() - start)
+print(statistics.median(times))
+"""
+
+
+def wall(code: str, tree: Path | None, repeats: int) -> float:
+    """Median wall time (s) of ``python -c code`` in a fresh process."""
+    environment = dict(os.environ)
+    if tree is not None:
+        environment["PYTHONPATH"] = str(tree)
+    subprocess.run([sys.executable, "-c", code], check=True, env=environment)  # warm the caches
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=environment)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def in_process(template: str, tree: Path | None, repeats: int) -> float:
+    environment = dict(os.environ)
+    if tree is not None:
+        environment["PYTHONPATH"] = str(tree)
+    out = subprocess.run([sys.executable, "-c", template.format(repeats=repeats)], check=True, env=environment,
+                         capture_output=True, text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", type=Path, help="source tree of an earlier version to compare with")
+    parser.add_argument("--repeats", type=int, default=7)
+    arguments = parser.parse_args()
+    floor = wall(FLOOR, None, arguments.repeats)
+    rows = [("import floor (numpy, scipy.integrate, numba)", floor, None)]
+    trees = [("this checkout", Path.cwd())] + ([("before", arguments.before)] if arguments.before else [])
+    for label, tree in trees:
+        warm = wall(WARM, tree, arguments.repeats)
+        rows.append((f"warm start, {label}", warm, warm / floor))
+        call = in_process(PER_CALL, tree, 50)
+        rows.append((f"simulate('healthy', days=1) per call, {label}", call, None))
+        if label == "this checkout":
+            rows.append(("Simulation.solve(days=1) per call (prepared once)", in_process(PREPARED, tree, 50), None))
+    width = max(len(r[0]) for r in rows)
+    for name, seconds, ratio in rows:
+        extra = f"   {ratio:.2f} x floor" if ratio is not None else ""
+        print(f"{name:<{width}}  {seconds * 1e3:9.1f} ms{extra}")
+
+
+if __name__ == "__main__":
+    main()
