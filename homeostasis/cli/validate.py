@@ -25,7 +25,57 @@ def add_parsers(subparsers):
     command.add_argument("--records", dest="directory", metavar="DIR",
                          help="read the records from DIR instead of the packaged atlas")
     command.set_defaults(handler=run)
+    _add_calibrate_parser(subparsers)
     return command
+
+
+def _add_calibrate_parser(subparsers) -> None:
+    command = subparsers.add_parser(
+        "calibrate", help="fit response-shape parameters jointly to many atlas experiments",
+        description="Fit parameters to the calibration split of the atlas (held-back experiments stay out).")
+    command.add_argument("--estimate", metavar="NAME[,NAME...]", help="parameters to fit (default: about 20 "
+                                                                     "response-shape parameters)")
+    command.add_argument("--experiments", metavar="ID[,ID...]", help="only these experiments")
+    command.add_argument("--tag", metavar="MECHANISM", help="only experiments tagged so")
+    command.add_argument("--split", choices=SPLITS, default="calibration", help="split to fit (default calibration)")
+    command.add_argument("--multistart", type=int, default=0, metavar="N", help="extra Latin-hypercube starts")
+    command.add_argument("--seed", type=int, default=0, help="seed of the extra starts")
+    command.add_argument("--max-evaluations", type=int, default=15, metavar="N",
+                         help="least-squares iterations per start (default 15)")
+    command.add_argument("--out", metavar="DIR", required=True,
+                         help="write estimates.json, residuals.csv, scores.csv and parameters.csv there")
+    command.add_argument("--force", action="store_true", help="replace the files of an existing DIR")
+    command.add_argument("--records", dest="directory", metavar="DIR", help="records outside the package")
+    command.set_defaults(handler=run_calibrate)
+
+
+def run_calibrate(args) -> int:
+    """Calibrate, print the estimates and the scores, and write the results."""
+    from pathlib import Path
+
+    from ..atlas.calibrate import calibrate
+    from ..errors import HomeostasisError
+
+    for name in ("multistart", "seed", "max_evaluations"):
+        if getattr(args, name) < (1 if name == "max_evaluations" else 0):
+            raise HomeostasisError(f"--{name.replace('_', '-')}: expected a non-negative integer, got {getattr(args, name)}")
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not args.force)):
+        raise HomeostasisError(f"--out {out}: exists and is not an empty folder; use --force to replace its files")
+    if not out.parent.is_dir():
+        raise HomeostasisError(f"--out {out}: folder {str(out.parent)!r} does not exist")
+    estimate = None if args.estimate is None else [n.strip() for n in args.estimate.split(",") if n.strip()]
+    result = calibrate(estimate=estimate, experiments=args.experiments, tag=args.tag, split=args.split,
+                       multistart=args.multistart, seed=args.seed, max_evaluations=args.max_evaluations,
+                       directory=args.directory)
+    print(result.summary().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} over {len(result.experiments)} "
+          f"experiments in {result.seconds:.0f} s")
+    for row in result.scores.itertuples():
+        print(f"{row.when:<6} {row.split:<11} {row.passed}/{row.total} experiments pass")
+    result.write(out, force=args.force)
+    print(f"wrote {out}")
+    return 0
 
 
 def run(args) -> int:

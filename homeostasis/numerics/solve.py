@@ -175,7 +175,7 @@ def integrate_with_sensitivities(compiled, augmented, y0, s0, times, p, dp, *, s
 
 
 def least_squares(residuals, x0, *, jacobian="2-point", bounds=(-np.inf, np.inf), tolerance=1e-10,
-                  max_evaluations=200):
+                  max_evaluations=200, difference_step=None):
     """Bounded nonlinear least squares (trust-region reflective, ``scipy.optimize.least_squares``).
 
     ``jacobian`` is a function of x or ``"2-point"`` for forward finite differences. Returns
@@ -183,4 +183,4 @@ def least_squares(residuals, x0, *, jacobian="2-point", bounds=(-np.inf, np.inf)
     """
     return optimize.least_squares(residuals, np.asarray(x0, float), jac=jacobian, bounds=bounds,
                                   method="trf", x_scale=1.0, ftol=tolerance, xtol=tolerance,
-                                  gtol=tolerance, max_nfev=max_evaluations)
+                                  gtol=tolerance, max_nfev=max_evaluations, diff_step=difference_step)

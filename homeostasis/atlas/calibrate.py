@@ -1,0 +1,260 @@
+"""Joint calibration: fit response-shape parameters to many atlas experiments at once.
+
+Each measured row of each chosen experiment contributes one weighted residual:
+
+* ``within`` rows: (model - measured) / SEM, with the record's ``abs_tolerance`` (or 2 % of
+  the measured value) as the floor of the SEM, so a row reported without spread still counts;
+* ``band`` rows: zero inside the band, else the distance to the nearest edge over a quarter of
+  the band's width (a cohort range is a target region, not a point);
+* ``direction`` rows: zero when the sign and the minimum size hold, else the shortfall over a
+  quarter of the published size;
+* an experiment that cannot be run (solver error) gives a large residual on every row.
+
+The parameters are searched in log space within the bounds of the parameter table (the
+trust-region reflective method of :func:`homeostasis.numerics.solve.least_squares`), from the
+packaged values and from ``multistart`` Latin-hypercube starts. Every experiment is a different
+protocol (scenario, start, interventions, relative quantities), so the Jacobian is taken by
+forward differences of whole atlas runs; the package's exact sensitivities serve single-protocol
+fits (:func:`homeostasis.fit`). Confidence intervals are Wald intervals from the Jacobian at the
+optimum (infinite where a direction is not identified).
+
+The result holds the estimates with intervals, the objective before and after, the residuals
+per experiment, the score (experiments passing) on the calibration and the held-back split, and
+a new parameter table whose calibrated rows name the experiments they were calibrated to.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._version import __version__
+from ..errors import HomeostasisError, UnknownNameError
+from .records import load_atlas
+from .runner import run_experiment, select
+
+FAILED = 30.0  # residual of every row of an experiment that cannot be run
+Z95 = 1.959963984540054
+DIFFERENCE_STEP = 1e-4  # relative step of the forward differences: well above the solver's rtol 1e-8
+MAX_LOG_SE = 10.0  # a standard error of e^10 in a parameter is "not identified"
+# response-shape parameters calibrated by default (half-saturations, Hill coefficients, maximal
+# effects, time constants); names absent from the current parameter table are skipped
+DEFAULT_ESTIMATES = (
+    "tal_casr_half", "tal_casr_hill", "dct_pth_half", "dct_pth_share", "tmp_pth_half", "tmp_fgf23_half",
+    "gut_vdr_calcitriol_half", "gut_vdr_time_constant", "bone_pth_half", "pth_release_set_point",
+    "pth_synthesis_phosphate_half", "hydroxylase_time_constant", "hydroxylase_pth_half", "hydroxylase_pth_emax",
+    "hydroxylase_fgf23_half", "hydroxylase_phosphate_half", "hydroxylase_phosphate_hill", "fgf23_phosphate_half",
+    "fgf23_phosphate_emax", "fgf23_calcitriol_half",
+)
+
+
+@dataclass
+class CalibrationResult:
+    """Estimates, intervals, objective before/after, residuals and scores of a calibration."""
+
+    estimates: dict
+    lower: dict
+    upper: dict
+    start_values: dict
+    objective_before: float
+    objective_after: float
+    residuals: pd.DataFrame
+    scores: pd.DataFrame
+    experiments: tuple
+    seconds: float
+    settings: dict = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per parameter: start value, estimate and 95 % interval."""
+        return pd.DataFrame([{"parameter": name, "start": self.start_values[name], "estimate": value,
+                              "low_95": self.lower[name], "high_95": self.upper[name]}
+                             for name, value in self.estimates.items()])
+
+    def parameter_table(self) -> pd.DataFrame:
+        """The packaged parameter table with the calibrated values and their new sources."""
+        from ..parameters import ParameterSet
+
+        table = ParameterSet.default().to_frame()
+        names = ", ".join(self.experiments)
+        for name, value in self.estimates.items():
+            row = table["name"] == name
+            table.loc[row, "value"] = value
+            table.loc[row, "source"] = (f"calibrated jointly to atlas experiments {names} "
+                                        f"(homeostasis calibrate, {__version__}); was: "
+                                        + table.loc[row, "source"].iloc[0])
+        return table
+
+    def write(self, directory, *, force: bool = False) -> Path:
+        """``estimates.json``, ``residuals.csv``, ``scores.csv`` and ``parameters.csv`` in ``directory``."""
+        from ..outputs import write_text
+
+        folder = Path(directory)
+        if folder.exists() and any(folder.iterdir()) and not force:
+            raise HomeostasisError(f"{folder} exists and is not empty; use --force to replace its files")
+        folder.mkdir(parents=True, exist_ok=True)
+        payload = {"homeostasis_version": __version__, "seconds": self.seconds, "experiments": list(self.experiments),
+                   "objective_before": self.objective_before, "objective_after": self.objective_after,
+                   "estimates": self.estimates, "low_95": self.lower, "high_95": self.upper,
+                   "start_values": self.start_values, "settings": self.settings}
+        write_text(folder / "estimates.json", json.dumps(payload, indent=2, default=_plain) + "\n", overwrite=True)
+        write_text(folder / "residuals.csv", self.residuals.to_csv(index=False), overwrite=True)
+        write_text(folder / "scores.csv", self.scores.to_csv(index=False), overwrite=True)
+        write_text(folder / "parameters.csv", self.parameter_table().to_csv(index=False), overwrite=True)
+        return folder
+
+
+def _plain(value):
+    return float(value) if isinstance(value, (np.floating, np.integer)) else str(value)
+
+
+def row_residuals(frame: pd.DataFrame) -> np.ndarray:
+    """Weighted residuals of one scored experiment (see the module docstring)."""
+    out = []
+    for row in frame.itertuples():
+        if str(row.status).startswith(("error", "missing")) or not np.isfinite(row.model):
+            out.append(FAILED)
+        elif row.rule == "band":
+            width = max(row.high - row.low, 1e-12)
+            outside = max(row.low - row.model, row.model - row.high, 0.0)
+            out.append(outside / (0.25 * width))
+        elif row.rule == "direction":
+            out.append(0.0 if row.passed else abs(abs(row.model) - abs(row.measured)) / max(0.25 * abs(row.measured), 1e-12))
+        else:
+            scale = max(row.spread if np.isfinite(row.spread) else 0.0, 0.02 * abs(row.measured), 1e-12)
+            out.append((row.model - row.measured) / scale)
+    return np.asarray(out, dtype=float)
+
+
+class _Objective:
+    """Weighted residuals of every chosen experiment for a parameter vector (log space)."""
+
+    def __init__(self, experiments, names, base):
+        self.experiments, self.names, self.base = experiments, tuple(names), dict(base)
+        self.evaluations = 0
+
+    def frames(self, values: dict) -> list[pd.DataFrame]:
+        self.evaluations += 1
+        settings = {**self.base, **values}
+        return [run_experiment(e, parameters=settings, points=2) for e in self.experiments]
+
+    def residuals(self, log_values) -> np.ndarray:
+        values = dict(zip(self.names, np.exp(log_values)))
+        try:
+            frames = self.frames(values)
+        except HomeostasisError:  # a value the model refuses (derived constraint): a wall
+            return np.full(self.size, FAILED)
+        return np.concatenate([row_residuals(f) for f in frames])
+
+    @property
+    def size(self) -> int:
+        return sum(len(e.measurements) for e in self.experiments)
+
+
+def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration", multistart: int = 0,
+              seed: int = 0, max_evaluations: int = 15, directory=None, parameters=None) -> CalibrationResult:
+    """Fit ``estimate`` (parameter names) to the chosen atlas experiments; see the module docstring.
+
+    ``experiments`` (ids) or ``tag`` choose records within ``split`` (default: the calibration
+    split, so the held-back experiments stay out); experiments the package cannot run yet
+    (``requires`` not empty) are left out.
+    """
+    from ..numerics.solve import least_squares
+    from ..parameters import ParameterSet, parameter_table
+
+    started = time.perf_counter()
+    table = parameter_table()
+    names = _estimated(estimate, table)
+    chosen = [e for e in select(load_atlas(directory), only=experiments, tag=tag, split=split) if not e.protocol.requires]
+    if not chosen:
+        raise HomeostasisError("calibrate: expected at least one runnable atlas experiment, got none")
+    default = ParameterSet.default()
+    start = {n: default[n] for n in names}
+    objective = _Objective(chosen, names, parameters or {})
+    lower = np.log([max(table[n].lower, start[n] * 1e-3, 1e-12) for n in names])
+    upper = np.log([table[n].upper for n in names])
+    x0 = np.clip(np.log([start[n] for n in names]), lower, upper)
+    before = float(np.sum(objective.residuals(x0) ** 2))
+    best = None
+    for x in [x0, *_latin_starts(lower, upper, multistart, seed)]:
+        fitted = least_squares(objective.residuals, x, bounds=(lower, upper), tolerance=1e-6,
+                               max_evaluations=max_evaluations, difference_step=DIFFERENCE_STEP)
+        if best is None or fitted.cost < best.cost:
+            best = fitted
+    estimates = dict(zip(names, np.exp(best.x).tolist()))
+    low, high = _wald(best, names)
+    frames = objective.frames(estimates)
+    residuals = pd.concat([f.assign(residual=row_residuals(f))[["id", "split", "variable", "time_days", "measured",
+                                                                 "model", "residual", "passed"]] for f in frames],
+                          ignore_index=True)
+    scores = _scores(estimates, parameters, directory)
+    settings = {"split": split, "tag": tag, "multistart": multistart, "seed": seed,
+                "max_evaluations": max_evaluations, "evaluations": objective.evaluations,
+                "method": "trust-region reflective, log parameters, forward-difference Jacobian"}
+    return CalibrationResult(estimates, low, high, start, before, float(2 * best.cost), residuals, scores,
+                             tuple(e.id for e in chosen), time.perf_counter() - started, settings)
+
+
+def _estimated(estimate, table) -> tuple:
+    if estimate is None:
+        return tuple(n for n in DEFAULT_ESTIMATES if n in table)
+    names = [estimate] if isinstance(estimate, str) else list(estimate)
+    if not names:
+        raise HomeostasisError("estimate: expected at least one parameter name")
+    for name in names:
+        if name not in table:
+            raise UnknownNameError("parameter", name, table)
+        if table[name].kind not in ("physiology", "reference"):
+            raise HomeostasisError(f"estimate: {name} is a {table[name].kind} parameter; expected a physiology "
+                                   "or reference parameter")
+        if table[name].lower <= 0:
+            raise HomeostasisError(f"estimate: {name} may be zero or negative; calibration searches positive "
+                                   "parameters in log space")
+    if len(set(names)) != len(names):
+        raise HomeostasisError("estimate: a parameter is named more than once")
+    return tuple(names)
+
+
+def _latin_starts(lower, upper, count: int, seed: int):
+    if count <= 0:
+        return []
+    from scipy.stats import qmc
+
+    sample = qmc.LatinHypercube(d=len(lower), seed=seed).random(count)
+    return list(qmc.scale(sample, lower, upper))
+
+
+def _wald(fitted, names):
+    """95 % intervals in log space from J^T J (infinite where it is singular)."""
+    jac = np.atleast_2d(fitted.jac)
+    try:
+        covariance = np.linalg.pinv(jac.T @ jac)
+        se = np.sqrt(np.clip(np.diag(covariance), 0, None))
+    except np.linalg.LinAlgError:
+        se = np.full(len(names), math.inf)
+    singular = np.linalg.matrix_rank(jac) < len(names)
+    low, high = {}, {}
+    for k, name in enumerate(names):
+        if (singular and se[k] == 0) or not np.isfinite(se[k]) or se[k] > MAX_LOG_SE:
+            low[name], high[name] = 0.0, math.inf
+        else:
+            low[name] = float(np.exp(fitted.x[k] - Z95 * se[k]))
+            high[name] = float(np.exp(fitted.x[k] + Z95 * se[k]))
+    return low, high
+
+
+def _scores(estimates, parameters, directory) -> pd.DataFrame:
+    """Experiments passing before and after, on the calibration and the held-back split."""
+    from .runner import experiment_table, validate
+
+    rows = []
+    for label, values in (("before", parameters or {}), ("after", {**(parameters or {}), **estimates})):
+        table = experiment_table(validate(parameters=values or None, directory=directory))
+        for split, part in table.groupby("split"):
+            rows.append({"when": label, "split": split, "passed": int(part["passed"].sum()), "total": len(part)})
+    return pd.DataFrame(rows)

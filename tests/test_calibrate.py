@@ -1,0 +1,88 @@
+"""Joint calibration against atlas records: a known answer, the result files, the command."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import homeostasis as h
+from homeostasis.atlas.calibrate import calibrate, row_residuals
+from homeostasis.cli import main
+from test_atlas import record, write_record
+
+TRUE_HALF = 8.0  # hydroxylase_pth_half used to make the synthetic data (default differs)
+
+
+@pytest.fixture(scope="module")
+def synthetic_atlas(tmp_path_factory):
+    """Two records made by the model itself with hydroxylase_pth_half = TRUE_HALF: a PTH
+    infusion and a calcium clamp (calcitriol responds to PTH through that half-saturation)."""
+    folder = tmp_path_factory.mktemp("records")
+    for stem, intervention in (("infusion", "pth-infusion@0:pmol_per_hour=300,hours=48"),
+                               ("clamp", "calcium-clamp@0:delta_ionized=-0.1,hours=48")):
+        result = h.simulate("healthy", times=[0.0, 1.0, 2.0], parameters={"hydroxylase_pth_half": TRUE_HALF},
+                            interventions=[intervention])
+        rows = "".join(f"{t:g},calcitriol,absolute,{v:.6g},pmol/L,1.0,sem,,,,synthetic\n"
+                       for t, v in zip(result.times[1:], result["calcitriol"][1:]))
+        toml, csv = record(id=stem, rule="within", days=2.0, interventions=f'"{intervention}"', rows=rows)
+        write_record(folder, stem, toml, csv.split("\n", 1)[0] + "\n" + rows)
+    return folder
+
+
+def test_calibration_recovers_a_known_half_saturation(synthetic_atlas):
+    result = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=20)
+    assert set(result.experiments) == {"infusion", "clamp"}
+    assert_allclose(result.estimates["hydroxylase_pth_half"], TRUE_HALF, rtol=0.02)
+    assert result.objective_after < 1e-2 * result.objective_before
+    assert result.lower["hydroxylase_pth_half"] < TRUE_HALF < result.upper["hydroxylase_pth_half"]
+    assert_allclose(result.residuals["residual"], 0.0, atol=0.2)
+
+
+def test_results_are_written_with_the_experiments_named(synthetic_atlas, tmp_path):
+    result = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=3)
+    folder = result.write(tmp_path / "out")
+    payload = json.loads((folder / "estimates.json").read_text())
+    assert payload["experiments"] == ["clamp", "infusion"] or sorted(payload["experiments"]) == ["clamp", "infusion"]
+    table = pd.read_csv(folder / "parameters.csv")
+    row = table[table["name"] == "hydroxylase_pth_half"].iloc[0]
+    assert "calibrated jointly to atlas experiments" in row["source"] and "infusion" in row["source"]
+    assert_allclose(row["value"], payload["estimates"]["hydroxylase_pth_half"], rtol=1e-12)
+    with pytest.raises(h.HomeostasisError, match="not empty"):
+        result.write(folder)
+
+
+def test_residual_weights_follow_the_acceptance_rules():
+    frame = pd.DataFrame({"status": ["ok"] * 4 + ["error: x"], "rule": ["within", "band", "band", "direction", "within"],
+                          "model": [2.5, 2.45, 2.7, -0.1, 1.0], "measured": [2.4, np.nan, np.nan, -0.4, 1.0],
+                          "spread": [0.05, np.nan, np.nan, np.nan, 0.1], "low": [np.nan, 2.3, 2.3, np.nan, np.nan],
+                          "high": [np.nan, 2.5, 2.5, np.nan, np.nan], "passed": [False, True, False, False, False]})
+    assert_allclose(row_residuals(frame), [2.0, 0.0, 0.2 / 0.05, 0.3 / 0.1, 30.0])
+
+
+def test_the_command_runs_end_to_end_on_a_packaged_subset(tmp_path, capsys):
+    out = tmp_path / "calibration"
+    status = main(["calibrate", "--estimate", "hydroxylase_pth_half", "--experiments",
+                   "brent-1988-edta-infusion-pth-max", "--max-evaluations", "2", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "objective" in captured.out and "experiments pass" in captured.out
+    assert {p.name for p in out.iterdir()} == {"estimates.json", "residuals.csv", "scores.csv", "parameters.csv"}
+    scores = pd.read_csv(out / "scores.csv")
+    assert set(scores["when"]) == {"before", "after"} and set(scores["split"]) == {"calibration", "holdout"}
+
+
+@pytest.mark.parametrize("arguments, fragment", [
+    (["--estimate", "hydroxylase_pth_hal"], "did you mean 'hydroxylase_pth_half'"),
+    (["--estimate", "minutes_per_day"], "constant"),
+    (["--experiments", "no-such-record"], "unknown experiment"),
+    (["--multistart", "-1"], "non-negative"),
+])
+def test_bad_calibration_input_is_one_line(tmp_path, capsys, arguments, fragment):
+    status = main(["calibrate", *arguments, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1 and fragment in err, err
+    assert not (tmp_path / "out").exists()
