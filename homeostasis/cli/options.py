@@ -115,3 +115,33 @@ def _cell(value, digits: int) -> str:
     if isinstance(value, float):
         return "" if math.isnan(value) else f"{value:.{digits}g}"
     return str(value)
+
+
+class TerminalProgress:
+    """``done  37 %  (12 s)`` on stderr, rewritten in place; silent unless stderr is a terminal.
+
+    Shown only after ``delay`` seconds, so short runs print nothing.
+    """
+
+    def __init__(self, label: str, delay: float = 1.0):
+        import sys
+        import time
+
+        self.label, self.delay, self._time = label, delay, time.perf_counter
+        self.start, self.stream = self._time(), sys.stderr
+        self.enabled = self.stream.isatty()
+        self.shown = False
+
+    def __call__(self, fraction: float) -> None:
+        elapsed = self._time() - self.start
+        if not self.enabled or elapsed < self.delay:
+            return
+        left = elapsed / max(fraction, 1e-9) - elapsed
+        self.stream.write(f"\r{self.label}: {100 * fraction:5.1f} %  ({elapsed:.0f} s, about {left:.0f} s left)  ")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 70 + "\r")
+            self.stream.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from .options import (STARTS, add_force_option, add_intervention_option, add_set_option, add_start_option,
+from .options import (STARTS, TerminalProgress, add_force_option, add_intervention_option, add_set_option, add_start_option,
                       add_table_output, check_outputs, format_table, names_list, parse_interventions,
                       parse_settings)
 
@@ -102,7 +102,11 @@ def command_run(arguments) -> None:
     check_outputs(arguments)  # before the simulation, so a mistake costs no computing time
     prepared = Simulation(arguments.scenario, parameters=settings, start=arguments.start, interventions=interventions)
     _check_variables(variables, prepared.compiled.observable_names)
-    result = prepared.solve(days=arguments.days, step=arguments.step)
+    progress = TerminalProgress(f"run {prepared.scenario.name}")
+    try:
+        result = prepared.solve(days=arguments.days, step=arguments.step, progress=progress)
+    finally:
+        progress.close()
     _note_late_interventions(prepared, result.times[-1])
     if arguments.out is not None:
         written = write_table(result.to_frame(), arguments.out, overwrite=arguments.force)

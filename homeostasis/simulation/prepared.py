@@ -223,14 +223,18 @@ class Simulation:
                 "rtol": self.rtol, "knobs": dict(self.knobs), "changed_parameters": self.parameter_set.changed(),
                 "interventions": [format_intervention(i) for i in self.interventions]}
 
-    def solve(self, *, days=None, times=None, step=None, variables=None):
-        """Integrate on an output grid and return a :class:`~homeostasis.simulation.results.Result`."""
+    def solve(self, *, days=None, times=None, step=None, progress=None):
+        """Integrate on an output grid and return a :class:`~homeostasis.simulation.results.Result`.
+
+        ``progress(fraction_done)`` is called as the run advances (the command line shows a
+        progress line on a terminal for long runs).
+        """
         from .results import Result
 
         grid = output_times(days, times, step)
         states, groups = run_schedule(self.compiled, self.initial_state, grid, self.parameter_set.vector,
                                       self.events(grid[-1]), scale=self.scale, rtol=self.rtol,
-                                      time_offset=self.time_offset)
+                                      time_offset=self.time_offset, progress=progress)
         observed = self.observe(grid, states, groups)
         compiled = self.compiled
         return Result(self.scenario.name, grid, states, observed, compiled.state_names,
