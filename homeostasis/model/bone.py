@@ -33,7 +33,7 @@ the whole-skeleton turnover. Bone mineral density by site is the site's mix of t
 from __future__ import annotations
 
 from .minerals import pth_receptor_activation
-from .regulation import hill, pos, stimulation, suppression
+from .regulation import hill, pos, relative_hill, stimulation, suppression
 from .structure import Observable, Process, State, state_symbol
 from .symbols import P
 
@@ -108,13 +108,14 @@ def adapted_pth(c):
 def anabolic_drive(c):
     """Osteoblast commitment/survival from the excess of the instantaneous over the adapted
     PTH1R signal: large after an injection, 1 under continuous exposure (anabolic window)."""
-    ratio = pth_signal(c) / pos(c.y["pth_signal_adapted"])
-    return stimulation(ratio, 1, P.pth_anabolic_half, P.pth_anabolic_hill, P.pth_anabolic_emax)
+    excess = pos(pth_signal(c) / pos(c.y["pth_signal_adapted"]) - 1)  # 0 in health and at a plateau
+    return 1 + P.pth_anabolic_emax * hill(excess, P.pth_anabolic_half, P.pth_anabolic_hill)
 
 
 def matrix_synthesis_per_osteoblast(c):
     """Sustained PTH1R signalling arrests osteoblast maturation (Horwitz et al. 2011)."""
-    return suppression(adapted_pth(c), P.reference_pth, P.pth_formation_half, 1)
+    return suppression(adapted_pth(c), P.reference_pth, P.pth_formation_half, P.pth_formation_hill,
+                       P.pth_formation_floor)
 
 
 def tgfb_activity(osteoclasts):
@@ -168,15 +169,18 @@ def cell_processes(c) -> list[Process]:
     tau_p, tau_c = P.osteoclast_precursor_time_constant, P.osteoclast_time_constant
     tau_r, tau_b = P.osteoblast_precursor_time_constant, P.osteoblast_time_constant
     return [
-        Process("osteoclast_precursor_supply", 1 / tau_p, None, "osteoclast_precursors", PER_DAY,
-                "haematopoietic supply of RANK-bearing precursors (M-CSF driven)"),
+        Process("osteoclast_precursor_supply",
+                stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.osteoclast_precursor_pth_emax) / tau_p,
+                None, "osteoclast_precursors", PER_DAY,
+                "supply of RANK-bearing precursors (M-CSF from the osteoblast lineage, raised by PTH1R)"),
         Process("osteoclast_differentiation", share * occupancy * pos(oc_p) / tau_p, "osteoclast_precursors", None,
                 PER_DAY, "RANKL-RANK driven fusion of precursors into osteoclasts"),
         Process("osteoclast_precursor_loss", (1 - share) * oc_p / tau_p, "osteoclast_precursors", None, PER_DAY,
                 "death or recycling of precursors not recruited by RANKL"),
         Process("osteoclast_formation", occupancy * pos(oc_p) / tau_c, None, "osteoclasts", PER_DAY,
                 "new osteoclasts from RANKL-differentiated precursors"),
-        Process("osteoclast_apoptosis", tgfb * bisphosphonate_osteoclast_death(c) * oc / tau_c, "osteoclasts", None,
+        Process("osteoclast_apoptosis",
+                pos(tgfb) ** P.tgfb_osteoclast_apoptosis_exponent * bisphosphonate_osteoclast_death(c) * oc / tau_c, "osteoclasts", None,
                 PER_DAY, "osteoclast apoptosis, raised by matrix TGF-beta and by bisphosphonates"),
         Process("osteoblast_commitment", commitment / tau_r, None, "osteoblast_precursors", PER_DAY,
                 "commitment of precursors by TGF-beta (coupling), intermittent PTH and Wnt (sclerostin brake)"),
@@ -207,12 +211,15 @@ def cell_processes(c) -> list[Process]:
 # --- mineral processes --------------------------------------------------------------------------
 
 def mineral_supply(c):
-    """Mineralisation rate factor from the ionized Ca x phosphate product (1 when healthy)."""
-    from .regulation import relative_hill
+    """Mineralisation rate factor from the ionized Ca x phosphate product (1 when healthy).
 
+    Osteoid mineralises at a rate set by the local Ca x Pi supersaturation: a steep response
+    makes a sudden fall in resorption (antiresorptives) slow mineral uptake as serum calcium
+    falls, instead of draining the extracellular pool (and a low product gives osteomalacia).
+    """
     product = c.ca_ionized * c.phosphate
     reference = P.reference_ca_total * P.reference_ionized_fraction * P.reference_phosphate
-    return relative_hill(product, reference, P.mineralization_half_ratio * reference, 1)
+    return relative_hill(product, reference, P.mineralization_half_ratio * reference, P.mineralization_hill)
 
 
 def site_factors(c, site):
