@@ -33,7 +33,7 @@ the whole-skeleton turnover. Bone mineral density by site is the site's mix of t
 from __future__ import annotations
 
 from .minerals import pth_receptor_activation
-from .regulation import hill, pos, relative_hill, stimulation, suppression
+from .regulation import hill, pos, power, relative_hill, stimulation, suppression
 from .structure import Observable, Process, State, state_symbol
 from .symbols import P
 
@@ -107,15 +107,20 @@ def adapted_pth(c):
 
 def anabolic_drive(c):
     """Osteoblast commitment/survival from the excess of the instantaneous over the adapted
-    PTH1R signal: large after an injection, 1 under continuous exposure (anabolic window)."""
-    excess = pos(pth_signal(c) / pos(c.y["pth_signal_adapted"]) - 1)  # 0 in health and at a plateau
+    PTH1R signal: large for the hours after an injection, 1 under continuous exposure
+    (anabolic window)."""
+    # instantaneous minus adapted signal (in healthy-signal units): 0 in health and on any plateau,
+    # including no PTH at all (a ratio would be 0/0 after total parathyroidectomy)
+    excess = pos(pth_signal(c) - c.y["pth_signal_adapted"])
     return 1 + P.pth_anabolic_emax * hill(excess, P.pth_anabolic_half, P.pth_anabolic_hill)
 
 
 def matrix_synthesis_per_osteoblast(c):
     """Sustained PTH1R signalling arrests osteoblast maturation (Horwitz et al. 2011)."""
-    return suppression(adapted_pth(c), P.reference_pth, P.pth_formation_half, P.pth_formation_hill,
-                       P.pth_formation_floor)
+    def raw(value):  # written with power(): its derivative stays finite when the signal is 0
+        return P.pth_formation_floor + (1 - P.pth_formation_floor) / (
+            1 + power(value / P.pth_formation_half, P.pth_formation_hill))
+    return raw(adapted_pth(c)) / raw(P.reference_pth)
 
 
 def tgfb_activity(osteoclasts):
@@ -163,7 +168,7 @@ def cell_processes(c) -> list[Process]:
     rankl_drive = (pos(ob_p)
                    * stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.bone_pth_emax)
                    * stimulation(c.vdr_ligand, c.vdr_reference, P.bone_calcitriol_half, 1, P.bone_calcitriol_emax)
-                   * pos(free_sclerostin(c)) ** P.sclerostin_rankl_exponent)
+                   * power(pos(free_sclerostin(c)), P.sclerostin_rankl_exponent))
     opg_drive = pos(ob) * suppression(adapted_pth(c), P.reference_pth, P.opg_pth_half, 1)
     sclerostin_drive = suppression(adapted_pth(c), P.reference_pth, P.sclerostin_pth_half, 1)
     tau_p, tau_c = P.osteoclast_precursor_time_constant, P.osteoclast_time_constant
@@ -180,7 +185,7 @@ def cell_processes(c) -> list[Process]:
         Process("osteoclast_formation", occupancy * pos(oc_p) / tau_c, None, "osteoclasts", PER_DAY,
                 "new osteoclasts from RANKL-differentiated precursors"),
         Process("osteoclast_apoptosis",
-                pos(tgfb) ** P.tgfb_osteoclast_apoptosis_exponent * bisphosphonate_osteoclast_death(c) * oc / tau_c, "osteoclasts", None,
+                power(pos(tgfb), P.tgfb_osteoclast_apoptosis_exponent) * bisphosphonate_osteoclast_death(c) * oc / tau_c, "osteoclasts", None,
                 PER_DAY, "osteoclast apoptosis, raised by matrix TGF-beta and by bisphosphonates"),
         Process("osteoblast_commitment", commitment / tau_r, None, "osteoblast_precursors", PER_DAY,
                 "commitment of precursors by TGF-beta (coupling), intermittent PTH and Wnt (sclerostin brake)"),
