@@ -59,6 +59,8 @@ def derived_expressions() -> dict[str, sp.Expr]:
     d["phosphate_cell_release_rate"] = P.reference_phosphate_cell_exchange / P.reference_intracellular_phosphate
     d["bone_exchange_uptake_rate"] = P.reference_bone_exchange_ca / b["ca_ionized"]
     d["bone_exchange_release_rate"] = P.reference_bone_exchange_ca / P.reference_bone_exchangeable_ca
+    # whole-skeleton remodelling; bone.py splits it between cortical and trabecular bone by
+    # trabecular_turnover_share, and every cell and signal factor is 1 in health
     d["bone_resorption_rate"] = P.reference_bone_turnover_ca
     d["bone_formation_rate"] = P.reference_bone_turnover_ca
     d.update(_hormones(b))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .regulation import hill, pos, relative_hill, smooth_minimum, stimulation, suppression
+from .regulation import hill, relative_hill, smooth_minimum, suppression
 from .structure import Process, state_symbol
 from .symbols import P
 
@@ -121,40 +121,14 @@ def cell_processes(c) -> list[Process]:
 
 
 def bone_processes(c) -> list[Process]:
+    """Fast bone-surface calcium exchange (remodelling lives in :mod:`homeostasis.model.bone`)."""
     y = c.y
-    resorption_ca = (P.bone_resorption_rate * y["osteoclast_activity"]
-                     * y["ca_bone_mineral"] / P.reference_bone_mineral_ca)
-    formation_ca = P.bone_formation_rate * y["osteoblast_activity"] * mineral_supply(c)
     return [
         Process("ca_bone_surface_uptake", P.bone_exchange_uptake_rate * c.ca_ionized,
                 "ca_ecf", "ca_bone_exchangeable", MMOL_DAY, "ionized calcium binding to bone surfaces"),
         Process("ca_bone_surface_release", P.bone_exchange_release_rate * y["ca_bone_exchangeable"],
                 "ca_bone_exchangeable", "ca_ecf", MMOL_DAY, "calcium release from bone surfaces"),
-        Process("ca_bone_resorption", resorption_ca, "ca_bone_mineral", "ca_ecf", MMOL_DAY,
-                "osteoclastic resorption of bone mineral (calcium)"),
-        Process("phosphate_bone_resorption", P.hydroxyapatite_p_to_ca * resorption_ca,
-                "phosphate_bone_mineral", "phosphate_ecf", MMOL_DAY, "phosphate released with resorbed calcium"),
-        Process("ca_bone_formation", formation_ca, "ca_ecf", "ca_bone_mineral", MMOL_DAY,
-                "osteoblastic formation and mineralisation (calcium)"),
-        Process("phosphate_bone_formation", P.hydroxyapatite_p_to_ca * formation_ca,
-                "phosphate_ecf", "phosphate_bone_mineral", MMOL_DAY, "phosphate laid down with calcium"),
-        *relaxation("osteoclast_activity", osteoclast_drive(c), P.osteoclast_time_constant,
-                    "osteoclast recruitment by PTH-receptor activation and calcitriol"),
-        *relaxation("osteoblast_activity", pos(y["osteoclast_activity"]) ** P.formation_coupling,
-                    P.osteoblast_time_constant, "coupling of formation to resorption"),
     ]
-
-
-def osteoclast_drive(c):
-    return (stimulation(pth_receptor_activation(c), P.reference_pth, P.bone_pth_half, 1, P.bone_pth_emax)
-            * stimulation(c.vdr_ligand, c.vdr_reference, P.bone_calcitriol_half, 1, P.bone_calcitriol_emax))
-
-
-def mineral_supply(c):
-    """Mineralisation rate factor from the ionized Ca x phosphate product (1 when healthy)."""
-    product = c.ca_ionized * c.phosphate
-    reference = P.reference_ca_total * P.reference_ionized_fraction * P.reference_phosphate
-    return relative_hill(product, reference, P.mineralization_half_ratio * reference, 1)
 
 
 def mineral_processes(c) -> list[Process]:

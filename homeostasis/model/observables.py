@@ -15,7 +15,9 @@ def observables(c, processes) -> list[Observable]:
     k = kidney(c)
     gut_ca = rate["ca_transcellular_absorption"] + rate["ca_paracellular_absorption"] - rate["ca_gut_secretion"]
     gut_p = rate["phosphate_passive_absorption"] + rate["phosphate_active_absorption"]
-    bone_ca = rate["ca_bone_formation"] - rate["ca_bone_resorption"]
+    resorbed = rate["ca_bone_resorption"] + rate["ca_trabecular_resorption"]  # cortical + trabecular
+    formed = rate["ca_bone_formation"] + rate["ca_trabecular_formation"]
+    bone_ca = formed - resorbed
     return [
         Observable("ca_total", c.ca_total, "mmol/L", "total serum calcium"),
         Observable("ca_ionized", c.ca_ionized, "mmol/L", "ionized serum calcium"),
@@ -37,7 +39,7 @@ def observables(c, processes) -> list[Observable]:
                    "fractional excretion of filtered calcium"),
         Observable("tmp_gfr", k["tmp_gfr"] / P.phosphate_ultrafilterable_fraction, "mmol/L",
                    "renal phosphate threshold TmP/GFR (serum basis)"),
-        Observable("bone_resorption", rate["ca_bone_resorption"], "mmol/day", "bone calcium resorption"),
-        Observable("bone_formation", rate["ca_bone_formation"], "mmol/day", "bone calcium formation"),
+        Observable("bone_resorption", resorbed, "mmol/day", "bone calcium resorption"),
+        Observable("bone_formation", formed, "mmol/day", "bone calcium formation"),
         Observable("parathyroid_mass", c.y["parathyroid_mass"], "relative", "functional parathyroid mass (healthy = 1)"),
     ]

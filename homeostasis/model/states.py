@@ -6,7 +6,9 @@ from types import SimpleNamespace
 
 import sympy as sp
 
+from .bone import BONE_STATES
 from .calcinosis import CALCINOSIS_STATES
+from .drugs import DRUG_STATES, drug_concentrations
 from .hormones import pth_release_rate
 from .regulation import pos
 from .structure import State
@@ -37,14 +39,6 @@ STATES = (
           healthy=lambda b: P.reference_intracellular_phosphate),
     State("ca_bone_exchangeable", "mmol", "bone surface", "calcium", "rapidly exchangeable calcium on bone surfaces",
           healthy=lambda b: P.reference_bone_exchangeable_ca),
-    State("ca_bone_mineral", "mmol", "bone mineral", "calcium", "calcium in mineralised bone (slow, remodelled)",
-          healthy=lambda b: P.reference_bone_mineral_ca, slow=True),
-    State("phosphate_bone_mineral", "mmol", "bone mineral", "phosphate", "phosphate in mineralised bone",
-          healthy=lambda b: P.hydroxyapatite_p_to_ca * P.reference_bone_mineral_ca, slow=True),
-    State("osteoclast_activity", "dimensionless", "bone", None, "osteoclastic resorption activity relative to healthy",
-          healthy=1),
-    State("osteoblast_activity", "dimensionless", "bone", None, "osteoblastic formation activity relative to healthy",
-          healthy=1),
     State("gut_vdr_activity", "dimensionless", "intestinal epithelium", None,
           "calcitriol-induced transporter expression relative to healthy", healthy=1),
     State("pth_gland", "pmol", "parathyroid glands", None, "PTH stored in parathyroid secretory granules",
@@ -67,7 +61,7 @@ STATES = (
           scale_like="pth_gland", surgery=True),
     State("cinacalcet_gut", "umol", "gut lumen", None, "cinacalcet awaiting absorption"),
     State("cinacalcet_plasma", "umol", "plasma", None, "cinacalcet in the body", volume="cinacalcet_distribution_volume"),
-) + CALCINOSIS_STATES
+) + BONE_STATES + DRUG_STATES + CALCINOSIS_STATES
 
 
 def ionized_from_total(total, phosphate_free=None):
@@ -88,6 +82,7 @@ def concentrations() -> SimpleNamespace:
     ca_ionized = ionized_from_total(ca_total)
     calcitriol = pos(y["calcitriol_amount"]) / P.calcitriol_distribution_volume
     calcidiol = pos(y["calcidiol_amount"]) / P.calcidiol_distribution_volume
+    drugs = drug_concentrations(y)
     return SimpleNamespace(
         y=y,
         ca_total=ca_total,
@@ -99,11 +94,14 @@ def concentrations() -> SimpleNamespace:
         fgf23=pos(y["fgf23_amount"]) / P.fgf23_distribution_volume,
         gfr=gfr_at(TIME),
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
-        pth_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume + P.pthrp_potency * P.pthrp)
+        pth_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume + P.pthrp_potency * P.pthrp
+                       + drugs["teriparatide"] + P.abaloparatide_pth1r_potency * drugs["abaloparatide"])
                       * (gfr_at(TIME) / P.reference_gfr) ** P.pth_resistance_exponent),
         vdr_ligand=calcitriol + P.calcidiol_vdr_potency * P.pmol_per_nmol * calcidiol,
         vdr_reference=vdr_reference(),
         cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_distribution_volume * P.nmol_per_umol,
+        denosumab=drugs["denosumab"],
+        romosozumab=drugs["romosozumab"],
     )
 
 

@@ -140,3 +140,106 @@ def catalogue_frame():
                          "unit": option.unit if option else "", "lower": option.lower if option else float("nan"),
                          "upper": option.upper if option else float("nan"), "sources": sources})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bone drugs (issue 14). Doses become amounts in the model's depot/plasma states (bioavailable
+# fraction only); pharmacokinetics and actions live in homeostasis/model/drugs.py and bone.py.
+# ---------------------------------------------------------------------------------------------
+
+TERIPARATIDE_UG_PER_NMOL = 4.1178  # PTH(1-34), 4117.8 g/mol
+ABALOPARATIDE_UG_PER_NMOL = 3.9610  # 3961 g/mol
+PTH_1_84_UG_PER_NMOL = 9.4248  # 9424.8 g/mol
+ZOLEDRONATE_MG_PER_UMOL = 0.2721  # zoledronic acid (anhydrous), 272.1 g/mol
+ALENDRONATE_MG_PER_UMOL = 0.2491  # alendronic acid, 249.1 g/mol (doses are stated as the acid)
+
+BONE_DRUG_REFERENCES = {
+    "teriparatide": (
+        "Neer RM et al. N Engl J Med 2001;344:1434 (Fracture Prevention Trial: BMD, serum calcium).",
+        "Forteo (teriparatide) US prescribing information (bioavailability 95 %, CL 62 L/h, V 0.12 L/kg).",
+        "Satterwhite J et al. Calcif Tissue Int 2010;87:485 (pharmacokinetics).",
+    ),
+    "abaloparatide": (
+        "Miller PD et al. JAMA 2016;316:722 (ACTIVE trial).",
+        "Tymlos (abaloparatide) US prescribing information (bioavailability 36 %, half-life 1.7 h).",
+    ),
+    "pth-1-84": (
+        "Mannstadt M et al. Lancet Diabetes Endocrinol 2013;1:275 (REPLACE: rhPTH(1-84) in hypoparathyroidism).",
+        "Natpara US prescribing information (bioavailability 53 %, half-life 3 h).",
+    ),
+    "denosumab": (
+        "Cummings SR et al. N Engl J Med 2009;361:756 (FREEDOM: CTX -86 % at 1 month).",
+        "Bone HG et al. J Clin Endocrinol Metab 2011;96:972 (discontinuation: rebound of turnover, BMD loss).",
+        "Sutjandra L et al. Clin Pharmacokinet 2011;50:793 (population pharmacokinetics, TMDD).",
+    ),
+    "romosozumab": (
+        "McClung MR et al. N Engl J Med 2014;370:412 (phase 2: P1NP rise, CTX fall, BMD).",
+        "Evenity US prescribing information (bioavailability 81 %, half-life 12.8 days).",
+    ),
+    "zoledronate": (
+        "Black DM et al. N Engl J Med 2007;356:1809 (HORIZON-PFT: BMD, CTX, post-dose hypocalcaemia).",
+        "Chen T et al. J Clin Pharmacol 2002;42:1228 (pharmacokinetics: 39 % urinary, rest to bone).",
+    ),
+    "alendronate": (
+        "Schnitzer T et al. Aging (Milano) 2000;12:1 (70 mg once weekly vs 10 mg daily: BMD, markers).",
+        "Fosamax US prescribing information (oral bioavailability 0.64 %; ~50 % of absorbed dose to bone).",
+    ),
+}
+
+
+def _doses(state, amount, interval_days):
+    """A dose schedule: ``amount`` added to ``state`` every ``interval_days`` until the end (or ``days``)."""
+    def schedule(day, options, base, end):
+        stop = day + options["days"] if options.get("days") else end
+        dose = lambda time: Event(time, add={state: amount(options, base)})  # noqa: E731
+        return _repeated(day, stop, interval_days(options), dose)
+    return schedule
+
+
+def _single(state, amount):
+    return lambda day, options, base, end: [Event(day, add={state: amount(options, base)})]
+
+
+def _bone_spec(name, description, options, schedule):
+    return InterventionSpec(name, description, options, schedule, BONE_DRUG_REFERENCES[name])
+
+
+_DAILY_HOURS = Option("every_hours", 24, "h", 1, 24 * 28)
+_BONE_DRUGS = (
+    _bone_spec("teriparatide", "subcutaneous teriparatide (PTH 1-34), acting on PTH1R like PTH",
+               (Option("dose_ug", 20, "ug", 0, 200), _DAILY_HOURS, DAYS),
+               _doses("teriparatide_depot",
+                      lambda o, b: o["dose_ug"] / TERIPARATIDE_UG_PER_NMOL * 1000 * b["teriparatide_bioavailability"],
+                      lambda o: o["every_hours"] / 24.0)),
+    _bone_spec("abaloparatide", "subcutaneous abaloparatide (PTHrP 1-34 analogue) acting on PTH1R",
+               (Option("dose_ug", 80, "ug", 0, 400), _DAILY_HOURS, DAYS),
+               _doses("abaloparatide_depot",
+                      lambda o, b: o["dose_ug"] / ABALOPARATIDE_UG_PER_NMOL * 1000 * b["abaloparatide_bioavailability"],
+                      lambda o: o["every_hours"] / 24.0)),
+    _bone_spec("pth-1-84", "subcutaneous recombinant PTH(1-84) (replacement in hypoparathyroidism)",
+               (Option("dose_ug", 100, "ug", 0, 400), _DAILY_HOURS, DAYS),
+               _doses("pth_1_84_depot",
+                      lambda o, b: o["dose_ug"] / PTH_1_84_UG_PER_NMOL * 1000 * b["pth_1_84_bioavailability"],
+                      lambda o: o["every_hours"] / 24.0)),
+    _bone_spec("denosumab", "subcutaneous denosumab (RANKL antibody); stopping gives a rebound in resorption",
+               (Option("dose_mg", 60, "mg", 0, 240), Option("every_days", 182, "day", 7, 3650), DAYS),
+               _doses("denosumab_depot", lambda o, b: o["dose_mg"] * b["denosumab_bioavailability"],
+                      lambda o: o["every_days"])),
+    _bone_spec("romosozumab", "subcutaneous romosozumab (sclerostin antibody)",
+               (Option("dose_mg", 210, "mg", 0, 420), Option("every_days", 30, "day", 7, 365), DAYS),
+               _doses("romosozumab_depot", lambda o, b: o["dose_mg"] * b["romosozumab_bioavailability"],
+                      lambda o: o["every_days"])),
+    _bone_spec("zoledronate", "intravenous zoledronic acid infusion (single dose unless every_days is given)",
+               (Option("dose_mg", 5, "mg", 0, 10), Option("every_days", None, "day", 30, 3650), DAYS),
+               lambda day, options, base, end: (
+                   _single("zoledronate_plasma", lambda o, b: o["dose_mg"] / ZOLEDRONATE_MG_PER_UMOL)(day, options, base, end)
+                   if not options["every_days"] else
+                   _doses("zoledronate_plasma", lambda o, b: o["dose_mg"] / ZOLEDRONATE_MG_PER_UMOL,
+                          lambda o: o["every_days"])(day, options, base, end))),
+    _bone_spec("alendronate", "oral alendronate (about 0.6 % absorbed)",
+               (Option("dose_mg", 70, "mg", 0, 140), Option("every_days", 7, "day", 1, 30), DAYS),
+               _doses("alendronate_plasma",
+                      lambda o, b: o["dose_mg"] / ALENDRONATE_MG_PER_UMOL * b["alendronate_bioavailability"],
+                      lambda o: o["every_days"])),
+)
+CATALOGUE.update({spec.name: spec for spec in _BONE_DRUGS})

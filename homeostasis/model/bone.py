@@ -1,0 +1,317 @@
+"""Bone remodelling as a living system: bone cells, RANKL/OPG/RANK, TGF-beta coupling, sclerostin.
+
+The cell model follows the Lemaire 2004 / Pivonka 2008 / Peterson & Riggs 2010 line, written
+with every cell population and signal *relative to the healthy adult* (1 in health), so each
+regulatory factor is 1 at the reference and the healthy state is an exact steady state by
+construction (calibration.py derives the mineral rate constants from the budgeted turnover):
+
+* osteoclast precursors (RANK-bearing) are supplied at a constant rate and leave by
+  RANKL-driven differentiation into osteoclasts or by death/recycling. While RANKL is
+  blocked (denosumab) they accumulate, so stopping the blockade gives the rebound in
+  resorption (McDonald et al. 2021, "osteomorphs"; Bone et al. 2011).
+* osteoclasts die with a lifespan shortened by matrix-derived TGF-beta (Lemaire 2004) and by
+  bone-bound bisphosphonate.
+* responding osteoblasts (precursors) are committed in proportion to TGF-beta released by
+  resorption (the coupling of formation to resorption), raised by intermittent PTH and
+  lowered by sclerostin (the Wnt brake); they mature into active osteoblasts.
+* RANKL is expressed by the osteoblast lineage (precursors) under PTH1R and VDR stimulation;
+  OPG by active osteoblasts, suppressed by PTH1R; free RANKL competes between RANK, OPG and
+  denosumab (rapid binding, quasi-equilibrium).
+* PTH acts through a receptor signal and its slowly adapting (desensitised) counterpart: the
+  adapted, time-averaged signal drives RANKL and lowers OPG, sclerostin and the matrix
+  synthesis of each osteoblast (continuous PTH: resorption up, formation arrested, Horwitz
+  et al. 2011); the excess of the instantaneous over the adapted signal (a pulse, as after a
+  daily injection) drives osteoblast commitment and survival: the anabolic window
+  (Frolik et al. 2003).
+
+Mineral lives in two compartments, cortical (``ca_bone_mineral``) and trabecular
+(``ca_trabecular_mineral``), each resorbed in proportion to osteoclasts and its own mineral and
+formed in proportion to osteoblast matrix synthesis and mineral supply, with its own share of
+the whole-skeleton turnover. Bone mineral density by site is the site's mix of the two.
+"""
+
+from __future__ import annotations
+
+from .minerals import pth_receptor_activation
+from .regulation import hill, pos, power, relative_hill, stimulation, suppression
+from .structure import Observable, Process, State, state_symbol
+from .symbols import P
+
+MMOL_DAY = "mmol/day"
+PER_DAY = "1/day"
+
+# relative bone-cell and signalling states (1 in health)
+CELL_STATES = (
+    State("osteoclast_precursors", "dimensionless", "bone marrow", None,
+          "RANK-bearing osteoclast precursors relative to healthy", healthy=1),
+    State("osteoclasts", "dimensionless", "bone", None, "active osteoclasts relative to healthy", healthy=1),
+    State("osteoblast_precursors", "dimensionless", "bone", None,
+          "responding (committed) osteoblast precursors relative to healthy", healthy=1),
+    State("osteoblasts", "dimensionless", "bone", None, "active matrix-forming osteoblasts relative to healthy",
+          healthy=1),
+    State("rankl", "dimensionless", "bone", None, "total RANKL expressed by the osteoblast lineage relative to healthy",
+          healthy=1),
+    State("opg", "dimensionless", "bone", None, "osteoprotegerin relative to healthy", healthy=1),
+    State("sclerostin", "dimensionless", "bone", None, "osteocyte sclerostin relative to healthy", healthy=1),
+    State("pth_signal_adapted", "dimensionless", "bone", None,
+          "desensitised (time-averaged) PTH1R signal in the osteoblast lineage relative to healthy", healthy=1),
+)
+
+MINERAL_STATES = (
+    State("ca_bone_mineral", "mmol", "cortical bone", "calcium", "calcium in cortical bone mineral (slow, remodelled)",
+          healthy=lambda b: (1 - P.trabecular_mineral_fraction) * P.reference_bone_mineral_ca, slow=True),
+    State("phosphate_bone_mineral", "mmol", "cortical bone", "phosphate", "phosphate in cortical bone mineral",
+          healthy=lambda b: P.hydroxyapatite_p_to_ca * (1 - P.trabecular_mineral_fraction) * P.reference_bone_mineral_ca,
+          slow=True),
+    State("ca_trabecular_mineral", "mmol", "trabecular bone", "calcium",
+          "calcium in trabecular (cancellous) bone mineral (slow, remodelled)",
+          healthy=lambda b: P.trabecular_mineral_fraction * P.reference_bone_mineral_ca, slow=True),
+    State("phosphate_trabecular_mineral", "mmol", "trabecular bone", "phosphate",
+          "phosphate in trabecular bone mineral",
+          healthy=lambda b: P.hydroxyapatite_p_to_ca * P.trabecular_mineral_fraction * P.reference_bone_mineral_ca,
+          slow=True),
+)
+
+BONE_STATES = MINERAL_STATES + CELL_STATES
+
+# (calcium state, phosphate state, process prefix, healthy mineral fraction, turnover share)
+COMPARTMENTS = {
+    "cortical": ("ca_bone_mineral", "phosphate_bone_mineral", "bone"),
+    "trabecular": ("ca_trabecular_mineral", "phosphate_trabecular_mineral", "trabecular"),
+}
+
+
+def mineral_fraction(site):
+    return P.trabecular_mineral_fraction if site == "trabecular" else 1 - P.trabecular_mineral_fraction
+
+
+def turnover_share(site):
+    return P.trabecular_turnover_share if site == "trabecular" else 1 - P.trabecular_turnover_share
+
+
+def healthy_mineral(site):
+    return mineral_fraction(site) * P.reference_bone_mineral_ca
+
+
+# --- signals -------------------------------------------------------------------------------
+
+def pth_signal(c):
+    """Instantaneous PTH1R activation in bone relative to healthy (PTH, PTHrP and analogues)."""
+    return pth_receptor_activation(c) / P.reference_pth
+
+
+def adapted_pth(c):
+    """The desensitised signal in pmol/L PTH equivalents (the sustained, catabolic arm)."""
+    return pos(c.y["pth_signal_adapted"]) * P.reference_pth
+
+
+def anabolic_drive(c):
+    """Osteoblast commitment/survival from the excess of the instantaneous over the adapted
+    PTH1R signal: large for the hours after an injection, 1 under continuous exposure
+    (anabolic window)."""
+    # instantaneous minus adapted signal (in healthy-signal units): 0 in health and on any plateau,
+    # including no PTH at all (a ratio would be 0/0 after total parathyroidectomy)
+    excess = pos(pth_signal(c) - c.y["pth_signal_adapted"])
+    return 1 + P.pth_anabolic_emax * hill(excess, P.pth_anabolic_half, P.pth_anabolic_hill)
+
+
+def matrix_synthesis_per_osteoblast(c):
+    """Sustained PTH1R signalling arrests osteoblast maturation (Horwitz et al. 2011)."""
+    def raw(value):  # written with power(): its derivative stays finite when the signal is 0
+        return P.pth_formation_floor + (1 - P.pth_formation_floor) / (
+            1 + power(value / P.pth_formation_half, P.pth_formation_hill))
+    return raw(adapted_pth(c)) / raw(P.reference_pth)
+
+
+def tgfb_activity(osteoclasts):
+    """Active TGF-beta released from the matrix by resorption (Lemaire 2004 pi_C), relative."""
+    def raw(x):
+        return (x + P.tgfb_basal_fraction * P.tgfb_half_ratio) / (x + P.tgfb_half_ratio)
+    return raw(pos(osteoclasts)) / raw(1)
+
+
+def free_sclerostin(c):
+    return pos(c.y["sclerostin"]) / (1 + c.romosozumab / P.romosozumab_sclerostin_ic50)
+
+
+def free_rankl(c):
+    """Free RANKL relative to healthy: decoy binding to OPG and to denosumab (quasi-equilibrium)."""
+    y = c.y
+    bound_share = P.opg_rankl_bound_ratio
+    return (pos(y["rankl"]) * (1 + bound_share)
+            / (1 + bound_share * pos(y["opg"]) + c.denosumab / P.denosumab_rankl_ic50))
+
+
+def rank_occupancy(c):
+    """RANK occupancy on osteoclast precursors relative to healthy."""
+    return hill(free_rankl(c), P.rank_occupancy_half, 1) / hill(1, P.rank_occupancy_half, 1)
+
+
+def bisphosphonate_osteoclast_death(c):
+    """Osteoclast apoptosis raised by bisphosphonate taken up from the resorbed surface."""
+    exposure = (pos(c.y["zoledronate_bone"]) / P.zoledronate_bone_ic50
+                + pos(c.y["alendronate_bone"]) / P.alendronate_bone_ic50)
+    return 1 + P.bisphosphonate_apoptosis_emax * exposure / (1 + exposure)
+
+
+# --- cell processes --------------------------------------------------------------------------
+
+def cell_processes(c) -> list[Process]:
+    y = c.y
+    oc_p, oc, ob_p, ob = y["osteoclast_precursors"], y["osteoclasts"], y["osteoblast_precursors"], y["osteoblasts"]
+    occupancy = rank_occupancy(c)
+    share = P.osteoclast_precursor_differentiating_share
+    tgfb = tgfb_activity(oc)
+    anabolic = anabolic_drive(c)
+    commitment = (tgfb * anabolic
+                  * suppression(free_sclerostin(c), 1, P.sclerostin_formation_half, 1))
+    rankl_drive = (pos(ob_p)
+                   * stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.bone_pth_emax)
+                   * stimulation(c.vdr_ligand, c.vdr_reference, P.bone_calcitriol_half, 1, P.bone_calcitriol_emax)
+                   * power(pos(free_sclerostin(c)), P.sclerostin_rankl_exponent))
+    opg_drive = pos(ob) * suppression(adapted_pth(c), P.reference_pth, P.opg_pth_half, 1)
+    sclerostin_drive = suppression(adapted_pth(c), P.reference_pth, P.sclerostin_pth_half, 1)
+    tau_p, tau_c = P.osteoclast_precursor_time_constant, P.osteoclast_time_constant
+    tau_r, tau_b = P.osteoblast_precursor_time_constant, P.osteoblast_time_constant
+    return [
+        Process("osteoclast_precursor_supply",
+                stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.osteoclast_precursor_pth_emax) / tau_p,
+                None, "osteoclast_precursors", PER_DAY,
+                "supply of RANK-bearing precursors (M-CSF from the osteoblast lineage, raised by PTH1R)"),
+        Process("osteoclast_differentiation", share * occupancy * pos(oc_p) / tau_p, "osteoclast_precursors", None,
+                PER_DAY, "RANKL-RANK driven fusion of precursors into osteoclasts"),
+        Process("osteoclast_precursor_loss", (1 - share) * oc_p / tau_p, "osteoclast_precursors", None, PER_DAY,
+                "death or recycling of precursors not recruited by RANKL"),
+        Process("osteoclast_formation", occupancy * pos(oc_p) / tau_c, None, "osteoclasts", PER_DAY,
+                "new osteoclasts from RANKL-differentiated precursors"),
+        Process("osteoclast_apoptosis",
+                power(pos(tgfb), P.tgfb_osteoclast_apoptosis_exponent) * bisphosphonate_osteoclast_death(c) * oc / tau_c, "osteoclasts", None,
+                PER_DAY, "osteoclast apoptosis, raised by matrix TGF-beta and by bisphosphonates"),
+        Process("osteoblast_commitment", commitment / tau_r, None, "osteoblast_precursors", PER_DAY,
+                "commitment of precursors by TGF-beta (coupling), intermittent PTH and Wnt (sclerostin brake)"),
+        Process("osteoblast_maturation", ob_p / tau_r, "osteoblast_precursors", None, PER_DAY,
+                "maturation of responding precursors into matrix-forming osteoblasts"),
+        Process("osteoblast_activation", pos(ob_p) / tau_b, None, "osteoblasts", PER_DAY,
+                "new active osteoblasts from matured precursors"),
+        Process("osteoblast_apoptosis", ob / (tau_b * anabolic), "osteoblasts", None, PER_DAY,
+                "osteoblast apoptosis or burial as osteocytes (delayed by intermittent PTH)"),
+        Process("rankl_expression", rankl_drive / P.rankl_time_constant, None, "rankl", PER_DAY,
+                "RANKL expression by the osteoblast lineage (PTH1R, VDR, sclerostin)"),
+        Process("rankl_degradation", y["rankl"] / P.rankl_time_constant, "rankl", None, PER_DAY,
+                "RANKL shedding and degradation"),
+        Process("opg_secretion", opg_drive / P.opg_time_constant, None, "opg", PER_DAY,
+                "OPG secretion by active osteoblasts, suppressed by PTH1R"),
+        Process("opg_clearance", y["opg"] / P.opg_time_constant, "opg", None, PER_DAY, "OPG clearance"),
+        Process("sclerostin_secretion", sclerostin_drive / P.sclerostin_time_constant, None, "sclerostin", PER_DAY,
+                "osteocyte sclerostin, suppressed by PTH1R"),
+        Process("sclerostin_clearance", y["sclerostin"] / P.sclerostin_time_constant, "sclerostin", None, PER_DAY,
+                "sclerostin clearance"),
+        Process("pth_signal_adaptation", pth_signal(c) / P.pth_adaptation_time, None, "pth_signal_adapted",
+                PER_DAY, "PTH1R desensitisation follows the signal"),
+        Process("pth_signal_recovery", y["pth_signal_adapted"] / P.pth_adaptation_time, "pth_signal_adapted", None,
+                PER_DAY, "resensitisation"),
+    ]
+
+
+# --- mineral processes --------------------------------------------------------------------------
+
+def mineral_supply(c):
+    """Mineralisation rate factor from the ionized Ca x phosphate product (1 when healthy).
+
+    Osteoid mineralises at a rate set by the local Ca x Pi supersaturation: a steep response
+    makes a sudden fall in resorption (antiresorptives) slow mineral uptake as serum calcium
+    falls, instead of draining the extracellular pool (and a low product gives osteomalacia).
+    """
+    product = c.ca_ionized * c.phosphate
+    reference = P.reference_ca_total * P.reference_ionized_fraction * P.reference_phosphate
+    return relative_hill(product, reference, P.mineralization_half_ratio * reference, P.mineralization_hill)
+
+
+def site_factors(c, site):
+    """Compartment-specific PTH actions (1 in health): endocortical resorption by sustained PTH,
+    and preserved trabecular formation in hyperparathyroidism (Rubin et al. 2008; Dempster 1999)."""
+    if site == "cortical":
+        return stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.cortical_pth_resorption_emax), 1
+    return 1, stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.trabecular_pth_formation_emax)
+
+
+def matrix_formation(c, site):
+    """Relative collagen (matrix) synthesis of one compartment: osteoblasts x activity."""
+    return pos(c.y["osteoblasts"]) * matrix_synthesis_per_osteoblast(c) * site_factors(c, site)[1]
+
+
+def resorption(c, site):
+    ca = COMPARTMENTS[site][0]
+    share = turnover_share(site)
+    return (P.bone_resorption_rate * share * pos(c.y["osteoclasts"]) * site_factors(c, site)[0]
+            * c.y[ca] / healthy_mineral(site))
+
+
+def formation(c, site):
+    return P.bone_formation_rate * turnover_share(site) * matrix_formation(c, site) * mineral_supply(c)
+
+
+def mineral_processes(c) -> list[Process]:
+    processes = []
+    for site, (ca, phosphate, prefix) in COMPARTMENTS.items():
+        resorbed, formed = resorption(c, site), formation(c, site)
+        processes += [
+            Process(f"ca_{prefix}_resorption", resorbed, ca, "ca_ecf", MMOL_DAY,
+                    f"osteoclastic resorption of {site} bone mineral (calcium)"),
+            Process(f"phosphate_{prefix}_resorption", P.hydroxyapatite_p_to_ca * resorbed, phosphate, "phosphate_ecf",
+                    MMOL_DAY, f"phosphate released with resorbed {site} calcium"),
+            Process(f"ca_{prefix}_formation", formed, "ca_ecf", ca, MMOL_DAY,
+                    f"osteoblastic formation and mineralisation of {site} bone (calcium)"),
+            Process(f"phosphate_{prefix}_formation", P.hydroxyapatite_p_to_ca * formed, "phosphate_ecf", phosphate,
+                    MMOL_DAY, f"phosphate laid down with {site} calcium"),
+        ]
+    return processes
+
+
+def remodelling_processes(c) -> list[Process]:
+    """Bone mineral remodelling, the bone cells and signals, and the bone drugs."""
+    from .drugs import drug_processes
+
+    return mineral_processes(c) + cell_processes(c) + drug_processes(c)
+
+
+# --- observables -----------------------------------------------------------------------------
+
+# DXA site -> trabecular share of the measured mineral (the rest is cortical)
+SITES = {
+    "bmd_lumbar_spine": ("lumbar spine L1-L4", "spine_trabecular_share"),
+    "bmd_total_hip": ("total hip", "hip_trabecular_share"),
+    "bmd_femoral_neck": ("femoral neck", "femoral_neck_trabecular_share"),
+    "bmd_radius": ("distal third of the radius", "radius_trabecular_share"),
+}
+
+
+def relative_mineral(c, site):
+    return c.y[COMPARTMENTS[site][0]] / healthy_mineral(site)
+
+
+def bmd_percent(c, trabecular_share):
+    """Per cent change of a site's mineral from the healthy reference skeleton, which is the
+    start of every run that starts from a (clinical) steady state: mineral is slow, so the
+    steady state holds it at its reference."""
+    mix = trabecular_share * relative_mineral(c, "trabecular") + (1 - trabecular_share) * relative_mineral(c, "cortical")
+    return P.percent_per_fraction * (mix - 1)
+
+
+def bone_observables(c, processes) -> list[Observable]:
+    rate = {p.name: p.rate for p in processes}
+    resorbed = rate["ca_bone_resorption"] + rate["ca_trabecular_resorption"]
+    matrix = sum(turnover_share(site) * matrix_formation(c, site) for site in COMPARTMENTS)
+    outputs = [Observable(name, bmd_percent(c, getattr(P, share)), "%",
+                          f"{title} bone mineral density, per cent change from the start (healthy reference)")
+               for name, (title, share) in SITES.items()]
+    outputs += [
+        Observable("bmd_total_body", bmd_percent(c, P.trabecular_mineral_fraction), "%",
+                   "total-body bone mineral, per cent change from the start (healthy reference)"),
+        Observable("ctx", P.percent_per_fraction * resorbed / P.bone_resorption_rate, "%",
+                   "serum CTX (collagen degradation by resorption), per cent of healthy baseline"),
+        Observable("p1np", P.percent_per_fraction * matrix, "%",
+                   "serum P1NP (type I collagen synthesis by osteoblasts), per cent of healthy baseline"),
+        Observable("free_rankl", free_rankl(c), "relative", "free RANKL (healthy = 1)"),
+    ]
+    return outputs

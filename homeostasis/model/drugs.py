@@ -1,0 +1,122 @@
+"""Pharmacokinetics of the bone drugs (published human studies; sources in parameters.csv).
+
+* teriparatide (PTH 1-34), abaloparatide (PTHrP 1-34 analogue) and PTH(1-84): subcutaneous
+  depot with first-order absorption. Teriparatide and abaloparatide have their own plasma
+  pool and clearance and act on PTH1R (they enter the receptor signal of bone and kidney);
+  PTH(1-84) joins the circulating intact PTH pool (it *is* PTH, cleared like it).
+* denosumab and romosozumab: subcutaneous depot, one central pool with linear clearance plus a
+  saturable (target-mediated) elimination (Sutjandra et al. 2011 quasi-steady-state TMDD).
+* zoledronate (iv) and alendronate (oral, ~0.6 % absorbed): plasma pool cleared by the kidney
+  (GFR-scaled) and by skeletal uptake; bone-bound drug is released again only as bone is
+  resorbed (slow release, years), back into plasma.
+
+Amounts: pmol (peptides), mg (antibodies), umol (bisphosphonates).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .regulation import pos
+from .structure import Process, State, state_symbol
+from .symbols import P
+
+DRUG_STATES = (
+    State("teriparatide_depot", "pmol", "subcutaneous depot", None, "teriparatide awaiting absorption",
+          scale_like="pth_plasma"),
+    State("teriparatide_plasma", "pmol", "plasma", None, "circulating teriparatide (PTH 1-34)",
+          scale_like="pth_plasma", volume="teriparatide_volume"),
+    State("abaloparatide_depot", "pmol", "subcutaneous depot", None, "abaloparatide awaiting absorption",
+          scale_like="pth_plasma"),
+    State("abaloparatide_plasma", "pmol", "plasma", None, "circulating abaloparatide",
+          scale_like="pth_plasma", volume="abaloparatide_volume"),
+    State("pth_1_84_depot", "pmol", "subcutaneous depot", None, "recombinant PTH(1-84) awaiting absorption",
+          scale_like="pth_plasma"),
+    State("denosumab_depot", "mg", "subcutaneous depot", None, "denosumab awaiting absorption"),
+    State("denosumab_plasma", "mg", "plasma", None, "circulating free denosumab", volume="denosumab_volume"),
+    State("romosozumab_depot", "mg", "subcutaneous depot", None, "romosozumab awaiting absorption"),
+    State("romosozumab_plasma", "mg", "plasma", None, "circulating romosozumab", volume="romosozumab_volume"),
+    State("zoledronate_plasma", "umol", "plasma", None, "zoledronate in plasma and soft tissue"),
+    State("zoledronate_bone", "umol", "bone surface", None, "zoledronate bound to bone mineral"),
+    State("alendronate_plasma", "umol", "plasma", None, "alendronate in plasma and soft tissue"),
+    State("alendronate_bone", "umol", "bone surface", None, "alendronate bound to bone mineral"),
+)
+
+
+def drug_concentrations(y) -> dict:
+    """Plasma concentrations: peptides in pmol/L, antibodies in mg/L (= ug/mL)."""
+    return {
+        "teriparatide": pos(y["teriparatide_plasma"]) / P.teriparatide_volume,
+        "abaloparatide": pos(y["abaloparatide_plasma"]) / P.abaloparatide_volume,
+        "denosumab": pos(y["denosumab_plasma"]) / P.denosumab_volume,
+        "romosozumab": pos(y["romosozumab_plasma"]) / P.romosozumab_volume,
+    }
+
+
+def _rate(half_life, hours=False):
+    """First-order rate constant (1/day) from a half-life in days (or hours)."""
+    return sp.log(2) / (half_life / P.hours_per_day if hours else half_life)
+
+
+def _subcutaneous(drug, absorption_half_life, unit, target=None, hours=False):
+    return Process(f"{drug}_absorption", _rate(absorption_half_life, hours) * state_symbol(f"{drug}_depot"),
+                   f"{drug}_depot", target or f"{drug}_plasma", unit, f"first-order subcutaneous absorption of {drug}")
+
+
+def peptide_processes(c) -> list[Process]:
+    y = c.y
+    return [
+        _subcutaneous("teriparatide", P.teriparatide_absorption_half_life, "pmol/day", hours=True),
+        Process("teriparatide_clearance",
+                P.teriparatide_clearance * P.hours_per_day / P.teriparatide_volume * y["teriparatide_plasma"],
+                "teriparatide_plasma", None, "pmol/day", "renal and hepatic clearance of teriparatide"),
+        _subcutaneous("abaloparatide", P.abaloparatide_absorption_half_life, "pmol/day", hours=True),
+        Process("abaloparatide_clearance",
+                P.abaloparatide_clearance * P.hours_per_day / P.abaloparatide_volume * y["abaloparatide_plasma"],
+                "abaloparatide_plasma", None, "pmol/day", "proteolytic and renal clearance of abaloparatide"),
+        _subcutaneous("pth_1_84", P.pth_1_84_absorption_half_life, "pmol/day", target="pth_plasma", hours=True),
+    ]
+
+
+def antibody_processes(c) -> list[Process]:
+    y = c.y
+    return [
+        _subcutaneous("denosumab", P.denosumab_absorption_half_life, "mg/day"),
+        Process("denosumab_linear_clearance", P.denosumab_clearance / P.denosumab_volume * y["denosumab_plasma"],
+                "denosumab_plasma", None, "mg/day", "linear (reticuloendothelial) clearance of the IgG2"),
+        Process("denosumab_target_elimination",
+                P.denosumab_target_vmax * c.denosumab / (P.denosumab_target_km + c.denosumab),
+                "denosumab_plasma", None, "mg/day", "saturable RANKL-mediated elimination (TMDD)"),
+        _subcutaneous("romosozumab", P.romosozumab_absorption_half_life, "mg/day"),
+        Process("romosozumab_linear_clearance",
+                P.romosozumab_clearance / P.romosozumab_volume * y["romosozumab_plasma"],
+                "romosozumab_plasma", None, "mg/day", "linear clearance of the IgG2"),
+        Process("romosozumab_target_elimination",
+                P.romosozumab_target_vmax * c.romosozumab / (P.romosozumab_target_km + c.romosozumab),
+                "romosozumab_plasma", None, "mg/day", "saturable sclerostin-mediated elimination (TMDD)"),
+    ]
+
+
+def bisphosphonate_processes(c) -> list[Process]:
+    y = c.y
+    renal = c.gfr / P.reference_gfr
+    turnover = pos(y["osteoclasts"])
+    processes = []
+    for drug in ("zoledronate", "alendronate"):
+        plasma, bone = y[f"{drug}_plasma"], y[f"{drug}_bone"]
+        elimination = _rate(getattr(P, f"{drug}_plasma_half_life"), hours=True)
+        uptake = getattr(P, f"{drug}_bone_fraction")
+        processes += [
+            Process(f"{drug}_renal_excretion", elimination * (1 - uptake) * renal * plasma,
+                    f"{drug}_plasma", None, "umol/day", f"renal excretion of unbound {drug} (GFR-scaled)"),
+            Process(f"{drug}_skeletal_uptake", elimination * uptake * plasma, f"{drug}_plasma", f"{drug}_bone",
+                    "umol/day", f"{drug} binding to bone mineral"),
+            Process(f"{drug}_skeletal_release", turnover * bone / P.bisphosphonate_release_time,
+                    f"{drug}_bone", f"{drug}_plasma", "umol/day",
+                    f"{drug} released from bone as it is resorbed (slow)"),
+        ]
+    return processes
+
+
+def drug_processes(c) -> list[Process]:
+    return peptide_processes(c) + antibody_processes(c) + bisphosphonate_processes(c)
