@@ -62,6 +62,7 @@ def derived_expressions() -> dict[str, sp.Expr]:
     d["bone_resorption_rate"] = P.reference_bone_turnover_ca
     d["bone_formation_rate"] = P.reference_bone_turnover_ca
     d.update(_hormones(b))
+    d.update(_vitamin_d3())
     d["ppi_production_rate"] = P.ppi_hydrolysis_rate * P.reference_ppi
     return d
 
@@ -120,6 +121,21 @@ def _hormones(b) -> dict[str, sp.Expr]:
         "fgf23_clearance_rate": fgf23_clearance,
         "fgf23_secretion_rate": fgf23_clearance * P.reference_fgf23 * P.fgf23_distribution_volume,
     }
+
+
+def _vitamin_d3() -> dict[str, sp.Expr]:
+    """Cholecalciferol pool rate constants from its half-life and the converted shares.
+
+    At low pool size the pool turns over at ln 2 / half-life and a share f_low of it becomes
+    25(OH)D; when the saturable (CYP2R1) route is saturated only the linear route competes
+    with the loss, so the share is f_high.
+    """
+    turnover = sp.log(2) / P.vitamin_d3_half_life
+    loss = (1 - P.d3_converted_fraction_low) * turnover
+    linear = P.d3_converted_fraction_high / (1 - P.d3_converted_fraction_high) * loss
+    saturable_initial = P.d3_converted_fraction_low * turnover - linear
+    return {"d3_loss_rate": loss, "d3_linear_hydroxylation_rate": linear,
+            "d3_hydroxylation_km": P.d3_hydroxylation_vmax / saturable_initial}
 
 
 def reference_state_expressions() -> dict[str, sp.Expr]:

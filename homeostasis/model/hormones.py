@@ -96,8 +96,14 @@ def cinacalcet_processes(c) -> list[Process]:
 
 
 def hydroxylase_drive(c):
-    """Renal CYP27B1 expression: up with PTH; down with FGF23, phosphate and calcitriol."""
-    return (stimulation(pth_receptor_activation(c), P.reference_pth, P.hydroxylase_pth_half, 1, P.hydroxylase_pth_emax)
+    """Renal CYP27B1 expression: up with PTH; down with FGF23, phosphate and calcitriol.
+
+    The PTH signal is PTH plus a small share of PTHrP: PTHrP activates PTH1R in bone and
+    tubule but induces CYP27B1 weakly (Horwitz et al. 2003 and 2005; Stewart et al. 1980:
+    low calcitriol in humoral hypercalcaemia of malignancy, high in PHPT). Phosphate acts
+    directly and steeply around its normal level (Portale et al. 1986, 1989).
+    """
+    return (stimulation(c.hydroxylase_receptor, P.reference_pth, P.hydroxylase_pth_half, 1, P.hydroxylase_pth_emax)
             * suppression(c.fgf23, P.reference_fgf23, P.hydroxylase_fgf23_half, P.hydroxylase_fgf23_hill,
                           P.hydroxylase_fgf23_floor)
             * suppression(c.phosphate, P.reference_phosphate, P.hydroxylase_phosphate_half, P.hydroxylase_phosphate_hill)
@@ -125,6 +131,9 @@ def vitamin_d_processes(c) -> list[Process]:
     return [
         Process("calcidiol_production", P.calcidiol_production_rate * P.vitamin_d_supply,
                 None, "calcidiol_amount", "nmol/day", "hepatic 25-hydroxylation of vitamin D"),
+        *vitamin_d3_processes(c),
+        Process("calcifediol_dosing", P.calcifediol_bioavailability * P.calcifediol_dose_rate, None,
+                "calcidiol_amount", "nmol/day", "oral calcifediol (25(OH)D3) absorbed"),
         Process("calcidiol_elimination", P.calcidiol_elimination_rate * y["calcidiol_amount"],
                 "calcidiol_amount", None, "nmol/day", "25(OH)D catabolism"),
         *relaxation("hydroxylase_activity", hydroxylase_drive(c), P.hydroxylase_time_constant,
@@ -143,6 +152,39 @@ def vitamin_d_processes(c) -> list[Process]:
     ]
 
 
+def vitamin_d3_processes(c) -> list[Process]:
+    """Supplemental cholecalciferol: a pool (plasma and fat) cleared by hepatic 25-hydroxylation
+    and by other routes (storage, catabolism).
+
+    25-hydroxylation has a high-affinity saturable component (CYP2R1, half-saturated at a few
+    tens of ug/day of intake) and a low-affinity, effectively linear one (CYP27A1), so the
+    share of a dose that becomes 25(OH)D falls from ~60 % at 25 ug/day to ~13 % at 1250 ug/day
+    (Barger-Lux et al. 1998; Heaney et al. 2003; Jetter et al. 2014). The healthy supply stays
+    in ``calcidiol_production``; this pool is empty in health.
+    """
+    d3 = pos(c.y["vitamin_d3_amount"])
+    saturable = P.d3_hydroxylation_vmax * d3 / (P.d3_hydroxylation_km + d3)
+    return [
+        Process("vitamin_d3_dosing", P.vitamin_d3_dose_rate, None, "vitamin_d3_amount", "nmol/day",
+                "oral cholecalciferol absorbed"),
+        Process("vitamin_d3_25_hydroxylation", saturable + P.d3_linear_hydroxylation_rate * d3,
+                "vitamin_d3_amount", "calcidiol_amount", "nmol/day",
+                "hepatic 25-hydroxylation (saturable CYP2R1 + linear CYP27A1)"),
+        Process("vitamin_d3_loss", P.d3_loss_rate * d3, "vitamin_d3_amount", None, "nmol/day",
+                "cholecalciferol lost to storage and other catabolism"),
+    ]
+
+
+def fgf23_drive(c):
+    """Osteocyte FGF23 expression target: sustained phosphate load per nephron, serum phosphate
+    and VDR activation (1 when healthy)."""
+    return (nephron_phosphate_load(c) ** P.fgf23_nephron_load_exponent
+            * stimulation(c.phosphate, P.reference_phosphate, P.fgf23_phosphate_half,
+                          P.fgf23_phosphate_hill, P.fgf23_phosphate_emax)
+            * stimulation(c.vdr_ligand, c.vdr_reference, P.fgf23_calcitriol_half, 1,
+                          P.fgf23_calcitriol_emax))
+
+
 def nephron_phosphate_load(c):
     """Phosphate excreted per remaining nephron relative to health (urine P / nephron mass)."""
     from .minerals import kidney
@@ -152,14 +194,15 @@ def nephron_phosphate_load(c):
 
 
 def fgf23_processes(c) -> list[Process]:
-    secretion = (P.fgf23_secretion_rate * nephron_phosphate_load(c) ** P.fgf23_nephron_load_exponent
-                 * stimulation(c.phosphate, P.reference_phosphate, P.fgf23_phosphate_half,
-                               P.fgf23_phosphate_hill, P.fgf23_phosphate_emax)
-                 * stimulation(c.vdr_ligand, c.vdr_reference, P.fgf23_calcitriol_half, 1,
-                               P.fgf23_calcitriol_emax))
+    """FGF23 is a slow osteocyte hormone: its secretion follows an expression state that relaxes
+    towards the phosphate and calcitriol drive over days (Vervloet et al. 2011; Burnett et al.
+    2006; Scanni et al. 2014: no FGF23 rise within hours of a phosphate load)."""
+    secretion = P.fgf23_secretion_rate * pos(c.y["fgf23_expression"])
     return [
+        *relaxation("fgf23_expression", fgf23_drive(c), P.fgf23_expression_time_constant,
+                    "osteocyte FGF23 expression following phosphate balance and calcitriol"),
         Process("fgf23_secretion", secretion, None, "fgf23_amount", "ng/day",
-                "osteocyte FGF23 secretion, stimulated by phosphate and calcitriol"),
+                "osteocyte FGF23 secretion at its current expression"),
         Process("fgf23_clearance", P.fgf23_clearance_rate * c.y["fgf23_amount"], "fgf23_amount", None,
                 "ng/day", "clearance of intact FGF23"),
     ]

@@ -128,8 +128,10 @@ def bone_processes(c) -> list[Process]:
     return [
         Process("ca_bone_surface_uptake", P.bone_exchange_uptake_rate * c.ca_ionized,
                 "ca_ecf", "ca_bone_exchangeable", MMOL_DAY, "ionized calcium binding to bone surfaces"),
-        Process("ca_bone_surface_release", P.bone_exchange_release_rate * y["ca_bone_exchangeable"],
-                "ca_bone_exchangeable", "ca_ecf", MMOL_DAY, "calcium release from bone surfaces"),
+        Process("ca_bone_surface_release",
+                P.bone_exchange_release_rate * y["ca_bone_exchangeable"] * bone_surface_pth_factor(c),
+                "ca_bone_exchangeable", "ca_ecf", MMOL_DAY,
+                "calcium release from bone surfaces (rapid, PTH-stimulated osteocyte/lining-cell efflux)"),
         Process("ca_bone_resorption", resorption_ca, "ca_bone_mineral", "ca_ecf", MMOL_DAY,
                 "osteoclastic resorption of bone mineral (calcium)"),
         Process("phosphate_bone_resorption", P.hydroxyapatite_p_to_ca * resorption_ca,
@@ -143,6 +145,14 @@ def bone_processes(c) -> list[Process]:
         *relaxation("osteoblast_activity", pos(y["osteoclast_activity"]) ** P.formation_coupling,
                     P.osteoblast_time_constant, "coupling of formation to resorption"),
     ]
+
+
+def bone_surface_pth_factor(c):
+    """PTH's rapid calcaemic action: efflux from the exchangeable bone-surface pool within hours,
+    independent of osteoclast recruitment (Talmage & Mobley 2008; Parfitt 1976; Horwitz et al.
+    2003: calcium rises within hours of a PTH infusion). 1 at the healthy reference."""
+    return stimulation(pth_receptor_activation(c), P.reference_pth, P.bone_surface_pth_half, 1,
+                       P.bone_surface_pth_emax)
 
 
 def osteoclast_drive(c):

@@ -33,7 +33,8 @@ STATES = (
           healthy=_ecf("reference_ca_total"), volume="ecf_volume"),
     State("phosphate_ecf", "mmol", "extracellular fluid", "phosphate", "inorganic phosphate in plasma and interstitial fluid",
           healthy=_ecf("reference_phosphate"), volume="ecf_volume"),
-    State("phosphate_cells", "mmol", "intracellular fluid", "phosphate", "intracellular inorganic and organic phosphate",
+    State("phosphate_cells", "mmol", "intracellular fluid", "phosphate",
+          "rapidly exchangeable intracellular (soft-tissue) phosphate",
           healthy=lambda b: P.reference_intracellular_phosphate),
     State("ca_bone_exchangeable", "mmol", "bone surface", "calcium", "rapidly exchangeable calcium on bone surfaces",
           healthy=lambda b: P.reference_bone_exchangeable_ca),
@@ -61,6 +62,11 @@ STATES = (
           healthy=_in("calcitriol_distribution_volume", "reference_calcitriol"), volume="calcitriol_distribution_volume"),
     State("fgf23_amount", "ng", "plasma", None, "circulating intact FGF23",
           healthy=_in("fgf23_distribution_volume", "reference_fgf23"), volume="fgf23_distribution_volume"),
+    State("fgf23_expression", "dimensionless", "osteocytes", None,
+          "osteocyte FGF23 expression relative to healthy (follows phosphate balance and calcitriol over days)",
+          healthy=1),
+    State("vitamin_d3_amount", "nmol", "plasma and adipose tissue", None,
+          "supplemental cholecalciferol awaiting hepatic 25-hydroxylation", scale_like="calcidiol_amount"),
     State("adenoma_mass", "dimensionless", "parathyroid adenoma", None,
           "adenoma cell mass relative to the normal total gland mass", scale_like="parathyroid_mass", surgery=True),
     State("pth_adenoma", "pmol", "parathyroid adenoma", None, "PTH stored in adenoma cells",
@@ -70,6 +76,17 @@ STATES = (
 ) + CALCINOSIS_STATES
 
 
+def protein_binding_capacity():
+    """Calcium-binding capacity of plasma proteins at the blood pH and albumin in force.
+
+    Capacity scales with albumin and rises with pH (H+ competes with Ca2+ for albumin's
+    carboxylate sites), so that ionized calcium falls ~0.05 mmol/L per 0.1 pH unit rise
+    (Wang et al. 2002; Fogh-Andersen 1977). Both factors are 1 at the reference.
+    """
+    return (P.albumin_ca_capacity * (P.albumin / P.reference_albumin)
+            * (1 + P.albumin_ca_ph_sensitivity * (P.ph - P.reference_ph)))
+
+
 def ionized_from_total(total, phosphate_free=None):
     """Ionized calcium (mmol/L) from total calcium, by protein binding and complexation.
 
@@ -77,7 +94,7 @@ def ionized_from_total(total, phosphate_free=None):
     quadratic in ionized calcium; its positive root is taken in closed form.
     """
     a = 1 + P.ca_complex_ratio
-    b = a * P.albumin_ca_dissociation + P.albumin_ca_capacity - total
+    b = a * P.albumin_ca_dissociation + protein_binding_capacity() - total
     return (-b + sp.sqrt(b**2 + 4 * a * P.albumin_ca_dissociation * total)) / (2 * a)
 
 
@@ -101,6 +118,9 @@ def concentrations() -> SimpleNamespace:
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
         pth_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume + P.pthrp_potency * P.pthrp)
                       * (gfr_at(TIME) / P.reference_gfr) ** P.pth_resistance_exponent),
+        hydroxylase_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume
+                               + P.pthrp_hydroxylase_potency * P.pthrp)
+                              * (gfr_at(TIME) / P.reference_gfr) ** P.pth_resistance_exponent),
         vdr_ligand=calcitriol + P.calcidiol_vdr_potency * P.pmol_per_nmol * calcidiol,
         vdr_reference=vdr_reference(),
         cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_distribution_volume * P.nmol_per_umol,

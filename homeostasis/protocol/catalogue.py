@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from .events import (CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL, CINACALCET_MG_PER_UMOL,
-                            CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, Event, InterventionSpec, Option,
-                            _lasting, _repeated)
+from ..errors import ParameterValueError
+from .events import (CALCIFEDIOL_NMOL_PER_UG, CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL,
+                     CHOLECALCIFEROL_IU_PER_UG, CHOLECALCIFEROL_NMOL_PER_UG, CINACALCET_MG_PER_UMOL,
+                     CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, Event, InterventionSpec, Option,
+                     _lasting, _repeated)
 
 DAYS = Option("days", None, "day", 0, 36525)
 
@@ -35,6 +37,25 @@ REFERENCES = {
         "Brent GA et al. J Clin Endocrinol Metab 1988;67:944 (static PTH-calcium curve).",
     ),
     "pth-infusion": ("Horwitz MJ et al. J Clin Endocrinol Metab 2003;88:569 (PTH and PTHrP infusions).",),
+    "calcium-supplement": (
+        "Adams ND, Gray RW, Lemann J Jr. J Clin Endocrinol Metab 1979;48:1008 (oral calcium loading lowers calcitriol).",
+        "Heaney RP et al. J Bone Miner Res 1989;4:469 (fractional absorption falls as the load rises).",
+        "Reid IR et al. Am J Med 1995;98:331 (1 g/day calcium: serum calcium barely changes in healthy women).",
+    ),
+    "calcium-load": (
+        "Heaney RP et al. J Bone Miner Res 1989;4:469 (absorption of single calcium loads).",
+        "Bristow SM et al. Br J Nutr 2014;112:1611 (serum calcium after a 1 g oral calcium dose).",
+    ),
+    "vitamin-d3": (
+        "Barger-Lux MJ, Heaney RP et al. Osteoporos Int 1998;8:222 (25(OH)D after 25-1250 ug/day D3).",
+        "Heaney RP et al. Am J Clin Nutr 2003;77:204 (25(OH)D per ug/day of cholecalciferol).",
+        "Jones G. Am J Clin Nutr 2008;88:582S (pharmacokinetics of vitamin D toxicity).",
+    ),
+    "calcifediol": (
+        "Barger-Lux MJ, Heaney RP et al. Osteoporos Int 1998;8:222 (25(OH)D after 10-50 ug/day 25(OH)D3).",
+        "Jetter A et al. Bone 2014;59:14 (calcifediol 2-3x as potent as vitamin D3).",
+        "Minisola S et al. Calcif Tissue Int 2011;89:252 (monthly 500 ug calcifediol).",
+    ),
     "hemodialysis": (
         "Kuhlmann MK. Blood Purif 2010;29:137 (phosphate elimination in haemodialysis).",
         "KDIGO 2017 CKD-MBD guideline update (dialysate calcium 1.25-1.50 mmol/L).",
@@ -94,6 +115,34 @@ def _phosphate_load(day, options, base, end):
     return [Event(day, add={"phosphate_gut_lumen": options["p_mg"] / PHOSPHORUS_MG_PER_MMOL})]
 
 
+def _oral_calcium(day, options, base, end):
+    """Elemental calcium into the gut lumen, once or every ``every_hours`` (for ``days``)."""
+    amount = options["dose_mg"] / CALCIUM_MG_PER_MMOL
+    every = options.get("every_hours")
+    if every is None:
+        return [Event(day, add={"ca_gut_lumen": amount})]
+    stop = day + options["days"] if options.get("days") else end
+    return _repeated(day, stop, every / 24.0, lambda time: Event(time, add={"ca_gut_lumen": amount}))
+
+
+def _daily_or_bolus(*, rate_option, bolus_option, rate_parameter, bolus_state, nmol_per_unit):
+    """A daily dose (a rate lasting ``days``) or boluses every ``every_days`` (once if not given)."""
+    def schedule(day, options, base, end):
+        if options.get(bolus_option) is not None:
+            factor = base["calcifediol_bioavailability"] if bolus_state == "calcidiol_amount" else 1.0
+            amount = options[bolus_option] * nmol_per_unit * factor
+            every = options.get("every_days")
+            make = lambda time: Event(time, add={bolus_state: amount})  # noqa: E731
+            if every is None:
+                return [make(day)]
+            stop = day + options["days"] - 1e-9 if options.get("days") else end
+            return _repeated(day, stop, every, make)
+        if options.get("every_days") is not None:
+            raise ParameterValueError(f"every_days: expected it only with {bolus_option}, got it with a daily dose")
+        return _lasting(day, options, base, {rate_parameter: options[rate_option] * nmol_per_unit})
+    return schedule
+
+
 def _spec(name, description, options, schedule):
     return InterventionSpec(name, description, options, schedule, REFERENCES[name])
 
@@ -119,6 +168,21 @@ CATALOGUE = {spec.name: spec for spec in (
           (Option("delta_ionized", -0.2, "mmol/L", -0.6, 0.6), Option("hours", 2, "h", 0.01, 240)), _clamp),
     _spec("pth-infusion", "intravenous PTH(1-84) infusion",
           (Option("pmol_per_hour", 100, "pmol/h", 0, 40000), Option("hours", 24, "h", 0.01, 8760)), _pth_infusion),
+    _spec("calcium-supplement", "oral elemental calcium (carbonate or citrate taken with meals) every every_hours",
+          (Option("dose_mg", 1000, "mg", 0, 4000), Option("every_hours", 24, "h", 1, 168), DAYS), _oral_calcium),
+    _spec("calcium-load", "a single oral dose of elemental calcium", (Option("dose_mg", 1000, "mg", 0, 4000),),
+          _oral_calcium),
+    _spec("vitamin-d3", "oral cholecalciferol: a daily dose, or boluses of dose_iu every every_days",
+          (Option("dose_iu_per_day", 1000, "IU/day", 0, 100000), Option("dose_iu", None, "IU", 0, 1000000),
+           Option("every_days", None, "day", 1, 365), DAYS),
+          _daily_or_bolus(rate_option="dose_iu_per_day", bolus_option="dose_iu", rate_parameter="vitamin_d3_dose_rate",
+                          bolus_state="vitamin_d3_amount",
+                          nmol_per_unit=CHOLECALCIFEROL_NMOL_PER_UG / CHOLECALCIFEROL_IU_PER_UG)),
+    _spec("calcifediol", "oral calcifediol (25(OH)D3): a daily dose, or boluses of dose_ug every every_days",
+          (Option("dose_ug_per_day", 20, "ug/day", 0, 1000), Option("dose_ug", None, "ug", 0, 10000),
+           Option("every_days", None, "day", 1, 365), DAYS),
+          _daily_or_bolus(rate_option="dose_ug_per_day", bolus_option="dose_ug", rate_parameter="calcifediol_dose_rate",
+                          bolus_state="calcidiol_amount", nmol_per_unit=CALCIFEDIOL_NMOL_PER_UG)),
     _spec("hemodialysis", "intermittent haemodialysis sessions",
           (Option("sessions_per_week", 3, "1/week", 1, 7), Option("hours", 4, "h", 1, 12),
            Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), DAYS), _dialysis),

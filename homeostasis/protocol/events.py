@@ -16,6 +16,9 @@ CALCIUM_MG_PER_MMOL = 40.078
 PHOSPHORUS_MG_PER_MMOL = 30.974
 CINACALCET_MG_PER_UMOL = 0.3575  # cinacalcet free base, 357.4 g/mol
 CALCITRIOL_PMOL_PER_UG = 2400.4  # 416.6 g/mol
+CHOLECALCIFEROL_NMOL_PER_UG = 2.600  # 384.6 g/mol
+CHOLECALCIFEROL_IU_PER_UG = 40.0  # 1 ug = 40 IU (definition)
+CALCIFEDIOL_NMOL_PER_UG = 2.496  # 400.6 g/mol
 CLAMP_GAIN_PER_DAY = 5000.0  # holds ionized Ca within ~0.01 mmol/L of target
 
 
@@ -70,11 +73,22 @@ def _lasting(day, options, base, settings: dict) -> list[Event]:
     return events
 
 
+EVENT_TIME_DECIMALS = 9  # event times are rounded to ~0.1 ms so they meet output times exactly
+
+
 def _repeated(day, end, interval, make) -> list[Event]:
-    events, time = [], day
-    while time <= end + 1e-12:
+    """``make(time)`` at day, day + interval, ... up to ``end``.
+
+    Times are computed as day + k * interval (not by accumulation) and rounded: an accumulated
+    sum drifts by ulps (12 x 7/3 = 27.999999999999996), which put an event a few ulps before an
+    output time and made LSODA refuse a segment too short to start ("Illegal input detected").
+    """
+    events, count = [], 0
+    while True:
+        time = round(day + count * interval, EVENT_TIME_DECIMALS)
+        if time > end + 1e-9:
+            return events
         events.append(make(time))
-        time += interval
-    return events
+        count += 1
 
 
