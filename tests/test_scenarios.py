@@ -148,9 +148,16 @@ def test_hypoparathyroidism():
 
 
 def test_hypoparathyroidism_fractional_calcium_excretion_rises():
-    # loss of PTH-dependent distal reabsorption; in the model the rise is small (0.02337 vs
-    # 0.02333) because falling calcium also relieves CaSR inhibition in the thick ascending limb
-    assert steady("hypoparathyroidism", residual=0.02)["fe_calcium"] > steady()["fe_calcium"]
+    # Loss of PTH-dependent distal reabsorption lowers the renal calcium threshold: at a given
+    # serum calcium, fractional calcium excretion is higher without PTH (Nordin & Peacock 1969
+    # Lancet ii:1280; Shoback 2008 N Engl J Med 359:391). The earlier form of this test compared
+    # it with healthy people at normal calcium, which the hypocalcaemia of untreated
+    # hypoparathyroidism (less filtered and more TAL-reabsorbed calcium) does not support.
+    hypo = steady("hypoparathyroidism", residual=0.02)
+    healthy = h.simulate("healthy", times=[0, 0.25], start="steady",
+                         parameters={"ca_clamp_rate": 5000.0, "ca_clamp_target": hypo["ca_ionized"]})
+    np.testing.assert_allclose(healthy["ca_ionized"][-1], hypo["ca_ionized"], atol=0.01)
+    assert hypo["fe_calcium"] > 1.5 * healthy["fe_calcium"][-1]
 
 
 def test_vitamin_d_intoxication():

@@ -90,7 +90,7 @@ def _kidney(b) -> dict[str, sp.Expr]:
     distal_delivery = filtered_ca * (after_proximal - P.reference_tal_ca_fraction)
     distal_fraction = 1 - b["urine_ca"] / distal_delivery
     regulation = (1 - P.dct_pth_share - P.dct_calcitriol_share
-                  + P.dct_pth_share * hill(P.reference_pth, P.dct_pth_half, 1)
+                  + P.dct_pth_share * hill(P.reference_pth, P.dct_pth_half, P.dct_pth_hill)
                   + P.dct_calcitriol_share * hill(vdr_reference(), P.dct_calcitriol_half, 1))
     filtrate_p = P.phosphate_ultrafilterable_fraction * P.reference_phosphate
     reabsorbed_p = filtrate_p - b["urine_phosphate"] / b["gfr_volume"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .minerals import pth_receptor_activation, relaxation
+from .minerals import kidney, pth_receptor_activation, relaxation
 from .regulation import pos, stimulation, suppression
 from .structure import Process
 from .symbols import P
@@ -103,7 +103,8 @@ def hydroxylase_drive(c):
     low calcitriol in humoral hypercalcaemia of malignancy, high in PHPT). Phosphate acts
     directly and steeply around its normal level (Portale et al. 1986, 1989).
     """
-    return (stimulation(c.hydroxylase_receptor, P.reference_pth, P.hydroxylase_pth_half, 1, P.hydroxylase_pth_emax)
+    return (stimulation(c.hydroxylase_receptor, P.reference_pth, P.hydroxylase_pth_half, P.hydroxylase_pth_hill,
+                        P.hydroxylase_pth_emax)
             * suppression(c.fgf23, P.reference_fgf23, P.hydroxylase_fgf23_half, P.hydroxylase_fgf23_hill,
                           P.hydroxylase_fgf23_floor)
             * suppression(c.phosphate, P.reference_phosphate, P.hydroxylase_phosphate_half, P.hydroxylase_phosphate_hill)
@@ -176,9 +177,18 @@ def vitamin_d3_processes(c) -> list[Process]:
 
 
 def fgf23_drive(c):
-    """Osteocyte FGF23 expression target: sustained phosphate load per nephron, serum phosphate
-    and VDR activation (1 when healthy)."""
-    return (nephron_phosphate_load(c) ** P.fgf23_nephron_load_exponent
+    """Osteocyte FGF23 expression target (1 when healthy).
+
+    Nephron loss raises FGF23 in proportion (the per-nephron phosphate load, with Klotho
+    deficiency: Isakova et al. 2011); the body's phosphate balance (urinary phosphate, equal to
+    net absorption at steady state) acts weakly, as dietary studies show (+35 % on loading,
+    -9 % on depletion over 5 days: Burnett et al. 2006; Antoniucci et al. 2006); serum
+    phosphate and VDR activation stimulate it too.
+    """
+    healthy_urine = P.reference_phosphate_absorption_fraction * P.reference_phosphate_intake
+    balance = pos(kidney(c)["urine_phosphate"]) / healthy_urine  # absorbed phosphate at steady state
+    return ((c.gfr / P.reference_gfr) ** (-P.fgf23_nephron_load_exponent)
+            * balance ** P.fgf23_phosphate_balance_exponent
             * stimulation(c.phosphate, P.reference_phosphate, P.fgf23_phosphate_half,
                           P.fgf23_phosphate_hill, P.fgf23_phosphate_emax)
             * stimulation(c.vdr_ligand, c.vdr_reference, P.fgf23_calcitriol_half, 1,

@@ -68,7 +68,7 @@ def kidney(c) -> dict:
     filtered_ca = c.gfr_volume * ultrafilterable_ca
     tal = P.tal_ca_reabsorption_max / (1 + (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill)
     basal = 1 - P.dct_pth_share - P.dct_calcitriol_share
-    distal_regulation = (basal + P.dct_pth_share * hill(pth_receptor_activation(c), P.dct_pth_half, 1)
+    distal_regulation = (basal + P.dct_pth_share * hill(pth_receptor_activation(c), P.dct_pth_half, P.dct_pth_hill)
                          + P.dct_calcitriol_share * hill(c.vdr_ligand, P.dct_calcitriol_half, 1))
     distal = P.dct_ca_reabsorption_max * distal_regulation
     urine_ca = filtered_ca * (1 - P.reference_proximal_ca_fraction) * (1 - tal) * (1 - distal)

@@ -118,9 +118,10 @@ def concentrations() -> SimpleNamespace:
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
         pth_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume + P.pthrp_potency * P.pthrp)
                       * (gfr_at(TIME) / P.reference_gfr) ** P.pth_resistance_exponent),
+        # CYP27B1 induction: PTH plus a small share of PTHrP, with its own uraemic resistance
         hydroxylase_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume
                                + P.pthrp_hydroxylase_potency * P.pthrp)
-                              * (gfr_at(TIME) / P.reference_gfr) ** P.pth_resistance_exponent),
+                              * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
         vdr_ligand=calcitriol + P.calcidiol_vdr_potency * P.pmol_per_nmol * calcidiol,
         vdr_reference=vdr_reference(),
         cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_distribution_volume * P.nmol_per_umol,
