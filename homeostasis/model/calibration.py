@@ -89,15 +89,19 @@ def _kidney(b) -> dict[str, sp.Expr]:
     tal_of_delivered = P.reference_tal_ca_fraction / after_proximal
     distal_delivery = filtered_ca * (after_proximal - P.reference_tal_ca_fraction)
     distal_fraction = 1 - b["urine_ca"] / distal_delivery
-    regulation = (1 - P.dct_pth_share - P.dct_calcitriol_share
-                  + P.dct_pth_share * hill(P.reference_pth, P.dct_pth_half, P.dct_pth_hill)
-                  + P.dct_calcitriol_share * hill(vdr_reference(), P.dct_calcitriol_half, 1))
+    # the PTH-dependent share is what leaves the healthy urine calcium at reference PTH,
+    # given the maximal distal reabsorption: 1 - share (1 - h_pth) - share_d (1 - h_d) = f / max
+    pth_unsaturated = 1 - hill(P.reference_pth, P.dct_pth_half, P.dct_pth_hill)
+    calcitriol_unsaturated = 1 - hill(vdr_reference(), P.dct_calcitriol_half, 1)
+    pth_share = (1 - distal_fraction / P.dct_ca_reabsorption_max
+                 - P.dct_calcitriol_share * calcitriol_unsaturated) / pth_unsaturated
     filtrate_p = P.phosphate_ultrafilterable_fraction * P.reference_phosphate
     reabsorbed_p = filtrate_p - b["urine_phosphate"] / b["gfr_volume"]
     n = P.tmp_smoothness
     return {
-        "tal_ca_reabsorption_max": tal_of_delivered * (1 + (b["ca_ionized"] / P.tal_casr_half) ** P.tal_casr_hill),
-        "dct_ca_reabsorption_max": distal_fraction / regulation,
+        # CaSR half-point at which tal_ca_reabsorption_max / (1 + (ca / half)^n) = tal_of_delivered
+        "tal_casr_half": b["ca_ionized"] / (P.tal_ca_reabsorption_max / tal_of_delivered - 1) ** (1 / P.tal_casr_hill),
+        "dct_pth_share": pth_share,
         # inverse of smooth_minimum: the transport maximum that reabsorbs reabsorbed_p
         "tmp_gfr_max": (reabsorbed_p ** (-n) - filtrate_p ** (-n)) ** (-1 / n),
     }

@@ -84,7 +84,7 @@ def protein_binding_capacity():
     (Wang et al. 2002; Fogh-Andersen 1977). Both factors are 1 at the reference.
     """
     return (P.albumin_ca_capacity * (P.albumin / P.reference_albumin)
-            * (1 + P.albumin_ca_ph_sensitivity * (P.ph - P.reference_ph)))
+            * (1 + P.albumin_ca_ph_sensitivity * (P.ph - P.reference_blood_ph)))
 
 
 def ionized_from_total(total, phosphate_free=None):
