@@ -19,7 +19,7 @@ HIGH_CALCIFICATION_RISK = 5.6  # mmol^2/L^2
 
 @lru_cache(maxsize=1)
 def _saturation_function():
-    ca, phosphate, ph = sp.symbols("ca phosphate ph", real=True)
+    ca, phosphate, ph = sp.symbols("_saturation_ca _saturation_phosphate _saturation_ph", real=True)
     expressions = _symbolic_saturation(ca, phosphate, ph)
     outputs = [expressions[p] for p in PHASES]
     return sp.lambdify([ca, phosphate, ph, P.all()], outputs, modules=lambdify_modules("numpy"))

@@ -163,7 +163,9 @@ def vitamin_d3_processes(c) -> list[Process]:
     (Barger-Lux et al. 1998; Heaney et al. 2003; Jetter et al. 2014). The healthy supply stays
     in ``calcidiol_production``; this pool is empty in health.
     """
-    d3 = pos(c.y["vitamin_d3_amount"])
+    # no positive-part clamp: the pool is empty in health, where a clamp would make its
+    # derivative (and so the steady-state Jacobian used by the fitting sensitivities) singular
+    d3 = c.y["vitamin_d3_amount"]
     saturable = P.d3_hydroxylation_vmax * d3 / (P.d3_hydroxylation_km + d3)
     return [
         Process("vitamin_d3_dosing", P.vitamin_d3_dose_rate, None, "vitamin_d3_amount", "nmol/day",
