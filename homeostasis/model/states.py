@@ -122,7 +122,7 @@ def concentrations() -> SimpleNamespace:
         hydroxylase_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume
                                + P.pthrp_hydroxylase_potency * P.pthrp)
                               * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
-        vdr_ligand=calcitriol + P.calcidiol_vdr_potency * P.pmol_per_nmol * calcidiol,
+        vdr_ligand=calcitriol + calcidiol_vdr_equivalent(calcidiol),
         vdr_reference=vdr_reference(),
         cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_distribution_volume * P.nmol_per_umol,
     )
@@ -130,7 +130,20 @@ def concentrations() -> SimpleNamespace:
 
 def vdr_reference():
     """Healthy VDR ligand in calcitriol equivalents (calcitriol plus weighted 25(OH)D)."""
-    return P.reference_calcitriol + P.calcidiol_vdr_potency * P.pmol_per_nmol * P.reference_calcidiol
+    return P.reference_calcitriol + calcidiol_vdr_equivalent(P.reference_calcidiol)
+
+
+def calcidiol_vdr_equivalent(calcidiol):
+    """VDR activation by 25(OH)D in pmol/L of calcitriol: its free fraction rises steeply at high levels.
+
+    25(OH)D binds the VDR a few hundred times more weakly than calcitriol and is >99.9 % bound to
+    vitamin D binding protein, so in the normal range its direct action is negligible and
+    repletion barely moves PTH. At toxic levels (> ~375 nmol/L, Jones 2008) 25(OH)D and its
+    metabolites displace calcitriol and themselves from DBP, and the free ligand acts on the
+    VDR directly (Tebben et al. 2016 Endocr Rev 37:521): a Hill term in total 25(OH)D.
+    """
+    x = (calcidiol / P.calcidiol_vdr_half) ** P.calcidiol_vdr_hill
+    return P.calcidiol_vdr_potency * P.pmol_per_nmol * calcidiol * x / (1 + x)
 
 
 def gfr_at(time):
