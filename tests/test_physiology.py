@@ -193,3 +193,86 @@ def test_dialysis_records_run_without_solver_error(record):
     frame = run_experiment(experiment)
     assert set(frame["status"]) <= {"ok", "FAIL"}
     assert np.all(np.isfinite(frame["model"].astype(float)))
+
+
+# --- interventions for hypercalcaemia and diuretics (issue 13, interventions to add) ------------
+
+def test_iv_calcium_raises_calcium_suppresses_pth_and_wears_off():
+    # Brent et al. 1988 J Clin Endocrinol Metab 67:944: calcium gluconate infusion suppresses PTH
+    # to ~0.2-0.35x; Ladenson et al. 1978: ionized calcium rises by tenths of a mmol/L during
+    # infusion; urinary calcium rises (calciuria) and calcium returns to baseline within a day
+    run = h.simulate(times=np.linspace(0, 2, 577), interventions=["iv-calcium@0.1:mmol=10,hours=1"])
+    end = 0.1 + 1 / 24
+    assert 0.15 <= value_at(run, "ca_ionized", end) - run["ca_ionized"][0] <= 0.5
+    assert value_at(run, "pth", end) / run["pth"][0] <= 0.35
+    assert value_at(run, "urine_ca", end) >= 2 * run["urine_ca"][0]
+    assert abs(value_at(run, "ca_total", 1.1) - run["ca_total"][0]) <= 0.06
+
+
+def test_thiazide_lowers_urine_calcium():
+    # Coe et al. 1988 Kidney Int 33:1140; Reilly & Ellison 2000: hydrochlorothiazide 25-50 mg/day
+    # lowers urinary calcium by ~30-40 % and raises serum calcium slightly (mild volume contraction
+    # and distal reabsorption; thiazide hypercalcaemia is usually < 0.1 mmol/L)
+    run = h.simulate(days=60, step=0.5, interventions=["thiazide@0:dose_mg=25"])
+    assert 0.55 <= value_at(run, "urine_ca", 1) / run["urine_ca"][0] <= 0.85
+    assert 0.6 <= value_at(run, "urine_ca", 60) / run["urine_ca"][0] <= 0.9
+    assert 0.0 < value_at(run, "ca_total", 60) - run["ca_total"][0] <= 0.1
+
+
+def test_loop_diuretic_is_calciuric_and_raises_pth():
+    # Suki et al. 1970 N Engl J Med 283:836 (furosemide calciuresis); Rejnmark et al. 2006 Eur J
+    # Endocrinol 155:695: furosemide raises urinary calcium and PTH
+    run = h.simulate(days=30, step=0.5, interventions=["loop-diuretic@0:dose_mg=40"])
+    assert 1.2 <= value_at(run, "urine_ca", 1) / run["urine_ca"][0] <= 2.5
+    assert value_at(run, "pth", 30) > 1.05 * run["pth"][0]
+    assert value_at(run, "ca_total", 30) < run["ca_total"][0]
+
+
+def test_saline_is_calciuric_and_lowers_calcium_in_hypercalcaemia():
+    # Hosking et al. 1981 Lancet i:1179; Bilezikian 1992 N Engl J Med 326:1196: saline expansion
+    # raises calcium excretion and lowers serum calcium over 1-2 days (more in dehydrated patients,
+    # whose GFR saline restores; the model has no dehydration, so only the tubular effect is tested)
+    run = h.simulate("malignancy-pthrp", start="steady", days=3, step=0.05,
+                     interventions=["saline@0:litres_per_day=3,days=2"])
+    assert value_at(run, "urine_ca", 1) >= 1.3 * run["urine_ca"][0]
+    assert value_at(run, "ca_total", 2) <= run["ca_total"][0] - 0.05
+
+
+def test_calcitonin_acts_within_hours_then_escapes():
+    # Wisneski 1990 Calcif Tissue Int 46:S26; Austin & Heath 1981 N Engl J Med 304:269: calcitonin
+    # 4 IU/kg every 12 h lowers serum calcium by ~0.3-0.5 mmol/L within 4-6 h; escape within ~48 h
+    run = h.simulate("malignancy-pthrp", start="steady", days=4, step=1 / 48,
+                     interventions=["calcitonin@0:dose_iu_per_kg=4,every_hours=12"])
+    early = value_at(run, "ca_total", 0.25) - run["ca_total"][0]
+    assert -0.6 <= early <= -0.2
+    assert value_at(run, "ca_total", 3.5) - run["ca_total"][0] > early + 0.2
+
+
+def test_daily_rhythm_has_a_nocturnal_pth_peak_and_meal_driven_phosphate():
+    # Jubiz et al. 1972 J Clin Invest 51:2040; el-Hajj Fuleihan et al. 1997 J Clin Endocrinol Metab
+    # 82:281: PTH peaks at night (02:00-06:00) ~10-40 % above its mean, trough late morning;
+    # Portale et al. 1987 J Clin Invest 80:1147: serum phosphorus swings ~0.1-0.3 mmol/L over the day
+    run = h.simulate(days=3, step=1 / 96, interventions=["daily-rhythm@0"])
+    last = run.times >= 2
+    pth, hours = run["pth"][last], (run.times[last] % 1) * 24
+    assert 1.08 <= pth.max() / pth.mean() <= 1.4
+    assert 1 <= hours[np.argmax(pth)] <= 7
+    assert 0.1 <= np.ptp(run["phosphate"][last]) <= 0.35
+    assert_allclose(run["ca_total"][last].mean(), 2.40, atol=0.03)
+
+
+def test_healthy_default_stays_a_true_steady_state_without_the_rhythm():
+    run = h.simulate(days=2, step=1 / 24)
+    assert_allclose(run["pth"], run["pth"][0], rtol=1e-6)
+    assert_allclose(run["phosphate"], run["phosphate"][0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("thiazide@0:dose_mg=500", r"\[0, 200\]"),
+    ("saline@0:litres=3", "litres_per_day"),
+    ("iv-calcium@0:hours=0", r"\[0.05, 72\]"),
+    ("calcitonin@0:dose_iu_per_kg=-1", r"\[0, 20\]"),
+])
+def test_new_intervention_options_are_checked(text, message):
+    with pytest.raises(h.HomeostasisError, match=message):
+        h.simulate(days=1, interventions=[text])

@@ -7,7 +7,7 @@ import sympy as sp
 from .minerals import kidney, pth_receptor_activation, relaxation
 from .regulation import pos, stimulation, suppression
 from .structure import Process
-from .symbols import P
+from .symbols import TIME, P
 
 
 def pth_release_rate(ca_ionized):
@@ -47,13 +47,24 @@ def parathyroid_growth_drive(c):
             * (c.phosphate / P.reference_phosphate) ** P.gland_phosphate_exponent)
 
 
+def pth_rhythm():
+    """Endogenous circadian modulation of PTH release (1 when pth_rhythm_amplitude is 0).
+
+    Intact PTH has a nocturnal peak in the early morning hours and a trough in the late
+    morning, independent of meals (Jubiz et al. 1972 J Clin Invest 51:2040; el-Hajj Fuleihan
+    et al. 1997 J Clin Endocrinol Metab 82:281). TIME is in days.
+    """
+    phase = 2 * sp.pi * (TIME * P.hours_per_day - P.pth_rhythm_peak_hour) / P.circadian_period
+    return 1 + P.pth_rhythm_amplitude * sp.cos(phase)
+
+
 def pth_processes(c) -> list[Process]:
     y = c.y
     mass = y["parathyroid_mass"]
     return [
         Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c),
                 None, "pth_gland", "pmol/day", "PTH synthesis, proportional to functional gland mass"),
-        Process("pth_release", pth_release_rate(sensed_calcium(c)) * y["pth_gland"],
+        Process("pth_release", pth_release_rate(sensed_calcium(c)) * pth_rhythm() * y["pth_gland"],
                 "pth_gland", "pth_plasma", "pmol/day", "calcium-regulated exocytosis of stored PTH"),
         Process("pth_infusion", P.pth_infusion_rate, None, "pth_plasma", "pmol/day", "intravenous PTH infusion"),
         Process("pth_gland_degradation", P.pth_gland_degradation_rate * y["pth_gland"],

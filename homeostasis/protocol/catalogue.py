@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..errors import ParameterValueError
 from .events import (CALCIFEDIOL_NMOL_PER_UG, CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL,
                      CHOLECALCIFEROL_IU_PER_UG, CHOLECALCIFEROL_NMOL_PER_UG, CINACALCET_MG_PER_UMOL,
@@ -60,7 +62,37 @@ REFERENCES = {
         "Kuhlmann MK. Blood Purif 2010;29:137 (phosphate elimination in haemodialysis).",
         "KDIGO 2017 CKD-MBD guideline update (dialysate calcium 1.25-1.50 mmol/L).",
     ),
+    "iv-calcium": (
+        "Brent GA et al. J Clin Endocrinol Metab 1988;67:944 (calcium gluconate infusion suppresses PTH).",
+        "Ladenson JH et al. J Clin Endocrinol Metab 1978;46:986 (ionized calcium during calcium infusion).",
+        "Cooper MS, Gittoes NJL. BMJ 2008;336:1298 (10 mL of 10 % calcium gluconate = 2.25 mmol; infusions).",
+    ),
+    "thiazide": (
+        "Costanzo LS. Am J Physiol 1985;248:F527 (thiazide-enhanced distal calcium reabsorption).",
+        "Coe FL et al. Kidney Int 1988;33:1140 (hydrochlorothiazide lowers urine calcium in hypercalciuria).",
+        "Reilly RF, Ellison DH. Physiol Rev 2000;80:277 (NCC blockade and calcium transport).",
+    ),
+    "loop-diuretic": (
+        "Suki WN et al. N Engl J Med 1970;283:836 (furosemide calciuresis).",
+        "Rejnmark L et al. Eur J Endocrinol 2006;155:695 (furosemide: urinary calcium up, PTH up).",
+        "Brater DC. N Engl J Med 1998;339:387 (loop diuretic dose-response).",
+    ),
+    "saline": (
+        "Hosking DJ et al. Lancet 1981;i:1179 (saline rehydration in hypercalcaemia of malignancy).",
+        "Bilezikian JP. N Engl J Med 1992;326:1196 (management of acute hypercalcaemia).",
+    ),
+    "calcitonin": (
+        "Wisneski LA. Calcif Tissue Int 1990;46:S26 (calcitonin in hypercalcaemia: rapid effect, escape).",
+        "Austin LA, Heath H 3rd. N Engl J Med 1981;304:269 (calcitonin physiology).",
+    ),
+    "daily-rhythm": (
+        "Jubiz W et al. J Clin Invest 1972;51:2040 (circadian rhythm of serum PTH).",
+        "el-Hajj Fuleihan G et al. J Clin Endocrinol Metab 1997;82:281 (24-h PTH rhythm, nocturnal peak).",
+        "Portale AA et al. J Clin Invest 1987;80:1147 (circadian phosphorus rhythm with meals).",
+    ),
 }
+
+MEALS = ((7.0, 0.25), (12.0, 0.35), (19.0, 0.40))  # clock hour, share of the day's calcium and phosphorus
 
 
 def _parathyroidectomy(day, options, base, end):
@@ -143,6 +175,45 @@ def _daily_or_bolus(*, rate_option, bolus_option, rate_parameter, bolus_state, n
     return schedule
 
 
+def _iv_calcium(day, options, base, end):
+    """A fixed-rate calcium infusion of ``mmol`` over ``hours``."""
+    rate = options["mmol"] / (options["hours"] / 24.0)
+    return [Event(day, parameters={"ca_infusion_rate": rate}),
+            Event(day + options["hours"] / 24.0, parameters={"ca_infusion_rate": base["ca_infusion_rate"]})]
+
+
+def _calcitonin(day, options, base, end):
+    """Doses every ``every_hours``; each sets the effect, which wanes by escape (tachyphylaxis)."""
+    dose = options["dose_iu_per_kg"]
+    peak = base["calcitonin_emax"] * dose / (dose + base["calcitonin_ed50"])
+    stop = day + options["days"] if options.get("days") else end
+    escape = base["calcitonin_escape_time"]
+    events = _repeated(day, stop - 1e-9, options["every_hours"] / 24.0,
+                       lambda time: Event(time, parameters={"calcitonin_effect": peak * math.exp(-(time - day) / escape)}))
+    if options.get("days"):
+        events.append(Event(stop, parameters={"calcitonin_effect": base["calcitonin_effect"]}))
+    return events
+
+
+def _daily_rhythm(day, options, base, end):
+    """Three meals a day instead of continuous intake, and the circadian PTH rhythm."""
+    stop = day + options["days"] if options.get("days") else end
+    ca, phosphate = base["ca_intake"], base["phosphate_intake"]
+    events = [Event(day, parameters={"ca_intake": 0.0, "phosphate_intake": 0.0,
+                                     "pth_rhythm_amplitude": base["pth_rhythm_amplitude_daily"]})]
+    first = math.floor(day)
+    for hour, share in MEALS:
+        start = first + hour / 24.0
+        if start < day:
+            start += 1.0
+        events += _repeated(start, stop - 1e-9, 1.0, lambda time, s=share: Event(
+            time, add={"ca_gut_lumen": ca * s, "phosphate_gut_lumen": phosphate * s}))
+    if options.get("days"):
+        events.append(Event(stop, parameters={"ca_intake": ca, "phosphate_intake": phosphate,
+                                              "pth_rhythm_amplitude": base["pth_rhythm_amplitude"]}))
+    return sorted(events, key=lambda event: event.time)
+
+
 def _spec(name, description, options, schedule):
     return InterventionSpec(name, description, options, schedule, REFERENCES[name])
 
@@ -183,6 +254,19 @@ CATALOGUE = {spec.name: spec for spec in (
            Option("every_days", None, "day", 1, 365), DAYS),
           _daily_or_bolus(rate_option="dose_ug_per_day", bolus_option="dose_ug", rate_parameter="calcifediol_dose_rate",
                           bolus_state="calcidiol_amount", nmol_per_unit=CALCIFEDIOL_NMOL_PER_UG)),
+    _spec("iv-calcium", "intravenous calcium gluconate: mmol of elemental calcium over hours",
+          (Option("mmol", 10, "mmol", 0, 200), Option("hours", 1, "h", 0.05, 72)), _iv_calcium),
+    _spec("thiazide", "hydrochlorothiazide once daily (distal calcium reabsorption up, urine calcium down)",
+          (Option("dose_mg", 25, "mg/day", 0, 200), DAYS), _setting("thiazide_dose", "dose_mg")),
+    _spec("loop-diuretic", "oral furosemide once daily (thick-ascending-limb calcium reabsorption down)",
+          (Option("dose_mg", 40, "mg/day", 0, 2000), DAYS), _setting("loop_diuretic_dose", "dose_mg")),
+    _spec("saline", "intravenous 0.9 % saline (volume expansion: proximal calcium reabsorption down)",
+          (Option("litres_per_day", 3, "L/day", 0, 10), Option("days", 2, "day", 0, 36525)),
+          _setting("saline_rate", "litres_per_day")),
+    _spec("calcitonin", "salmon calcitonin every every_hours (bone calcium efflux down, escape within days)",
+          (Option("dose_iu_per_kg", 4, "IU/kg", 0, 20), Option("every_hours", 12, "h", 1, 168), DAYS), _calcitonin),
+    _spec("daily-rhythm", "three meals a day (07:00, 12:00, 19:00) and the circadian PTH rhythm", (DAYS,),
+          _daily_rhythm),
     _spec("hemodialysis", "intermittent haemodialysis sessions",
           (Option("sessions_per_week", 3, "1/week", 1, 7), Option("hours", 4, "h", 1, 12),
            Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), DAYS), _dialysis),
