@@ -25,7 +25,8 @@ def _saturation_function():
     from .model.regulation import lambdify_modules
     from .model.symbols import P
 
-    ca, phosphate, ph = sp.symbols("ca phosphate ph", real=True)
+    # names that cannot collide with a parameter symbol (the model has a parameter "ph")
+    ca, phosphate, ph = sp.symbols("_saturation_ca _saturation_phosphate _saturation_ph", real=True)
     expressions = symbolic(ca, phosphate, ph)
     outputs = [expressions[p] for p in PHASES]
     return PHASES, sp.lambdify([ca, phosphate, ph, P.all()], outputs, modules=lambdify_modules("numpy"))

@@ -286,9 +286,10 @@ def test_ratio_matches_the_public_simulation():
 
 
 def test_unknown_intervention_is_missing_not_an_error():
-    frame = run_experiment(experiment(interventions='"calcium-supplement@0:mg=500"',
-                                      requires='"calcium-supplement"'))
-    assert list(frame["status"]) == ["missing: calcium-supplement"]
+    # (calcium-supplement, the earlier example, is now in the catalogue; teriparatide is not)
+    frame = run_experiment(experiment(interventions='"teriparatide@0:ug_per_day=20"',
+                                      requires='"teriparatide"'))
+    assert list(frame["status"]) == ["missing: teriparatide"]
     assert not frame["passed"].any() and np.isnan(frame["model"]).all()
 
 

@@ -123,10 +123,14 @@ def test_setting_a_derived_value_overrides_the_derivation(compiled, parameters):
     # the derived clearance, so PTH settles higher, at 3.5 pmol/L x (derived / overridden)
     rates = compiled.rhs(0.0, reference_state(p), p.vector)
     assert rates[compiled.state_names.index("pth_gland")] > 1.0
-    # (calcium feedback on release then trims the rise, so that is an upper bound)
+    # (calcium feedback on release then trims the rise, so that is an upper bound). The lower
+    # bound was 5 %: with PTH's renal and bone-surface effects half-saturated at normal PTH
+    # (Nordin & Peacock 1969; Talmage & Mobley 2008; issue 13) the extra PTH raises ionized
+    # calcium, which trims the rise to about 4 %; the rise must still be clearly above zero.
     run = h.simulate(days=1, parameters=p)
     no_feedback = 3.5 * (math.log(2) / (3.0 / 1440)) / 300.0
-    assert 3.5 * 1.05 < run["pth"][-1] <= no_feedback
+    assert 3.5 * 1.02 < run["pth"][-1] <= no_feedback
+    assert run["ca_ionized"][-1] > run["ca_ionized"][0] + 0.002
 
 
 def test_derived_value_out_of_range_is_rejected(parameters):

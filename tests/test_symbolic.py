@@ -18,7 +18,7 @@ from homeostasis.model.symbols import P
 
 # every process by which a species' body total can change (baseline-budget.md, clinical-targets A19/A26)
 BOUNDARY = {
-    "calcium": {"entering": {"ca_intake", "ca_clamp_infusion", "dialysis_ca_exchange"},
+    "calcium": {"entering": {"ca_intake", "ca_clamp_infusion", "ca_iv_infusion", "dialysis_ca_exchange"},
                 "leaving": {"ca_faecal_loss", "urine_ca"}},
     "phosphate": {"entering": {"phosphate_intake"},
                   "leaving": {"phosphate_faecal_loss", "urine_phosphate", "dialysis_phosphate_removal"}},
@@ -184,11 +184,18 @@ def test_derived_rate_constants_have_closed_forms(parameters):
     assert_allclose(p["calcidiol_elimination_rate"], math.log(2) / 15.0, rtol=1e-12)
     assert_allclose(p["ca_complex_ratio"], 0.10 / 0.52, rtol=1e-12)
     assert_allclose(p["ca_gut_secretion_rate"], 3.75 / (2.40 * 14), rtol=1e-12)
-    assert_allclose(p["phosphate_cell_uptake_rate"], 150 / (1.10 * 14), rtol=1e-12)
-    assert_allclose(p["phosphate_cell_release_rate"], 150 / 3000, rtol=1e-12)
+    assert_allclose(p["phosphate_cell_uptake_rate"], 215 / (1.10 * 14), rtol=1e-12)
+    assert_allclose(p["phosphate_cell_release_rate"], 215 / 500, rtol=1e-12)
     assert_allclose(p["bone_exchange_uptake_rate"], 100 / 1.248, rtol=1e-12)
     assert_allclose(p["bone_exchange_release_rate"], 1.0, rtol=1e-12)
     assert_allclose([p["bone_resorption_rate"], p["bone_formation_rate"]], 12.5, rtol=1e-12)
+    # cholecalciferol pool: half-life 2 days, 45 % converted at low doses, 10 % at saturation
+    turnover = math.log(2) / 2.0
+    loss = 0.55 * turnover
+    linear = 0.10 / 0.90 * loss
+    assert_allclose(p["d3_loss_rate"], loss, rtol=1e-12)
+    assert_allclose(p["d3_linear_hydroxylation_rate"], linear, rtol=1e-12)
+    assert_allclose(p["d3_hydroxylation_km"], 18 / (0.45 * turnover - linear), rtol=1e-12)
 
 
 def test_compiled_observables_match_symbolic_at_reference(compiled, budget_at_reference, reference, parameters,

@@ -85,8 +85,8 @@ class FormulaPrinter:
             return f"piecewise(1, {self(expr.args[0])} > 0, 0)"
         if name == "power":  # x**n with a finite derivative at 0 in the package; a plain power here
             return f"({self(expr.args[0])} ^ {self(expr.args[1])})"
-        if name in ("log", "exp", "Abs"):
-            function = {"log": "ln", "exp": "exp", "Abs": "abs"}[name]
+        if name in ("log", "exp", "Abs", "cos", "sin"):
+            function = {"log": "ln", "exp": "exp", "Abs": "abs", "cos": "cos", "sin": "sin"}[name]
             return f"{function}({self(expr.args[0])})"
         raise NotImplementedError(f"no SBML form for {name}: {expr}")
 

@@ -122,7 +122,7 @@ def lesion_processes(c) -> list[Process]:
 
 
 def calcinosis_observables(c) -> list[Observable]:
-    plasma = saturation_indices(c.ca_ionized, c.phosphate, P.plasma_ph)
+    plasma = saturation_indices(c.ca_ionized, c.phosphate, P.ph)
     out = [Observable("saturation_plasma", plasma["hydroxyapatite"], "dimensionless",
                       "hydroxyapatite saturation index of plasma")]
     out += [Observable(f"saturation_plasma_{phase}", plasma[phase], "dimensionless",

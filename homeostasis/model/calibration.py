@@ -64,6 +64,7 @@ def derived_expressions() -> dict[str, sp.Expr]:
     d["bone_resorption_rate"] = P.reference_bone_turnover_ca
     d["bone_formation_rate"] = P.reference_bone_turnover_ca
     d.update(_hormones(b))
+    d.update(_vitamin_d3())
     d["ppi_production_rate"] = P.ppi_hydrolysis_rate * P.reference_ppi
     return d
 
@@ -90,15 +91,19 @@ def _kidney(b) -> dict[str, sp.Expr]:
     tal_of_delivered = P.reference_tal_ca_fraction / after_proximal
     distal_delivery = filtered_ca * (after_proximal - P.reference_tal_ca_fraction)
     distal_fraction = 1 - b["urine_ca"] / distal_delivery
-    regulation = (1 - P.dct_pth_share - P.dct_calcitriol_share
-                  + P.dct_pth_share * hill(P.reference_pth, P.dct_pth_half, 1)
-                  + P.dct_calcitriol_share * hill(vdr_reference(), P.dct_calcitriol_half, 1))
+    # the PTH-dependent share is what leaves the healthy urine calcium at reference PTH,
+    # given the maximal distal reabsorption: 1 - share (1 - h_pth) - share_d (1 - h_d) = f / max
+    pth_unsaturated = 1 - hill(P.reference_pth, P.dct_pth_half, P.dct_pth_hill)
+    calcitriol_unsaturated = 1 - hill(vdr_reference(), P.dct_calcitriol_half, 1)
+    pth_share = (1 - distal_fraction / P.dct_ca_reabsorption_max
+                 - P.dct_calcitriol_share * calcitriol_unsaturated) / pth_unsaturated
     filtrate_p = P.phosphate_ultrafilterable_fraction * P.reference_phosphate
     reabsorbed_p = filtrate_p - b["urine_phosphate"] / b["gfr_volume"]
     n = P.tmp_smoothness
     return {
-        "tal_ca_reabsorption_max": tal_of_delivered * (1 + (b["ca_ionized"] / P.tal_casr_half) ** P.tal_casr_hill),
-        "dct_ca_reabsorption_max": distal_fraction / regulation,
+        # CaSR half-point at which tal_ca_reabsorption_max / (1 + (ca / half)^n) = tal_of_delivered
+        "tal_casr_half": b["ca_ionized"] / (P.tal_ca_reabsorption_max / tal_of_delivered - 1) ** (1 / P.tal_casr_hill),
+        "dct_pth_share": pth_share,
         # inverse of smooth_minimum: the transport maximum that reabsorbs reabsorbed_p
         "tmp_gfr_max": (reabsorbed_p ** (-n) - filtrate_p ** (-n)) ** (-1 / n),
     }
@@ -122,6 +127,21 @@ def _hormones(b) -> dict[str, sp.Expr]:
         "fgf23_clearance_rate": fgf23_clearance,
         "fgf23_secretion_rate": fgf23_clearance * P.reference_fgf23 * P.fgf23_distribution_volume,
     }
+
+
+def _vitamin_d3() -> dict[str, sp.Expr]:
+    """Cholecalciferol pool rate constants from its half-life and the converted shares.
+
+    At low pool size the pool turns over at ln 2 / half-life and a share f_low of it becomes
+    25(OH)D; when the saturable (CYP2R1) route is saturated only the linear route competes
+    with the loss, so the share is f_high.
+    """
+    turnover = sp.log(2) / P.vitamin_d3_half_life
+    loss = (1 - P.d3_converted_fraction_low) * turnover
+    linear = P.d3_converted_fraction_high / (1 - P.d3_converted_fraction_high) * loss
+    saturable_initial = P.d3_converted_fraction_low * turnover - linear
+    return {"d3_loss_rate": loss, "d3_linear_hydroxylation_rate": linear,
+            "d3_hydroxylation_km": P.d3_hydroxylation_vmax / saturable_initial}
 
 
 def reference_state_expressions() -> dict[str, sp.Expr]:

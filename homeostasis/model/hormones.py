@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .minerals import pth_receptor_activation, relaxation
+from .minerals import kidney, pth_receptor_activation, relaxation
 from .regulation import pos, stimulation, suppression
 from .structure import Process
-from .symbols import P
+from .symbols import TIME, P
 
 
 def pth_release_rate(ca_ionized):
@@ -47,13 +47,24 @@ def parathyroid_growth_drive(c):
             * (c.phosphate / P.reference_phosphate) ** P.gland_phosphate_exponent)
 
 
+def pth_rhythm():
+    """Endogenous circadian modulation of PTH release (1 when pth_rhythm_amplitude is 0).
+
+    Intact PTH has a nocturnal peak in the early morning hours and a trough in the late
+    morning, independent of meals (Jubiz et al. 1972 J Clin Invest 51:2040; el-Hajj Fuleihan
+    et al. 1997 J Clin Endocrinol Metab 82:281). TIME is in days.
+    """
+    phase = 2 * sp.pi * (TIME * P.hours_per_day - P.pth_rhythm_peak_hour) / P.circadian_period
+    return 1 + P.pth_rhythm_amplitude * sp.cos(phase)
+
+
 def pth_processes(c) -> list[Process]:
     y = c.y
     mass = y["parathyroid_mass"]
     return [
         Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c),
                 None, "pth_gland", "pmol/day", "PTH synthesis, proportional to functional gland mass"),
-        Process("pth_release", pth_release_rate(sensed_calcium(c)) * y["pth_gland"],
+        Process("pth_release", pth_release_rate(sensed_calcium(c)) * pth_rhythm() * y["pth_gland"],
                 "pth_gland", "pth_plasma", "pmol/day", "calcium-regulated exocytosis of stored PTH"),
         Process("pth_infusion", P.pth_infusion_rate, None, "pth_plasma", "pmol/day", "intravenous PTH infusion"),
         Process("pth_gland_degradation", P.pth_gland_degradation_rate * y["pth_gland"],
@@ -96,8 +107,15 @@ def cinacalcet_processes(c) -> list[Process]:
 
 
 def hydroxylase_drive(c):
-    """Renal CYP27B1 expression: up with PTH; down with FGF23, phosphate and calcitriol."""
-    return (stimulation(pth_receptor_activation(c), P.reference_pth, P.hydroxylase_pth_half, 1, P.hydroxylase_pth_emax)
+    """Renal CYP27B1 expression: up with PTH; down with FGF23, phosphate and calcitriol.
+
+    The PTH signal is PTH plus a small share of PTHrP: PTHrP activates PTH1R in bone and
+    tubule but induces CYP27B1 weakly (Horwitz et al. 2003 and 2005; Stewart et al. 1980:
+    low calcitriol in humoral hypercalcaemia of malignancy, high in PHPT). Phosphate acts
+    directly and steeply around its normal level (Portale et al. 1986, 1989).
+    """
+    return (stimulation(c.hydroxylase_receptor, P.reference_pth, P.hydroxylase_pth_half, P.hydroxylase_pth_hill,
+                        P.hydroxylase_pth_emax)
             * suppression(c.fgf23, P.reference_fgf23, P.hydroxylase_fgf23_half, P.hydroxylase_fgf23_hill,
                           P.hydroxylase_fgf23_floor)
             * suppression(c.phosphate, P.reference_phosphate, P.hydroxylase_phosphate_half, P.hydroxylase_phosphate_hill)
@@ -125,6 +143,9 @@ def vitamin_d_processes(c) -> list[Process]:
     return [
         Process("calcidiol_production", P.calcidiol_production_rate * P.vitamin_d_supply,
                 None, "calcidiol_amount", "nmol/day", "hepatic 25-hydroxylation of vitamin D"),
+        *vitamin_d3_processes(c),
+        Process("calcifediol_dosing", P.calcifediol_bioavailability * P.calcifediol_dose_rate, None,
+                "calcidiol_amount", "nmol/day", "oral calcifediol (25(OH)D3) absorbed"),
         Process("calcidiol_elimination", P.calcidiol_elimination_rate * y["calcidiol_amount"],
                 "calcidiol_amount", None, "nmol/day", "25(OH)D catabolism"),
         *relaxation("hydroxylase_activity", hydroxylase_drive(c), P.hydroxylase_time_constant,
@@ -143,6 +164,50 @@ def vitamin_d_processes(c) -> list[Process]:
     ]
 
 
+def vitamin_d3_processes(c) -> list[Process]:
+    """Supplemental cholecalciferol: a pool (plasma and fat) cleared by hepatic 25-hydroxylation
+    and by other routes (storage, catabolism).
+
+    25-hydroxylation has a high-affinity saturable component (CYP2R1, half-saturated at a few
+    tens of ug/day of intake) and a low-affinity, effectively linear one (CYP27A1), so the
+    share of a dose that becomes 25(OH)D falls from ~60 % at 25 ug/day to ~13 % at 1250 ug/day
+    (Barger-Lux et al. 1998; Heaney et al. 2003; Jetter et al. 2014). The healthy supply stays
+    in ``calcidiol_production``; this pool is empty in health.
+    """
+    # no positive-part clamp: the pool is empty in health, where a clamp would make its
+    # derivative (and so the steady-state Jacobian used by the fitting sensitivities) singular
+    d3 = c.y["vitamin_d3_amount"]
+    saturable = P.d3_hydroxylation_vmax * d3 / (P.d3_hydroxylation_km + d3)
+    return [
+        Process("vitamin_d3_dosing", P.vitamin_d3_dose_rate, None, "vitamin_d3_amount", "nmol/day",
+                "oral cholecalciferol absorbed"),
+        Process("vitamin_d3_25_hydroxylation", saturable + P.d3_linear_hydroxylation_rate * d3,
+                "vitamin_d3_amount", "calcidiol_amount", "nmol/day",
+                "hepatic 25-hydroxylation (saturable CYP2R1 + linear CYP27A1)"),
+        Process("vitamin_d3_loss", P.d3_loss_rate * d3, "vitamin_d3_amount", None, "nmol/day",
+                "cholecalciferol lost to storage and other catabolism"),
+    ]
+
+
+def fgf23_drive(c):
+    """Osteocyte FGF23 expression target (1 when healthy).
+
+    Nephron loss raises FGF23 in proportion (the per-nephron phosphate load, with Klotho
+    deficiency: Isakova et al. 2011); the body's phosphate balance (urinary phosphate, equal to
+    net absorption at steady state) acts weakly, as dietary studies show (+35 % on loading,
+    -9 % on depletion over 5 days: Burnett et al. 2006; Antoniucci et al. 2006); serum
+    phosphate and VDR activation stimulate it too.
+    """
+    healthy_urine = P.reference_phosphate_absorption_fraction * P.reference_phosphate_intake
+    balance = pos(kidney(c)["urine_phosphate"]) / healthy_urine  # absorbed phosphate at steady state
+    return ((c.gfr / P.reference_gfr) ** (-P.fgf23_nephron_load_exponent)
+            * balance ** P.fgf23_phosphate_balance_exponent
+            * stimulation(c.phosphate, P.reference_phosphate, P.fgf23_phosphate_half,
+                          P.fgf23_phosphate_hill, P.fgf23_phosphate_emax)
+            * stimulation(c.vdr_ligand, c.vdr_reference, P.fgf23_calcitriol_half, 1,
+                          P.fgf23_calcitriol_emax))
+
+
 def nephron_phosphate_load(c):
     """Phosphate excreted per remaining nephron relative to health (urine P / nephron mass)."""
     from .minerals import kidney
@@ -152,14 +217,15 @@ def nephron_phosphate_load(c):
 
 
 def fgf23_processes(c) -> list[Process]:
-    secretion = (P.fgf23_secretion_rate * nephron_phosphate_load(c) ** P.fgf23_nephron_load_exponent
-                 * stimulation(c.phosphate, P.reference_phosphate, P.fgf23_phosphate_half,
-                               P.fgf23_phosphate_hill, P.fgf23_phosphate_emax)
-                 * stimulation(c.vdr_ligand, c.vdr_reference, P.fgf23_calcitriol_half, 1,
-                               P.fgf23_calcitriol_emax))
+    """FGF23 is a slow osteocyte hormone: its secretion follows an expression state that relaxes
+    towards the phosphate and calcitriol drive over days (Vervloet et al. 2011; Burnett et al.
+    2006; Scanni et al. 2014: no FGF23 rise within hours of a phosphate load)."""
+    secretion = P.fgf23_secretion_rate * pos(c.y["fgf23_expression"])
     return [
+        *relaxation("fgf23_expression", fgf23_drive(c), P.fgf23_expression_time_constant,
+                    "osteocyte FGF23 expression following phosphate balance and calcitriol"),
         Process("fgf23_secretion", secretion, None, "fgf23_amount", "ng/day",
-                "osteocyte FGF23 secretion, stimulated by phosphate and calcitriol"),
+                "osteocyte FGF23 secretion at its current expression"),
         Process("fgf23_clearance", P.fgf23_clearance_rate * c.y["fgf23_amount"], "fgf23_amount", None,
                 "ng/day", "clearance of intact FGF23"),
     ]

@@ -66,12 +66,14 @@ def kidney(c) -> dict:
     """Filtered loads, segmental reabsorption and urinary excretion (intermediate expressions)."""
     ultrafilterable_ca = c.ca_ionized * (1 + P.ca_complex_ratio)
     filtered_ca = c.gfr_volume * ultrafilterable_ca
-    tal = P.tal_ca_reabsorption_max / (1 + (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill)
+    tal = (P.tal_ca_reabsorption_max / (1 + (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill)
+           * (1 - loop_diuretic_inhibition()))
     basal = 1 - P.dct_pth_share - P.dct_calcitriol_share
-    distal_regulation = (basal + P.dct_pth_share * hill(pth_receptor_activation(c), P.dct_pth_half, 1)
+    distal_regulation = (basal + P.dct_pth_share * hill(pth_receptor_activation(c), P.dct_pth_half, P.dct_pth_hill)
                          + P.dct_calcitriol_share * hill(c.vdr_ligand, P.dct_calcitriol_half, 1))
     distal = P.dct_ca_reabsorption_max * distal_regulation
-    urine_ca = filtered_ca * (1 - P.reference_proximal_ca_fraction) * (1 - tal) * (1 - distal)
+    distal_unreabsorbed = (1 - distal) * (1 - thiazide_distal_effect())
+    urine_ca = filtered_ca * proximal_delivery() * (1 - tal) * distal_unreabsorbed
     filtrate_p = P.phosphate_ultrafilterable_fraction * c.phosphate
     tmp_gfr = (P.tmp_gfr_max
                * suppression(pth_receptor_activation(c), P.reference_pth, P.tmp_pth_half, 1, P.tmp_pth_floor)
@@ -80,6 +82,25 @@ def kidney(c) -> dict:
     urine_p = c.gfr_volume * (filtrate_p - reabsorbed_p)
     return {"filtered_ca": filtered_ca, "urine_ca": urine_ca, "filtered_phosphate": c.gfr_volume * filtrate_p,
             "urine_phosphate": urine_p, "tmp_gfr": tmp_gfr}
+
+
+def proximal_delivery():
+    """Share of filtered calcium leaving the proximal tubule; saline expansion raises it.
+
+    Volume expansion lowers proximal sodium and with it paracellular calcium reabsorption
+    (Hosking et al. 1981 Lancet i:1179; Bilezikian 1992 N Engl J Med 326:1196).
+    """
+    return (1 - P.reference_proximal_ca_fraction) * (1 + P.saline_proximal_gain * P.saline_rate)
+
+
+def loop_diuretic_inhibition():
+    """Daily-averaged share of thick-ascending-limb calcium reabsorption lost to NKCC2 blockade."""
+    return P.loop_diuretic_emax * P.loop_diuretic_dose / (P.loop_diuretic_dose + P.loop_diuretic_ed50)
+
+
+def thiazide_distal_effect():
+    """Fall of the calcium that escapes distal reabsorption under NCC blockade (thiazides)."""
+    return P.thiazide_emax * P.thiazide_dose / (P.thiazide_dose + P.thiazide_ed50)
 
 
 def kidney_processes(c) -> list[Process]:
@@ -93,10 +114,13 @@ def kidney_processes(c) -> list[Process]:
 
 
 def clamp_processes(c) -> list[Process]:
-    """A calcium clamp: infusion (or chelation, when negative) proportional to the error."""
+    """A calcium clamp: infusion (or chelation, when negative) proportional to the error; and a
+    fixed-rate intravenous calcium infusion (calcium gluconate)."""
     error = P.ca_clamp_target - c.ca_ionized
     return [Process("ca_clamp_infusion", P.ca_clamp_rate * error * P.ecf_volume, None, "ca_ecf", MMOL_DAY,
-                    "calcium infusion or citrate/EDTA chelation holding ionized calcium at a target")]
+                    "calcium infusion or citrate/EDTA chelation holding ionized calcium at a target"),
+            Process("ca_iv_infusion", P.ca_infusion_rate, None, "ca_ecf", MMOL_DAY,
+                    "intravenous calcium (gluconate) infusion at a fixed rate")]
 
 
 def dialysis_processes(c) -> list[Process]:
@@ -126,9 +150,20 @@ def bone_processes(c) -> list[Process]:
     return [
         Process("ca_bone_surface_uptake", P.bone_exchange_uptake_rate * c.ca_ionized,
                 "ca_ecf", "ca_bone_exchangeable", MMOL_DAY, "ionized calcium binding to bone surfaces"),
-        Process("ca_bone_surface_release", P.bone_exchange_release_rate * y["ca_bone_exchangeable"],
-                "ca_bone_exchangeable", "ca_ecf", MMOL_DAY, "calcium release from bone surfaces"),
+        Process("ca_bone_surface_release",
+                P.bone_exchange_release_rate * y["ca_bone_exchangeable"] * bone_surface_pth_factor(c),
+                "ca_bone_exchangeable", "ca_ecf", MMOL_DAY,
+                "calcium release from bone surfaces (rapid, PTH-stimulated osteocyte/lining-cell efflux)"),
     ]
+
+
+def bone_surface_pth_factor(c):
+    """PTH's rapid calcaemic action: efflux from the exchangeable bone-surface pool within hours,
+    independent of osteoclast recruitment (Talmage & Mobley 2008; Parfitt 1976; Horwitz et al.
+    2003: calcium rises within hours of a PTH infusion). 1 at the healthy reference."""
+    return (stimulation(pth_receptor_activation(c), P.reference_pth, P.bone_surface_pth_half, 1,
+                        P.bone_surface_pth_emax)
+            * (1 - P.calcitonin_effect))
 
 
 def mineral_processes(c) -> list[Process]:

@@ -35,7 +35,8 @@ STATES = (
           healthy=_ecf("reference_ca_total"), volume="ecf_volume"),
     State("phosphate_ecf", "mmol", "extracellular fluid", "phosphate", "inorganic phosphate in plasma and interstitial fluid",
           healthy=_ecf("reference_phosphate"), volume="ecf_volume"),
-    State("phosphate_cells", "mmol", "intracellular fluid", "phosphate", "intracellular inorganic and organic phosphate",
+    State("phosphate_cells", "mmol", "intracellular fluid", "phosphate",
+          "rapidly exchangeable intracellular (soft-tissue) phosphate",
           healthy=lambda b: P.reference_intracellular_phosphate),
     State("ca_bone_exchangeable", "mmol", "bone surface", "calcium", "rapidly exchangeable calcium on bone surfaces",
           healthy=lambda b: P.reference_bone_exchangeable_ca),
@@ -55,6 +56,11 @@ STATES = (
           healthy=_in("calcitriol_distribution_volume", "reference_calcitriol"), volume="calcitriol_distribution_volume"),
     State("fgf23_amount", "ng", "plasma", None, "circulating intact FGF23",
           healthy=_in("fgf23_distribution_volume", "reference_fgf23"), volume="fgf23_distribution_volume"),
+    State("fgf23_expression", "dimensionless", "osteocytes", None,
+          "osteocyte FGF23 expression relative to healthy (follows phosphate balance and calcitriol over days)",
+          healthy=1),
+    State("vitamin_d3_amount", "nmol", "plasma and adipose tissue", None,
+          "supplemental cholecalciferol awaiting hepatic 25-hydroxylation", scale_like="calcidiol_amount"),
     State("adenoma_mass", "dimensionless", "parathyroid adenoma", None,
           "adenoma cell mass relative to the normal total gland mass", scale_like="parathyroid_mass", surgery=True),
     State("pth_adenoma", "pmol", "parathyroid adenoma", None, "PTH stored in adenoma cells",
@@ -64,6 +70,17 @@ STATES = (
 ) + BONE_STATES + DRUG_STATES + CALCINOSIS_STATES
 
 
+def protein_binding_capacity():
+    """Calcium-binding capacity of plasma proteins at the blood pH and albumin in force.
+
+    Capacity scales with albumin and rises with pH (H+ competes with Ca2+ for albumin's
+    carboxylate sites), so that ionized calcium falls ~0.05 mmol/L per 0.1 pH unit rise
+    (Wang et al. 2002; Fogh-Andersen 1977). Both factors are 1 at the reference.
+    """
+    return (P.albumin_ca_capacity * (P.albumin / P.reference_albumin)
+            * (1 + P.albumin_ca_ph_sensitivity * (P.ph - P.reference_blood_ph)))
+
+
 def ionized_from_total(total, phosphate_free=None):
     """Ionized calcium (mmol/L) from total calcium, by protein binding and complexation.
 
@@ -71,7 +88,7 @@ def ionized_from_total(total, phosphate_free=None):
     quadratic in ionized calcium; its positive root is taken in closed form.
     """
     a = 1 + P.ca_complex_ratio
-    b = a * P.albumin_ca_dissociation + P.albumin_ca_capacity - total
+    b = a * P.albumin_ca_dissociation + protein_binding_capacity() - total
     return (-b + sp.sqrt(b**2 + 4 * a * P.albumin_ca_dissociation * total)) / (2 * a)
 
 
@@ -97,7 +114,11 @@ def concentrations() -> SimpleNamespace:
         pth_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume + P.pthrp_potency * P.pthrp
                        + drugs["teriparatide"] + P.abaloparatide_pth1r_potency * drugs["abaloparatide"])
                       * (gfr_at(TIME) / P.reference_gfr) ** P.pth_resistance_exponent),
-        vdr_ligand=calcitriol + P.calcidiol_vdr_potency * P.pmol_per_nmol * calcidiol,
+        # CYP27B1 induction: PTH plus a small share of PTHrP, with its own uraemic resistance
+        hydroxylase_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume
+                               + P.pthrp_hydroxylase_potency * P.pthrp)
+                              * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
+        vdr_ligand=calcitriol + calcidiol_vdr_equivalent(calcidiol),
         vdr_reference=vdr_reference(),
         cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_distribution_volume * P.nmol_per_umol,
         denosumab=drugs["denosumab"],
@@ -107,7 +128,20 @@ def concentrations() -> SimpleNamespace:
 
 def vdr_reference():
     """Healthy VDR ligand in calcitriol equivalents (calcitriol plus weighted 25(OH)D)."""
-    return P.reference_calcitriol + P.calcidiol_vdr_potency * P.pmol_per_nmol * P.reference_calcidiol
+    return P.reference_calcitriol + calcidiol_vdr_equivalent(P.reference_calcidiol)
+
+
+def calcidiol_vdr_equivalent(calcidiol):
+    """VDR activation by 25(OH)D in pmol/L of calcitriol: its free fraction rises steeply at high levels.
+
+    25(OH)D binds the VDR a few hundred times more weakly than calcitriol and is >99.9 % bound to
+    vitamin D binding protein, so in the normal range its direct action is negligible and
+    repletion barely moves PTH. At toxic levels (> ~375 nmol/L, Jones 2008) 25(OH)D and its
+    metabolites displace calcitriol and themselves from DBP, and the free ligand acts on the
+    VDR directly (Tebben et al. 2016 Endocr Rev 37:521): a Hill term in total 25(OH)D.
+    """
+    x = (calcidiol / P.calcidiol_vdr_half) ** P.calcidiol_vdr_hill
+    return P.calcidiol_vdr_potency * P.pmol_per_nmol * calcidiol * x / (1 + x)
 
 
 def gfr_at(time):

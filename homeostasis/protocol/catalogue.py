@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from .events import (CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL, CINACALCET_MG_PER_UMOL,
-                            CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, Event, InterventionSpec, Option,
-                            _lasting, _repeated)
+import math
+
+from ..errors import ParameterValueError
+from .events import (CALCIFEDIOL_NMOL_PER_UG, CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL,
+                     CHOLECALCIFEROL_IU_PER_UG, CHOLECALCIFEROL_NMOL_PER_UG, CINACALCET_MG_PER_UMOL,
+                     CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, Event, InterventionSpec, Option,
+                     _lasting, _repeated)
 
 DAYS = Option("days", None, "day", 0, 36525)
 
@@ -35,11 +39,60 @@ REFERENCES = {
         "Brent GA et al. J Clin Endocrinol Metab 1988;67:944 (static PTH-calcium curve).",
     ),
     "pth-infusion": ("Horwitz MJ et al. J Clin Endocrinol Metab 2003;88:569 (PTH and PTHrP infusions).",),
+    "calcium-supplement": (
+        "Adams ND, Gray RW, Lemann J Jr. J Clin Endocrinol Metab 1979;48:1008 (oral calcium loading lowers calcitriol).",
+        "Heaney RP et al. J Bone Miner Res 1989;4:469 (fractional absorption falls as the load rises).",
+        "Reid IR et al. Am J Med 1995;98:331 (1 g/day calcium: serum calcium barely changes in healthy women).",
+    ),
+    "calcium-load": (
+        "Heaney RP et al. J Bone Miner Res 1989;4:469 (absorption of single calcium loads).",
+        "Bristow SM et al. Br J Nutr 2014;112:1611 (serum calcium after a 1 g oral calcium dose).",
+    ),
+    "vitamin-d3": (
+        "Barger-Lux MJ, Heaney RP et al. Osteoporos Int 1998;8:222 (25(OH)D after 25-1250 ug/day D3).",
+        "Heaney RP et al. Am J Clin Nutr 2003;77:204 (25(OH)D per ug/day of cholecalciferol).",
+        "Jones G. Am J Clin Nutr 2008;88:582S (pharmacokinetics of vitamin D toxicity).",
+    ),
+    "calcifediol": (
+        "Barger-Lux MJ, Heaney RP et al. Osteoporos Int 1998;8:222 (25(OH)D after 10-50 ug/day 25(OH)D3).",
+        "Jetter A et al. Bone 2014;59:14 (calcifediol 2-3x as potent as vitamin D3).",
+        "Minisola S et al. Calcif Tissue Int 2011;89:252 (monthly 500 ug calcifediol).",
+    ),
     "hemodialysis": (
         "Kuhlmann MK. Blood Purif 2010;29:137 (phosphate elimination in haemodialysis).",
         "KDIGO 2017 CKD-MBD guideline update (dialysate calcium 1.25-1.50 mmol/L).",
     ),
+    "iv-calcium": (
+        "Brent GA et al. J Clin Endocrinol Metab 1988;67:944 (calcium gluconate infusion suppresses PTH).",
+        "Ladenson JH et al. J Clin Endocrinol Metab 1978;46:986 (ionized calcium during calcium infusion).",
+        "Cooper MS, Gittoes NJL. BMJ 2008;336:1298 (10 mL of 10 % calcium gluconate = 2.25 mmol; infusions).",
+    ),
+    "thiazide": (
+        "Costanzo LS. Am J Physiol 1985;248:F527 (thiazide-enhanced distal calcium reabsorption).",
+        "Coe FL et al. Kidney Int 1988;33:1140 (hydrochlorothiazide lowers urine calcium in hypercalciuria).",
+        "Reilly RF, Ellison DH. Physiol Rev 2000;80:277 (NCC blockade and calcium transport).",
+    ),
+    "loop-diuretic": (
+        "Suki WN et al. N Engl J Med 1970;283:836 (furosemide calciuresis).",
+        "Rejnmark L et al. Eur J Endocrinol 2006;155:695 (furosemide: urinary calcium up, PTH up).",
+        "Brater DC. N Engl J Med 1998;339:387 (loop diuretic dose-response).",
+    ),
+    "saline": (
+        "Hosking DJ et al. Lancet 1981;i:1179 (saline rehydration in hypercalcaemia of malignancy).",
+        "Bilezikian JP. N Engl J Med 1992;326:1196 (management of acute hypercalcaemia).",
+    ),
+    "calcitonin": (
+        "Wisneski LA. Calcif Tissue Int 1990;46:S26 (calcitonin in hypercalcaemia: rapid effect, escape).",
+        "Austin LA, Heath H 3rd. N Engl J Med 1981;304:269 (calcitonin physiology).",
+    ),
+    "daily-rhythm": (
+        "Jubiz W et al. J Clin Invest 1972;51:2040 (circadian rhythm of serum PTH).",
+        "el-Hajj Fuleihan G et al. J Clin Endocrinol Metab 1997;82:281 (24-h PTH rhythm, nocturnal peak).",
+        "Portale AA et al. J Clin Invest 1987;80:1147 (circadian phosphorus rhythm with meals).",
+    ),
 }
+
+MEALS = ((7.0, 0.25), (12.0, 0.35), (19.0, 0.40))  # clock hour, share of the day's calcium and phosphorus
 
 
 def _parathyroidectomy(day, options, base, end):
@@ -94,6 +147,73 @@ def _phosphate_load(day, options, base, end):
     return [Event(day, add={"phosphate_gut_lumen": options["p_mg"] / PHOSPHORUS_MG_PER_MMOL})]
 
 
+def _oral_calcium(day, options, base, end):
+    """Elemental calcium into the gut lumen, once or every ``every_hours`` (for ``days``)."""
+    amount = options["dose_mg"] / CALCIUM_MG_PER_MMOL
+    every = options.get("every_hours")
+    if every is None:
+        return [Event(day, add={"ca_gut_lumen": amount})]
+    stop = day + options["days"] if options.get("days") else end
+    return _repeated(day, stop, every / 24.0, lambda time: Event(time, add={"ca_gut_lumen": amount}))
+
+
+def _daily_or_bolus(*, rate_option, bolus_option, rate_parameter, bolus_state, nmol_per_unit):
+    """A daily dose (a rate lasting ``days``) or boluses every ``every_days`` (once if not given)."""
+    def schedule(day, options, base, end):
+        if options.get(bolus_option) is not None:
+            factor = base["calcifediol_bioavailability"] if bolus_state == "calcidiol_amount" else 1.0
+            amount = options[bolus_option] * nmol_per_unit * factor
+            every = options.get("every_days")
+            make = lambda time: Event(time, add={bolus_state: amount})  # noqa: E731
+            if every is None:
+                return [make(day)]
+            stop = day + options["days"] - 1e-9 if options.get("days") else end
+            return _repeated(day, stop, every, make)
+        if options.get("every_days") is not None:
+            raise ParameterValueError(f"every_days: expected it only with {bolus_option}, got it with a daily dose")
+        return _lasting(day, options, base, {rate_parameter: options[rate_option] * nmol_per_unit})
+    return schedule
+
+
+def _iv_calcium(day, options, base, end):
+    """A fixed-rate calcium infusion of ``mmol`` over ``hours``."""
+    rate = options["mmol"] / (options["hours"] / 24.0)
+    return [Event(day, parameters={"ca_infusion_rate": rate}),
+            Event(day + options["hours"] / 24.0, parameters={"ca_infusion_rate": base["ca_infusion_rate"]})]
+
+
+def _calcitonin(day, options, base, end):
+    """Doses every ``every_hours``; each sets the effect, which wanes by escape (tachyphylaxis)."""
+    dose = options["dose_iu_per_kg"]
+    peak = base["calcitonin_emax"] * dose / (dose + base["calcitonin_ed50"])
+    stop = day + options["days"] if options.get("days") else end
+    escape = base["calcitonin_escape_time"]
+    events = _repeated(day, stop - 1e-9, options["every_hours"] / 24.0,
+                       lambda time: Event(time, parameters={"calcitonin_effect": peak * math.exp(-(time - day) / escape)}))
+    if options.get("days"):
+        events.append(Event(stop, parameters={"calcitonin_effect": base["calcitonin_effect"]}))
+    return events
+
+
+def _daily_rhythm(day, options, base, end):
+    """Three meals a day instead of continuous intake, and the circadian PTH rhythm."""
+    stop = day + options["days"] if options.get("days") else end
+    ca, phosphate = base["ca_intake"], base["phosphate_intake"]
+    events = [Event(day, parameters={"ca_intake": 0.0, "phosphate_intake": 0.0,
+                                     "pth_rhythm_amplitude": base["pth_rhythm_amplitude_daily"]})]
+    first = math.floor(day)
+    for hour, share in MEALS:
+        start = first + hour / 24.0
+        if start < day:
+            start += 1.0
+        events += _repeated(start, stop - 1e-9, 1.0, lambda time, s=share: Event(
+            time, add={"ca_gut_lumen": ca * s, "phosphate_gut_lumen": phosphate * s}))
+    if options.get("days"):
+        events.append(Event(stop, parameters={"ca_intake": ca, "phosphate_intake": phosphate,
+                                              "pth_rhythm_amplitude": base["pth_rhythm_amplitude"]}))
+    return sorted(events, key=lambda event: event.time)
+
+
 def _spec(name, description, options, schedule):
     return InterventionSpec(name, description, options, schedule, REFERENCES[name])
 
@@ -119,6 +239,34 @@ CATALOGUE = {spec.name: spec for spec in (
           (Option("delta_ionized", -0.2, "mmol/L", -0.6, 0.6), Option("hours", 2, "h", 0.01, 240)), _clamp),
     _spec("pth-infusion", "intravenous PTH(1-84) infusion",
           (Option("pmol_per_hour", 100, "pmol/h", 0, 40000), Option("hours", 24, "h", 0.01, 8760)), _pth_infusion),
+    _spec("calcium-supplement", "oral elemental calcium (carbonate or citrate taken with meals) every every_hours",
+          (Option("dose_mg", 1000, "mg", 0, 4000), Option("every_hours", 24, "h", 1, 168), DAYS), _oral_calcium),
+    _spec("calcium-load", "a single oral dose of elemental calcium", (Option("dose_mg", 1000, "mg", 0, 4000),),
+          _oral_calcium),
+    _spec("vitamin-d3", "oral cholecalciferol: a daily dose, or boluses of dose_iu every every_days",
+          (Option("dose_iu_per_day", 1000, "IU/day", 0, 100000), Option("dose_iu", None, "IU", 0, 1000000),
+           Option("every_days", None, "day", 1, 365), DAYS),
+          _daily_or_bolus(rate_option="dose_iu_per_day", bolus_option="dose_iu", rate_parameter="vitamin_d3_dose_rate",
+                          bolus_state="vitamin_d3_amount",
+                          nmol_per_unit=CHOLECALCIFEROL_NMOL_PER_UG / CHOLECALCIFEROL_IU_PER_UG)),
+    _spec("calcifediol", "oral calcifediol (25(OH)D3): a daily dose, or boluses of dose_ug every every_days",
+          (Option("dose_ug_per_day", 20, "ug/day", 0, 1000), Option("dose_ug", None, "ug", 0, 10000),
+           Option("every_days", None, "day", 1, 365), DAYS),
+          _daily_or_bolus(rate_option="dose_ug_per_day", bolus_option="dose_ug", rate_parameter="calcifediol_dose_rate",
+                          bolus_state="calcidiol_amount", nmol_per_unit=CALCIFEDIOL_NMOL_PER_UG)),
+    _spec("iv-calcium", "intravenous calcium gluconate: mmol of elemental calcium over hours",
+          (Option("mmol", 10, "mmol", 0, 200), Option("hours", 1, "h", 0.05, 72)), _iv_calcium),
+    _spec("thiazide", "hydrochlorothiazide once daily (distal calcium reabsorption up, urine calcium down)",
+          (Option("dose_mg", 25, "mg/day", 0, 200), DAYS), _setting("thiazide_dose", "dose_mg")),
+    _spec("loop-diuretic", "oral furosemide once daily (thick-ascending-limb calcium reabsorption down)",
+          (Option("dose_mg", 40, "mg/day", 0, 2000), DAYS), _setting("loop_diuretic_dose", "dose_mg")),
+    _spec("saline", "intravenous 0.9 % saline (volume expansion: proximal calcium reabsorption down)",
+          (Option("litres_per_day", 3, "L/day", 0, 10), Option("days", 2, "day", 0, 36525)),
+          _setting("saline_rate", "litres_per_day")),
+    _spec("calcitonin", "salmon calcitonin every every_hours (bone calcium efflux down, escape within days)",
+          (Option("dose_iu_per_kg", 4, "IU/kg", 0, 20), Option("every_hours", 12, "h", 1, 168), DAYS), _calcitonin),
+    _spec("daily-rhythm", "three meals a day (07:00, 12:00, 19:00) and the circadian PTH rhythm", (DAYS,),
+          _daily_rhythm),
     _spec("hemodialysis", "intermittent haemodialysis sessions",
           (Option("sessions_per_week", 3, "1/week", 1, 7), Option("hours", 4, "h", 1, 12),
            Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), DAYS), _dialysis),

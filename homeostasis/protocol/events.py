@@ -17,6 +17,9 @@ CALCIUM_MG_PER_MMOL = 40.078
 PHOSPHORUS_MG_PER_MMOL = 30.974
 CINACALCET_MG_PER_UMOL = 0.3575  # cinacalcet free base, 357.4 g/mol
 CALCITRIOL_PMOL_PER_UG = 2400.4  # 416.6 g/mol
+CHOLECALCIFEROL_NMOL_PER_UG = 2.600  # 384.6 g/mol
+CHOLECALCIFEROL_IU_PER_UG = 40.0  # 1 ug = 40 IU (definition)
+CALCIFEDIOL_NMOL_PER_UG = 2.496  # 400.6 g/mol
 CLAMP_GAIN_PER_DAY = 5000.0  # holds ionized Ca within ~0.01 mmol/L of target
 
 
@@ -75,15 +78,23 @@ def _lasting(day, options, base, settings: dict) -> list[Event]:
 
 
 MAX_EVENTS = 1_000_000  # a dose every hour for a century; more would not fit in memory sensibly
+EVENT_TIME_DECIMALS = 9  # event times are rounded to ~0.1 ms so they meet output times exactly
 
 
 def _repeated(day, end, interval, make) -> list[Event]:
-    """``make(time)`` at ``day``, ``day + interval``, ... up to ``end`` (each time computed, not summed)."""
+    """``make(time)`` at day, day + interval, ... up to ``end``.
+
+    Times are computed as day + k * interval (not by accumulation) and rounded: an accumulated
+    sum drifts by ulps (12 x 7/3 = 27.999999999999996), which put an event a few ulps before an
+    output time and made LSODA refuse a segment too short to start ("Illegal input detected").
+    The count is checked before any event is made.
+    """
     count = int(math.floor((end - day) / interval + 1e-9)) + 1 if end >= day else 0
     if count > MAX_EVENTS:
         raise ParameterValueError(f"repeated doses: {count:.3g} events from day {day:g} to {end:g} every "
                                   f"{interval * 24:g} h; expected at most {MAX_EVENTS:,} (shorten the run or "
                                   f"give the intervention a 'days' option)")
-    return [make(day + k * interval) for k in range(count)]
+    times = (round(day + k * interval, EVENT_TIME_DECIMALS) for k in range(count))
+    return [make(time) for time in times if time <= end + 1e-9]
 
 
