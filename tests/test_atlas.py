@@ -286,18 +286,18 @@ def test_ratio_matches_the_public_simulation():
 
 
 def test_unknown_intervention_is_missing_not_an_error():
-    # (calcium-supplement, the earlier example, is now in the catalogue; teriparatide is not)
-    frame = run_experiment(experiment(interventions='"teriparatide@0:ug_per_day=20"',
-                                      requires='"teriparatide"'))
-    assert list(frame["status"]) == ["missing: teriparatide"]
+    # an intervention the catalogue does not have (earlier examples, calcium-supplement and
+    # teriparatide, now exist)
+    frame = run_experiment(experiment(interventions='"vitamin-k2@0:dose_ug=180"', requires='"vitamin-k2"'))
+    assert list(frame["status"]) == ["missing: vitamin-k2"]
     assert not frame["passed"].any() and np.isnan(frame["model"]).all()
 
 
 def test_required_mechanism_the_package_lacks_is_missing_even_when_it_runs():
-    frame = run_experiment(experiment(requires='"pthrp-weak-hydroxylase"'))
-    assert list(frame["status"]) == ["missing: pthrp-weak-hydroxylase"] and not frame["passed"].any()
-    future = run_experiment(experiment(rows="1.0,bmd_lumbar_spine,percent_change,-1.0,%,0.5,sem,,-2,0,x\n"))
-    assert list(future["status"]) == ["missing: bmd_lumbar_spine"]
+    frame = run_experiment(experiment(requires='"skull-remodelling"'))
+    assert list(frame["status"]) == ["missing: skull-remodelling"] and not frame["passed"].any()
+    future = run_experiment(experiment(rows="1.0,bmd_skull,percent_change,-1.0,%,0.5,sem,,-2,0,x\n"))
+    assert list(future["status"]) == ["missing: bmd_skull"]
 
 
 def test_solver_or_value_errors_are_reported_and_the_run_goes_on(tmp_path):

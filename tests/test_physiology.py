@@ -177,8 +177,6 @@ def test_calcifediol_is_more_potent_than_vitamin_d3_per_microgram():
     assert 2.0 <= rise(calcifediol, "calcidiol", 28) / rise(d3, "calcidiol", 28) <= 6.0
 
 
-@pytest.mark.xfail(strict=True, reason="model: PTH -15 % after 8 weeks of 1000 IU/day (calcitriol substrate "
-                                        "dependence and VDR action of 25(OH)D too strong in the normal range)")
 def test_vitamin_d_repletion_in_the_normal_range_leaves_pth_nearly_unchanged():
     # issue 13 mechanism 6; Barger-Lux et al. 1998 (no change in PTH at 25 ug/day)
     run = h.simulate(days=56, step=1, interventions=["vitamin-d3@0:dose_iu_per_day=1000"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .regulation import hill, relative_hill, smooth_minimum, suppression
+from .regulation import hill, pos, relative_hill, smooth_minimum, stimulation, suppression
 from .structure import Process, state_symbol
 from .symbols import P
 

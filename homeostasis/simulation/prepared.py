@@ -77,8 +77,11 @@ def output_times(days=None, times=None, step=None) -> np.ndarray:
             raise ParameterValueError("times: expected at least two finite, increasing, non-negative days")
         if grid[-1] > MAX_DAYS:
             raise ParameterValueError(f"times: expected days up to {MAX_DAYS:g}, got {grid[-1]:g}")
-        if days is not None or step is not None:
-            raise ParameterValueError("times: give either times or days/step, not both")
+        if step is not None:
+            raise ParameterValueError("times: give either times or step, not both")
+        if days is not None and not np.isclose(check_finite_number("days", days), grid[-1], rtol=1e-12, atol=1e-9):
+            raise ParameterValueError(f"days: {days!r} contradicts the last of times ({grid[-1]:g}); "
+                                      "give times alone")
         return grid
     days = check_finite_number("days", 365.0 if days is None else days)
     if not 0 < days <= MAX_DAYS:
