@@ -12,11 +12,18 @@ and follows from a molar mass:
 - calcium x phosphate product: 1 mmol^2/L^2 = 4.008 x 3.097 = 12.41 mg^2/dL^2
 
 Observables whose units are the same in both systems (FGF23 pg/mL, GFR mL/min, fractions,
-relative parathyroid mass) have no entry and are never changed.
+relative parathyroid mass) have no entry in the display table and are never changed there.
+
+Conversions themselves go through pint (:func:`factor`): any unit pint can convert to the
+target (``ng/L`` to ``pg/mL``, ``umol/L`` to ``mmol/L``, ``mg/dl`` spelled in lower case,
+``percent`` to a fraction) works for every variable, and a conversion between mass and amount
+of substance (mg/dL <-> mmol/L, pg/mL <-> pmol/L) uses the variable's molar mass
+(:data:`MOLAR_MASS`). The clinical factors listed above are what pint computes from them.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -32,8 +39,27 @@ CALCITRIOL_G_PER_MOL = 416.6
 CALCIDIOL_G_PER_MOL = 400.6
 
 
+# g/mol of the substance each variable measures (phosphate is reported as elemental phosphorus)
+MOLAR_MASS = {
+    "ca_total": CALCIUM_MG_PER_MMOL, "ca_ionized": CALCIUM_MG_PER_MMOL, "urine_ca": CALCIUM_MG_PER_MMOL,
+    "gut_ca_absorption": CALCIUM_MG_PER_MMOL, "bone_ca_balance": CALCIUM_MG_PER_MMOL,
+    "bone_resorption": CALCIUM_MG_PER_MMOL, "bone_formation": CALCIUM_MG_PER_MMOL,
+    "phosphate": PHOSPHORUS_MG_PER_MMOL, "tmp_gfr": PHOSPHORUS_MG_PER_MMOL, "urine_phosphate": PHOSPHORUS_MG_PER_MMOL,
+    "gut_phosphate_absorption": PHOSPHORUS_MG_PER_MMOL,
+    "pth": PTH_G_PER_MOL, "calcitriol": CALCITRIOL_G_PER_MOL, "calcidiol": CALCIDIOL_G_PER_MOL,
+    "ca_x_p": CALCIUM_MG_PER_MMOL * PHOSPHORUS_MG_PER_MMOL,  # g^2/mol^2: a product of two concentrations
+}
+PLAUSIBLE_DECADES = 3
+# model unit names pint does not know, all dimensionless
+_DIMENSIONLESS = {"fraction", "relative", "dimensionless", "", "1", "log10(IAP/Ksp)"}
+# per-day spellings pint refuses (a unit with a number in it)
+_SPELLINGS = {"mmol/24h": "mmol/day", "mg/24h": "mg/day", "mmol/24 h": "mmol/day", "mg/24 h": "mg/day",
+              "µ": "u", "μ": "u"}
+
+
 class Conversion(NamedTuple):
-    """``clinical value = factor x SI value`` for one observable."""
+    """The SI and clinical display units of one observable; ``factor`` (clinical = factor x SI)
+    is documentation, :func:`factor` computes it with pint."""
 
     si: str
     clinical: str
@@ -92,13 +118,74 @@ def target_unit(variable: str, unit: str, units) -> str:
 
 
 def factor(variable: str, from_unit: str, to_unit: str) -> float:
-    """Multiply a value of ``variable`` in ``from_unit`` by this to express it in ``to_unit``."""
-    if from_unit == to_unit:
+    """Multiply a value of ``variable`` in ``from_unit`` by this to express it in ``to_unit``.
+
+    Any pair of units pint can convert, and mass <-> amount of substance with the variable's
+    molar mass; otherwise a HomeostasisError naming both units.
+    """
+    if str(from_unit).strip() == str(to_unit).strip():
         return 1.0
-    conversion = CONVERSIONS.get(variable)
-    if conversion is not None and {from_unit, to_unit} == {conversion.si, conversion.clinical}:
-        return conversion.factor if from_unit == conversion.si else 1.0 / conversion.factor
+    return _factor(variable, str(from_unit).strip(), str(to_unit).strip())
+
+
+@lru_cache(maxsize=512)
+def _factor(variable: str, from_unit: str, to_unit: str) -> float:
+    import pint
+
+    try:
+        source, target = _unit(from_unit), _unit(to_unit)
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError, AssertionError):
+        raise HomeostasisError(f"variable {variable!r}: unknown unit {from_unit!r} or {to_unit!r} "
+                               f"(expected a unit such as {to_unit})") from None
+    quantity = 1.0 * source
+    if quantity.is_compatible_with(target):
+        return float(quantity.to(target).magnitude)
+    molar = MOLAR_MASS.get(variable)
+    if molar is not None and _plausible(variable, source, target):
+        ureg = _registry()
+        mass = ureg.Quantity(molar, "g^2/mol^2" if variable == "ca_x_p" else "g/mol")
+        for candidate in (quantity / mass, quantity * mass):
+            if candidate.is_compatible_with(target):
+                return float(candidate.to(target).magnitude)
     raise HomeostasisError(f"variable {variable!r}: cannot convert {from_unit} to {to_unit}")
+
+
+def _plausible(variable, source, target) -> bool:
+    """A mass unit within 1000-fold of the variable's usual clinical unit (calcium in ng/mL is a
+    mistake, not a conversion); the same for the target."""
+    conversion = CONVERSIONS.get(variable)
+    if conversion is None:
+        return True
+    clinical = _unit(conversion.clinical)
+    for unit in (source, target):
+        if (1.0 * unit).is_compatible_with(clinical):
+            size = abs(np.log10((1.0 * unit).to(clinical).magnitude))
+            if size > PLAUSIBLE_DECADES:
+                return False
+    return True
+
+
+def _registry():
+    from .model.dimensions import registry
+
+    return registry()
+
+
+def _unit(text: str):
+    for spelling, plain in _SPELLINGS.items():
+        text = text.replace(spelling, plain)
+    if text in _DIMENSIONLESS:
+        return _registry().dimensionless
+    return _registry().Unit(text)
+
+
+def convertible(variable: str, from_unit: str, to_unit: str) -> bool:
+    """Whether :func:`factor` can convert ``from_unit`` to ``to_unit`` for ``variable``."""
+    try:
+        factor(variable, from_unit, to_unit)
+    except HomeostasisError:
+        return False
+    return True
 
 
 def convert_frame(frame: pd.DataFrame, units) -> pd.DataFrame:
@@ -141,6 +228,6 @@ def range_in_unit(variable: str, unit: str):
 
 
 def _check_known(variable: str, unit: str, conversion: Conversion) -> None:
-    if unit not in (conversion.si, conversion.clinical):
+    if not convertible(variable, unit, conversion.si):
         raise HomeostasisError(f"variable {variable!r} is in {unit!r}; expected {conversion.si} (SI) "
                                f"or {conversion.clinical} (clinical)")

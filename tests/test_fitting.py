@@ -125,7 +125,7 @@ def test_json_holds_estimates_intervals_and_settings(fitted, tmp_path):
     document = json.loads(fitted.to_json(path))
     assert json.loads(path.read_text()) == document
     assert set(document["estimates"]) == set(ESTIMATE)
-    assert set(document["intervals_95"]["profile"]) == set(ESTIMATE)
+    assert set(document["intervals"]["profile"]) == set(ESTIMATE)
     assert document["settings"]["interventions"]["load"] == ["phosphate-load@0.02:p_mg=1000"]
     assert document["settings"]["transform"]["pth_half_life"] == "log"
     with pytest.raises(h.HomeostasisError, match="exists"):
@@ -178,7 +178,7 @@ GOOD = {"time_days": [0.0, 1.0], "variable": ["pth", "ca_total"], "value": [3.5,
     ({"sd": [0.3, 0.0]}, "row 2, column 'sd': expected a positive, finite sd"),
     ({"sd": [0.3, np.nan]}, "row 2, column 'sd'"),
     ({"scenario": ["a", None]}, "row 2, column 'scenario'"),
-    ({"unit": ["pmol/L", "mg/dL"]}, "row 2, column 'unit': ca_total is fitted in mmol/L"),
+    ({"unit": ["pmol/L", "mL/min"]}, "row 2, column 'unit': ca_total is fitted in mmol/L"),
 ])
 def test_bad_data_is_a_clear_error_naming_the_row_or_column(change, message):
     table = dict(GOOD)
