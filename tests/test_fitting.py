@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose
 
 import homeostasis as h
 from homeostasis.cli import main as fit_main  # the whole command line (argv starts with "fit")
@@ -218,3 +219,76 @@ def test_command_line_fit_writes_json_and_figure(tmp_path, capsys):
     assert "exists; use --force" in capsys.readouterr().err
     assert fit_main(["fit", str(tmp_path / "missing.csv"), "--estimate", "pth_half_life"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# ---- uncertainty: correlated, unidentifiable -------------------------------------------------
+SARCOID = "granulomatous-calcitriol"
+SARCOID_TRUTH = {"burden": 1.8, "calcitriol_half_life": 15.0}  # strongly correlated (r ~ -0.99)
+SARCOID_TIMES = np.array([1.0, 3.0, 7.0, 14.0, 21.0])
+SARCOID_NOISE = {"calcitriol": 0.10, "ca_total": 0.02}  # sd as a fraction of the variable's mean
+
+
+@pytest.fixture(scope="module")
+def sarcoid_truth():
+    grid = np.r_[0.0, SARCOID_TIMES]
+    result = h.simulate(SARCOID, times=grid, parameters=SARCOID_TRUTH)
+    return {v: result[v][1:] for v in SARCOID_NOISE}
+
+
+def sarcoid_data(truth, rng):
+    rows = []
+    for variable, cv in SARCOID_NOISE.items():
+        sd = cv * np.mean(truth[variable])
+        rows += [{"time_days": t, "variable": variable, "value": v + rng.normal(0.0, sd), "sd": sd}
+                 for t, v in zip(SARCOID_TIMES, truth[variable])]
+    return pd.DataFrame(rows)
+
+
+def test_profile_ends_are_where_refitting_with_the_parameter_fixed_crosses_the_threshold(sarcoid_truth):
+    """The issue's case: burden fitted with the calcitriol half-life by its `list` name; each
+    profile end, checked by independent fits with burden fixed there, lies at delta chi2 = 3.84."""
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(7))
+    fitted = h.fit(data, scenario=SARCOID, estimate=["burden", "calcitriol_half_life"], profile_intervals=["burden"])
+    assert fitted.units["burden"] == "relative"
+    assert fitted.correlation.loc["burden", "calcitriol_half_life"] < -0.9
+    low, high = fitted.profile_intervals["burden"]
+    assert fitted.profile_open["burden"] == (False, False)
+    assert low < fitted.estimates["burden"] < high
+    for end in (low, high):
+        fixed = h.fit(data, scenario=SARCOID, estimate=["calcitriol_half_life"], parameters={"burden": end},
+                      profile_intervals=False)
+        assert_allclose(fixed.objective - fitted.objective, 3.841, atol=0.05)
+    # the profile is wider than the Fisher interval suggests on the upper side (skewed likelihood)
+    assert fitted.fisher_intervals["burden"][1] != pytest.approx(high, rel=1e-3)
+
+
+@pytest.mark.slow
+def test_profile_intervals_cover_the_truth_in_at_least_90_percent_of_50_noisy_datasets(sarcoid_truth):
+    rng = np.random.default_rng(20261129)
+    covered = []
+    for _ in range(50):
+        fitted = h.fit(sarcoid_data(sarcoid_truth, rng), scenario=SARCOID, estimate=["burden", "calcitriol_half_life"],
+                       profile_intervals=["burden"], progress=False)
+        low, high = fitted.profile_intervals["burden"]
+        covered.append(low <= SARCOID_TRUTH["burden"] <= high)
+    assert np.mean(covered) >= 0.90, np.mean(covered)
+
+
+def test_a_structurally_unidentifiable_pair_is_flagged(sarcoid_truth):
+    """Granuloma calcitriol synthesis = granuloma_calcitriol_synthesis x burden: only the product is seen."""
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(3))
+    from homeostasis.fitting.fit import IdentifiabilityWarning
+
+    with pytest.warns(IdentifiabilityWarning, match="burden.*granuloma_calcitriol_synthesis"):
+        fitted = h.fit(data, scenario=SARCOID, estimate=["burden", "granuloma_calcitriol_synthesis"],
+                       profile_intervals=["burden"])
+    assert set(fitted.unidentifiable) == {"burden", "granuloma_calcitriol_synthesis"}
+    assert not fitted.identifiable
+    assert all(np.isinf(fitted.standard_errors[n]) for n in fitted.names)
+    assert np.isnan(fitted.correlation.loc["burden", "granuloma_calcitriol_synthesis"])
+    assert fitted.profile_open["burden"][1]  # flat up to the upper bound 10
+    assert fitted.profile_intervals["burden"][1] == pytest.approx(10.0)
+    # the product is still determined: it equals the true one
+    product = fitted.estimates["burden"] * fitted.estimates["granuloma_calcitriol_synthesis"]
+    truth = SARCOID_TRUTH["burden"] * h.parameter_table()["granuloma_calcitriol_synthesis"].default
+    assert_allclose(product, truth, rtol=0.15)

@@ -9,9 +9,9 @@ import numpy as np
 
 from ..errors import HomeostasisError, ParameterValueError, SolverError, check_finite_number
 from .data import validate_data
-from .intervals import chi2_threshold, fisher, profile_interval
+from .intervals import chi2_threshold, fisher, profile_interval, profile_paths
 from .objective import Problem
-from .pesto import Scaled, multistart as run_multistart, profiles as run_profiles, require_pypesto
+from .pesto import Scaled, multistart as run_multistart, require_pypesto
 from .result import FitResult
 
 GRADIENTS = ("exact", "finite-difference")
@@ -45,7 +45,8 @@ def fit(data, *, estimate, scenario="healthy", interventions=None, start="health
     initial : ``{name: value}`` starting values (default: the scenario's values).
     multistart : number of extra starts drawn uniformly (log-uniformly for positive
         parameters) within the search bounds with ``seed`` (pyPESTO multistart); the best optimum is kept.
-    profile_intervals : compute the profile-likelihood intervals (pyPESTO profiles; the final intervals).
+    profile_intervals : compute the profile-likelihood intervals (the final intervals): True for
+        every parameter, False for none, or a list of names.
     gradient : ``"exact"`` (forward sensitivities) or ``"finite-difference"`` (for comparison).
     rtol : integrator tolerance.
     confidence : confidence level of the intervals (0.95).
@@ -98,10 +99,10 @@ def solve(problem, settings, *, seed, multistart, profile_intervals, progress, c
     se_x, covariance, correlation, unidentifiable = fisher(jacobian, variance)
     profiles = None
     if profile_intervals:
-        scaled.variance = variance
         threshold = chi2_threshold(confidence)
-        paths = run_profiles(scaled, x_hat, lower, upper, threshold=threshold,
-                             max_evaluations=settings["max_evaluations"], progress=progress)
+        indices = _profiled(problem, profile_intervals)
+        paths = profile_paths(problem, x_hat, chi2 / variance, variance, se_x, lower, upper, threshold=threshold,
+                              gradient=gradient, indices=indices, progress=progress)
         profiles = {j: (values, delta, *profile_interval(values, delta, x_hat[j], threshold, lower[j], upper[j]))
                     for j, (values, delta) in paths.items()}
     result = FitResult.build(problem, optimised, x_hat, residuals, chi2, variance, se_x, correlation,
@@ -109,6 +110,18 @@ def solve(problem, settings, *, seed, multistart, profile_intervals, progress, c
                              seconds=time.perf_counter() - clock)
     _warn_unidentifiable(result)
     return result
+
+
+def _profiled(problem, chosen):
+    """Indices of the parameters to profile: all (True) or the names given."""
+    if chosen is True:
+        return list(range(len(problem.names)))
+    names = [chosen] if isinstance(chosen, str) else list(chosen)
+    unknown = [n for n in names if n not in problem.names]
+    if unknown:
+        raise HomeostasisError(f"profile_intervals: {', '.join(unknown)} not among the estimated parameters "
+                               f"({', '.join(problem.names)})")
+    return [problem.names.index(n) for n in names]
 
 
 def _check_setup(problem, x0, gradient):
@@ -123,7 +136,7 @@ def _check_setup(problem, x0, gradient):
 def _warn_unidentifiable(result):
     notes = [f"{n} (infinite standard error)" for n in result.names if not np.isfinite(result.standard_errors[n])]
     if result.profile_open is not None:
-        for name in result.names:
+        for name in result.profile_open:
             sides = [side for side, is_open in zip(("below", "above"), result.profile_open[name]) if is_open]
             if sides and np.isfinite(result.standard_errors[name]):
                 notes.append(f"{name} (profile interval open {' and '.join(sides)})")

@@ -62,6 +62,7 @@ class Problem:
         self._setup_weights()
         self._setup_transforms(initial or {})
         self.simulations = 0
+        self.failures = 0  # trial points that could not be simulated
         self._memo = None
 
     # ---- parameters and transforms -------------------------------------------------------
@@ -101,8 +102,11 @@ class Problem:
             return np.where(self.log, np.log(np.maximum(theta, 0)), theta / self.scale)
 
     def to_theta(self, x):
+        """Linear values; clipped to the bounds (exp(log(upper)) may exceed upper by a rounding error)."""
         x = np.asarray(x, float)
-        return np.where(self.log, np.exp(x), x * self.scale)
+        with np.errstate(over="ignore"):
+            theta = np.where(self.log, np.exp(x), x * self.scale)
+        return np.clip(theta, self.lower, self.upper) if x.shape == self.lower.shape else theta
 
     def bounds(self):
         return self.to_x(self.lower), self.to_x(self.upper)
@@ -161,6 +165,7 @@ class Problem:
         try:
             simulated, derivative = self.simulate(x, jacobian)
         except (SolverError, ParameterValueError):
+            self.failures += 1
             residuals = np.full(len(self.data), FAILED_RESIDUAL)
             self._memo = (key, residuals, np.zeros((len(self.data), len(x))))
             return self._memo[1], self._memo[2]

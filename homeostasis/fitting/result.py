@@ -142,7 +142,7 @@ class FitResult:
             row = {"parameter": name, "estimate": self.estimates[name], "unit": self.units[name],
                    "standard_error": self.standard_errors[name],
                    "fisher_low": self.fisher_intervals[name][0], "fisher_high": self.fisher_intervals[name][1]}
-            if self.profile_intervals is not None:
+            if self.profile_intervals is not None and name in self.profile_intervals:
                 row["profile_low"], row["profile_high"] = self.profile_intervals[name]
                 row["open"] = "/".join(side for side, o in zip(("low", "high"), self.profile_open[name]) if o) or "-"
             rows.append(row)
@@ -309,10 +309,11 @@ class FitResult:
 
         if not self.profiles:
             raise ValueError("plot_profiles: the fit has no profiles (fit with profile_intervals=True)")
-        count = len(self.names)
-        figure, axes = plt.subplots(1, count, figsize=(3.2 * count, 3.0), layout="constrained", squeeze=False)
+        names = [n for n in self.names if n in self.profiles]
+        figure, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.0), layout="constrained",
+                                    squeeze=False)
         threshold = chi2_threshold(self.confidence)
-        for axis, name in zip(axes[0], self.names):
+        for axis, name in zip(axes[0], names):
             path = self.profiles[name]
             axis.plot(path["value"], path["delta_chi2"], marker=".", lw=1)
             axis.axhline(threshold, color="C3", lw=1)
