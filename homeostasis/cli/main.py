@@ -18,12 +18,12 @@ import warnings
 
 from .._version import __version__
 from ..errors import HomeostasisError
-from . import compare, export, fit, simulate, validate
+from . import compare, export, fit, petab, simulate, validate
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_TERMINATED = 143  # 128 + SIGTERM
-COMMAND_MODULES = (simulate, compare, fit, export, validate)
+COMMAND_MODULES = (simulate, compare, fit, export, validate, petab)
 
 
 class _Parser(argparse.ArgumentParser):
