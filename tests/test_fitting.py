@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose
 import homeostasis as h
 from homeostasis.cli import main as fit_main  # the whole command line (argv starts with "fit")
 from homeostasis.fitting.data import DataError, validate_data
+from homeostasis.fitting import FitResult
 from homeostasis.fitting.objective import Problem
 
 # one estimated subset throughout, so the sensitivity code is compiled once per session
@@ -292,3 +293,108 @@ def test_a_structurally_unidentifiable_pair_is_flagged(sarcoid_truth):
     product = fitted.estimates["burden"] * fitted.estimates["granuloma_calcitriol_synthesis"]
     truth = SARCOID_TRUTH["burden"] * h.parameter_table()["granuloma_calcitriol_synthesis"].default
     assert_allclose(product, truth, rtol=0.15)
+
+
+@pytest.mark.slow
+def test_own_profile_matches_pypesto_profile_on_the_same_problem(sarcoid_truth):
+    """The package's profile walker against pyPESTO's parameter_profile (same objective, same
+    exact gradients): the interval ends agree within 2 % of the interval width."""
+    from homeostasis.fitting.intervals import chi2_threshold, profile_interval
+    from homeostasis.fitting.pesto import Scaled, pypesto_profiles
+
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(7))
+    fitted = h.fit(data, scenario=SARCOID, estimate=["burden", "calcitriol_half_life"])
+    problem = fitted.problem
+    x_hat = problem.to_x(np.array([fitted.estimates[n] for n in fitted.names]))
+    lower, upper = problem.search_bounds()
+    paths = pypesto_profiles(Scaled(problem), x_hat, lower, upper, threshold=chi2_threshold(0.95))
+    for j, name in enumerate(fitted.names):
+        values, delta = paths[j]
+        ends, _ = profile_interval(values, delta, x_hat[j], chi2_threshold(0.95), lower[j], upper[j])
+        theirs = np.exp(ends)
+        ours = np.array(fitted.profile_intervals[name])
+        assert_allclose(ours, theirs, atol=0.02 * (ours[1] - ours[0])), name
+
+
+def test_measured_data_in_clinical_units_and_hours_fit_like_si_data(sarcoid_truth):
+    si = sarcoid_data(sarcoid_truth, np.random.default_rng(5))
+    clinical = si.copy()
+    calcium = clinical["variable"] == "ca_total"
+    clinical.loc[calcium, ["value", "sd"]] *= 4.008  # mmol/L -> mg/dL
+    clinical.loc[~calcium, ["value", "sd"]] *= 0.4166  # calcitriol pmol/L -> pg/mL
+    clinical["unit"] = np.where(calcium, "mg/dl", "pg/mL")  # lower-case spelling too
+    clinical["time"] = clinical.pop("time_days") * 24.0
+    clinical["time_unit"] = "hours"
+    table = validate_data(clinical)
+    assert_allclose(table["value"], si["value"], rtol=1e-3)
+    assert_allclose(table["sd"], si["sd"], rtol=1e-3)
+    assert_allclose(table["time_days"], si["time_days"], rtol=1e-12)
+    minutes = si.rename(columns={"time_days": "time"}).assign(time=lambda f: f["time"] * 1440.0)
+    assert_allclose(validate_data(minutes, time_unit="min")["time_days"], si["time_days"], rtol=1e-12)
+    one = h.fit(si, scenario=SARCOID, estimate=["burden"], profile_intervals=False)
+    other = h.fit(clinical, scenario=SARCOID, estimate=["burden"], profile_intervals=False)
+    assert_allclose(other.estimates["burden"], one.estimates["burden"], rtol=2e-3)
+
+
+@pytest.mark.parametrize("variable, value, unit, expected", [
+    ("pth", 38.0, "ng/L", 4.032),  # 38 pg/mL intact PTH
+    ("calcidiol", 30.0, "ng/mL", 74.89),
+    ("phosphate", 3.5, "mg/dL", 1.130),
+    ("ca_ionized", 1200.0, "umol/L", 1.2),
+    ("urine_ca", 200.0, "mg/24h", 4.990),
+    ("fe_phosphate", 12.0, "%", 0.12),
+])
+def test_clinical_units_convert_with_pint(variable, value, unit, expected):
+    table = validate_data(pd.DataFrame({"time_days": [1.0], "variable": [variable], "value": [value], "unit": [unit]}))
+    assert_allclose(table["value"].iloc[0], expected, rtol=5e-4)
+
+
+def test_scenario_knobs_are_estimated_by_the_names_list_shows():
+    from homeostasis.fitting.names import resolve
+    from homeostasis.scenarios.base import load_scenario
+
+    ckd = load_scenario("ckd")
+    assert resolve("final_gfr", ckd).parameter == "gfr_final"
+    years = resolve("years", ckd)
+    assert years.parameter == "gfr_decline_days" and years.factor == pytest.approx(365.25)
+    assert resolve("burden", load_scenario(SARCOID)).parameter == "granuloma_burden"
+    with pytest.raises(h.UnknownNameError, match="did you mean 'burden'"):
+        resolve("burdn", load_scenario(SARCOID))
+
+
+def test_json_round_trip_and_resume(sarcoid_truth, tmp_path, capsys):
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(9))
+    fitted = h.fit(data, scenario=SARCOID, estimate=["burden", "calcitriol_half_life"], profile_intervals=["burden"])
+    path = tmp_path / "fit.json"
+    fitted.to_json(path)
+    again = FitResult.from_json(path)
+    assert again.names == fitted.names and again.estimates == fitted.estimates
+    assert again.profile_intervals == fitted.profile_intervals and again.profile_open == fitted.profile_open
+    assert again.criteria == fitted.criteria
+    assert_allclose(again.correlation.to_numpy(), fitted.correlation.to_numpy())
+    pd.testing.assert_frame_equal(again.residuals.reset_index(drop=True), fitted.residuals.reset_index(drop=True),
+                                  check_dtype=False, check_like=True)
+    assert again.parameters["granuloma_burden"] == pytest.approx(fitted.estimates["burden"])
+    # AIC, AICc, BIC of a fit with known sd: chi-square plus the constant and the penalty
+    n, k = len(data), 2
+    assert_allclose(fitted.aic - fitted.criteria["minus_2_log_likelihood"], 2 * k)
+    assert_allclose(fitted.aicc - fitted.aic, 2 * k * (k + 1) / (n - k - 1))
+    assert_allclose(fitted.bic - fitted.criteria["minus_2_log_likelihood"], k * np.log(n))
+    # the command line continues from the saved fit and re-profiles
+    out = tmp_path / "again.json"
+    assert fit_main(["fit", "--resume", str(path), "--quiet", "--out", str(out), "--profile", "burden",
+                     "--residual-plot", str(tmp_path / "r.png"), "--profile-plot", str(tmp_path / "p.png")]) == 0
+    resumed = json.loads(out.read_text())
+    assert_allclose(resumed["estimates"]["burden"], fitted.estimates["burden"], rtol=1e-4)
+    assert_allclose(resumed["intervals"]["profile"]["burden"], fitted.profile_intervals["burden"], rtol=1e-3)
+    assert (tmp_path / "r.png").stat().st_size > 0 and (tmp_path / "p.png").stat().st_size > 0
+    assert "AIC" in capsys.readouterr().out
+
+
+def test_progress_is_shown_only_when_asked_or_on_a_terminal(sarcoid_truth, capsys):
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(9))
+    h.fit(data, scenario=SARCOID, estimate=["burden"], profile_intervals=False)
+    assert capsys.readouterr().err == ""  # pytest's stderr is not a terminal
+    h.fit(data, scenario=SARCOID, estimate=["burden"], multistart=2, progress=True)
+    err = capsys.readouterr().err
+    assert "multistart: 3/3 done, best objective" in err and "profiles: 1/1 done" in err
