@@ -175,9 +175,14 @@ def _parameters(problem, rename) -> pd.DataFrame:
         factor = problem.resolved[name].factor
         rows.append({"parameterId": rename.get(parameter, parameter), "parameterName": name,
                      "parameterScale": "log10" if problem.log[index] else "lin",
-                     "lowerBound": theta_low[index] * factor, "upperBound": theta_high[index] * factor,
-                     "nominalValue": problem.theta0[index] * factor, "estimate": 1})
+                     "lowerBound": _round(theta_low[index] * factor), "upperBound": _round(theta_high[index] * factor),
+                     "nominalValue": _round(problem.theta0[index] * factor), "estimate": 1})
     return pd.DataFrame(rows)
+
+
+def _round(value) -> float:
+    """12 significant digits (10, not 10.000000000000002 from exp(log(10)))."""
+    return float(f"{value:.12g}")
 
 
 def check_petab(yaml_path) -> list[str]:
