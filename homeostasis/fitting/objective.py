@@ -13,7 +13,6 @@ import numpy as np
 
 from ..errors import HomeostasisError, ParameterValueError, SolverError, check_in_bounds
 from ..protocol.interventions import as_interventions
-from ..parameters.table import parameter_table
 from ..simulation.prepared import scenario_parameters
 from .forward import Experiment, simulate_experiment
 from .names import resolve

@@ -4,7 +4,7 @@ diagnostics (correlations, AIC/AICc/BIC, weighted residuals), figures, and a JSO
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -65,9 +65,10 @@ class FitResult:
         theta = problem.to_theta(x_hat)
         names = problem.names
         se = np.where(problem.log, theta * se_x, problem.scale * se_x)
+        finite = np.isfinite(se_x)  # an unidentifiable parameter: the whole range of the parameter
         with np.errstate(invalid="ignore", over="ignore"):
-            fisher_low = problem.to_theta(np.where(np.isfinite(se_x), x_hat - z * se_x, lower))
-            fisher_high = problem.to_theta(np.where(np.isfinite(se_x), x_hat + z * se_x, upper))
+            fisher_low = np.where(finite, problem.to_theta(np.where(finite, x_hat - z * se_x, x_hat)), problem.lower)
+            fisher_high = np.where(finite, problem.to_theta(np.where(finite, x_hat + z * se_x, x_hat)), problem.upper)
         frame = problem.data.copy()
         frame["simulated"] = frame["value"].to_numpy() + residuals * problem.sigma
         frame["weighted_residual"] = residuals
