@@ -14,11 +14,14 @@ and follows from a molar mass:
 Observables whose units are the same in both systems (FGF23 pg/mL, GFR mL/min, fractions,
 relative parathyroid mass) have no entry in the display table and are never changed there.
 
-Conversions themselves go through pint (:func:`factor`): any unit pint can convert to the
-target (``ng/L`` to ``pg/mL``, ``umol/L`` to ``mmol/L``, ``mg/dl`` spelled in lower case,
-``percent`` to a fraction) works for every variable, and a conversion between mass and amount
+Conversions themselves go through pint (:func:`factor`); a conversion between mass and amount
 of substance (mg/dL <-> mmol/L, pg/mL <-> pmol/L) uses the variable's molar mass
-(:data:`MOLAR_MASS`). The clinical factors listed above are what pint computes from them.
+(:data:`MOLAR_MASS`), so the clinical factors listed above are what pint computes. Measured data
+for fitting (``any_unit=True``) may be in any unit pint converts to the observable's (``ng/L``
+to ``pg/mL``, ``umol/L`` to ``mmol/L``, ``percent`` to a fraction, ``mg/24h`` to ``mmol/day``),
+except a mass unit more than 1000-fold from the variable's clinical unit (calcium in ng/mL is a
+mistake); tables and figures accept each variable's SI and clinical units in any spelling pint
+reads as the same unit (``mg/dl``, ``mmol/l``).
 """
 
 from __future__ import annotations
@@ -117,15 +120,24 @@ def target_unit(variable: str, unit: str, units) -> str:
     return conversion.clinical if units == "clinical" else conversion.si
 
 
-def factor(variable: str, from_unit: str, to_unit: str) -> float:
+def factor(variable: str, from_unit: str, to_unit: str, *, any_unit: bool = False) -> float:
     """Multiply a value of ``variable`` in ``from_unit`` by this to express it in ``to_unit``.
 
-    Any pair of units pint can convert, and mass <-> amount of substance with the variable's
-    molar mass; otherwise a HomeostasisError naming both units.
+    Computed by pint, mass <-> amount of substance with the variable's molar mass. With
+    ``any_unit`` (measured data for fitting) every unit pint can convert is accepted; otherwise
+    (tables and figures) a variable with a clinical unit accepts its SI and clinical units in
+    any spelling pint reads as the same (``mg/dl``, ``mmol/l``). Otherwise a HomeostasisError
+    naming both units.
     """
-    if str(from_unit).strip() == str(to_unit).strip():
+    from_unit, to_unit = str(from_unit).strip(), str(to_unit).strip()
+    if from_unit == to_unit:
         return 1.0
-    return _factor(variable, str(from_unit).strip(), str(to_unit).strip())
+    conversion = CONVERSIONS.get(variable)
+    if not any_unit and conversion is not None:
+        known = (conversion.si, conversion.clinical)
+        if not all(any(_same_unit(variable, unit, k) for k in known) for unit in (from_unit, to_unit)):
+            raise HomeostasisError(f"variable {variable!r}: cannot convert {from_unit} to {to_unit}")
+    return _factor(variable, from_unit, to_unit)
 
 
 @lru_cache(maxsize=512)
@@ -179,10 +191,19 @@ def _unit(text: str):
     return _registry().Unit(text)
 
 
-def convertible(variable: str, from_unit: str, to_unit: str) -> bool:
+def _same_unit(variable, unit, known) -> bool:
+    if unit == known:
+        return True
+    try:
+        return abs(_factor(variable, unit, known) - 1.0) < 1e-12 and (1.0 * _unit(unit)).is_compatible_with(_unit(known))
+    except HomeostasisError:
+        return False
+
+
+def convertible(variable: str, from_unit: str, to_unit: str, *, any_unit: bool = False) -> bool:
     """Whether :func:`factor` can convert ``from_unit`` to ``to_unit`` for ``variable``."""
     try:
-        factor(variable, from_unit, to_unit)
+        factor(variable, from_unit, to_unit, any_unit=any_unit)
     except HomeostasisError:
         return False
     return True
@@ -228,6 +249,9 @@ def range_in_unit(variable: str, unit: str):
 
 
 def _check_known(variable: str, unit: str, conversion: Conversion) -> None:
-    if not convertible(variable, unit, conversion.si):
+    """A displayed frame's unit must be the SI or the clinical unit of its variable, in any
+    spelling pint reads as the same unit (``mg/dl`` is ``mg/dL``); data for fitting accept
+    any convertible unit (:mod:`homeostasis.fitting.data`)."""
+    if not any(_same_unit(variable, unit, known) for known in (conversion.si, conversion.clinical)):
         raise HomeostasisError(f"variable {variable!r} is in {unit!r}; expected {conversion.si} (SI) "
                                f"or {conversion.clinical} (clinical)")

@@ -168,7 +168,7 @@ def _convert_units(frame, out, observable_units):
         if pd.isna(unit) or not str(unit).strip():
             continue
         try:
-            scale[position] = factor(variable, str(unit).strip(), observable_units[variable])
+            scale[position] = factor(variable, str(unit).strip(), observable_units[variable], any_unit=True)
         except HomeostasisError:
             raise DataError(f"data {_row(position)}, column 'unit': {variable} is fitted in "
                             f"{observable_units[variable]}, got {str(unit).strip()!r}, which cannot be "
