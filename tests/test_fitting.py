@@ -398,3 +398,22 @@ def test_progress_is_shown_only_when_asked_or_on_a_terminal(sarcoid_truth, capsy
     h.fit(data, scenario=SARCOID, estimate=["burden"], multistart=2, progress=True)
     err = capsys.readouterr().err
     assert "multistart: 3/3 done, best objective" in err and "profiles: 1/1 done" in err
+
+
+def test_command_line_fits_a_knob_from_clinical_units_and_hours(sarcoid_truth, tmp_path, capsys):
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(5))
+    calcium = data["variable"] == "ca_total"
+    data.loc[calcium, ["value", "sd"]] *= 4.008
+    data["unit"] = np.where(calcium, "mg/dL", "pmol/l")
+    data["time"] = data.pop("time_days") * 24.0
+    csv = tmp_path / "clinical.csv"
+    data.to_csv(csv, index=False)
+    out = tmp_path / "fit.json"
+    assert fit_main(["fit", str(csv), "--scenario", SARCOID, "--estimate", "burden", "--time-unit", "h",
+                     "--set", "calcitriol_half_life=15", "--no-profile", "--out", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert document["units"]["burden"] == "relative"
+    assert document["settings"]["model_parameters"] == {"burden": "granuloma_burden"}
+    assert_allclose(document["estimates"]["burden"], SARCOID_TRUTH["burden"], rtol=0.2)
+    assert fit_main(["fit", str(csv), "--scenario", SARCOID, "--estimate", "burdn", "--time-unit", "h"]) == 2
+    assert "did you mean 'burden'" in capsys.readouterr().err
