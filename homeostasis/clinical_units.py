@@ -12,11 +12,21 @@ and follows from a molar mass:
 - calcium x phosphate product: 1 mmol^2/L^2 = 4.008 x 3.097 = 12.41 mg^2/dL^2
 
 Observables whose units are the same in both systems (FGF23 pg/mL, GFR mL/min, fractions,
-relative parathyroid mass) have no entry and are never changed.
+relative parathyroid mass) have no entry in the display table and are never changed there.
+
+Conversions themselves go through pint (:func:`factor`); a conversion between mass and amount
+of substance (mg/dL <-> mmol/L, pg/mL <-> pmol/L) uses the variable's molar mass
+(:data:`MOLAR_MASS`), so the clinical factors listed above are what pint computes. Measured data
+for fitting (``any_unit=True``) may be in any unit pint converts to the observable's (``ng/L``
+to ``pg/mL``, ``umol/L`` to ``mmol/L``, ``percent`` to a fraction, ``mg/24h`` to ``mmol/day``),
+except a mass unit more than 1000-fold from the variable's clinical unit (calcium in ng/mL is a
+mistake); tables and figures accept each variable's SI and clinical units in any spelling pint
+reads as the same unit (``mg/dl``, ``mmol/l``).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -32,8 +42,27 @@ CALCITRIOL_G_PER_MOL = 416.6
 CALCIDIOL_G_PER_MOL = 400.6
 
 
+# g/mol of the substance each variable measures (phosphate is reported as elemental phosphorus)
+MOLAR_MASS = {
+    "ca_total": CALCIUM_MG_PER_MMOL, "ca_ionized": CALCIUM_MG_PER_MMOL, "urine_ca": CALCIUM_MG_PER_MMOL,
+    "gut_ca_absorption": CALCIUM_MG_PER_MMOL, "bone_ca_balance": CALCIUM_MG_PER_MMOL,
+    "bone_resorption": CALCIUM_MG_PER_MMOL, "bone_formation": CALCIUM_MG_PER_MMOL,
+    "phosphate": PHOSPHORUS_MG_PER_MMOL, "tmp_gfr": PHOSPHORUS_MG_PER_MMOL, "urine_phosphate": PHOSPHORUS_MG_PER_MMOL,
+    "gut_phosphate_absorption": PHOSPHORUS_MG_PER_MMOL,
+    "pth": PTH_G_PER_MOL, "calcitriol": CALCITRIOL_G_PER_MOL, "calcidiol": CALCIDIOL_G_PER_MOL,
+    "ca_x_p": CALCIUM_MG_PER_MMOL * PHOSPHORUS_MG_PER_MMOL,  # g^2/mol^2: a product of two concentrations
+}
+PLAUSIBLE_DECADES = 3
+# model unit names pint does not know, all dimensionless
+_DIMENSIONLESS = {"fraction", "relative", "dimensionless", "", "1", "log10(IAP/Ksp)"}
+# per-day spellings pint refuses (a unit with a number in it)
+_SPELLINGS = {"mmol/24h": "mmol/day", "mg/24h": "mg/day", "mmol/24 h": "mmol/day", "mg/24 h": "mg/day",
+              "µ": "u", "μ": "u"}
+
+
 class Conversion(NamedTuple):
-    """``clinical value = factor x SI value`` for one observable."""
+    """The SI and clinical display units of one observable; ``factor`` (clinical = factor x SI)
+    is documentation, :func:`factor` computes it with pint."""
 
     si: str
     clinical: str
@@ -91,14 +120,93 @@ def target_unit(variable: str, unit: str, units) -> str:
     return conversion.clinical if units == "clinical" else conversion.si
 
 
-def factor(variable: str, from_unit: str, to_unit: str) -> float:
-    """Multiply a value of ``variable`` in ``from_unit`` by this to express it in ``to_unit``."""
+def factor(variable: str, from_unit: str, to_unit: str, *, any_unit: bool = False) -> float:
+    """Multiply a value of ``variable`` in ``from_unit`` by this to express it in ``to_unit``.
+
+    Computed by pint, mass <-> amount of substance with the variable's molar mass. With
+    ``any_unit`` (measured data for fitting) every unit pint can convert is accepted; otherwise
+    (tables and figures) a variable with a clinical unit accepts its SI and clinical units in
+    any spelling pint reads as the same (``mg/dl``, ``mmol/l``). Otherwise a HomeostasisError
+    naming both units.
+    """
+    from_unit, to_unit = str(from_unit).strip(), str(to_unit).strip()
     if from_unit == to_unit:
         return 1.0
     conversion = CONVERSIONS.get(variable)
-    if conversion is not None and {from_unit, to_unit} == {conversion.si, conversion.clinical}:
-        return conversion.factor if from_unit == conversion.si else 1.0 / conversion.factor
+    if not any_unit and conversion is not None:
+        known = (conversion.si, conversion.clinical)
+        if not all(any(_same_unit(variable, unit, k) for k in known) for unit in (from_unit, to_unit)):
+            raise HomeostasisError(f"variable {variable!r}: cannot convert {from_unit} to {to_unit}")
+    return _factor(variable, from_unit, to_unit)
+
+
+@lru_cache(maxsize=512)
+def _factor(variable: str, from_unit: str, to_unit: str) -> float:
+    import pint
+
+    try:
+        source, target = _unit(from_unit), _unit(to_unit)
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError, AssertionError):
+        raise HomeostasisError(f"variable {variable!r}: unknown unit {from_unit!r} or {to_unit!r} "
+                               f"(expected a unit such as {to_unit})") from None
+    quantity = 1.0 * source
+    if quantity.is_compatible_with(target):
+        return float(quantity.to(target).magnitude)
+    molar = MOLAR_MASS.get(variable)
+    if molar is not None and _plausible(variable, source, target):
+        ureg = _registry()
+        mass = ureg.Quantity(molar, "g^2/mol^2" if variable == "ca_x_p" else "g/mol")
+        for candidate in (quantity / mass, quantity * mass):
+            if candidate.is_compatible_with(target):
+                return float(candidate.to(target).magnitude)
     raise HomeostasisError(f"variable {variable!r}: cannot convert {from_unit} to {to_unit}")
+
+
+def _plausible(variable, source, target) -> bool:
+    """A mass unit within 1000-fold of the variable's usual clinical unit (calcium in ng/mL is a
+    mistake, not a conversion); the same for the target."""
+    conversion = CONVERSIONS.get(variable)
+    if conversion is None:
+        return True
+    clinical = _unit(conversion.clinical)
+    for unit in (source, target):
+        if (1.0 * unit).is_compatible_with(clinical):
+            size = abs(np.log10((1.0 * unit).to(clinical).magnitude))
+            if size > PLAUSIBLE_DECADES:
+                return False
+    return True
+
+
+def _registry():
+    from .model.dimensions import registry
+
+    return registry()
+
+
+def _unit(text: str):
+    for spelling, plain in _SPELLINGS.items():
+        text = text.replace(spelling, plain)
+    if text in _DIMENSIONLESS:
+        return _registry().dimensionless
+    return _registry().Unit(text)
+
+
+def _same_unit(variable, unit, known) -> bool:
+    if unit == known:
+        return True
+    try:
+        return abs(_factor(variable, unit, known) - 1.0) < 1e-12 and (1.0 * _unit(unit)).is_compatible_with(_unit(known))
+    except HomeostasisError:
+        return False
+
+
+def convertible(variable: str, from_unit: str, to_unit: str, *, any_unit: bool = False) -> bool:
+    """Whether :func:`factor` can convert ``from_unit`` to ``to_unit`` for ``variable``."""
+    try:
+        factor(variable, from_unit, to_unit, any_unit=any_unit)
+    except HomeostasisError:
+        return False
+    return True
 
 
 def convert_frame(frame: pd.DataFrame, units) -> pd.DataFrame:
@@ -141,6 +249,9 @@ def range_in_unit(variable: str, unit: str):
 
 
 def _check_known(variable: str, unit: str, conversion: Conversion) -> None:
-    if unit not in (conversion.si, conversion.clinical):
+    """A displayed frame's unit must be the SI or the clinical unit of its variable, in any
+    spelling pint reads as the same unit (``mg/dl`` is ``mg/dL``); data for fitting accept
+    any convertible unit (:mod:`homeostasis.fitting.data`)."""
+    if not any(_same_unit(variable, unit, known) for known in (conversion.si, conversion.clinical)):
         raise HomeostasisError(f"variable {variable!r} is in {unit!r}; expected {conversion.si} (SI) "
                                f"or {conversion.clinical} (clinical)")

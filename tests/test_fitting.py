@@ -7,10 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose
 
 import homeostasis as h
 from homeostasis.cli import main as fit_main  # the whole command line (argv starts with "fit")
 from homeostasis.fitting.data import DataError, validate_data
+from homeostasis.fitting import FitResult
 from homeostasis.fitting.objective import Problem
 
 # one estimated subset throughout, so the sensitivity code is compiled once per session
@@ -125,7 +127,7 @@ def test_json_holds_estimates_intervals_and_settings(fitted, tmp_path):
     document = json.loads(fitted.to_json(path))
     assert json.loads(path.read_text()) == document
     assert set(document["estimates"]) == set(ESTIMATE)
-    assert set(document["intervals_95"]["profile"]) == set(ESTIMATE)
+    assert set(document["intervals"]["profile"]) == set(ESTIMATE)
     assert document["settings"]["interventions"]["load"] == ["phosphate-load@0.02:p_mg=1000"]
     assert document["settings"]["transform"]["pth_half_life"] == "log"
     with pytest.raises(h.HomeostasisError, match="exists"):
@@ -178,7 +180,7 @@ GOOD = {"time_days": [0.0, 1.0], "variable": ["pth", "ca_total"], "value": [3.5,
     ({"sd": [0.3, 0.0]}, "row 2, column 'sd': expected a positive, finite sd"),
     ({"sd": [0.3, np.nan]}, "row 2, column 'sd'"),
     ({"scenario": ["a", None]}, "row 2, column 'scenario'"),
-    ({"unit": ["pmol/L", "mg/dL"]}, "row 2, column 'unit': ca_total is fitted in mmol/L"),
+    ({"unit": ["pmol/L", "mL/min"]}, "row 2, column 'unit': ca_total is fitted in mmol/L"),
 ])
 def test_bad_data_is_a_clear_error_naming_the_row_or_column(change, message):
     table = dict(GOOD)
@@ -218,3 +220,200 @@ def test_command_line_fit_writes_json_and_figure(tmp_path, capsys):
     assert "exists; use --force" in capsys.readouterr().err
     assert fit_main(["fit", str(tmp_path / "missing.csv"), "--estimate", "pth_half_life"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# ---- uncertainty: correlated, unidentifiable -------------------------------------------------
+SARCOID = "granulomatous-calcitriol"
+SARCOID_TRUTH = {"burden": 1.8, "calcitriol_half_life": 15.0}  # strongly correlated (r ~ -0.99)
+SARCOID_TIMES = np.array([1.0, 3.0, 7.0, 14.0, 21.0])
+SARCOID_NOISE = {"calcitriol": 0.10, "ca_total": 0.02}  # sd as a fraction of the variable's mean
+
+
+@pytest.fixture(scope="module")
+def sarcoid_truth():
+    grid = np.r_[0.0, SARCOID_TIMES]
+    result = h.simulate(SARCOID, times=grid, parameters=SARCOID_TRUTH)
+    return {v: result[v][1:] for v in SARCOID_NOISE}
+
+
+def sarcoid_data(truth, rng):
+    rows = []
+    for variable, cv in SARCOID_NOISE.items():
+        sd = cv * np.mean(truth[variable])
+        rows += [{"time_days": t, "variable": variable, "value": v + rng.normal(0.0, sd), "sd": sd}
+                 for t, v in zip(SARCOID_TIMES, truth[variable])]
+    return pd.DataFrame(rows)
+
+
+def test_profile_ends_are_where_refitting_with_the_parameter_fixed_crosses_the_threshold(sarcoid_truth):
+    """The issue's case: burden fitted with the calcitriol half-life by its `list` name; each
+    profile end, checked by independent fits with burden fixed there, lies at delta chi2 = 3.84."""
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(7))
+    fitted = h.fit(data, scenario=SARCOID, estimate=["burden", "calcitriol_half_life"], profile_intervals=["burden"])
+    assert fitted.units["burden"] == "relative"
+    assert fitted.correlation.loc["burden", "calcitriol_half_life"] < -0.9
+    low, high = fitted.profile_intervals["burden"]
+    assert fitted.profile_open["burden"] == (False, False)
+    assert low < fitted.estimates["burden"] < high
+    for end in (low, high):
+        fixed = h.fit(data, scenario=SARCOID, estimate=["calcitriol_half_life"], parameters={"burden": end},
+                      profile_intervals=False)
+        assert_allclose(fixed.objective - fitted.objective, 3.841, atol=0.05)
+    # the profile is wider than the Fisher interval suggests on the upper side (skewed likelihood)
+    assert fitted.fisher_intervals["burden"][1] != pytest.approx(high, rel=1e-3)
+
+
+@pytest.mark.slow
+def test_profile_intervals_cover_the_truth_in_at_least_90_percent_of_50_noisy_datasets(sarcoid_truth):
+    rng = np.random.default_rng(20261129)
+    covered = []
+    for _ in range(50):
+        fitted = h.fit(sarcoid_data(sarcoid_truth, rng), scenario=SARCOID, estimate=["burden", "calcitriol_half_life"],
+                       profile_intervals=["burden"], progress=False)
+        low, high = fitted.profile_intervals["burden"]
+        covered.append(low <= SARCOID_TRUTH["burden"] <= high)
+    assert np.mean(covered) >= 0.90, np.mean(covered)
+
+
+def test_a_structurally_unidentifiable_pair_is_flagged(sarcoid_truth):
+    """Granuloma calcitriol synthesis = granuloma_calcitriol_synthesis x burden: only the product is seen."""
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(3))
+    from homeostasis.fitting.fit import IdentifiabilityWarning
+
+    with pytest.warns(IdentifiabilityWarning, match="burden.*granuloma_calcitriol_synthesis"):
+        fitted = h.fit(data, scenario=SARCOID, estimate=["burden", "granuloma_calcitriol_synthesis"],
+                       profile_intervals=["burden"])
+    assert set(fitted.unidentifiable) == {"burden", "granuloma_calcitriol_synthesis"}
+    assert not fitted.identifiable
+    assert all(np.isinf(fitted.standard_errors[n]) for n in fitted.names)
+    assert np.isnan(fitted.correlation.loc["burden", "granuloma_calcitriol_synthesis"])
+    assert fitted.profile_open["burden"][1]  # flat up to the upper bound 10
+    assert fitted.profile_intervals["burden"][1] == pytest.approx(10.0)
+    # the product is still determined: it equals the true one
+    product = fitted.estimates["burden"] * fitted.estimates["granuloma_calcitriol_synthesis"]
+    truth = SARCOID_TRUTH["burden"] * h.parameter_table()["granuloma_calcitriol_synthesis"].default
+    assert_allclose(product, truth, rtol=0.15)
+
+
+@pytest.mark.slow
+def test_own_profile_matches_pypesto_profile_on_the_same_problem(sarcoid_truth):
+    """The package's profile walker against pyPESTO's parameter_profile (same objective, same
+    exact gradients): the interval ends agree within 2 % of the interval width."""
+    from homeostasis.fitting.intervals import chi2_threshold, profile_interval
+    from homeostasis.fitting.pesto import Scaled, pypesto_profiles
+
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(7))
+    fitted = h.fit(data, scenario=SARCOID, estimate=["burden", "calcitriol_half_life"])
+    problem = fitted.problem
+    x_hat = problem.to_x(np.array([fitted.estimates[n] for n in fitted.names]))
+    lower, upper = problem.search_bounds()
+    paths = pypesto_profiles(Scaled(problem), x_hat, lower, upper, threshold=chi2_threshold(0.95))
+    for j, name in enumerate(fitted.names):
+        values, delta = paths[j]
+        ends, _ = profile_interval(values, delta, x_hat[j], chi2_threshold(0.95), lower[j], upper[j])
+        theirs = np.exp(ends)
+        ours = np.array(fitted.profile_intervals[name])
+        assert_allclose(ours, theirs, atol=0.02 * (ours[1] - ours[0])), name
+
+
+def test_measured_data_in_clinical_units_and_hours_fit_like_si_data(sarcoid_truth):
+    si = sarcoid_data(sarcoid_truth, np.random.default_rng(5))
+    clinical = si.copy()
+    calcium = clinical["variable"] == "ca_total"
+    clinical.loc[calcium, ["value", "sd"]] *= 4.008  # mmol/L -> mg/dL
+    clinical.loc[~calcium, ["value", "sd"]] *= 0.4166  # calcitriol pmol/L -> pg/mL
+    clinical["unit"] = np.where(calcium, "mg/dl", "pg/mL")  # lower-case spelling too
+    clinical["time"] = clinical.pop("time_days") * 24.0
+    clinical["time_unit"] = "hours"
+    table = validate_data(clinical)
+    assert_allclose(table["value"], si["value"], rtol=1e-3)
+    assert_allclose(table["sd"], si["sd"], rtol=1e-3)
+    assert_allclose(table["time_days"], si["time_days"], rtol=1e-12)
+    minutes = si.rename(columns={"time_days": "time"}).assign(time=lambda f: f["time"] * 1440.0)
+    assert_allclose(validate_data(minutes, time_unit="min")["time_days"], si["time_days"], rtol=1e-12)
+    one = h.fit(si, scenario=SARCOID, estimate=["burden"], profile_intervals=False)
+    other = h.fit(clinical, scenario=SARCOID, estimate=["burden"], profile_intervals=False)
+    assert_allclose(other.estimates["burden"], one.estimates["burden"], rtol=2e-3)
+
+
+@pytest.mark.parametrize("variable, value, unit, expected", [
+    ("pth", 38.0, "ng/L", 4.032),  # 38 pg/mL intact PTH
+    ("calcidiol", 30.0, "ng/mL", 74.89),
+    ("phosphate", 3.5, "mg/dL", 1.130),
+    ("ca_ionized", 1200.0, "umol/L", 1.2),
+    ("urine_ca", 200.0, "mg/24h", 4.990),
+    ("fe_phosphate", 12.0, "%", 0.12),
+])
+def test_clinical_units_convert_with_pint(variable, value, unit, expected):
+    table = validate_data(pd.DataFrame({"time_days": [1.0], "variable": [variable], "value": [value], "unit": [unit]}))
+    assert_allclose(table["value"].iloc[0], expected, rtol=5e-4)
+
+
+def test_scenario_knobs_are_estimated_by_the_names_list_shows():
+    from homeostasis.fitting.names import resolve
+    from homeostasis.scenarios.base import load_scenario
+
+    ckd = load_scenario("ckd")
+    assert resolve("final_gfr", ckd).parameter == "gfr_final"
+    years = resolve("years", ckd)
+    assert years.parameter == "gfr_decline_days" and years.factor == pytest.approx(365.25)
+    assert resolve("burden", load_scenario(SARCOID)).parameter == "granuloma_burden"
+    with pytest.raises(h.UnknownNameError, match="did you mean 'burden'"):
+        resolve("burdn", load_scenario(SARCOID))
+
+
+def test_json_round_trip_and_resume(sarcoid_truth, tmp_path, capsys):
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(9))
+    fitted = h.fit(data, scenario=SARCOID, estimate=["burden", "calcitriol_half_life"], profile_intervals=["burden"])
+    path = tmp_path / "fit.json"
+    fitted.to_json(path)
+    again = FitResult.from_json(path)
+    assert again.names == fitted.names and again.estimates == fitted.estimates
+    assert again.profile_intervals == fitted.profile_intervals and again.profile_open == fitted.profile_open
+    assert again.criteria == fitted.criteria
+    assert_allclose(again.correlation.to_numpy(), fitted.correlation.to_numpy())
+    pd.testing.assert_frame_equal(again.residuals.reset_index(drop=True), fitted.residuals.reset_index(drop=True),
+                                  check_dtype=False, check_like=True)
+    assert again.parameters["granuloma_burden"] == pytest.approx(fitted.estimates["burden"])
+    # AIC, AICc, BIC of a fit with known sd: chi-square plus the constant and the penalty
+    n, k = len(data), 2
+    assert_allclose(fitted.aic - fitted.criteria["minus_2_log_likelihood"], 2 * k)
+    assert_allclose(fitted.aicc - fitted.aic, 2 * k * (k + 1) / (n - k - 1))
+    assert_allclose(fitted.bic - fitted.criteria["minus_2_log_likelihood"], k * np.log(n))
+    # the command line continues from the saved fit and re-profiles
+    out = tmp_path / "again.json"
+    assert fit_main(["fit", "--resume", str(path), "--quiet", "--out", str(out), "--profile", "burden",
+                     "--residual-plot", str(tmp_path / "r.png"), "--profile-plot", str(tmp_path / "p.png")]) == 0
+    resumed = json.loads(out.read_text())
+    assert_allclose(resumed["estimates"]["burden"], fitted.estimates["burden"], rtol=1e-4)
+    assert_allclose(resumed["intervals"]["profile"]["burden"], fitted.profile_intervals["burden"], rtol=1e-3)
+    assert (tmp_path / "r.png").stat().st_size > 0 and (tmp_path / "p.png").stat().st_size > 0
+    assert "AIC" in capsys.readouterr().out
+
+
+def test_progress_is_shown_only_when_asked_or_on_a_terminal(sarcoid_truth, capsys):
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(9))
+    h.fit(data, scenario=SARCOID, estimate=["burden"], profile_intervals=False)
+    assert capsys.readouterr().err == ""  # pytest's stderr is not a terminal
+    h.fit(data, scenario=SARCOID, estimate=["burden"], multistart=2, progress=True)
+    err = capsys.readouterr().err
+    assert "multistart: 3/3 done, best objective" in err and "profiles: 1/1 done" in err
+
+
+def test_command_line_fits_a_knob_from_clinical_units_and_hours(sarcoid_truth, tmp_path, capsys):
+    data = sarcoid_data(sarcoid_truth, np.random.default_rng(5))
+    calcium = data["variable"] == "ca_total"
+    data.loc[calcium, ["value", "sd"]] *= 4.008
+    data["unit"] = np.where(calcium, "mg/dL", "pmol/l")
+    data["time"] = data.pop("time_days") * 24.0
+    csv = tmp_path / "clinical.csv"
+    data.to_csv(csv, index=False)
+    out = tmp_path / "fit.json"
+    assert fit_main(["fit", str(csv), "--scenario", SARCOID, "--estimate", "burden", "--time-unit", "h",
+                     "--set", "calcitriol_half_life=15", "--no-profile", "--out", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert document["units"]["burden"] == "relative"
+    assert document["settings"]["model_parameters"] == {"burden": "granuloma_burden"}
+    assert_allclose(document["estimates"]["burden"], SARCOID_TRUTH["burden"], rtol=0.2)
+    assert fit_main(["fit", str(csv), "--scenario", SARCOID, "--estimate", "burdn", "--time-unit", "h"]) == 2
+    assert "did you mean 'burden'" in capsys.readouterr().err

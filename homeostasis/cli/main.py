@@ -18,12 +18,12 @@ import warnings
 
 from .._version import __version__
 from ..errors import HomeostasisError
-from . import compare, export, fit, population, simulate, validate
+from . import compare, export, fit, petab, population, simulate, validate
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_TERMINATED = 143  # 128 + SIGTERM
-COMMAND_MODULES = (simulate, compare, fit, export, validate, population)
+COMMAND_MODULES = (simulate, compare, fit, export, petab, validate, population)
 
 
 class _Parser(argparse.ArgumentParser):

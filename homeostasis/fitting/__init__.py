@@ -1,6 +1,7 @@
-"""Parameter estimation with exact (forward-sensitivity) gradients: :func:`fit` and :class:`FitResult`."""
+"""Parameter estimation with exact (forward-sensitivity) gradients, pyPESTO multistart and profile
+likelihoods: :func:`fit` and :class:`FitResult`."""
 
 from .data import validate_data
-from .fit import FitResult, fit
+from .fit import FitResult, IdentifiabilityWarning, fit
 
-__all__ = ["FitResult", "fit", "validate_data"]
+__all__ = ["FitResult", "IdentifiabilityWarning", "fit", "validate_data"]

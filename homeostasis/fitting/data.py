@@ -1,10 +1,14 @@
 """Tidy measurement data for fitting: checked row by row, with errors naming the row or column.
 
-Columns: ``time_days``, ``variable`` (an observable name, see the README), ``value`` (in the
-observable's unit) and optionally ``sd`` (the measurement's standard deviation, same unit),
+Columns: ``time_days`` (or ``time`` with a ``time_unit`` column or option: days, hours,
+minutes, any time unit pint knows), ``variable`` (an observable name, see the README),
+``value`` and optionally ``sd`` (the measurement's standard deviation, same unit as the value),
 ``scenario`` (an experiment or subject label; rows with the same label were measured in one
-run) and ``unit`` (checked against the observable's unit if given). Rows are numbered from 1
-as in a spreadsheet (row 1 is the first data row, below the header).
+run) and ``unit``. Values and sd are converted from ``unit`` to the observable's unit with pint
+(:func:`homeostasis.clinical_units.factor`): clinical units such as mg/dL calcium, pg/mL PTH,
+ng/mL 25(OH)D or ng/L, and spellings such as ``mg/dl`` or ``umol/l``, are accepted; a missing
+unit means the observable's own unit. Rows are numbered from 1 as in a spreadsheet (row 1 is
+the first data row, below the header).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import pandas as pd
 from ..errors import DataError, HomeostasisError, suggest
 
 REQUIRED = ("time_days", "variable", "value")
-OPTIONAL = ("sd", "scenario", "unit")
+OPTIONAL = ("sd", "scenario", "unit", "time_unit")
 DEFAULT_LABEL = "data"
 
 
@@ -36,14 +40,16 @@ def read_data(source) -> pd.DataFrame:
     raise DataError(f"data: expected a pandas DataFrame or a CSV path, got {type(source).__name__}")
 
 
-def validate_data(source, observable_units: dict | None = None) -> pd.DataFrame:
-    """Checked copy of the data with columns time_days, variable, value, sd, scenario.
+def validate_data(source, observable_units: dict | None = None, *, time_unit: str | None = None) -> pd.DataFrame:
+    """Checked copy of the data with columns time_days, variable, value, sd, scenario, all in
+    the model's units (days and each observable's unit).
 
     ``sd`` is NaN where not given (the whole column must then be absent: a partly missing
     sd is an error). ``observable_units`` maps valid variable names to units (default: the
-    model's observables).
+    model's observables). ``time_unit`` is the unit of a ``time`` column when the data have
+    no ``time_unit`` column (``time_days`` is always in days).
     """
-    frame = read_data(source)
+    frame = _with_time_in_days(read_data(source), time_unit)
     if observable_units is None:
         from ..numerics.cache import compile_model
 
@@ -71,8 +77,41 @@ def validate_data(source, observable_units: dict | None = None) -> pd.DataFrame:
         out["sd"] = np.nan
     out["scenario"] = _labels(frame)
     if "unit" in frame.columns:
-        _check_units(frame, out, observable_units)
+        _convert_units(frame, out, observable_units)
     return out
+
+
+def _with_time_in_days(frame, time_unit):
+    """``time`` (with a ``time_unit`` column or option) as ``time_days``."""
+    if "time" not in frame.columns or "time_days" in frame.columns:
+        if time_unit is not None and "time_days" in frame.columns:
+            raise DataError("time_unit: the data's time_days column is in days; name the column 'time' "
+                            "to give times in another unit")
+        return frame
+    units = frame["time_unit"] if "time_unit" in frame.columns else pd.Series([time_unit] * len(frame))
+    if time_unit is not None and "time_unit" in frame.columns:
+        raise DataError("time_unit: given both as an option and as a column; keep one")
+    if units.isna().any() or (units.astype(str).str.strip() == "").any() or (units.astype(str) == "None").any():
+        bad = int(np.flatnonzero(units.isna().to_numpy() | units.astype(str).str.strip().isin(["", "None"]).to_numpy())[0])
+        raise DataError(f"data {_row(bad)}: the 'time' column needs a time unit (a 'time_unit' column or the "
+                        f"time_unit option: days, hours or minutes)")
+    times = _numbers(frame, "time")
+    factors = np.array([_day_factor(str(u).strip(), position) for position, u in enumerate(units)])
+    out = frame.drop(columns=["time"] + (["time_unit"] if "time_unit" in frame.columns else [])).copy()
+    out["time_days"] = times * factors
+    return out
+
+
+def _day_factor(unit, position):
+    from ..model.dimensions import registry
+
+    aliases = {"d": "day", "days": "day", "h": "hour", "hr": "hour", "hrs": "hour", "hours": "hour",
+               "min": "minute", "mins": "minute", "minutes": "minute", "s": "second", "sec": "second"}
+    try:
+        return float(registry().Quantity(1.0, aliases.get(unit.lower(), unit)).to("day").magnitude)
+    except Exception:  # pint raises several kinds (undefined unit, dimensionality)
+        raise DataError(f"data {_row(position)}, column 'time_unit': expected a time unit "
+                        f"(days, hours, minutes), got {unit!r}") from None
 
 
 def _row(position: int) -> str:
@@ -120,8 +159,19 @@ def _labels(frame) -> np.ndarray:
     return labels.astype(str).str.strip().to_numpy(dtype=object)
 
 
-def _check_units(frame, out, observable_units):
+def _convert_units(frame, out, observable_units):
+    """Values and sd converted in place from the ``unit`` column to each observable's unit."""
+    from ..clinical_units import factor
+
+    scale = np.ones(len(out))
     for position, (variable, unit) in enumerate(zip(out["variable"], frame["unit"])):
-        if pd.notna(unit) and str(unit).strip() and str(unit).strip() != observable_units[variable]:
+        if pd.isna(unit) or not str(unit).strip():
+            continue
+        try:
+            scale[position] = factor(variable, str(unit).strip(), observable_units[variable], any_unit=True)
+        except HomeostasisError:
             raise DataError(f"data {_row(position)}, column 'unit': {variable} is fitted in "
-                            f"{observable_units[variable]}, got {str(unit).strip()!r}; convert the value and sd")
+                            f"{observable_units[variable]}, got {str(unit).strip()!r}, which cannot be "
+                            f"converted to it") from None
+    out["value"] = out["value"].to_numpy(float) * scale
+    out["sd"] = out["sd"].to_numpy(float) * scale

@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
-from ..errors import HomeostasisError, ParameterValueError, check_finite_number
-from ..numerics.solve import least_squares
+from ..errors import HomeostasisError, ParameterValueError, SolverError, check_finite_number
 from .data import validate_data
-from .intervals import Z95, fisher, profile
+from .intervals import chi2_threshold, fisher, profile_interval, profile_paths
 from .objective import Problem
+from .pesto import Scaled, multistart as run_multistart, require_pypesto
 from .result import FitResult
 
 GRADIENTS = ("exact", "finite-difference")
-LOG_RANGE_BELOW_UPPER = np.log(1e3)  # multi-start range of a log parameter whose lower bound is 0
+
+
+class IdentifiabilityWarning(UserWarning):
+    """Some estimated parameters are not determined by the data (named in the message)."""
 
 
 def fit(data, *, estimate, scenario="healthy", interventions=None, start="healthy", individual=(),
         parameters=None, initial=None, multistart=0, seed=0, profile_intervals=True, gradient="exact",
-        rtol=1e-8, max_evaluations=100) -> FitResult:
+        rtol=1e-8, max_evaluations=100, confidence=0.95, time_unit=None, progress=None) -> FitResult:
     """Fit model parameters to measured data by weighted least squares.
 
     Parameters
     ----------
     data : DataFrame or CSV path with columns ``time_days, variable, value`` and optionally
-        ``sd`` and ``scenario`` (see :func:`homeostasis.fitting.validate_data`). Each distinct
-        ``scenario`` label is one experiment or subject, simulated separately from day 0.
-    estimate : parameter names to estimate (reference or physiology parameters; a reference
-        value re-derives the rate constants, with exact gradients through the derivation).
+        ``sd``, ``scenario`` and ``unit`` (see :func:`homeostasis.fitting.validate_data`; any unit
+        pint converts to the observable's, clinical ones included). Each distinct ``scenario``
+        label is one experiment or subject, simulated separately from day 0.
+    estimate : names to estimate: model parameters (reference or physiology; a reference value
+        re-derives the rate constants, with exact gradients through the derivation) or the
+        scenario's knobs by the names ``homeostasis list`` shows (``burden``, ``final_gfr``).
     scenario : scenario for every experiment, or ``{label: scenario}``.
     interventions : intervention list for every experiment (as in ``simulate``), or
         ``{label: list}``. An intervention may not set an estimated parameter.
@@ -38,82 +44,136 @@ def fit(data, *, estimate, scenario="healthy", interventions=None, start="health
     parameters : other fixed parameter or knob values, as in ``simulate``.
     initial : ``{name: value}`` starting values (default: the scenario's values).
     multistart : number of extra starts drawn uniformly (log-uniformly for positive
-        parameters) within the parameter bounds with ``seed``; the best optimum is kept.
-    profile_intervals : compute the profile-likelihood intervals (the final 95 % intervals).
+        parameters) within the search bounds with ``seed`` (pyPESTO multistart); the best optimum is kept.
+    profile_intervals : compute the profile-likelihood intervals (the final intervals): True for
+        every parameter, False for none, or a list of names.
     gradient : ``"exact"`` (forward sensitivities) or ``"finite-difference"`` (for comparison).
     rtol : integrator tolerance.
+    confidence : confidence level of the intervals (0.95).
+    time_unit : unit of a ``time`` column in the data (days, hours, minutes).
+    progress : show starts and profiles done on stderr (default: on a terminal, not in notebooks).
     """
     if gradient not in GRADIENTS:
         raise ParameterValueError(f"gradient: expected one of {GRADIENTS}, got {gradient!r}")
     multistart = int(check_finite_number("multistart", multistart))
     if multistart < 0:
         raise ParameterValueError(f"multistart: expected a number of extra starts >= 0, got {multistart}")
+    confidence = check_finite_number("confidence", confidence)
+    if not 0 < confidence < 1:
+        raise ParameterValueError(f"confidence: expected a level between 0 and 1, got {confidence:g}")
     if isinstance(estimate, str):
         estimate = [name.strip() for name in estimate.split(",") if name.strip()]
     clock = time.perf_counter()
-    table = validate_data(data)
+    table = validate_data(data, time_unit=time_unit)
     problem = Problem(table, estimate, individual=individual, scenario=scenario, interventions=interventions,
                       start=start, parameters=parameters, initial=initial, rtol=rtol)
     if len(table) <= len(problem.names) and not problem.known_sd:
         raise HomeostasisError(f"data: {len(table)} rows cannot fit {len(problem.names)} parameters with an "
                                f"unknown noise level; add rows or an sd column")
-    lower, upper = problem.bounds()
-    starts = [_inside(problem.to_x(problem.theta0), lower, upper)]
-    starts += list(_samples(multistart, lower, upper, np.random.default_rng(seed)))
-    runs = [_optimise(problem, x0, lower, upper, gradient, max_evaluations) for x0 in starts]
-    best = min(runs, key=lambda run: run.cost)
-    x_hat = best.x
+    require_pypesto()
+    settings = _settings(problem, scenario, interventions, start, parameters, multistart, seed, gradient, rtol,
+                         max_evaluations, confidence)
+    return solve(problem, settings, seed=seed, multistart=multistart, profile_intervals=profile_intervals,
+                 progress=progress, clock=clock)
+
+
+def solve(problem, settings, *, seed, multistart, profile_intervals, progress, clock, x_start=None):
+    """Multistart, diagnostics and profiles for a prepared Problem (also used by ``--resume``)."""
+    gradient, confidence = settings["gradient"], settings["confidence"]
+    lower, upper = problem.search_bounds()
+    first = problem.to_x(problem.theta0) if x_start is None else np.asarray(x_start, float)
+    starts = [_inside(first, lower, upper)] + list(_samples(multistart, lower, upper, np.random.default_rng(seed)))
+    _check_setup(problem, starts[0], gradient)
+    scaled = Scaled(problem, gradient)
+    optimised = run_multistart(scaled, starts, lower, upper, max_evaluations=settings["max_evaluations"],
+                               progress=progress)
+    best = optimised.optimize_result.list[0]
+    if best.x is None or not np.isfinite(best.fval):
+        raise HomeostasisError("fit: every start failed to simulate; check the starting values and the data")
+    x_hat = np.asarray(best.x, float)
     residuals = problem.residuals(x_hat) if gradient == "exact" else problem.residuals_only(x_hat)
-    jacobian = problem.jacobian(x_hat) if gradient == "exact" else best.jac
+    jacobian = problem.jacobian(x_hat) if gradient == "exact" else _difference_jacobian(problem, x_hat, residuals)
     chi2 = float(residuals @ residuals)
-    dof = len(table) - len(x_hat)
-    variance = 1.0 if problem.known_sd else chi2 / dof
-    se_x, _, singular = fisher(jacobian, variance)
-    profiles = (profile(problem, x_hat, chi2 / variance, variance, se_x, lower, upper, gradient)
-                if profile_intervals else None)
-    return FitResult.build(problem, runs, best, residuals, chi2, variance, se_x, singular, profiles,
-                           settings=_settings(estimate, problem, scenario, interventions, start, individual,
-                                              parameters, initial, multistart, seed, gradient, rtol),
-                           seconds=time.perf_counter() - clock, z=Z95)
-
-
-def _optimise(problem, x0, lower, upper, gradient, max_evaluations):
-    if gradient == "exact":
-        result = least_squares(problem.residuals, x0, jacobian=problem.jacobian, bounds=(lower, upper),
-                               max_evaluations=max_evaluations)
-    else:
-        result = least_squares(problem.residuals_only, x0, jacobian="2-point", bounds=(lower, upper),
-                               max_evaluations=max_evaluations)
-    result.start = problem.to_theta(x0)
+    dof = len(problem.data) - len(x_hat)
+    variance = 1.0 if problem.known_sd else chi2 / max(dof, 1)
+    se_x, covariance, correlation, unidentifiable = fisher(jacobian, variance)
+    profiles = None
+    if profile_intervals:
+        threshold = chi2_threshold(confidence)
+        indices = _profiled(problem, profile_intervals)
+        paths = profile_paths(problem, x_hat, chi2 / variance, variance, se_x, lower, upper, threshold=threshold,
+                              gradient=gradient, indices=indices, progress=progress)
+        profiles = {j: (values, delta, *profile_interval(values, delta, x_hat[j], threshold, lower[j], upper[j]))
+                    for j, (values, delta) in paths.items()}
+    result = FitResult.build(problem, optimised, x_hat, residuals, chi2, variance, se_x, correlation,
+                             unidentifiable, profiles, settings=settings, lower=lower, upper=upper,
+                             seconds=time.perf_counter() - clock)
+    _warn_unidentifiable(result)
     return result
 
 
+def _profiled(problem, chosen):
+    """Indices of the parameters to profile: all (True) or the names given."""
+    if chosen is True:
+        return list(range(len(problem.names)))
+    names = [chosen] if isinstance(chosen, str) else list(chosen)
+    unknown = [n for n in names if n not in problem.names]
+    if unknown:
+        raise HomeostasisError(f"profile_intervals: {', '.join(unknown)} not among the estimated parameters "
+                               f"({', '.join(problem.names)})")
+    return [problem.names.index(n) for n in names]
+
+
+def _check_setup(problem, x0, gradient):
+    """Run the first start once outside pyPESTO, which would swallow a configuration error
+    (an intervention setting an estimated parameter) as a failed start."""
+    try:
+        problem.simulate(x0, jacobian=gradient == "exact")
+    except SolverError:
+        pass  # a bad start point: the other starts may do better
+
+
+def _warn_unidentifiable(result):
+    notes = [f"{n} (infinite standard error)" for n in result.names if not np.isfinite(result.standard_errors[n])]
+    if result.profile_open is not None:
+        for name in result.profile_open:
+            sides = [side for side, is_open in zip(("below", "above"), result.profile_open[name]) if is_open]
+            if sides and np.isfinite(result.standard_errors[name]):
+                notes.append(f"{name} (profile interval open {' and '.join(sides)})")
+    if notes:
+        warnings.warn("not identifiable from these data: " + "; ".join(notes), IdentifiabilityWarning, stacklevel=3)
+
+
+def _difference_jacobian(problem, x, residuals, step=1e-7):
+    columns = []
+    for j in range(len(x)):
+        point = np.array(x, float)
+        h = step * max(1.0, abs(point[j]))
+        point[j] += h
+        columns.append((problem.residuals_only(point) - residuals) / h)
+    return np.column_stack(columns)
+
+
 def _inside(x, lower, upper):
-    span = np.where(np.isfinite(upper - lower), upper - lower, 1.0)
+    span = upper - lower
     return np.clip(x, lower + 1e-6 * span, upper - 1e-6 * span)
 
 
 def _samples(count, lower, upper, rng):
-    low = np.where(np.isfinite(lower), lower, upper - LOG_RANGE_BELOW_UPPER)
     for _ in range(count):
-        yield _inside(low + rng.random(len(low)) * (upper - low), lower, upper)
+        yield _inside(lower + rng.random(len(lower)) * (upper - lower), lower, upper)
 
 
-def _settings(estimate, problem, scenario, interventions, start, individual, parameters, initial,
-              multistart, seed, gradient, rtol):
+def _settings(problem, scenario, interventions, start, parameters, multistart, seed, gradient, rtol,
+              max_evaluations, confidence):
     def scenario_name(item):
         return getattr(item, "name", str(item))
 
-    def schedule(items):
-        return [f"{i.name}@{i.day:g}" + (":" + ",".join(f"{k}={v:g}" for k, v in i.options.items()
-                                                        if v is not None) if i.options else "")
-                for i in items]
-
     return {
-        "estimate": list(problem.estimate),
+        "estimate": list(problem.user_estimate),
         "individual": list(problem.individual),
         "scenario": {e.label: scenario_name(e.scenario) for e in problem.experiments},
-        "interventions": {e.label: schedule(e.interventions) for e in problem.experiments},
+        "interventions": {e.label: schedule_strings(e.interventions) for e in problem.experiments},
         "start": start,
         "parameters": ({} if parameters is None else
                        parameters.changed() if hasattr(parameters, "changed") else dict(parameters)),
@@ -122,6 +182,15 @@ def _settings(estimate, problem, scenario, interventions, start, individual, par
         "seed": seed,
         "gradient": gradient,
         "rtol": rtol,
+        "max_evaluations": max_evaluations,
+        "confidence": confidence,
         "noise": "sd column" if problem.known_sd else "estimated (relative weights per variable)",
         "transform": {n: ("log" if log else "linear") for n, log in zip(problem.names, problem.log)},
+        "model_parameters": {n: problem.resolved[n].parameter for n in problem.user_estimate},
     }
+
+
+def schedule_strings(items):
+    return [f"{i.name}@{i.day:g}" + (":" + ",".join(f"{k}={v:g}" for k, v in i.options.items()
+                                                    if v is not None) if i.options else "")
+            for i in items]

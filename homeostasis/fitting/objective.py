@@ -13,11 +13,12 @@ import numpy as np
 
 from ..errors import HomeostasisError, ParameterValueError, SolverError, check_in_bounds
 from ..protocol.interventions import as_interventions
-from ..parameters.table import parameter_table
 from ..simulation.prepared import scenario_parameters
 from .forward import Experiment, simulate_experiment
+from .names import resolve
 from .sensitivities import sensitivity_model
 
+SEARCH_DECADES = 4  # search range of a parameter whose bound is 0 or infinite, around its start
 FAILED_RESIDUAL = 1e4  # residual of every row when a trial point cannot be simulated
 
 
@@ -29,12 +30,13 @@ class Problem:
         from ..numerics.cache import compile_model
 
         self.data = data.reset_index(drop=True)
-        self.estimate = tuple(dict.fromkeys(estimate))
+        self.user_estimate = tuple(dict.fromkeys(estimate))
         self.individual = tuple(dict.fromkeys(individual))
-        unknown = [name for name in self.individual if name not in self.estimate]
+        unknown = [name for name in self.individual if name not in self.user_estimate]
         if unknown:
             raise HomeostasisError(f"individual: {', '.join(unknown)} not among the estimated parameters")
-        _check_estimable(self.estimate)
+        if not self.user_estimate:
+            raise HomeostasisError("estimate: name at least one parameter to fit")
         self.rtol = rtol
         self.labels = tuple(dict.fromkeys(self.data["scenario"]))
         compiled = compile_model()
@@ -51,27 +53,47 @@ class Problem:
             t_index = np.searchsorted(times, self.data["time_days"].to_numpy()[rows])
             o_index = np.array([compiled.observable_names.index(v) for v in self.data["variable"].to_numpy()[rows]])
             self.row_index.append((rows, t_index, o_index))
-        self.shared = tuple(n for n in self.estimate if n not in self.individual)
+        self.resolved = _resolve_all(self.user_estimate, self.experiments)
+        self.estimate = tuple(self.resolved[n].parameter for n in self.user_estimate)  # model parameters
+        self.shared = tuple(n for n in self.user_estimate if n not in self.individual)
         self.names = self.shared + tuple(f"{n}[{label}]" for label in self.labels for n in self.individual)
         self.base_names = self.shared + tuple(n for label in self.labels for n in self.individual)
         self._setup_weights()
         self._setup_transforms(initial or {})
         self.simulations = 0
+        self.failures = 0  # trial points that could not be simulated
         self._memo = None
 
     # ---- parameters and transforms -------------------------------------------------------
     def _setup_transforms(self, initial):
-        table = parameter_table()
+        unknown = [name for name in initial if name not in self.user_estimate]
+        if unknown:
+            raise HomeostasisError(f"initial: {', '.join(unknown)} not among the estimated parameters "
+                                   f"({', '.join(self.user_estimate)})")
         start, lower, upper, log = [], [], [], []
         for name in self.base_names:
-            info = table[name]
-            value = check_in_bounds(f"initial {name}", initial.get(name, self.bases[0][name]),
+            info = self.resolved[name]
+            value = check_in_bounds(f"initial {name}", initial.get(name, self.bases[0][info.parameter] / info.factor),
                                     info.lower, info.upper, info.unit)
             start.append(value), lower.append(info.lower), upper.append(info.upper)
             log.append(info.lower >= 0 and value > 0)
         self.theta0 = np.array(start)
         self.lower, self.upper, self.log = np.array(lower), np.array(upper), np.array(log)
-        self.scale = np.where(self.log, 1.0, np.maximum(np.abs(self.theta0), (self.upper - self.lower) / 10))
+        self.factor = np.array([self.resolved[n].factor for n in self.base_names])
+        self.units = tuple(self.resolved[n].unit for n in self.base_names)
+        finite_span = np.where(np.isfinite(self.upper - self.lower), self.upper - self.lower, 0.0)
+        self.scale = np.where(self.log, 1.0, np.maximum(np.maximum(np.abs(self.theta0), finite_span / 10), 1e-12))
+
+    def search_bounds(self):
+        """Finite bounds in x for multistart and profiles: the parameter bounds, and where a
+        bound is 0 or infinite, a range of SEARCH_DECADES decades around the start."""
+        lower, upper = self.bounds()
+        x0 = self.to_x(self.theta0)
+        reach = np.where(self.log, SEARCH_DECADES * np.log(10.0), 10.0 ** SEARCH_DECADES / 1e3)
+        anchor_high = np.where(np.isfinite(upper), upper, x0 + reach)
+        lower = np.where(np.isfinite(lower), lower, np.minimum(x0, anchor_high) - reach)
+        upper = np.where(np.isfinite(upper), upper, x0 + reach)
+        return lower, upper
 
     def to_x(self, theta):
         theta = np.asarray(theta, float)
@@ -79,25 +101,27 @@ class Problem:
             return np.where(self.log, np.log(np.maximum(theta, 0)), theta / self.scale)
 
     def to_theta(self, x):
+        """Linear values; clipped to the bounds (exp(log(upper)) may exceed upper by a rounding error)."""
         x = np.asarray(x, float)
-        return np.where(self.log, np.exp(x), x * self.scale)
+        with np.errstate(over="ignore"):
+            theta = np.where(self.log, np.exp(x), x * self.scale)
+        return np.clip(theta, self.lower, self.upper) if x.shape == self.lower.shape else theta
 
     def bounds(self):
         return self.to_x(self.lower), self.to_x(self.upper)
 
     def values(self, theta, label_index):
-        """{parameter: value} for one experiment."""
-        out = dict(zip(self.shared, theta[:len(self.shared)]))
-        offset = len(self.shared) + label_index * len(self.individual)
-        out.update(zip(self.individual, theta[offset:offset + len(self.individual)]))
-        return out
+        """{model parameter: value} for one experiment (a knob's value times its factor)."""
+        columns = self.columns(label_index)
+        return {self.resolved[name].parameter: float(theta[column]) * self.resolved[name].factor
+                for name, column in zip(self.user_estimate, columns)}
 
     def columns(self, label_index):
         """Positions in x of the experiment's estimated parameters (in self.estimate order)."""
         offset = len(self.shared) + label_index * len(self.individual)
         where = {n: i for i, n in enumerate(self.shared)}
         where.update({n: offset + i for i, n in enumerate(self.individual)})
-        return np.array([where[n] for n in self.estimate])
+        return np.array([where[n] for n in self.user_estimate])
 
     def parameter_set(self, theta, label_index):
         return self.bases[label_index].with_values(self.values(theta, label_index))
@@ -123,7 +147,7 @@ class Problem:
             values = self.values(theta, index)
             parameter_set = self.bases[index].with_values(values)
             columns = self.columns(index)
-            scales = np.where(self.log[columns], theta[columns], self.scale[columns])
+            scales = np.where(self.log[columns], theta[columns], self.scale[columns]) * self.factor[columns]
             observed, sens = simulate_experiment(experiment, parameter_set, model, scales, self.rtol)
             self.simulations += 1
             rows, t_index, o_index = self.row_index[index]
@@ -140,6 +164,7 @@ class Problem:
         try:
             simulated, derivative = self.simulate(x, jacobian)
         except (SolverError, ParameterValueError):
+            self.failures += 1
             residuals = np.full(len(self.data), FAILED_RESIDUAL)
             self._memo = (key, residuals, np.zeros((len(self.data), len(x))))
             return self._memo[1], self._memo[2]
@@ -167,16 +192,17 @@ def _per_label(setting, label, what):
     return setting
 
 
-def _check_estimable(names):
-    from ..errors import UnknownNameError
-
-    if not names:
-        raise HomeostasisError("estimate: name at least one parameter to fit")
-    table = parameter_table()
+def _resolve_all(names, experiments):
+    """{user name: Estimated}, the same for every experiment's scenario."""
+    out = {}
     for name in names:
-        if name not in table:
-            raise UnknownNameError("parameter", name, table)
-        info = table[name]
-        if info.kind in ("constant", "derived"):
-            raise ParameterValueError(f"{name} is a {info.kind} parameter and cannot be estimated; "
-                                      f"estimate the reference or physiology values it depends on")
+        found = {resolve(name, experiment.scenario) for experiment in experiments}
+        if len(found) > 1:
+            raise HomeostasisError(f"estimate: {name!r} means different parameters in the experiments' scenarios "
+                                   f"({', '.join(sorted(f.parameter for f in found))})")
+        out[name] = found.pop()
+    parameters = [out[n].parameter for n in names]
+    twice = sorted({p for p in parameters if parameters.count(p) > 1})
+    if twice:
+        raise HomeostasisError(f"estimate: {', '.join(twice)} named twice (as a parameter and as a scenario knob)")
+    return out

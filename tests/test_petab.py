@@ -1,0 +1,129 @@
+"""PEtab: export passes PEtab's linter, reads back to the same fitting problem, and pyPESTO
+(libroadrunner as simulator) finds the optimum the package finds on the exported problem."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import homeostasis as h
+from homeostasis.cli import main
+from homeostasis.export.petab import PetabWarning, check_petab, read_petab, to_petab
+from homeostasis.fitting import FitResult
+
+pytest.importorskip("petab")  # a declared test dependency ([fit] and [test] extras)
+
+SCENARIO = "granulomatous-calcitriol"
+# neither parameter sets a derived rate constant, so the SBML behaves exactly as the package
+ESTIMATE = ["burden", "granuloma_calcidiol_km"]
+TRUTH = {"burden": 1.8, "granuloma_calcidiol_km": 300.0}
+TIMES = np.array([1.0, 3.0, 7.0, 14.0, 21.0])
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(11)
+    grid = np.r_[0.0, TIMES]
+    result = h.simulate(SCENARIO, times=grid, parameters=TRUTH)
+    rows = []
+    for variable, cv in (("calcitriol", 0.08), ("ca_total", 0.015), ("pth", 0.1)):
+        values = result[variable][1:]
+        sd = cv * np.mean(values)
+        rows += [{"time_days": t, "variable": variable, "value": v + rng.normal(0, sd), "sd": sd}
+                 for t, v in zip(TIMES, values)]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def exported(data, tmp_path_factory):
+    return to_petab(tmp_path_factory.mktemp("petab") / "problem", data, scenario=SCENARIO, estimate=ESTIMATE)
+
+
+def test_export_passes_petab_lint_and_holds_every_table(exported):
+    assert check_petab(exported) == []
+    import petab.v1 as petab
+
+    problem = petab.Problem.from_yaml(str(exported))
+    assert list(problem.parameter_df.index) == ["granuloma_burden", "granuloma_calcidiol_km"]
+    assert set(problem.parameter_df["parameterScale"]) == {"log10"}
+    assert set(problem.observable_df["observableFormula"]) == {"calcitriol", "ca_total", "pth"}
+    assert len(problem.measurement_df) == 15
+    assert problem.sbml_model.getParameter("granuloma_burden") is not None
+
+
+def test_read_back_gives_the_same_fit_as_the_data(data, exported):
+    settings = read_petab(exported)
+    assert settings["estimate"] == ESTIMATE and settings["scenario"] == SCENARIO
+    np.testing.assert_allclose(settings["data"]["value"], data["value"], rtol=1e-12)
+    direct = h.fit(data, scenario=SCENARIO, estimate=ESTIMATE, profile_intervals=False)
+    again = h.fit(settings.pop("data"), **settings, profile_intervals=False)
+    for name in ESTIMATE:
+        np.testing.assert_allclose(again.estimates[name], direct.estimates[name], rtol=1e-6)
+
+
+def test_command_line_export_then_fit_petab(data, tmp_path, capsys):
+    csv = tmp_path / "data.csv"
+    data.to_csv(csv, index=False)
+    folder = tmp_path / "problem"
+    assert main(["export-petab", str(folder), "--data", str(csv), "--scenario", SCENARIO,
+                 "--estimate", ",".join(ESTIMATE)]) == 0
+    assert "PEtab lint: no errors" in capsys.readouterr().out
+    assert main(["export-petab", str(folder), "--data", str(csv), "--scenario", SCENARIO, "--estimate", "burden"]) == 2
+    assert "not empty" in capsys.readouterr().err
+    out = tmp_path / "fit.json"
+    assert main(["fit", "--petab", str(folder / "problem.yaml"), "--no-profile", "--quiet", "--out", str(out)]) == 0
+    fitted = FitResult.from_json(out)
+    assert set(fitted.estimates) == set(ESTIMATE)
+
+
+def test_a_foreign_petab_problem_is_refused(exported, tmp_path):
+    import shutil
+
+    copy = tmp_path / "foreign"
+    shutil.copytree(exported.parent, copy)
+    (copy / "homeostasis.json").unlink()
+    with pytest.raises(h.HomeostasisError, match="not written by homeostasis export-petab"):
+        read_petab(copy / "problem.yaml")
+
+
+@pytest.mark.xfail(strict=True, reason="needs derived rate constants as SBML initial assignments "
+                                       "(homeostasis/export/sbml.py, another branch)")
+def test_estimating_a_reference_parameter_in_another_tool_moves_its_derived_constants(data, tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PetabWarning)
+        to_petab(tmp_path / "p", data, scenario=SCENARIO, estimate=["burden", "calcitriol_half_life"])
+
+
+@pytest.mark.slow
+def test_pypesto_with_libroadrunner_finds_the_packages_optimum(data, exported):
+    """The same exported problem fitted by pyPESTO (libroadrunner simulating the SBML, L-BFGS-B
+    with finite differences) and by the package: optima agree well within the data's precision."""
+    import petab.v1 as petab
+    import pypesto.optimize
+    import pypesto.petab
+    from pypesto.objective.roadrunner.utils import SolverOptions
+
+    from homeostasis.model import build_model
+    from homeostasis.model.calibration import state_scale
+    from homeostasis.parameters import ParameterSet
+
+    class Tolerances(SolverOptions):  # the package's per-state absolute tolerances (as tests/test_sbml.py)
+        def apply_to_roadrunner(self, runner):
+            super().apply_to_roadrunner(runner)
+            for name, scale in zip(build_model().state_names, state_scale(ParameterSet.default())):
+                runner.integrator.setIndividualTolerance(name, 1e-11 * max(abs(scale), 1e-12))
+
+    importer = pypesto.petab.PetabImporter(petab.Problem.from_yaml(str(exported)), simulator_type="roadrunner")
+    problem = importer.create_problem()
+    problem.objective.solver_options = Tolerances(relative_tolerance=1e-8, maximum_num_steps=500_000)
+    result = pypesto.optimize.minimize(problem, pypesto.optimize.ScipyOptimizer(method="L-BFGS-B"), n_starts=2,
+                                       progress_bar=False)
+    theirs = dict(zip(problem.x_names, 10 ** np.asarray(result.optimize_result.list[0].x)))
+    ours = h.fit(data, scenario=SCENARIO, estimate=ESTIMATE, profile_intervals=False, progress=False)
+    for name, parameter in zip(ESTIMATE, ("granuloma_burden", "granuloma_calcidiol_km")):
+        # within a tenth of a standard error of the estimate
+        assert abs(theirs[parameter] - ours.estimates[name]) < 0.1 * ours.standard_errors[name], \
+            (name, theirs[parameter], ours.estimates[name], ours.standard_errors[name])
