@@ -107,15 +107,16 @@ def test_parse_distribution_forms():
 
 
 def test_refused_draws_are_resampled_and_counted():
-    # tal_casr_half below ~1.45 mmol/L makes the derived TAL reabsorption exceed 1: refused by the model
+    # dct_pth_half below ~0.9 pmol/L makes the derived PTH-dependent distal share exceed its
+    # range (the healthy calibration is infeasible there): refused by the model
     scenario = load_scenario("healthy")
-    design = draw_patients(scenario, {"tal_casr_half": (1.2, 2.5)}, 30, seed=2, invalid="resample")
+    design = draw_patients(scenario, {"dct_pth_half": (0.5, 3.0)}, 30, seed=2, invalid="resample")
     assert design.status == ["ok"] * 30
-    assert design.values[:, 0].min() > 1.4
+    assert design.values[:, 0].min() > 0.75
     refused = sum(design.rejected.values())
-    assert refused > 0 and all("tal_ca_reabsorption_max" in reason for reason in design.rejected)
+    assert refused > 0 and all("dct_pth_share" in reason for reason in design.rejected)
     assert f"{refused} draw(s) rejected" in design.summary()
-    kept = draw_patients(scenario, {"tal_casr_half": (1.2, 2.5)}, 30, seed=2, invalid="record")
+    kept = draw_patients(scenario, {"dct_pth_half": (0.5, 3.0)}, 30, seed=2, invalid="record")
     assert kept.status.count("rejected") == sum(kept.rejected.values()) > 0
     assert all(error for error, status in zip(kept.errors, kept.status) if status == "rejected")
 

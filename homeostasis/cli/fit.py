@@ -95,14 +95,15 @@ def command_fit(arguments) -> None:
 
 def _run(arguments):
     from ..fitting import FitResult, fit
+    from ..fitting.fit import resume
 
     progress = False if arguments.quiet else None
     profile = False if arguments.no_profile else (names_list(arguments.profile, "--profile") if arguments.profile
                                                   else True)
     if arguments.resume:
         existing_file(arguments.resume, "--resume")
-        return FitResult.from_json(arguments.resume).resume(multistart=arguments.multistart, seed=arguments.seed,
-                                                            profile_intervals=profile, progress=progress)
+        return resume(FitResult.from_json(arguments.resume), multistart=arguments.multistart, seed=arguments.seed,
+                      profile_intervals=profile, progress=progress)
     if arguments.petab:
         from ..export.petab import read_petab
 

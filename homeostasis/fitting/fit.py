@@ -55,14 +55,18 @@ def fit(data, *, estimate, scenario="healthy", interventions=None, start="health
     """
     if gradient not in GRADIENTS:
         raise ParameterValueError(f"gradient: expected one of {GRADIENTS}, got {gradient!r}")
-    multistart = int(check_finite_number("multistart", multistart))
-    if multistart < 0:
-        raise ParameterValueError(f"multistart: expected a number of extra starts >= 0, got {multistart}")
+    number = check_finite_number("multistart", multistart)
+    if number < 0 or number != int(number):
+        raise ParameterValueError(f"multistart: expected a whole number of extra starts >= 0, got {multistart!r}")
+    multistart = int(number)
     confidence = check_finite_number("confidence", confidence)
     if not 0 < confidence < 1:
         raise ParameterValueError(f"confidence: expected a level between 0 and 1, got {confidence:g}")
     if isinstance(estimate, str):
         estimate = [name.strip() for name in estimate.split(",") if name.strip()]
+    repeated = sorted({name for name in estimate if list(estimate).count(name) > 1})
+    if repeated:
+        raise ParameterValueError(f"estimate: expected each parameter once, got {', '.join(repeated)} more than once")
     clock = time.perf_counter()
     table = validate_data(data, time_unit=time_unit)
     problem = Problem(table, estimate, individual=individual, scenario=scenario, interventions=interventions,
@@ -194,3 +198,14 @@ def schedule_strings(items):
     return [f"{i.name}@{i.day:g}" + (":" + ",".join(f"{k}={v:g}" for k, v in i.options.items()
                                                     if v is not None) if i.options else "")
             for i in items]
+
+
+def resume(result: FitResult, *, multistart=0, seed=None, profile_intervals=True, progress=None) -> FitResult:
+    """Fit again from the estimates of ``result`` (plus ``multistart`` random starts) and
+    re-profile; what ``homeostasis fit --resume FIT.json`` runs."""
+    if result.problem is None:
+        raise HomeostasisError("resume: this FitResult has no problem attached")
+    settings = dict(result.settings, multistart=multistart, seed=result.settings["seed"] if seed is None else seed)
+    x_start = result.problem.to_x(np.array([result.estimates[n] for n in result.names]))
+    return solve(result.problem, settings, seed=settings["seed"], multistart=multistart,
+                 profile_intervals=profile_intervals, progress=progress, clock=time.perf_counter(), x_start=x_start)

@@ -235,21 +235,6 @@ class FitResult:
             profiles=document["profiles"], confidence=document["confidence"],
             experiments=list(problem.experiments), problem=problem)
 
-    def resume(self, *, multistart=0, seed=None, profile_intervals=True, progress=None) -> "FitResult":
-        """Fit again from these estimates (plus ``multistart`` random starts) and re-profile;
-        what ``homeostasis fit --resume FIT.json`` runs."""
-        import time
-
-        from .fit import solve
-
-        if self.problem is None:
-            raise ValueError("resume: this FitResult has no problem attached")
-        settings = dict(self.settings, multistart=multistart, seed=self.settings["seed"] if seed is None else seed)
-        x_start = self.problem.to_x(np.array([self.estimates[n] for n in self.names]))
-        return solve(self.problem, settings, seed=settings["seed"], multistart=multistart,
-                     profile_intervals=profile_intervals, progress=progress, clock=time.perf_counter(),
-                     x_start=x_start)
-
     # ---- figures -------------------------------------------------------------------------
     def simulate(self, points: int = PLOT_POINTS) -> pd.DataFrame:
         """Tidy time courses of every experiment with the fitted parameters (scenario = label)."""

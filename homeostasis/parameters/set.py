@@ -116,6 +116,17 @@ def _check_derived(name: str, value: float) -> None:
 def _complete(primary: dict[str, float], overridden: dict[str, float]) -> dict[str, float]:
     names = parameter_names()
     vector = np.array([primary.get(name, np.nan) for name in names], dtype=float)
-    values = dict(zip(names, compile_model().derive(vector).tolist()))
+    try:
+        derived = compile_model().derive(vector)
+    except (ArithmeticError, ValueError) as error:  # e.g. a fraction of exactly 1 in a denominator
+        changed = {n: v for n, v in primary.items() if not np.isclose(v, _table_default(n), rtol=1e-12)}
+        raise ParameterValueError(f"derived rate constants cannot be computed from these values ({error}); "
+                                  f"changed: {changed or 'none'}") from None
+    values = dict(zip(names, derived.tolist()))
     values.update(overridden)
     return values
+
+
+def _table_default(name: str) -> float:
+    default = parameter_table()[name].default
+    return np.nan if default is None else default
