@@ -37,10 +37,12 @@ FAILURES = {1: "step size became too small", 2: f"more than {MAX_STEPS:,} steps 
             3: "a state or rate became NaN or infinite", 4: "a state became negative"}
 
 
+@lru_cache(maxsize=1)
 def _template() -> str:
     return resources.files("homeostasis.numerics").joinpath("templates", "driver.py.tmpl").read_text()
 
 
+@lru_cache(maxsize=1)
 def driver_key() -> str:
     """Hash of the model structure and the driver template."""
     return hashlib.sha256(f"{structure_key()}|{_template()}".encode()).hexdigest()[:20]
