@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterValueError
-from .driver import FAILURES, MAX_STEPS, EncodedEvents, is_special, load_driver, run_compiled
+from .driver import FAILURES, MAX_STEPS, TOLERANCE_FACTOR, EncodedEvents, is_special, load_driver, run_compiled
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ def simulate_many(prepared, vectors, times, *, threads=True) -> Batch:
     if prepared.start != "healthy" or any(is_special(event) for event in events):
         return _one_by_one(prepared, vectors, grid)
     y0s, scales = _starts(prepared, vectors)
-    atols = prepared.rtol * 1e-3 * np.maximum(np.abs(scales), 1e-12)
+    rtol = prepared.rtol * TOLERANCE_FACTOR
+    atols = rtol * 1e-3 * np.maximum(np.abs(scales), 1e-12)
     from ..protocol.schedule import event_groups
 
     encoded = EncodedEvents(compiled, event_groups(events, grid[0], grid[-1]), offset)
@@ -67,7 +68,7 @@ def simulate_many(prepared, vectors, times, *, threads=True) -> Batch:
     failed_time = np.zeros(count)
     driver = load_driver()
     runner = driver.run_many if threads else driver.run_many.py_func
-    runner(y0s, vectors, grid + offset, bounds, op_start, op_kind, op_index, op_value, float(prepared.rtol), atols,
+    runner(y0s, vectors, grid + offset, bounds, op_start, op_kind, op_index, op_value, float(rtol), atols,
            MAX_STEPS, states, observed, status, failed_time)
     failed = status != 0
     states[failed], observed[failed] = np.nan, np.nan
