@@ -66,11 +66,16 @@ def load_driver():
     return _driver_for(driver_key())
 
 
+@lru_cache(maxsize=1)
+def _parameter_index() -> dict:
+    return {name: i for i, name in enumerate(parameter_names())}
+
+
 class EncodedEvents:
     """An event schedule as flat arrays for the compiled loop (ops in application order)."""
 
     def __init__(self, compiled, groups, time_offset):
-        names = {name: i for i, name in enumerate(parameter_names())}
+        names = _parameter_index()
         index = compiled.state_index
         bounds, starts, kinds, targets, values = [], [0], [], [], []
         for time, group in groups:
@@ -114,8 +119,7 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0)
     y = np.asarray(y0, float)
     rtol = rtol * TOLERANCE_FACTOR
     atol = rtol * 1e-3 * np.maximum(np.abs(np.asarray(scale, float)), 1e-12)
-    states = np.empty((len(grid), len(y)))
-    observed = np.empty((len(grid), len(compiled.observable_names)))
+    states = observed = None  # filled piece by piece below (or taken whole from one call)
     groups = event_groups(events, grid[0], grid[-1])
     start, first_row = grid[0], 0
     names = parameter_names()
@@ -123,11 +127,20 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0)
         end = special[0] if special is not None else grid[-1]
         rows = np.arange(first_row, np.searchsorted(grid, end, side="right"))
         # the sub-run starts at `start` (an output time or a special event) and ends at `end`
-        times = np.unique(np.concatenate(([start], grid[rows], [end])))
+        if special is None and first_row == 0:
+            times = grid  # the whole grid in one call (the usual case)
+        else:
+            times = np.unique(np.concatenate(([start], grid[rows], [end])))
         sub_states, sub_observed, y, p = _run(driver, compiled, y, p, times + time_offset, chunk, time_offset,
                                               atol, rtol)
-        where = np.searchsorted(times, grid[rows])
-        states[rows], observed[rows] = sub_states[where], sub_observed[where]
+        if times is grid:
+            states, observed = sub_states, sub_observed
+        else:
+            if states is None:
+                states = np.empty((len(grid), len(y)))
+                observed = np.empty((len(grid), len(compiled.observable_names)))
+            where = np.searchsorted(times, grid[rows])
+            states[rows], observed[rows] = sub_states[where], sub_observed[where]
         if special is not None:
             for event in special[1]:
                 y, p = apply_event(compiled, event, y, p, names, special[0] + time_offset)
