@@ -11,7 +11,7 @@ output times in the same call.
 Why a port and not a library: ``numbalsoda`` (LSODA callable from numba) has no wheel for
 this Python and does not build here (its CMake configuration fails), was last released in
 2022, and takes no analytic Jacobian; no other maintained integrator is callable from numba.
-The BDF port is ~250 lines of generated template (``templates/driver.py.tmpl``), checked
+The BDF port is ~300 lines of template (``kernels/driver.py.tmpl``), checked
 against the SciPy path on every scenario and intervention (``tests/test_driver.py``).
 
 Two events need values computed at their instant in Python (the relative calcium clamp reads
@@ -45,7 +45,9 @@ FAILURES = {1: "step size became too small", 2: f"more than {MAX_STEPS:,} steps 
 
 @lru_cache(maxsize=1)
 def _template() -> str:
-    return resources.files("homeostasis.numerics").joinpath("templates", "driver.py.tmpl").read_text()
+    # kept out of templates/, whose files are part of the model's structure key: editing the
+    # driver must not regenerate the model
+    return resources.files("homeostasis.numerics").joinpath("kernels", "driver.py.tmpl").read_text()
 
 
 @lru_cache(maxsize=1)
