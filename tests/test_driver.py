@@ -131,3 +131,30 @@ def test_batch_refuses_vectors_of_the_wrong_size():
     simulation = Simulation("healthy")
     with pytest.raises(ParameterValueError, match=r"expected shape \(n, \d+\), got \(2, 3\)"):
         batch.simulate_many(simulation, np.ones((2, 3)), [0.0, 1.0])
+
+
+# --- the shipped generated model source ---------------------------------------------------------
+
+def test_shipped_model_source_is_current():
+    """Fails when the model, templates or parameter table changed without regenerating."""
+    from homeostasis.numerics import shipped
+
+    assert shipped.shipped_key() == shipped.inputs_key(), (
+        "homeostasis/numerics/generated/model.py.txt is stale: run `python -m homeostasis.numerics.shipped`")
+
+
+@pytest.mark.slow
+def test_shipped_model_source_is_what_sympy_generates():
+    from homeostasis.numerics import shipped
+    from homeostasis.numerics.cache import generate_model_source
+
+    assert shipped.shipped_source() == generate_model_source()
+
+
+def test_a_stale_shipped_source_is_not_used(monkeypatch):
+    from homeostasis.numerics import cache, shipped
+
+    monkeypatch.setattr(shipped, "inputs_key", lambda: "not-the-shipped-key")
+    monkeypatch.setattr(cache, "generate_model_source", lambda: "generated")
+    assert shipped.shipped_source() is None
+    assert cache._model_source() == "generated"
