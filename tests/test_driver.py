@@ -146,15 +146,14 @@ def test_shipped_model_source_is_current():
 @pytest.mark.slow
 def test_shipped_model_source_is_what_sympy_generates():
     from homeostasis.numerics import shipped
-    from homeostasis.numerics.cache import generate_model_source
 
-    assert shipped.shipped_source() == generate_model_source()
+    assert shipped.shipped_source() == shipped.generate_model_source()
 
 
 def test_a_stale_shipped_source_is_not_used(monkeypatch):
     from homeostasis.numerics import cache, shipped
 
     monkeypatch.setattr(shipped, "inputs_key", lambda: "not-the-shipped-key")
-    monkeypatch.setattr(cache, "generate_model_source", lambda: "generated")
+    monkeypatch.setattr(shipped, "generate_model_source", lambda: "generated")
     assert shipped.shipped_source() is None
     assert cache._model_source() == "generated"

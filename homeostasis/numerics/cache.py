@@ -128,18 +128,9 @@ def _import(path: Path) -> ModuleType:
 
 def _model_source() -> str:
     """The shipped generated source when it is current (no SymPy), else generated now."""
-    from .shipped import shipped_source
+    from .shipped import model_source
 
-    return shipped_source() or generate_model_source()
-
-
-def generate_model_source() -> str:
-    """Build the model with SymPy and generate its code."""
-    from ..model import build_model
-    from ..model.calibration import derived_expressions, reference_state_expressions
-    from .codegen import generate_source
-
-    return generate_source(build_model(), derived_expressions(), reference_state_expressions())
+    return model_source()
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,22 @@ def shipped_source() -> str | None:
     return shipped_path().read_text().partition("\n")[2]
 
 
+def generate_model_source() -> str:
+    """Build the model with SymPy and generate its code."""
+    from ..model import build_model
+    from ..model.calibration import derived_expressions, reference_state_expressions
+    from .codegen import generate_source
+
+    return generate_source(build_model(), derived_expressions(), reference_state_expressions())
+
+
+def model_source() -> str:
+    """The shipped source when it matches the current model, else generated with SymPy now."""
+    return shipped_source() or generate_model_source()
+
+
 def regenerate() -> Path:
     """Generate the model source with SymPy and write the shipped file (developer command)."""
-    from .cache import generate_model_source
-
     path = shipped_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{HEADER}{inputs_key()}\n{generate_model_source()}")
