@@ -157,3 +157,24 @@ def test_a_stale_shipped_source_is_not_used(monkeypatch):
     monkeypatch.setattr(shipped, "generate_model_source", lambda: "generated")
     assert shipped.shipped_source() is None
     assert cache._model_source() == "generated"
+
+
+def test_batch_from_a_steady_start_matches_simulate():
+    simulation = Simulation("hypoparathyroidism", start="steady")
+    grid = np.linspace(0.0, 10.0, 11)
+    result = batch.simulate_many(simulation, np.tile(simulation.vector, (2, 1)), grid)
+    assert not result.failed.any()
+    expected = simulation.solve(times=grid)
+    _close_scaled(result.states[1], expected.states, simulation.scale)
+
+
+def test_batch_threads_and_one_thread_agree():
+    simulation = Simulation("healthy", interventions=["calcitriol@1:days=2"])
+    names = list(simulation.parameter_set.as_dict())
+    vectors = np.tile(simulation.vector, (4, 1))
+    vectors[:, names.index("ca_intake")] *= np.linspace(0.8, 1.2, 4)
+    grid = np.linspace(0.0, 5.0, 11)
+    threaded = batch.simulate_many(simulation, vectors, grid)
+    single = batch.simulate_many(simulation, vectors, grid, threads=False)
+    np.testing.assert_allclose(threaded.states, single.states, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(threaded.observables, single.observables, rtol=1e-12, atol=1e-300)
