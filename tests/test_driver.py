@@ -178,3 +178,12 @@ def test_batch_threads_and_one_thread_agree():
     single = batch.simulate_many(simulation, vectors, grid, threads=False)
     np.testing.assert_allclose(threaded.states, single.states, rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(threaded.observables, single.observables, rtol=1e-12, atol=1e-300)
+
+
+def test_a_failed_vector_is_reported_and_does_not_stop_the_batch(monkeypatch):
+    monkeypatch.setattr(batch, "MAX_STEPS", 3)
+    simulation = Simulation("healthy", parameters={"gfr": 30})
+    result = batch.simulate_many(simulation, np.tile(simulation.vector, (2, 1)), np.linspace(0.0, 30.0, 4))
+    assert result.failed.all()
+    assert np.isnan(result.states).all() and np.isnan(result.observables).all()
+    assert all(message.startswith("more than") and "at t = " in message for message in result.messages)

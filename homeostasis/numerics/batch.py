@@ -62,8 +62,8 @@ def simulate_many(prepared, vectors, times, *, threads=True) -> Batch:
     if not len(bounds) or bounds[-1] < grid[-1] + offset:
         bounds, op_start = np.append(bounds, grid[-1] + offset), np.append(op_start, op_start[-1])
     count, rows = len(vectors), len(grid)
-    states = np.full((count, rows, len(compiled.state_names)), np.nan)
-    observed = np.full((count, rows, len(compiled.observable_names)), np.nan)
+    states = np.empty((count, rows, len(compiled.state_names)))  # failed rows become NaN below
+    observed = np.empty((count, rows, len(compiled.observable_names)))
     status = np.zeros(count, dtype=np.int64)
     failed_time = np.zeros(count)
     driver = load_driver()
