@@ -122,6 +122,9 @@ def test_batch_matches_one_by_one():
 def test_batch_with_a_state_reading_event_runs_one_by_one():
     simulation = Simulation("healthy", interventions=["calcium-clamp@0.5"])
     result = batch.simulate_many(simulation, np.tile(simulation.vector, (2, 1)), np.linspace(0.0, 1.0, 5))
+    bare = batch.simulate_many(simulation, np.tile(simulation.vector, (2, 1)), np.linspace(0.0, 1.0, 5),
+                               observables=False)
+    assert bare.observables.shape[1] == 0
     np.testing.assert_allclose(result.states[0], result.states[1], rtol=1e-12)
     (ref_states, _), _ = both_paths(simulation, np.linspace(0.0, 1.0, 5))
     _close_scaled(result.states[0], ref_states, simulation.scale)
@@ -187,3 +190,13 @@ def test_a_failed_vector_is_reported_and_does_not_stop_the_batch(monkeypatch):
     assert result.failed.all()
     assert np.isnan(result.states).all() and np.isnan(result.observables).all()
     assert all(message.startswith("more than") and "at t = " in message for message in result.messages)
+
+
+def test_batch_without_observables_has_the_same_states():
+    simulation = Simulation("healthy", interventions=["phosphate-load@1"])
+    vectors = np.tile(simulation.vector, (2, 1))
+    grid = np.linspace(0.0, 3.0, 7)
+    full = batch.simulate_many(simulation, vectors, grid)
+    bare = batch.simulate_many(simulation, vectors, grid, observables=False)
+    assert bare.observables.shape == (2, 0, len(simulation.compiled.observable_names))
+    np.testing.assert_allclose(bare.states, full.states, rtol=1e-12, atol=1e-300)
