@@ -156,7 +156,7 @@ class BDFPeer:
     """scipy.integrate.solve_ivp(method="BDF") with homeostasis's compiled rhs and Jacobian."""
 
     def __init__(self, compiled):
-        self.rhs, self.jacobian = compiled._module.rhs, compiled._module.jacobian
+        self.rhs, self.jacobian = compiled.module.rhs, compiled.module.jacobian
 
     def simulate(self, p, y0, grid, atol):
         from scipy.integrate import solve_ivp

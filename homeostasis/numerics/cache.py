@@ -127,11 +127,10 @@ def _import(path: Path) -> ModuleType:
 
 
 def _model_source() -> str:
-    from ..model import build_model
-    from ..model.calibration import derived_expressions, reference_state_expressions
-    from .codegen import generate_source
+    """The shipped generated source when it is current (no SymPy), else generated now."""
+    from .shipped import model_source
 
-    return generate_source(build_model(), derived_expressions(), reference_state_expressions())
+    return model_source()
 
 
 @dataclass(frozen=True)

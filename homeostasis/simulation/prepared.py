@@ -13,8 +13,10 @@ from functools import cached_property
 
 import numpy as np
 
+import os
+
 from .._version import __version__
-from ..errors import ParameterValueError, UnknownNameError, check_finite_number, check_one_of
+from ..errors import ParameterValueError, SolverError, UnknownNameError, check_finite_number, check_one_of
 from ..numerics.cache import compile_model
 from ..numerics.solve import DEFAULT_RTOL, check_tolerance, find_steady_state
 from ..parameters import ParameterSet, parameter_table
@@ -23,6 +25,13 @@ from ..protocol.schedule import run_schedule
 from ..scenarios.base import load_scenario
 
 STARTS = ("healthy", "steady")
+SOLVERS = ("compiled", "scipy")
+SOLVER_NAMES = {"compiled": "BDF (compiled driver, homeostasis.numerics.driver)", "scipy": "LSODA (scipy odeint)"}
+
+
+def default_solver() -> str:
+    """``$HOMEOSTASIS_SOLVER`` (``compiled`` or ``scipy``; the SciPy path is the reference)."""
+    return check_one_of("HOMEOSTASIS_SOLVER", os.environ.get("HOMEOSTASIS_SOLVER") or "compiled", SOLVERS)
 DEFAULT_POINTS = 501
 
 
@@ -222,27 +231,46 @@ class Simulation:
 
     def metadata(self) -> dict:
         """Provenance recorded with every result."""
-        return {"homeostasis_version": __version__, "start": self.start, "solver": "LSODA (scipy odeint)",
+        return {"homeostasis_version": __version__, "start": self.start, "solver": SOLVER_NAMES[self.last_solver],
                 "rtol": self.rtol, "knobs": dict(self.knobs), "changed_parameters": self.parameter_set.changed(),
                 "interventions": [format_intervention(i) for i in self.interventions]}
+
+    last_solver = "scipy"  # which path produced the latest result (recorded in its metadata)
 
     def solve(self, *, days=None, times=None, step=None, progress=None):
         """Integrate on an output grid and return a :class:`~homeostasis.simulation.results.Result`.
 
-        ``progress(fraction_done)`` is called as the run advances (the command line shows a
-        progress line on a terminal for long runs).
+        The compiled driver runs the whole schedule in one call; the SciPy path
+        (``HOMEOSTASIS_SOLVER=scipy``) is the reference, and the fallback when the compiled
+        driver cannot be built or fails (its error is then the one raised). ``progress``
+        (fraction done) is called by the SciPy path as the run advances.
         """
         from .results import Result
 
         grid = output_times(days, times, step)
-        states, groups = run_schedule(self.compiled, self.initial_state, grid, self.parameter_set.vector,
-                                      self.events(grid[-1]), scale=self.scale, rtol=self.rtol,
-                                      time_offset=self.time_offset, progress=progress)
-        observed = self.observe(grid, states, groups)
+        states, observed = self._integrate(grid, progress)
         compiled = self.compiled
         return Result(self.scenario.name, grid, states, observed, compiled.state_names,
                       compiled.observable_names, compiled.observable_units, self.parameter_set.as_dict(),
                       self.metadata())
+
+    def _integrate(self, grid, progress=None):
+        events = self.events(grid[-1])
+        if default_solver() == "compiled":
+            try:
+                from ..numerics.driver import run_compiled
+
+                result = run_compiled(self.compiled, self.initial_state, grid, self.parameter_set.vector, events,
+                                      scale=self.scale, rtol=self.rtol, time_offset=self.time_offset)
+                self.last_solver = "compiled"
+                return result
+            except SolverError:
+                pass  # the reference path decides (and names the failure if it fails too)
+        states, groups = run_schedule(self.compiled, self.initial_state, grid, self.parameter_set.vector,
+                                      events, scale=self.scale, rtol=self.rtol, time_offset=self.time_offset,
+                                      progress=progress)
+        self.last_solver = "scipy"
+        return states, self.observe(grid, states, groups)
 
     def observe(self, grid, states, groups) -> np.ndarray:
         """Observables at run days ``grid`` with the parameters in force at each time."""

@@ -1,0 +1,252 @@
+"""The compiled driver against the SciPy path (and libroadrunner) on the issue-15 cases.
+
+Run from the project root (under a minute on 2 shared cores)::
+
+    python benchmarks/driver.py            # everything
+    python benchmarks/driver.py --quick    # fewer repeats, 200 varied years
+
+Cases: healthy year, CKD year (gfr = 30 from the healthy state), cinacalcet 30 mg every 12 h
+for a year, and N varied healthy years (physiology parameters x U(0.8, 1.2)); 501 output
+points. Timings are medians of interleaved calls (the machine is shared: only ratios within
+one run mean much). Accuracy is the largest error against a tight reference (the compiled
+driver at rtol 1e-12, itself checked against odeint at rtol 1e-12 where that is affordable),
+max over times and states of |x - x_ref| / max(|x_ref|, typical size of the state).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+DAYS, POINTS = 365.0, 501
+TIGHT = 4e-12  # the driver integrates at a quarter of this (driver.TOLERANCE_FACTOR): 1e-12
+
+
+def interleaved(functions: dict, repeats: dict) -> dict:
+    """Median seconds of each function, calls interleaved so that all see the same load."""
+    times = {name: [] for name in functions}
+    for round_ in range(max(repeats.values())):
+        for name, function in functions.items():
+            if round_ < repeats.get(name, 0):
+                start = time.perf_counter()
+                function()
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items() if values}
+
+
+def error(states, reference, scale) -> float:
+    return float(np.max(np.abs(states - reference) / np.maximum(np.abs(reference), scale)))
+
+
+def scipy_path(simulation, grid, rtol=None):
+    from homeostasis.protocol.schedule import run_schedule
+
+    states, groups = run_schedule(simulation.compiled, simulation.initial_state, grid, simulation.vector,
+                                  simulation.events(grid[-1]), scale=simulation.scale,
+                                  rtol=rtol or simulation.rtol, time_offset=simulation.time_offset)
+    return states, simulation.observe(grid, states, groups)
+
+
+def driver_path(simulation, grid, rtol=None):
+    from homeostasis.numerics.driver import run_compiled
+
+    return run_compiled(simulation.compiled, simulation.initial_state, grid, simulation.vector,
+                        simulation.events(grid[-1]), scale=simulation.scale, rtol=rtol or simulation.rtol,
+                        time_offset=simulation.time_offset)
+
+
+def kernel(simulation, grid, rtol):
+    """Only the compiled call (schedule encoded, arrays allocated beforehand)."""
+    from homeostasis.numerics.driver import MAX_STEPS, EncodedEvents, load_driver
+    from homeostasis.protocol.schedule import event_groups
+
+    driver = load_driver()
+    encoded = EncodedEvents(simulation.compiled, event_groups(simulation.events(grid[-1]), grid[0], grid[-1]), 0.0)
+    bounds, start, kind, index, value = encoded.arrays()
+    bounds, start = np.append(bounds, grid[-1]), np.append(start, start[-1])
+    atol = rtol * 1e-3 * np.maximum(simulation.scale, 1e-12)
+    states = np.empty((len(grid), len(simulation.initial_state)))
+    observed = np.empty((len(grid), len(simulation.compiled.observable_names)))
+    counts = np.zeros(4, dtype=np.int64)
+    y0, p = simulation.initial_state, simulation.vector
+
+    def run():
+        driver.run(y0, p, grid, bounds, start, kind, index, value, rtol, atol, MAX_STEPS, states, observed, counts)
+        return states
+
+    run()
+    counts[:] = 0
+    run()
+    return run, dict(zip(("rhs", "jacobians", "LU", "steps"), counts.tolist()))
+
+
+def one_case(label, simulation, grid, repeats, peer=None, target=None, matched=(2.5e-9, 5e-9, 1e-8)):
+    import homeostasis  # noqa: F401
+
+    reference = driver_path(simulation, grid, TIGHT)[0]
+    scale = simulation.scale
+    scipy_states = scipy_path(simulation, grid)[0]
+    print(f"\n{label}: error vs tight reference (compiled driver at internal rtol {TIGHT / 4:g})")
+    if repeats.get("tight scipy"):
+        tight_scipy = scipy_path(simulation, grid, TIGHT)[0]
+        print(f"  odeint at rtol {TIGHT:g} vs the reference: {error(tight_scipy, reference, scale):.1e}")
+    print(f"  SciPy path (odeint LSODA, rtol 1e-8): {error(scipy_states, reference, scale):.1e}")
+    functions = {"SciPy path (run_schedule + observe)": lambda: scipy_path(simulation, grid),
+                 "Simulation.solve (compiled, public)": lambda: simulation.solve(times=grid)}
+    counts = {}
+    for rtol in matched:
+        run, counts[rtol] = kernel(simulation, grid, rtol)
+        print(f"  compiled driver at internal rtol {rtol:g}{' (= public rtol 1e-8)' if rtol == 2.5e-9 else ''}: {error(run().copy(), reference, scale):.1e}   "
+              f"(evaluations {counts[rtol]})")
+        functions[f"compiled kernel, internal rtol {rtol:g}"] = run
+    if peer is not None:
+        functions["libroadrunner (CVODE, rtol 1e-8)"] = peer
+        print(f"  libroadrunner: {error(peer(), reference, scale):.1e}")
+    medians = interleaved(functions, {name: repeats["fast"] if "SciPy" not in name and "road" not in name
+                                      else repeats["slow"] for name in functions})
+    base = medians["SciPy path (run_schedule + observe)"]
+    for name, seconds in medians.items():
+        print(f"  {name:40s} {seconds * 1e3:10.3f} ms   ratio to SciPy path {seconds / base:6.3f}")
+    if target:
+        best = medians["Simulation.solve (compiled, public)"]
+        print(f"  target {target * 1e3:g} ms: Simulation.solve {best * 1e3:.3f} ms "
+              f"({'met' if best <= target else 'MISSED'}); kernel at public rtol 1e-8 "
+              f"{medians['compiled kernel, internal rtol 2.5e-09'] * 1e3:.3f} ms")
+    return medians
+
+
+def roadrunner_peer(simulation, grid):
+    """libroadrunner on the SBML export (no events: healthy and CKD cases only)."""
+    try:
+        from run import RoadRunnerPeer
+        from sbml_export import export_sbml
+    except Exception as error:  # noqa: BLE001 - the peer is optional
+        print(f"  (libroadrunner peer unavailable: {error})")
+        return None
+    from homeostasis.parameters import parameter_names
+
+    atol = 1e-8 * 1e-3 * np.maximum(simulation.scale, 1e-12)
+    rr = RoadRunnerPeer(export_sbml(simulation.parameter_set, style="cse"), simulation.compiled.state_names,
+                        parameter_names(), atol)
+    y0, p = simulation.initial_state, simulation.vector
+    return lambda: rr.simulate(p, y0, grid)
+
+
+def population(count, repeats):
+    from run import varied_parameter_sets
+
+    from homeostasis.numerics.batch import simulate_many
+    from homeostasis.simulation.prepared import Simulation
+
+    sets, redrawn, varied = varied_parameter_sets(count, np.random.default_rng(20240601))
+    vectors = np.array([ps.vector for ps in sets])
+    grid = np.linspace(0.0, DAYS, POINTS)
+    prepared = Simulation("healthy")
+    print(f"\n{count} varied healthy years ({varied} physiology parameters x U(0.8, 1.2); {redrawn} redrawn)")
+    simulate_many(prepared, vectors[:2], grid)  # compile the parallel loop
+    sims = [Simulation.from_parameter_set("healthy", ps) for ps in sets[: max(count // 10, 1)]]
+
+    def scipy_loop():
+        for sim in sims:
+            scipy_path(sim, grid)
+
+    medians = interleaved({"batch (threads)": lambda: simulate_many(prepared, vectors, grid),
+                           "batch (one thread)": lambda: simulate_many(prepared, vectors, grid, threads=False),
+                           "scipy": scipy_loop}, {"batch (threads)": repeats, "batch (one thread)": repeats,
+                                                  "scipy": repeats})
+    result = simulate_many(prepared, vectors, grid)
+    per_scipy = medians["scipy"] / len(sims)
+    print(f"  SciPy path, one by one: {per_scipy * 1e3:.3f} ms each (measured on {len(sims)}), "
+          f"{per_scipy * count:.2f} s for {count}")
+    for name in ("batch (threads)", "batch (one thread)"):
+        print(f"  simulate_many {name:18s} {medians[name]:.3f} s  ({medians[name] / count * 1e3:.3f} ms each)  "
+              f"ratio to SciPy path {medians[name] / (per_scipy * count):.3f}")
+    print(f"  failed: {int(result.failed.sum())}; numba threads: {os.environ.get('NUMBA_NUM_THREADS', 'default')}")
+    errors = []
+    for sim, states in zip(sims[:20], result.states[:20]):
+        errors.append(error(states, scipy_path(sim, grid)[0], sim.scale))
+    print(f"  batch vs SciPy path on the first {len(errors)}: max difference / typical size {max(errors):.1e}")
+
+
+COLD = r"""
+import json, time
+t0 = time.perf_counter()
+import homeostasis
+from homeostasis.numerics.cache import compile_model
+compile_model()
+t1 = time.perf_counter()
+homeostasis.simulate("healthy", days=365)
+t2 = time.perf_counter()
+homeostasis.simulate("healthy", days=365)
+t3 = time.perf_counter()
+print(json.dumps({"import + model build/load": t1 - t0, "first simulate": t2 - t1, "second simulate": t3 - t2}))
+"""
+
+
+def cold_start(solvers=("compiled", "scipy")):
+    """Fresh HOMEOSTASIS_CACHE per solver, then a warm start from the same cache."""
+    import json
+    import subprocess
+    import tempfile
+
+    print("\nstart-up in fresh processes (empty cache, then warm)")
+    for solver in solvers:
+        with tempfile.TemporaryDirectory(prefix="homeostasis-cold-") as cache:
+            env = {**os.environ, "HOMEOSTASIS_CACHE": cache, "HOMEOSTASIS_SOLVER": solver}
+            for label in ("cold", "warm"):
+                start = time.perf_counter()
+                done = subprocess.run([sys.executable, "-c", COLD], env=env, capture_output=True, text=True,
+                                      timeout=900, check=True)
+                wall = time.perf_counter() - start
+                parts = json.loads(done.stdout.strip().splitlines()[-1])
+                print(f"  {solver:8s} {label}: process {wall:6.2f} s   "
+                      + "   ".join(f"{k} {v:.2f} s" for k, v in parts.items()))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=("healthy", "ckd", "dosing", "population", "none"), default=None)
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--cold", action="store_true", help="also time cold and warm starts (minutes)")
+    options = parser.parse_args(argv)
+    fast, slow = (15, 5) if options.quick else (41, 11)
+
+    import homeostasis
+    from homeostasis.numerics.driver import load_driver
+    from homeostasis.simulation.prepared import Simulation
+
+    load_driver()
+    print(f"homeostasis {homeostasis.__version__}: compiled driver vs SciPy path; {os.cpu_count()} CPUs, load "
+          f"average {', '.join(f'{x:.2f}' for x in os.getloadavg())} (shared machine: timings are noisy, "
+          f"compare ratios within this run)")
+    grid = np.linspace(0.0, DAYS, POINTS)
+    if options.only in (None, "healthy"):
+        healthy = Simulation("healthy")
+        one_case("healthy year", healthy, grid, {"fast": fast, "slow": slow, "tight scipy": 1},
+                 roadrunner_peer(healthy, grid), target=0.5e-3)
+    if options.only in (None, "ckd"):
+        ckd = Simulation("healthy", parameters={"gfr": 30})
+        one_case("CKD year (gfr 30 from the healthy state)", ckd, grid, {"fast": fast, "slow": slow, "tight scipy": 1},
+                 roadrunner_peer(ckd, grid), target=2e-3)
+    if options.only in (None, "dosing"):
+        dosing = Simulation("healthy", interventions=["cinacalcet@0"])
+        one_case("cinacalcet 30 mg every 12 h for a year", dosing, grid, {"fast": 3, "slow": 3}, target=0.7,
+                 matched=(2.5e-9, 1e-9, 4e-10))
+    if options.only in (None, "population"):
+        population(options.runs or (200 if options.quick else 1000), 3 if options.quick else 3)
+    if options.cold:
+        cold_start()
+
+
+if __name__ == "__main__":
+    main()

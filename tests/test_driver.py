@@ -1,0 +1,202 @@
+"""The compiled whole-simulation driver against the SciPy reference path.
+
+Every scenario and every intervention of the catalogue runs a short schedule through both
+paths; they must agree within a small multiple of the solver tolerance (both integrate at
+rtol 1e-8, so global differences of ~1e-6 relative are expected and 1e-4 is a failure).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import homeostasis
+from homeostasis.errors import ParameterValueError, SolverError
+from homeostasis.numerics import batch, driver
+from homeostasis.protocol.catalogue import CATALOGUE
+from homeostasis.protocol.schedule import run_schedule
+from homeostasis.simulation.prepared import Simulation
+
+RTOL = 1e-4  # relative agreement of the two paths (each at rtol 1e-8)
+ATOL_SCALE = 1e-6  # absolute agreement, relative to each state's typical size
+OBSERVABLE_FLOOR = 1e-6  # model units; an observable that stays below this (ectopic mineral at
+# 1e-50 mmol in health) is compared in absolute terms, not relative to its round-off
+
+
+def both_paths(simulation, grid):
+    """(states, observables) from the SciPy reference and from the compiled driver."""
+    events = simulation.events(grid[-1])
+    states, groups = run_schedule(simulation.compiled, simulation.initial_state, grid, simulation.vector, events,
+                                  scale=simulation.scale, rtol=simulation.rtol, time_offset=simulation.time_offset)
+    reference = (states, simulation.observe(grid, states, groups))
+    compiled = driver.run_compiled(simulation.compiled, simulation.initial_state, grid, simulation.vector, events,
+                                   scale=simulation.scale, rtol=simulation.rtol, time_offset=simulation.time_offset)
+    return reference, compiled
+
+
+def assert_same(simulation, grid):
+    (ref_states, ref_observed), (states, observed) = both_paths(simulation, grid)
+    assert np.all(states >= 0.0), "a concentration became negative"
+    _close_scaled(states, ref_states, simulation.scale)
+    column_size = np.maximum(np.max(np.abs(ref_observed), axis=0), OBSERVABLE_FLOOR)
+    np.testing.assert_allclose(observed / column_size, ref_observed / column_size, rtol=0, atol=RTOL,
+                               err_msg="observables")
+
+
+def _close_scaled(states, reference, scale):
+    np.testing.assert_allclose(states / scale, reference / scale, rtol=RTOL, atol=ATOL_SCALE, err_msg="states")
+
+
+@pytest.mark.parametrize("scenario", sorted(homeostasis.available_scenarios()))
+def test_every_scenario_matches_scipy(scenario):
+    simulation = Simulation(scenario)
+    assert_same(simulation, np.linspace(0.0, 20.0, 41))
+
+
+SCENARIO_FOR = {"parathyroidectomy": "parathyroid-adenoma", "hemodialysis": "ckd", "phosphate-binder": "ckd"}
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_every_intervention_matches_scipy(name):
+    simulation = Simulation(SCENARIO_FOR.get(name, "healthy"), interventions=[f"{name}@1"])
+    assert_same(simulation, np.linspace(0.0, 4.0, 97))
+
+
+def test_total_parathyroidectomy_and_clamp_in_one_run():
+    """Both events that are applied in Python, plus doses, in one schedule."""
+    simulation = Simulation("healthy", interventions=["calcium-clamp@0.5", "parathyroidectomy@1",
+                                                      "cinacalcet@0.25:days=2"])
+    assert_same(simulation, np.linspace(0.0, 3.0, 73))
+
+
+def test_output_at_an_event_time_shows_the_state_before_it():
+    simulation = Simulation("healthy", interventions=["phosphate-load@1"])
+    (_, _), (states, _) = both_paths(simulation, np.array([0.0, 1.0, 1.02]))
+    index = simulation.compiled.state_index["phosphate_gut_lumen"]
+    np.testing.assert_allclose(states[1, index], simulation.initial_state[index], rtol=1e-8)
+    assert states[2, index] > states[1, index] * 1.01
+
+
+def test_simulate_uses_the_compiled_driver_and_scipy_on_request(monkeypatch):
+    compiled = homeostasis.simulate("ckd", days=30)
+    assert "compiled" in compiled.metadata["solver"]
+    monkeypatch.setenv("HOMEOSTASIS_SOLVER", "scipy")
+    reference = homeostasis.simulate("ckd", days=30)
+    assert "odeint" in reference.metadata["solver"]
+    _close_scaled(compiled.states, reference.states, Simulation("ckd").scale)
+
+
+def test_solver_error_names_time_state_and_parameters(monkeypatch):
+    monkeypatch.setattr(driver, "MAX_STEPS", 3)
+    simulation = Simulation("ckd")
+    with pytest.raises(SolverError, match=r"more than 3 steps|steps in one segment") as caught:
+        driver.run_compiled(simulation.compiled, simulation.initial_state, np.linspace(0, 30, 5),
+                            simulation.vector, [], scale=simulation.scale, rtol=simulation.rtol)
+    error = caught.value
+    assert error.time is not None and 0.0 <= error.time < 30.0
+    assert set(error.state) == set(simulation.compiled.state_names)
+    np.testing.assert_allclose(error.parameters, simulation.vector)
+    assert "at t = " in str(error) and "state: ca_gut_lumen=" in str(error)
+
+
+def test_batch_matches_one_by_one():
+    simulation = Simulation("healthy", interventions=["phosphate-load@2"])
+    base = simulation.vector
+    names = list(simulation.parameter_set.as_dict())
+    vectors = np.tile(base, (3, 1))
+    vectors[1, names.index("ca_intake")] *= 1.2
+    vectors[2, names.index("ca_intake")] *= 0.8
+    grid = np.linspace(0.0, 5.0, 21)
+    result = batch.simulate_many(simulation, vectors, grid)
+    assert not result.failed.any()
+    for row, vector in enumerate(vectors):
+        one = Simulation.from_parameter_set("healthy", simulation.parameter_set.with_values(
+            {"ca_intake": vector[names.index("ca_intake")]}), interventions=["phosphate-load@2"])
+        states, observed = driver.run_compiled(one.compiled, one.initial_state, grid, one.vector, one.events(5.0),
+                                               scale=one.scale, rtol=one.rtol)
+        np.testing.assert_allclose(result.states[row], states, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(result.observables[row], observed, rtol=1e-10, atol=1e-14)
+    assert not np.allclose(result.states[1], result.states[2])
+
+
+def test_batch_with_a_state_reading_event_runs_one_by_one():
+    simulation = Simulation("healthy", interventions=["calcium-clamp@0.5"])
+    result = batch.simulate_many(simulation, np.tile(simulation.vector, (2, 1)), np.linspace(0.0, 1.0, 5))
+    bare = batch.simulate_many(simulation, np.tile(simulation.vector, (2, 1)), np.linspace(0.0, 1.0, 5),
+                               observables=False)
+    assert bare.observables.shape[1] == 0
+    np.testing.assert_allclose(result.states[0], result.states[1], rtol=1e-12)
+    (ref_states, _), _ = both_paths(simulation, np.linspace(0.0, 1.0, 5))
+    _close_scaled(result.states[0], ref_states, simulation.scale)
+
+
+def test_batch_refuses_vectors_of_the_wrong_size():
+    simulation = Simulation("healthy")
+    with pytest.raises(ParameterValueError, match=r"expected shape \(n, \d+\), got \(2, 3\)"):
+        batch.simulate_many(simulation, np.ones((2, 3)), [0.0, 1.0])
+
+
+# --- the shipped generated model source ---------------------------------------------------------
+
+def test_shipped_model_source_is_current():
+    """Fails when the model, templates or parameter table changed without regenerating."""
+    from homeostasis.numerics import shipped
+
+    assert shipped.shipped_key() == shipped.inputs_key(), (
+        "homeostasis/numerics/generated/model.py.txt is stale: run `python -m homeostasis.numerics.shipped`")
+
+
+@pytest.mark.slow
+def test_shipped_model_source_is_what_sympy_generates():
+    from homeostasis.numerics import shipped
+
+    assert shipped.shipped_source() == shipped.generate_model_source()
+
+
+def test_a_stale_shipped_source_is_not_used(monkeypatch):
+    from homeostasis.numerics import cache, shipped
+
+    monkeypatch.setattr(shipped, "inputs_key", lambda: "not-the-shipped-key")
+    monkeypatch.setattr(shipped, "generate_model_source", lambda: "generated")
+    assert shipped.shipped_source() is None
+    assert cache._model_source() == "generated"
+
+
+def test_batch_from_a_steady_start_matches_simulate():
+    simulation = Simulation("hypoparathyroidism", start="steady")
+    grid = np.linspace(0.0, 10.0, 11)
+    result = batch.simulate_many(simulation, np.tile(simulation.vector, (2, 1)), grid)
+    assert not result.failed.any()
+    expected = simulation.solve(times=grid)
+    _close_scaled(result.states[1], expected.states, simulation.scale)
+
+
+def test_batch_threads_and_one_thread_agree():
+    simulation = Simulation("healthy", interventions=["calcitriol@1:days=2"])
+    names = list(simulation.parameter_set.as_dict())
+    vectors = np.tile(simulation.vector, (4, 1))
+    vectors[:, names.index("ca_intake")] *= np.linspace(0.8, 1.2, 4)
+    grid = np.linspace(0.0, 5.0, 11)
+    threaded = batch.simulate_many(simulation, vectors, grid)
+    single = batch.simulate_many(simulation, vectors, grid, threads=False)
+    np.testing.assert_allclose(threaded.states, single.states, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(threaded.observables, single.observables, rtol=1e-12, atol=1e-300)
+
+
+def test_a_failed_vector_is_reported_and_does_not_stop_the_batch(monkeypatch):
+    monkeypatch.setattr(batch, "MAX_STEPS", 3)
+    simulation = Simulation("healthy", parameters={"gfr": 30})
+    result = batch.simulate_many(simulation, np.tile(simulation.vector, (2, 1)), np.linspace(0.0, 30.0, 4))
+    assert result.failed.all()
+    assert np.isnan(result.states).all() and np.isnan(result.observables).all()
+    assert all(message.startswith("more than") and "at t = " in message for message in result.messages)
+
+
+def test_batch_without_observables_has_the_same_states():
+    simulation = Simulation("healthy", interventions=["phosphate-load@1"])
+    vectors = np.tile(simulation.vector, (2, 1))
+    grid = np.linspace(0.0, 3.0, 7)
+    full = batch.simulate_many(simulation, vectors, grid)
+    bare = batch.simulate_many(simulation, vectors, grid, observables=False)
+    assert bare.observables.shape == (2, 0, len(simulation.compiled.observable_names))
+    np.testing.assert_allclose(bare.states, full.states, rtol=1e-12, atol=1e-300)
