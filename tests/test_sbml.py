@@ -56,7 +56,8 @@ def assert_observables_match(result, table, names):
     """Every observable within 1e-4 of its scale (its largest value; for a balance, the
     size of its terms; for ~0 deposits and fractions, their state scale of 1)."""
     floors = {"bone_ca_balance": np.max(np.abs(result["bone_formation"]))}
-    floors.update({n: 1.0 for n in names if n.startswith("mineral_") or n in ("vsmc_osteogenic", "parathyroid_mass")})
+    floors.update({n: 1.0 for n in names if n.startswith(("mineral_", "bmd_"))  # ~0 in health; bmd in per cent
+                   or n in ("vsmc_osteogenic", "parathyroid_mass")})
     worst = {}
     for name in names:
         ours, theirs = result[name], table[name]
