@@ -2,8 +2,8 @@
 
 Each measured row of each chosen experiment contributes one weighted residual:
 
-* ``within`` rows: (model - measured) / SEM, with the record's ``abs_tolerance`` (or 2 % of
-  the measured value) as the floor of the SEM, so a row reported without spread still counts;
+* ``within`` rows: (model - measured) / (SEM + abs_tolerance / k), so a row passes exactly
+  when its residual is at most k (a row without spread or tolerance is weighted by 2 % of its value);
 * ``band`` rows: zero inside the band, else the distance to the nearest edge over a quarter of
   the band's width (a cohort range is a target region, not a point);
 * ``direction`` rows: zero when the sign and the minimum size hold, else the shortfall over a
@@ -113,8 +113,12 @@ def _plain(value):
     return float(value) if isinstance(value, (np.floating, np.integer)) else str(value)
 
 
-def row_residuals(frame: pd.DataFrame) -> np.ndarray:
-    """Weighted residuals of one scored experiment (see the module docstring)."""
+def row_residuals(frame: pd.DataFrame, *, k: float = 2.0, abs_tolerance: float = 0.0) -> np.ndarray:
+    """Weighted residuals of one scored experiment (see the module docstring).
+
+    A ``within`` row is scaled so that it passes exactly when its residual is at most ``k``:
+    (model - mean) / (SEM + abs_tolerance / k), as the acceptance rule reads.
+    """
     out = []
     for row in frame.itertuples():
         if str(row.status).startswith(("error", "missing")) or not np.isfinite(row.model):
@@ -126,9 +130,17 @@ def row_residuals(frame: pd.DataFrame) -> np.ndarray:
         elif row.rule == "direction":
             out.append(0.0 if row.passed else abs(abs(row.model) - abs(row.measured)) / max(0.25 * abs(row.measured), 1e-12))
         else:
-            scale = max(row.spread if np.isfinite(row.spread) else 0.0, 0.02 * abs(row.measured), 1e-12)
+            sem = row.spread if np.isfinite(row.spread) else 0.0
+            scale = sem + abs_tolerance / max(k, 1e-12)
+            if scale <= 0:
+                scale = max(0.02 * abs(row.measured), 1e-6)
             out.append((row.model - row.measured) / scale)
     return np.asarray(out, dtype=float)
+
+
+def _weighted(experiment, frame) -> np.ndarray:
+    rule = experiment.acceptance
+    return row_residuals(frame, k=rule.k, abs_tolerance=rule.abs_tolerance)
 
 
 class _Objective:
@@ -149,7 +161,7 @@ class _Objective:
             frames = self.frames(values)
         except HomeostasisError:  # a value the model refuses (derived constraint): a wall
             return np.full(self.size, FAILED)
-        return np.concatenate([row_residuals(f) for f in frames])
+        return np.concatenate([_weighted(e, f) for e, f in zip(self.experiments, frames)])
 
     @property
     def size(self) -> int:
@@ -189,8 +201,9 @@ def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration",
     estimates = dict(zip(names, np.exp(best.x).tolist()))
     low, high = _wald(best, names)
     frames = objective.frames(estimates)
-    residuals = pd.concat([f.assign(residual=row_residuals(f))[["id", "split", "variable", "time_days", "measured",
-                                                                 "model", "residual", "passed"]] for f in frames],
+    residuals = pd.concat([f.assign(residual=_weighted(e, f))[["id", "split", "variable", "time_days", "measured",
+                                                                 "model", "residual", "passed"]]
+                           for e, f in zip(chosen, frames)],
                           ignore_index=True)
     scores = _scores(estimates, parameters, directory)
     settings = {"split": split, "tag": tag, "multistart": multistart, "seed": seed,
