@@ -9,20 +9,22 @@ from .options import (add_force_option, add_intervention_option, add_set_option,
                       check_outputs, existing_file, format_table, names_list, parse_interventions, parse_settings)
 from .simulate import MAIN_OBSERVABLES
 
-SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,label=TEXT]"  # as homeostasis.compare.SPEC_SYNTAX (kept light)
+SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,label=TEXT][+NAME@DAY[:key=value,...]]..."  # as in homeostasis.compare
 
 
 def add_parsers(commands) -> None:
     compare = commands.add_parser("compare", help="simulate several scenarios; one figure with a line per scenario")
     compare.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                          help=f"{SPEC_SYNTAX}: a scenario with its own settings and legend label, "
-                              "e.g. ckd:final_gfr=15 ckd:final_gfr=45")
+                              "e.g. ckd:final_gfr=15 ckd:final_gfr=45, or treated beside untreated: "
+                              "parathyroid-adenoma parathyroid-adenoma+parathyroidectomy@300")
     compare.add_argument("--days", type=float, help="length of the runs in days (default 365)")
     compare.add_argument("--step", type=float, help="output spacing in days (default: 501 points)")
     compare.add_argument("--variables", metavar="NAME,...",
                          help=f"observables to plot, comma-separated (default {','.join(MAIN_OBSERVABLES)})")
     add_set_option(compare)
-    add_intervention_option(compare, "apply an intervention to every scenario from DAY (repeatable)")
+    add_intervention_option(compare, "apply an intervention to every scenario but the healthy reference from "
+                                     "DAY (repeatable; named in the legend)")
     compare.add_argument("--units", choices=("si", "clinical"), default="si",
                          help="si: mmol/L, pmol/L, mmol/day; clinical: mg/dL, pg/mL, mg/day (figure and table)")
     add_start_option(compare, plural=True)

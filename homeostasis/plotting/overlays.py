@@ -83,7 +83,7 @@ def _entries(items) -> list[tuple[float, str]]:
     return entries
 
 
-def draw_markers(panels, markers, palette: dict, time_range, log_time: bool) -> list:
+def draw_markers(panels, markers, palette: dict, time_range, log_time: bool, per: float = 1.0) -> list:
     """Vertical lines at the intervention days; returns (handle, label) pairs for the legend."""
     from matplotlib.lines import Line2D
 
@@ -91,13 +91,13 @@ def draw_markers(panels, markers, palette: dict, time_range, log_time: bool) -> 
     low, high = time_range
     several = len(palette) > 1
     for index, marker in enumerate(markers):
-        if not low <= marker.day <= high or (log_time and marker.day <= 0):
+        if not low <= marker.day / per <= high or (log_time and marker.day <= 0):
             continue
         only_one = len(marker.scenarios) == 1
         colour = palette.get(marker.scenarios[0], MARKER_COLOUR) if only_one else MARKER_COLOUR
         style = dict(color=colour, linestyle=MARKER_STYLES[index % len(MARKER_STYLES)], linewidth=1.2)
         for panel in panels:
-            panel.axvline(marker.day, zorder=1, **style)
+            panel.axvline(marker.day / per, zorder=1, **style)
         label = f"{marker.name}, day {marker.day:g}"
         if marker.scenarios and several:
             label = f"{', '.join(marker.scenarios)}: {label}"
