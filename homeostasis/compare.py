@@ -172,7 +172,7 @@ def run_comparison(specs, *, days=None, times=None, step=None, variables=None, p
     prepared = []
     for spec in specs:
         shared = [] if is_reference(spec) else common
-        label = spec.name + "".join(f" + {_short(i)} (all)" for i in shared)
+        label = spec.name
         prepared.append((label, Simulation(spec.scenario, parameters={**dict(parameters or {}), **spec.settings},
                                            interventions=shared + as_interventions(spec.interventions),
                                            start=start, **extra)))
@@ -181,7 +181,9 @@ def run_comparison(specs, *, days=None, times=None, step=None, variables=None, p
         for label, simulation in prepared:
             frames[label] = simulation.solve(days=days, times=times, step=step).to_frame(names)
             advance(label)
-    return convert_frame(concat_frames(frames), units)
+    combined = concat_frames(frames)
+    combined.attrs["shared_interventions"] = [_short(item) for item in common]  # named so in the legend
+    return convert_frame(combined, units)
 
 
 def is_reference(spec: ScenarioSpec) -> bool:

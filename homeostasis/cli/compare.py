@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import HomeostasisError
 from .options import (add_force_option, add_intervention_option, add_set_option, add_start_option, add_table_output,
                       check_outputs, existing_file, format_table, names_list, parse_interventions, parse_settings)
-from .simulate import MAIN_OBSERVABLES
+from .simulate import MAIN_OBSERVABLES, _checked_dpi
 
 SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,label=TEXT][+NAME@DAY[:key=value,...]]..."  # as in homeostasis.compare
 
@@ -31,6 +31,7 @@ def add_parsers(commands) -> None:
     compare.add_argument("--log-time", action="store_true", help="logarithmic time axis")
     compare.add_argument("--data", metavar="FILE.csv",
                          help="measured data to overlay (columns scenario,time_days,variable,value,unit[,sd])")
+    compare.add_argument("--dpi", type=float, help="resolution of a raster figure (png, jpg; default 150)")
     compare.add_argument("--plot", required=True, metavar="FILE.png", help="figure to write (png, svg, pdf)")
     add_table_output(compare, "the tidy table of every run")
     add_force_option(compare)
@@ -47,7 +48,9 @@ def command_compare(arguments) -> None:
     specs = [parse_spec(text) for text in arguments.scenarios]
     settings = parse_settings(arguments.set)
     interventions = parse_interventions(arguments.intervention)
-    variables = list(MAIN_OBSERVABLES) if arguments.variables is None else names_list(arguments.variables, "--variables")
+    variables = _default_variables(specs) if arguments.variables is None else \
+        names_list(arguments.variables, "--variables")
+    _checked_dpi(arguments.dpi)
     measured = _read_measured(arguments.data) if arguments.data else None
     check_outputs(arguments)  # before the simulations, so a mistake costs no computing time
     frame = run_comparison(specs, days=arguments.days, step=arguments.step, variables=variables,
@@ -59,11 +62,19 @@ def command_compare(arguments) -> None:
         written = write_table(frame, arguments.out, overwrite=arguments.force)
         if arguments.out != "-":
             print(f"wrote {written}")
-    save_figure(figure, arguments.plot, overwrite=arguments.force)
+    save_figure(figure, arguments.plot, overwrite=arguments.force, dpi=arguments.dpi)
     print(f"wrote {arguments.plot}")
     if arguments.out != "-":
         print(f"final values, day {frame['time_days'].max():g} (start: {arguments.start})")
         print(format_table(_final_values(frame)), end="")
+
+
+def _default_variables(specs) -> list[str]:
+    """The main observables, preceded by those a compared scenario declares as showing its disease."""
+    from ..scenarios.base import load_scenario
+
+    own = [name for spec in specs for name in load_scenario(spec.scenario).default_variables]
+    return list(dict.fromkeys(own + list(MAIN_OBSERVABLES))) if own else list(MAIN_OBSERVABLES)
 
 
 def _final_values(frame):

@@ -21,6 +21,7 @@ from ..clinical_units import factor
 MARKER_COLOUR = "0.25"
 MARKER_STYLES = ("--", ":", "-.", (0, (5, 2, 1, 2)))
 MEASURED_LABEL = "measured"
+SHARED_REFERENCE = "healthy"  # the reference that interventions for every scenario leave alone
 _SPEC = re.compile(r"\s*([^@:]+?)\s*@\s*([^:]+?)\s*(?::.*)?")
 
 
@@ -31,6 +32,7 @@ class Marker:
     day: float
     name: str
     scenarios: tuple = ()
+    shared: bool = False  # given for every scenario but the healthy reference
 
 
 def intervention_markers(given, attrs: dict, scenarios) -> list[Marker]:
@@ -48,11 +50,15 @@ def intervention_markers(given, attrs: dict, scenarios) -> list[Marker]:
     for label, entries in by_scenario.items():
         for day, name in entries:
             grouped.setdefault((day, name), []).append(label)
+    shared = {_entries(item)[0] for item in attrs.get("shared_interventions", ())}
     merged: dict[tuple, list] = {}  # interventions on the same day for the same patients share a line
     for (day, name), labels in sorted(grouped.items()):
-        common = None in labels or set(labels) >= set(scenarios)
-        merged.setdefault((day, () if common else tuple(labels)), []).append(name)
-    return [Marker(day, " + ".join(names), labels) for (day, labels), names in merged.items()]
+        everyone = (day, name) in shared
+        common = everyone or None in labels or set(labels) >= set(scenarios)
+        merged.setdefault((day, () if common else tuple(labels), everyone and SHARED_REFERENCE in scenarios),
+                          []).append(name)
+    return [Marker(day, " + ".join(dict.fromkeys(names)), labels, everyone)
+            for (day, labels, everyone), names in merged.items()]
 
 
 def _entries(items) -> list[tuple[float, str]]:
@@ -98,7 +104,7 @@ def draw_markers(panels, markers, palette: dict, time_range, log_time: bool, per
         style = dict(color=colour, linestyle=MARKER_STYLES[index % len(MARKER_STYLES)], linewidth=1.2)
         for panel in panels:
             panel.axvline(marker.day / per, zorder=1, **style)
-        label = f"{marker.name}, day {marker.day:g}"
+        label = f"{marker.name}, day {marker.day:g}" + (f" (all but {SHARED_REFERENCE})" if marker.shared else "")
         if marker.scenarios and several:
             label = f"{', '.join(marker.scenarios)}: {label}"
         legend.append((Line2D([], [], **style), label))
