@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ._version import __version__
-from .errors import HomeostasisError, check_finite_number
+from .errors import HomeostasisError, UnknownNameError, check_finite_number
 from .protocol.interventions import as_interventions
 from .clinical_units import convert_frame
 from .plotting.progress import progress
@@ -105,6 +105,8 @@ def parse_spec(text: str) -> ScenarioSpec:
             raise HomeostasisError(f"scenario spec {text!r}: expected NAME@DAY after '+', got nothing")
         try:
             parse_intervention(item)
+        except UnknownNameError:
+            raise  # its own message names the spec's intervention and suggests the nearest
         except HomeostasisError as error:
             raise HomeostasisError(f"scenario spec {text!r}: {error}") from None
     checked = as_interventions(interventions)  # unknown names and options fail here, before any run
