@@ -118,11 +118,13 @@ def _guard_divisions(expression):
     by ``piecewise(x, x > 0, 1)`` instead (the GFR decline with ``gfr_decline_days = 0``)."""
     import sympy as sp
 
+    from .sbml_math import nonzero
+
     def guard(piecewise):
         pieces, zero = [], []
         for value, condition in piecewise.args:
             for symbol in zero:
-                value = value.xreplace({symbol: sp.Piecewise((symbol, symbol > 0), (1, True))})
+                value = value.xreplace({symbol: nonzero(symbol)})
             pieces.append((value, condition))
             if isinstance(condition, sp.core.relational.LessThan) and condition.lhs.is_Symbol and condition.rhs == 0:
                 zero.append(condition.lhs)

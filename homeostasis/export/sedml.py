@@ -68,10 +68,10 @@ def to_sedml(sbml_text: str, source: str, *, days: float = 365.0, variables=None
     _report_column(report, "time")
     for name in names:
         kind = "Species" if model.getSpecies(name) is not None else "Parameter"
-        _generator(document, name, _xpath(kind, name), axis_label(name, _unit(model, name)))
+        _generator(document, name, _xpath(kind, name), _ascii(axis_label(name, _unit(model, name))))
         plot = document.createPlot2D()
         plot.setId(f"plot_{name}")
-        plot.setName(axis_label(name, _unit(model, name)))
+        plot.setName(_ascii(axis_label(name, _unit(model, name))))
         curve = plot.createCurve()
         curve.setId(f"curve_{name}")
         curve.setName(name)
@@ -83,6 +83,14 @@ def to_sedml(sbml_text: str, source: str, *, days: float = 365.0, variables=None
     if errors:
         raise ExportError(f"libsedml reports {len(errors)} error(s) in the SED-ML export: {errors[0]}")
     return text
+
+
+def _ascii(text: str) -> str:
+    """libsedml's Python layer writes ASCII names only: 'OH)₂D' becomes 'OH)2D', '×' 'x'."""
+    import unicodedata
+
+    text = text.replace("\u00d7", "x").replace("\u00b2", "^2").replace("\u00b3", "^3")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def _unit(model, name) -> str:
