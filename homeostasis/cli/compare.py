@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ..errors import HomeostasisError
 from .options import (add_force_option, add_intervention_option, add_set_option, add_start_option, add_table_output,
-                      check_outputs, existing_file, format_table, names_list, parse_interventions, parse_settings)
-from .simulate import MAIN_OBSERVABLES, _checked_dpi
+                      check_outputs, format_table, names_list, parse_interventions, parse_settings)
+from .simulate import MAIN_OBSERVABLES, _checked_dpi, _read_measured
 
 SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,label=TEXT][+NAME@DAY[:key=value,...]]..."  # as in homeostasis.compare
 
@@ -86,14 +83,3 @@ def _final_values(frame):
     wide = wide.reindex(index=list(pd.unique(final["variable"])), columns=list(pd.unique(frame["scenario"])))
     wide.insert(0, "unit", final.drop_duplicates("variable").set_index("variable")["unit"].reindex(wide.index))
     return wide.reset_index().rename_axis(columns=None)
-
-
-def _read_measured(path):
-    """Measured data from a CSV in the tidy schema (validated when it is plotted)."""
-    import pandas as pd
-
-    existing_file(path, "--data")
-    try:
-        return pd.read_csv(Path(path))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise HomeostasisError(f"--data {path}: not a readable CSV table ({' '.join(str(error).split())})") from None

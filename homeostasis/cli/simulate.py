@@ -4,6 +4,7 @@ equations. Each has an ``add_<command>_parser`` and one plain function."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from .options import (STARTS, add_force_option, add_intervention_option, add_set_option, add_start_option,
                       add_table_output, check_outputs, format_table, names_list, parse_interventions,
@@ -225,9 +226,17 @@ def _checked_dpi(dpi):
 
 
 def _read_measured(path):
-    from .compare import _read_measured as read
+    """Measured data from a CSV in the tidy schema (validated when it is plotted)."""
+    import pandas as pd
 
-    return read(path)
+    from ..errors import HomeostasisError
+    from .options import existing_file
+
+    existing_file(path, "--data")
+    try:
+        return pd.read_csv(Path(path))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise HomeostasisError(f"--data {path}: not a readable CSV table ({' '.join(str(error).split())})") from None
 
 
 def add_steady_state_parser(commands) -> None:
