@@ -265,3 +265,13 @@ def test_progress_only_on_a_terminal():
                 advance(label)
     assert hidden.getvalue() == ""
     assert "compare: 3/3 done" in shown.getvalue() and shown.getvalue().endswith("\n")
+
+
+def test_one_label_for_interventions_on_the_same_day():
+    frame = run_comparison(["parathyroid-adenoma:label=PHPT+parathyroidectomy@10",
+                            "granulomatous-calcitriol:label=sarcoidosis+glucocorticoid@10"],
+                           days=20, step=1, variables=["pth"], start="steady")
+    figure = plot_time_courses(frame)
+    texts = legend_texts(figure)
+    assert texts[-1] == "PHPT: parathyroidectomy; sarcoidosis: glucocorticoid, day 10"
+    assert sum("day 10" in text for text in texts) == 1

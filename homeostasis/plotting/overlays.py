@@ -57,8 +57,26 @@ def intervention_markers(given, attrs: dict, scenarios) -> list[Marker]:
         common = everyone or None in labels or set(labels) >= set(scenarios)
         merged.setdefault((day, () if common else tuple(labels), everyone and SHARED_REFERENCE in scenarios),
                           []).append(name)
-    return [Marker(day, " + ".join(dict.fromkeys(names)), labels, everyone)
-            for (day, labels, everyone), names in merged.items()]
+    markers = [Marker(day, " + ".join(dict.fromkeys(names)), labels, everyone)
+               for (day, labels, everyone), names in merged.items()]
+    return _one_per_day(markers, list(scenarios))
+
+
+def _one_per_day(markers, scenarios) -> list[Marker]:
+    """Different interventions of different scenarios on one day share one line and one label
+    ("PHPT: parathyroidectomy; CKD: cinacalcet, day 300"), not a stack of labels."""
+    by_day: dict[float, list] = {}
+    for marker in markers:
+        by_day.setdefault(marker.day, []).append(marker)
+    out = []
+    for day, group in by_day.items():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        group.sort(key=lambda m: min((scenarios.index(s) for s in m.scenarios if s in scenarios), default=-1))
+        parts = [(f"{', '.join(m.scenarios)}: " if m.scenarios else "") + m.name for m in group]
+        out.append(Marker(day, "; ".join(parts), (), any(m.shared for m in group)))
+    return out
 
 
 def _entries(items) -> list[tuple[float, str]]:
