@@ -275,3 +275,18 @@ def test_one_label_for_interventions_on_the_same_day():
     texts = legend_texts(figure)
     assert texts[-1] == "PHPT: parathyroidectomy; sarcoidosis: glucocorticoid, day 10"
     assert sum("day 10" in text for text in texts) == 1
+
+
+def test_a_long_run_is_announced_on_a_terminal_only():
+    from homeostasis.plotting.progress import announced
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown, hidden, quiet = Terminal(), io.StringIO(), Terminal()
+    for stream, show in ((shown, True), (hidden, True), (quiet, False)):
+        with announced("ckd: simulating 3652 days", stream=stream, show=show):
+            pass
+    assert re.fullmatch(r"ckd: simulating 3652 days \.\.\. done in \d+\.\d s\n", shown.getvalue())
+    assert hidden.getvalue() == "" and quiet.getvalue() == ""

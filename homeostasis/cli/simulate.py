@@ -168,7 +168,11 @@ def command_run(arguments) -> None:
     variables = variables or default_variables(prepared.scenario, prepared.compiled.observable_names)
     days = default_days(prepared, arguments.days)
     times = sampling_times(prepared, days, arguments.step, arguments.sample)
-    result = prepared.solve(times=times) if times is not None else prepared.solve(days=days, step=arguments.step)
+    from ..plotting.progress import LONG_RUN_DAYS, announced
+
+    length = float(times[-1]) if times is not None else float(days or 365.0)
+    with announced(f"{prepared.scenario.name}: simulating {length:g} days", show=length >= LONG_RUN_DAYS):
+        result = prepared.solve(times=times) if times is not None else prepared.solve(days=days, step=arguments.step)
     _note_late_interventions(prepared, result.times[-1])
     if arguments.out is not None:
         written = write_table(convert_frame(result.to_frame(), arguments.units), arguments.out,

@@ -29,3 +29,23 @@ def progress(total: int, what: str, *, stream=None):
         if shown and done[0]:
             stream.write(f"\r{what}: {done[0]}/{total} done in {time.perf_counter() - start:.1f} s".ljust(80) + "\n")
             stream.flush()
+
+
+LONG_RUN_DAYS = 3650.0  # a run this long (about ten years) says what it is doing on a terminal
+
+
+@contextmanager
+def announced(what: str, *, stream=None, show: bool = True):
+    """One line on a terminal ("ckd: simulating 3652 days ... done in 4.1 s") around a long step."""
+    stream = sys.stderr if stream is None else stream
+    shown = show and bool(getattr(stream, "isatty", lambda: False)())
+    start = time.perf_counter()
+    if shown:
+        stream.write(f"{what} ...")
+        stream.flush()
+    try:
+        yield
+    finally:
+        if shown:
+            stream.write(f" done in {time.perf_counter() - start:.1f} s\n")
+            stream.flush()
