@@ -113,6 +113,21 @@ def add_figure_options(command, data: bool = True) -> None:
     command.add_argument("--dpi", type=float, help="resolution of a raster figure (png, jpg; default 150)")
 
 
+LOG_GRID_FIRST_DAY = 1e-3  # about 1.4 minutes: the fastest hormone responses
+LOG_GRID_POINTS = 500
+
+
+def log_grid(days: float):
+    """Output days spaced evenly on a log axis (and day 0), for --log-time figures."""
+    import numpy as np
+
+    from ..simulation.prepared import output_times
+
+    end = float(output_times(days=days)[-1])
+    first = min(LOG_GRID_FIRST_DAY, end / 10)
+    return np.concatenate([[0.0], np.geomspace(first, end, LOG_GRID_POINTS)])
+
+
 def default_days(prepared, days):
     """The run length: as given, else the scenario's GFR decline (``ckd``), else 365 days."""
     if days is not None:
@@ -168,6 +183,8 @@ def command_run(arguments) -> None:
     variables = variables or default_variables(prepared.scenario, prepared.compiled.observable_names)
     days = default_days(prepared, arguments.days)
     times = sampling_times(prepared, days, arguments.step, arguments.sample)
+    if times is None and arguments.log_time and arguments.step is None:
+        times = log_grid(days or 365.0)
     from ..plotting.progress import LONG_RUN_DAYS, announced
 
     length = float(times[-1]) if times is not None else float(days or 365.0)
@@ -250,10 +267,17 @@ def add_steady_state_parser(commands) -> None:
     add_set_option(command)
     command.add_argument("--variables", metavar="NAME,...", help="observables to show, calcinosis outputs included "
                                                                  "(default: all)")
-    command.add_argument("--units", choices=("si", "clinical"), default="si",
-                         help="si: mmol/L, pmol/L, mmol/day; clinical: mg/dL, pg/mL, mg/day")
     command.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    command.add_argument("--plot", metavar="FILE.png",
+                         help="also draw the approach to this steady state from the healthy state (png, svg, pdf)")
+    command.add_argument("--days", type=float, help=f"length of that approach in days (default: the scenario's "
+                                                    f"own course, at least {APPROACH_DAYS:g})")
+    add_figure_options(command)
+    add_force_option(command)
     command.set_defaults(handler=command_steady_state)
+
+
+APPROACH_DAYS = 3650.0  # ten years: bone and parathyroid mass settle over years
 
 
 def command_steady_state(arguments) -> None:
@@ -263,9 +287,14 @@ def command_steady_state(arguments) -> None:
     from ..clinical_units import target_unit, factor
 
     variables = None if arguments.variables is None else names_list(arguments.variables, "--variables")
+    check_outputs(arguments, table=None)
+    _checked_dpi(arguments.dpi)
+    measured = _read_measured(arguments.data) if arguments.data else None
     prepared = Simulation(arguments.scenario, parameters=parse_settings(arguments.set), start="steady")
     _check_variables(variables, prepared.compiled.observable_names)
     values = prepared.steady_state()
+    if arguments.plot:
+        _plot_approach(arguments, variables, measured)
     units = dict(zip(prepared.compiled.observable_names, prepared.compiled.observable_units))
     if variables is not None:
         values = {name: values[name] for name in variables}
@@ -280,6 +309,21 @@ def command_steady_state(arguments) -> None:
         print(_json_records(table))
     else:
         print(format_table(table), end="")
+
+
+def _plot_approach(arguments, variables, measured) -> None:
+    """The run from the healthy state towards the steady state, drawn like ``run --plot``."""
+    import sys
+
+    from ..simulation import Simulation
+
+    approach = Simulation(arguments.scenario, parameters=parse_settings(arguments.set), start="healthy")
+    names = variables or default_variables(approach.scenario, approach.compiled.observable_names)
+    days = arguments.days or max(APPROACH_DAYS, float(approach.parameter_set["gfr_decline_days"]))
+    result = approach.solve(times=log_grid(days)) if arguments.log_time else approach.solve(days=days)
+    _write_plot(result, arguments.plot, arguments.force, names, units=arguments.units,
+                log_time=arguments.log_time, measured=measured, dpi=arguments.dpi)
+    print(f"wrote {arguments.plot}", file=sys.stderr if arguments.format != "table" else sys.stdout)
 
 
 def _json_records(table) -> str:
