@@ -294,14 +294,15 @@ def test_a_long_run_is_announced_on_a_terminal_only():
 
 def test_steady_state_draws_its_approach_on_a_log_axis(tmp_path, capsys, figures):
     status, out, err = run_cli(capsys, "steady-state", "hypoparathyroidism", "--variables", "ca_total,pth",
-                               "--units", "clinical", "--plot", tmp_path / "approach.png", "--log-time", "--days", 400)
+                               "--units", "clinical", "--plot", tmp_path / "approach.png", "--log-time")
     assert status == 0, err
     ((figure, _),) = figures
     panel = figure.axes[0]
     assert panel.get_xscale() == "log" and panel.get_ylabel() == "Total calcium (mg/dL)"
     (line,) = [l for l in panel.get_lines() if len(l.get_xdata()) > 2]
     x = np.asarray(line.get_xdata(), float)
-    assert x.min() < 1e-2 and x.max() == pytest.approx(400.0)  # from minutes on: the early course is seen
+    assert figure.axes[-1].get_xlabel() == "time (years)"
+    assert x.min() < 1e-4 and x.max() == pytest.approx(3650 / 365.25)  # ten years, from minutes on
     steady = homeostasis.steady_state("hypoparathyroidism")["ca_total"] * 4.0078
     assert_allclose(np.asarray(line.get_ydata(), float)[-1], steady, rtol=2e-2)  # it ends near the steady state
     assert "hypoparathyroidism" in out and "wrote" in out

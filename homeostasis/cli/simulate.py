@@ -269,9 +269,8 @@ def add_steady_state_parser(commands) -> None:
                                                                  "(default: all)")
     command.add_argument("--format", choices=("table", "csv", "json"), default="table")
     command.add_argument("--plot", metavar="FILE.png",
-                         help="also draw the approach to this steady state from the healthy state (png, svg, pdf)")
-    command.add_argument("--days", type=float, help=f"length of that approach in days (default: the scenario's "
-                                                    f"own course, at least {APPROACH_DAYS:g})")
+                         help="also draw the approach to this steady state from the healthy state over ten years "
+                              "(or the scenario's longer course) (png, svg, pdf)")
     add_figure_options(command)
     add_force_option(command)
     command.set_defaults(handler=command_steady_state)
@@ -319,7 +318,7 @@ def _plot_approach(arguments, variables, measured) -> None:
 
     approach = Simulation(arguments.scenario, parameters=parse_settings(arguments.set), start="healthy")
     names = variables or default_variables(approach.scenario, approach.compiled.observable_names)
-    days = arguments.days or max(APPROACH_DAYS, float(approach.parameter_set["gfr_decline_days"]))
+    days = max(APPROACH_DAYS, float(approach.parameter_set["gfr_decline_days"]))
     result = approach.solve(times=log_grid(days)) if arguments.log_time else approach.solve(days=days)
     _write_plot(result, arguments.plot, arguments.force, names, units=arguments.units,
                 log_time=arguments.log_time, measured=measured, dpi=arguments.dpi)
