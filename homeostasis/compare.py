@@ -10,23 +10,32 @@ column of the table, so it names the line and the legend entry in a figure::
     figure = plot_time_courses(frame, variables=["phosphate", "pth", "fgf23"])
 
 On the command line the same text is used: ``SCENARIO[:NAME=VALUE,...]``, with an optional
-``label=TEXT`` among the settings (``ckd:final_gfr=15,label=CKD G4``).
+``label=TEXT`` among the settings (``ckd:final_gfr=15,label=CKD G4``). Interventions belong
+to a spec, so treated and untreated patients sit side by side: each ``+NAME@DAY[:key=value,...]``
+adds one (``parathyroid-adenoma+parathyroidectomy@300``), as does the setting
+``intervention=NAME@DAY[:key=value;...]`` (options separated by ``;`` there, because ``,``
+separates the settings). Interventions given for every spec (``interventions=``,
+``--intervention``) leave the ``healthy`` reference untouched and are named in the other labels.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ._version import __version__
-from .errors import HomeostasisError, check_finite_number
+from .errors import HomeostasisError, UnknownNameError, check_finite_number
 from .protocol.interventions import as_interventions
 from .clinical_units import convert_frame
+from .plotting.progress import progress
 from .scenarios.base import Scenario, load_scenario
 
-SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,label=TEXT]"
+SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,intervention=NAME@DAY][,label=TEXT][+NAME@DAY[:key=value,...]]..."
 LABEL_KEY = "label"
+INTERVENTION_KEY = "intervention"
+REFERENCE_SCENARIO = "healthy"  # never given the interventions meant for every scenario
 ROUND_OFF = 1e-9  # |values| below this are shown as 0 in summary tables
 
 
@@ -61,30 +70,67 @@ class ScenarioSpec:
             return self.label
         base = load_scenario(self.scenario).name  # a file's scenario is labelled by its own name
         settings = ",".join(f"{key}={value:g}" for key, value in self.settings.items())
-        return f"{base}:{settings}" if settings else base
+        treated = "".join(f"+{_short(item)}" for item in self.interventions)
+        return (f"{base}:{settings}" if settings else base) + treated
 
 
 def parse_spec(text: str) -> ScenarioSpec:
-    """``"ckd:final_gfr=15,label=CKD G4"`` to a ScenarioSpec (default label: ``ckd:final_gfr=15``)."""
+    """``"ckd:final_gfr=15,label=CKD G4"`` to a ScenarioSpec (default label: ``ckd:final_gfr=15``);
+    ``"parathyroid-adenoma+parathyroidectomy@300"`` adds an intervention to that spec alone."""
+    from .protocol.interventions import parse_intervention
+
     text = str(text).strip()
-    scenario, separator, rest = text.rpartition(":")
-    if not separator or (text.endswith(".py") and "=" not in rest):  # no settings, or a path with ':'
-        scenario, rest = text, ""
-    scenario = scenario.strip()
+    if text.endswith("+"):
+        raise HomeostasisError(f"scenario spec {text!r}: expected NAME@DAY after '+', got nothing")
+    head, *treatments = (part.strip() for part in re.split(r"\+(?=\s*[A-Za-z])", text))
+    scenario, rest = _split_head(head)
     if not scenario:
         raise HomeostasisError(f"scenario spec {text!r}: expected {SPEC_SYNTAX}")
-    settings, label = {}, None
+    settings, label, interventions = {}, None, []
     for item in filter(None, (part.strip() for part in rest.split(","))):
         key, equals, value = (part.strip() for part in item.partition("="))
         if not equals or not key or not value:
             raise HomeostasisError(f"scenario spec {text!r}: expected NAME=VALUE, got {item!r}")
         if key == LABEL_KEY:
             label = value
+        elif key == INTERVENTION_KEY:
+            interventions.append(value.replace(";", ","))
         elif key in settings:
             raise HomeostasisError(f"scenario spec {text!r}: {key} is set twice")
         else:
             settings[key] = check_finite_number(key, value)
-    return ScenarioSpec(scenario, settings, label)
+    interventions += [part for part in treatments]
+    for item in interventions:
+        if not item:
+            raise HomeostasisError(f"scenario spec {text!r}: expected NAME@DAY after '+', got nothing")
+        try:
+            parse_intervention(item)
+        except UnknownNameError:
+            raise  # its own message names the spec's intervention and suggests the nearest
+        except HomeostasisError as error:
+            raise HomeostasisError(f"scenario spec {text!r}: {error}") from None
+    checked = as_interventions(interventions)  # unknown names and options fail here, before any run
+    return ScenarioSpec(scenario, settings, label, tuple(checked))
+
+
+def _split_head(head: str) -> tuple[str, str]:
+    """SCENARIO and its settings text; a path ending in .py may itself hold ':'."""
+    lower = head.lower()
+    if ".py" in lower:
+        end = lower.rindex(".py") + 3
+        rest = head[end:].strip()
+        if not rest or rest.startswith(":"):
+            return head[:end].strip(), rest[1:]
+    scenario, _, rest = head.partition(":")
+    return scenario.strip(), rest
+
+
+def _short(item) -> str:
+    """``name@day`` of an intervention (string, Intervention or tuple), for a label."""
+    if isinstance(item, str):
+        return item.strip().split(":")[0].replace(" ", "")
+    name, day = (item.name, item.day) if hasattr(item, "name") else (item[0], item[1])
+    return f"{name}@{float(day):g}"
 
 
 def as_specs(items) -> list[ScenarioSpec]:
@@ -125,12 +171,27 @@ def run_comparison(specs, *, days=None, times=None, step=None, variables=None, p
         _check_variables(names, compile_model().observable_names)
     extra = {} if rtol is None else {"rtol": rtol}
     output_times(days, times, step)  # validate everything before the first run
-    prepared = [(spec, Simulation(spec.scenario, parameters={**dict(parameters or {}), **spec.settings},
-                                  interventions=common + as_interventions(spec.interventions), start=start, **extra))
-                for spec in specs]
-    frames = {spec.name: simulation.solve(days=days, times=times, step=step).to_frame(names)
-              for spec, simulation in prepared}
-    return convert_frame(concat_frames(frames), units)
+    prepared = []
+    for spec in specs:
+        shared = [] if is_reference(spec) else common
+        label = spec.name
+        prepared.append((label, Simulation(spec.scenario, parameters={**dict(parameters or {}), **spec.settings},
+                                           interventions=shared + as_interventions(spec.interventions),
+                                           start=start, **extra)))
+    frames = {}
+    with progress(len(prepared), "compare") as advance:
+        for label, simulation in prepared:
+            frames[label] = simulation.solve(days=days, times=times, step=step).to_frame(names)
+            advance(label)
+    combined = concat_frames(frames)
+    combined.attrs["shared_interventions"] = [_short(item) for item in common]  # named so in the legend
+    return convert_frame(combined, units)
+
+
+def is_reference(spec: ScenarioSpec) -> bool:
+    """The healthy reference line: the ``healthy`` scenario with no settings of its own."""
+    return (isinstance(spec.scenario, str) and spec.scenario == REFERENCE_SCENARIO and not spec.settings
+            and not spec.interventions)
 
 
 def concat_frames(frames) -> pd.DataFrame:

@@ -50,7 +50,9 @@ class Scenario:
 
     ``changes(knobs)`` returns ``{parameter: value}``; ``seeds(knobs)`` returns state amounts
     set at day 0 of a healthy start (e.g. a seed of adenoma cells); ``steady_guess(knobs)``
-    returns state amounts that put the steady-state search on the disease branch.
+    returns state amounts that put the steady-state search on the disease branch;
+    ``default_variables`` are the observables a figure of this scenario shows by default
+    (those that show its disease; empty: the main clinical ones).
     (``initial=`` is the 0.1 name of ``seeds=``, still accepted.)
     """
 
@@ -61,6 +63,7 @@ class Scenario:
     references: tuple = field(default_factory=tuple)
     seeds: Callable = _no_changes
     steady_guess: Callable = _no_changes
+    default_variables: tuple = ()
     initial: InitVar[Callable | None] = None
 
     def __post_init__(self, initial):
@@ -71,6 +74,10 @@ class Scenario:
         if not isinstance(self.description, str) or not self.description.strip():
             raise ScenarioFileError(f"scenario {self.name}: expected a description string, got {self.description!r}")
         object.__setattr__(self, "knobs", tuple(self.knobs))
+        if isinstance(self.default_variables, str) or not all(isinstance(n, str) for n in self.default_variables):
+            raise ScenarioFileError(f"scenario {self.name}: expected default_variables to be a tuple of "
+                                    f"observable names, got {self.default_variables!r}")
+        object.__setattr__(self, "default_variables", tuple(self.default_variables))
         for knob in self.knobs:
             if not isinstance(knob, Knob):
                 raise ScenarioFileError(f"scenario {self.name}: expected knobs to be Knob(...) objects, "

@@ -24,6 +24,8 @@ SCENARIO = Scenario(
         Knob("tnap", 2.0, "x healthy", 0.0, 10.0, "TNAP activity in the damaged tissue"),
     ),
     changes=changes,
+    default_variables=("mineral_lesion", "saturation_lesion", "mineral_reference_tissue", "ca_total",
+                       "phosphate", "pth"),
     references=(
         "Davies CA et al. Rheumatology 2011 (calcinosis in systemic sclerosis).",
         "Orriss IR, Arnett TR, Russell RGG. Curr Opin Pharmacol 2016;28:57 (pyrophosphate and TNAP).",

@@ -146,10 +146,10 @@ def onset():
 def test_clinical_figure_labels_values_and_ranges(onset):
     figure = plot_time_courses(onset, variables=["ca_total", "pth", "ca_x_p", "fgf23"], units="clinical")
     calcium, pth, product, fgf23 = figure.axes
-    assert calcium.get_ylabel() == "ca_total (mg/dL)"
-    assert pth.get_ylabel() == "pth (pg/mL)"
-    assert product.get_ylabel() == "ca_x_p (mg\u00b2/dL\u00b2)"
-    assert fgf23.get_ylabel() == "fgf23 (pg/mL)"  # same unit in both systems
+    assert calcium.get_ylabel() == "Total calcium (mg/dL)"
+    assert pth.get_ylabel() == "PTH (pg/mL)"
+    assert product.get_ylabel() == "Calcium \u00d7 phosphate (mg\u00b2/dL\u00b2)"
+    assert fgf23.get_ylabel() == "FGF23 (intact) (pg/mL)"  # same unit in both systems
     si = onset[(onset["scenario"] == "parathyroid-adenoma") & (onset["variable"] == "ca_total")]
     assert_allclose(trace_lines(calcium)[0].get_ydata(), si["value"] * 4.0078, rtol=1e-12)
     assert_allclose(band(calcium), (2.15 * 4.0078, 2.60 * 4.0078), rtol=1e-9)
@@ -160,9 +160,9 @@ def test_clinical_figure_labels_values_and_ranges(onset):
 def test_units_none_plots_the_frame_as_given(onset):
     clinical = convert_frame(onset, "clinical")
     as_given = plot_time_courses(clinical, variables="pth")
-    assert as_given.axes[0].get_ylabel() == "pth (pg/mL)"
+    assert as_given.axes[0].get_ylabel() == "PTH (pg/mL)"
     back = plot_time_courses(clinical, variables="pth", units="si")
-    assert back.axes[0].get_ylabel() == "pth (pmol/L)"
+    assert back.axes[0].get_ylabel() == "PTH (pmol/L)"
     assert_allclose(band(back.axes[0]), (1.6, 6.9))
 
 
@@ -502,7 +502,7 @@ def test_compare_writes_the_figure(tmp_path, capsys, figures, extension, magic):
     assert f"wrote {target}" in out and "ckd:final_gfr=15" in out.splitlines()[2]
     (figure,) = figures
     assert legend_texts(figure)[:2] == ["ckd:final_gfr=15", "ckd:final_gfr=45"]
-    assert [panel.get_ylabel().split(" (")[0] for panel in figure.axes][:3] == ["ca_total", "phosphate", "pth"]
+    assert [panel.get_ylabel().split(" (")[0] for panel in figure.axes][:3] == ["Total calcium", "Phosphate", "PTH"]
 
 
 def test_compare_csv_in_clinical_units(tmp_path, capsys, figures):
@@ -522,9 +522,11 @@ def test_compare_csv_in_clinical_units(tmp_path, capsys, figures):
                               interventions=["calcitriol@5"], start="steady", units="clinical")
     assert_allclose(table["value"], expected["value"], rtol=1e-9)
     (figure,) = figures
-    assert [panel.get_ylabel() for panel in figure.axes] == ["ca_total (mg/dL)", "pth (pg/mL)", "fgf23 (pg/mL)"]
+    assert [panel.get_ylabel() for panel in figure.axes] == ["Total calcium (mg/dL)", "PTH (pg/mL)", "FGF23 (intact) (pg/mL)"]
     assert vertical_lines(figure.axes[0]) == [5.0]
-    assert legend_texts(figure)[-1] == "calcitriol, day 5"
+    assert legend_texts(figure)[-1] == "calcitriol, day 5 (all but healthy)"  # the reference is left untreated
+    healthy = table[(table["scenario"] == "healthy") & (table["variable"] == "ca_total")]["value"]
+    assert_allclose(healthy, healthy.iloc[0], rtol=1e-4)  # untreated: only a slow drift
 
 
 def test_compare_overlays_measured_data_on_a_log_axis(tmp_path, capsys, figures):

@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose
 
 import homeostasis
 from homeostasis.errors import HomeostasisError, UnknownNameError
+from homeostasis.plotting.labels import axis_label
 from homeostasis.plotting import RANGE_LABEL, TIME_LABEL, plot_time_courses, save_figure
 from homeostasis.reference_ranges import reference_range
 
@@ -41,7 +42,7 @@ def test_one_panel_per_variable_with_units_on_the_axis(two_scenarios):
     assert len(figure.axes) == len(VARIABLES)
     for panel, name in zip(figure.axes, VARIABLES):
         unit = two_scenarios.loc[two_scenarios["variable"] == name, "unit"].iloc[0]
-        assert panel.get_ylabel() == f"{name} ({unit})"
+        assert panel.get_ylabel() == axis_label(name, unit)  # words and unit: "Total calcium (mmol/L)"
     labelled = [panel for panel in figure.axes if panel.get_xlabel() == TIME_LABEL]
     assert labelled  # the bottom panel of every column names the time axis
     assert all(panel.xaxis.label.get_visible() for panel in labelled)
@@ -102,7 +103,7 @@ def test_draws_into_given_axes(two_scenarios):
     panels = figure.subplots(1, 2)
     returned = plot_time_courses(two_scenarios, variables=["ca_total", "pth"], axes=panels)
     assert returned is figure
-    assert panels[1].get_ylabel() == "pth (pmol/L)"
+    assert panels[1].get_ylabel() == "PTH (pmol/L)"
     assert panels[0].get_legend() is not None
 
 

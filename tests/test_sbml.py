@@ -20,7 +20,13 @@ from homeostasis.model import build_model
 from homeostasis.parameters import ParameterSet
 from homeostasis.export.sbml import check_sbml
 
-import roadrunner  # noqa: E402  (a declared test dependency: never skip silently)
+import basico  # noqa: E402  (COPASI; declared test dependencies: never skip silently)
+import roadrunner  # noqa: E402
+from homeostasis.export.sbml import tolerance_hints
+from homeostasis.export.sedml import sedml_errors, to_sedml
+
+AVOGADRO = 6.02214076e23
+COPASI_DAYS = 2.0  # COPASI's LSODA takes ~2 s per simulated day at the hinted tolerances
 
 RTOL = 1e-8
 OBSERVABLE_RTOL = 1e-4
@@ -146,3 +152,98 @@ def test_cli_writes_a_file_and_refuses_bad_input(tmp_path, capsys):
         status, out, err = run_cli(capsys, "export-sbml", *arguments)
         assert status == 2 and len(err.strip().splitlines()) == 1 and fragment in err, err
     assert not (tmp_path / "new.xml").exists()
+
+
+def copasi(text, tmp_path, days, points):
+    """COPASI (basico) on ``text`` at the tolerances of its annotation; columns by SBML id."""
+    path = tmp_path / "model.xml"
+    path.write_text(text)
+    model = basico.load_model(str(path))
+    relative, absolute = tolerance_hints(text)
+    basico.set_task_settings(basico.T.TIME_COURSE, {"method": {
+        "Relative Tolerance": relative, "Absolute Tolerance": min(absolute.values()),
+        "Max Internal Steps": 1_000_000}}, model=model)
+    try:
+        return basico.run_time_course(duration=days, intervals=points - 1, model=model, use_numbers=True,
+                                      use_sbml_id=True)
+    finally:
+        basico.remove_datamodel(model)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_each_scenario_runs_in_copasi_and_matches(scenario, tmp_path):
+    text = homeostasis.to_sbml(scenario)
+    table = copasi(text, tmp_path, COPASI_DAYS, 41)
+    names = [n for n in build_model().observable_names if n in table.columns]
+    assert len(names) == len(build_model().observable_names)
+    assert np.all(np.isfinite(table[names].to_numpy())), "COPASI saw NaN or infinity"
+    result = homeostasis.simulate(scenario, times=table.index.to_numpy(float), rtol=RTOL)
+    model = libsbml.readSBMLFromString(text).getModel()
+    # with use_numbers, COPASI gives a species (an observable that is a state) as a particle number
+    # of its amount read in COPASI's quantity unit (the number in the SBML's own unit, mmol here)
+    columns = {n: table[n].to_numpy() / AVOGADRO if model.getSpecies(n) is not None
+               else table[n].to_numpy() for n in names}
+    assert_observables_match(result, columns, names)
+
+
+def test_derived_constants_are_initial_assignments_of_their_sources(healthy_runner):
+    text, _ = healthy_runner
+    document = libsbml.readSBMLFromString(text)
+    model = document.getModel()
+    assignment = model.getInitialAssignment("pth_clearance_rate")
+    assert assignment is not None and "pth_half_life" in libsbml.formulaToL3String(assignment.getMath())
+    assert model.getNumInitialAssignments() == 27
+    model.getParameter("pth_half_life").setValue(3.5)  # as a user of another tool would change it
+    r = roadrunner.RoadRunner(libsbml.writeSBMLToString(document))
+    expected = ParameterSet.default().with_values({"pth_half_life": 3.5})["pth_clearance_rate"]
+    np.testing.assert_allclose(r["pth_clearance_rate"], expected, rtol=1e-12)
+
+
+def test_no_division_by_zero_in_the_gfr_decline(healthy_runner):
+    text, _ = healthy_runner
+    model = libsbml.readSBMLFromString(text).getModel()
+    assert model.getParameter("gfr_decline_days").getValue() == 0
+    formulas = [libsbml.formulaToL3String(rule.getMath()) for rule in model.getListOfRules()]
+    formulas = [f for f in formulas if "gfr_decline_days" in f]
+    assert formulas and all("piecewise(gfr_decline_days, gfr_decline_days > 0, 1)" in f for f in formulas)
+    assert not any("/ gfr_decline_days" in f for f in formulas)  # never 0 x infinity, in any branch
+
+
+def test_model_is_lean_and_carries_tolerance_hints(healthy_runner):
+    text, _ = healthy_runner
+    model = libsbml.readSBMLFromString(text).getModel()
+    assert model.getNumRules() - len(build_model().states) < 260  # was 492 assignment rules
+    relative, absolute = tolerance_hints(text)
+    assert relative == pytest.approx(1e-8)
+    assert set(absolute) == set(build_model().state_names)
+    scale = dict(zip(build_model().state_names, state_scale(ParameterSet.default())))
+    np.testing.assert_allclose(absolute["ca_ecf"], 1e-11 * scale["ca_ecf"], rtol=1e-12)
+
+
+def test_sedml_beside_the_sbml(tmp_path, capsys):
+    path = tmp_path / "phpt.xml"
+    status, out, err = run_cli(capsys, "export-sbml", path, "parathyroid-adenoma", "--sedml", "--days", 100)
+    assert status == 0, err
+    sedml = (tmp_path / "phpt.sedml").read_text()
+    assert sedml_errors(sedml) == []
+    import libsedml
+
+    document = libsedml.readSedMLFromString(sedml)
+    assert (document.getLevel(), document.getVersion()) == (1, 4)
+    (model,) = document.getListOfModels()
+    assert model.getSource() == "phpt.xml"
+    (simulation,) = document.getListOfSimulations()
+    assert simulation.getOutputEndTime() == 100
+    generators = {g.getId() for g in document.getListOfDataGenerators()}
+    sbml = libsbml.readSBMLFromString(path.read_text()).getModel()
+    for generator in document.getListOfDataGenerators():
+        for variable in generator.getListOfVariables():
+            assert variable.getTaskReference() == "task"
+            target = variable.getTarget()
+            if target:
+                assert sbml.getElementBySId(target.split("'")[1]) is not None, target
+    for output in document.getListOfOutputs():
+        for curve in getattr(output, "getListOfCurves", lambda: [])():
+            assert {curve.getXDataReference(), curve.getYDataReference()} <= generators
+    titles = [o.getName() for o in document.getListOfOutputs()]
+    assert "Total calcium (mmol/L)" in titles

@@ -18,6 +18,8 @@ def add_parsers(commands) -> None:
     add_intervention_option(command, "intervention exported as SBML events (repeatable)")
     command.add_argument("--days", type=float, default=365.0,
                          help="end of repeated interventions that have no days option (default 365)")
+    command.add_argument("--sedml", action="store_true",
+                         help="also write FILE.sedml beside it: the simulation and its outputs (SED-ML L1V4)")
     add_force_option(command)
     command.set_defaults(handler=command_export_sbml)
 
@@ -27,10 +29,22 @@ def command_export_sbml(arguments) -> None:
     from ..outputs import check_output, write_text
 
     path = check_output(arguments.file, formats={".xml", ".sbml"}, overwrite=arguments.force, what="FILE.xml")
+    sedml_path = None
+    if arguments.sedml:
+        sedml_path = check_output(path.with_suffix(".sedml"), formats={".sedml"}, overwrite=arguments.force,
+                                  what="the SED-ML file")
     text = to_sbml(arguments.scenario, parameters=parse_settings(arguments.set), start=arguments.start,
                    interventions=list(arguments.intervention), days=arguments.days)
     errors, warnings = check_sbml(text)
     if errors:
         raise ExportError(f"libsbml reports {len(errors)} error(s) in the export: {errors[0]}")
+    sedml = None
+    if sedml_path is not None:
+        from ..export.sedml import to_sedml
+
+        sedml = to_sedml(text, path.name, days=arguments.days)
     write_text(path, text, overwrite=arguments.force)
     print(f"wrote {path} ({len(text) / 1e3:.0f} kB; libsbml: no errors, {len(warnings)} unit warnings)")
+    if sedml is not None:
+        write_text(sedml_path, sedml, overwrite=arguments.force)
+        print(f"wrote {sedml_path} (SED-ML L1V4; libsedml: no errors)")

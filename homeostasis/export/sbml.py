@@ -62,11 +62,40 @@ def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventio
              "model time in days" + (f", offset by time_offset = {offset:g} days" if offset else "")]
     writer = _Writer(model, notes)
     writer.units_and_compartments(base)
-    writer.parameters(base, _event_targets(events), offset)
+    targets = _event_targets(events)
+    writer.parameters(base, targets, offset)
+    writer.initial_assignments(set(parameter_set.overridden_derived) | targets, offset)
     writer.states(y0)
     writer.rules(offset)
+    writer.tolerance_hints(parameter_set)
     writer.events(events)
     return libsbml.writeSBMLToString(writer.document)
+
+
+TOLERANCE_NAMESPACE = "https://homeostasis.invalid/sbml/tolerances"
+RELATIVE_TOLERANCE = 1e-8  # what the package's own checks use; the hint's absolute values follow it
+ABSOLUTE_PER_SCALE = 1e-3  # absolute tolerance of a state = rtol x this x its typical size
+
+
+def tolerance_hints(text: str) -> tuple[float, dict[str, float]]:
+    """(relative tolerance, {state: absolute tolerance}) from an export's annotation."""
+    import libsbml
+
+    model = libsbml.readSBMLFromString(text).getModel()
+    node = model.getAnnotation()
+    relative, absolute = None, {}
+    for i in range(node.getNumChildren() if node is not None else 0):
+        child = node.getChild(i)
+        if child.getName() != "tolerances":
+            continue
+        relative = float(child.getAttrValue("relative"))
+        for j in range(child.getNumChildren()):
+            entry = child.getChild(j)
+            if entry.getName() == "absolute":
+                absolute[entry.getAttrValue("id")] = float(entry.getAttrValue("value"))
+    if relative is None:
+        raise ValueError("the SBML text carries no homeostasis tolerance annotation")
+    return relative, absolute
 
 
 def check_sbml(text: str) -> tuple[list[str], list[str]]:
@@ -81,6 +110,47 @@ def check_sbml(text: str) -> tuple[list[str], list[str]]:
         line = f"{error.getErrorId()} {error.getCategoryAsString()}: {' '.join(error.getMessage().split())}"
         (errors if error.getSeverity() >= libsbml.LIBSBML_SEV_ERROR else warnings).append(line)
     return errors, warnings
+
+
+def _guard_divisions(expression):
+    """A Piecewise branch guarded by ``x <= 0`` may divide by ``x`` in a later branch: tools
+    that evaluate every branch (COPASI) would get 0 x infinity, so the later branches divide
+    by ``piecewise(x, x > 0, 1)`` instead (the GFR decline with ``gfr_decline_days = 0``)."""
+    import sympy as sp
+
+    from .sbml_math import nonzero
+
+    def guard(piecewise):
+        pieces, zero = [], []
+        for value, condition in piecewise.args:
+            for symbol in zero:
+                value = value.xreplace({symbol: nonzero(symbol)})
+            pieces.append((value, condition))
+            if isinstance(condition, sp.core.relational.LessThan) and condition.lhs.is_Symbol and condition.rhs == 0:
+                zero.append(condition.lhs)
+        return sp.Piecewise(*pieces, evaluate=False)
+
+    return expression.replace(lambda e: isinstance(e, sp.Piecewise), guard)
+
+
+def _inline_single_use(replacements, reduced):
+    """Inline every common subexpression used once: fewer assignment rules, a faster load."""
+    from collections import Counter
+
+    import sympy as sp
+
+    symbols = {symbol for symbol, _ in replacements}
+    uses = Counter()
+    for expression in [e for _, e in replacements] + list(reduced):
+        uses.update(node for node in sp.preorder_traversal(expression) if node in symbols)
+    inline, kept = {}, []
+    for symbol, expression in replacements:
+        expression = expression.xreplace(inline)
+        if uses[symbol] <= 1:
+            inline[symbol] = expression
+        else:
+            kept.append((symbol, expression))
+    return kept, [e.xreplace(inline) for e in reduced]
 
 
 def _event_targets(events) -> set:
@@ -164,6 +234,33 @@ class _Writer:
         if offset:
             self._parameter("time_offset", offset, "day").setName("model time at the start of the run")
 
+    def initial_assignments(self, fixed, offset):
+        """Derived rate constants as initial assignments of the reference values and half-lives
+        they come from, so that changing one of those in another tool has its effect; a derived
+        value set directly (or changed by an event) stays a plain number."""
+        from ..model.calibration import derived_expressions
+        from .sbml_math import FormulaPrinter
+
+        printer = FormulaPrinter(self.model.time, "(time + time_offset)" if offset else "time", self.rename)
+        for name, expression in derived_expressions().items():
+            if name in fixed:
+                continue
+            assignment = self.sbml.createInitialAssignment()
+            check(assignment.setSymbol(self.rename.get(name, name)), f"set the initial assignment of {name}")
+            check(assignment.setMath(parse_formula(printer(expression), name)), f"set the derivation of {name}")
+
+    def tolerance_hints(self, parameter_set):
+        """Per-state absolute tolerances (rtol x 1e-3 x typical size) as an annotation; the same
+        numbers are printed in the README, for tools that read tolerances per species."""
+        from ..model.calibration import state_scale
+
+        scale = state_scale(parameter_set)
+        entries = "".join(f'<homeostasis:absolute id="{state.name}" value="{float(RELATIVE_TOLERANCE * ABSOLUTE_PER_SCALE * max(abs(s), 1e-12))!r}"/>'
+                          for state, s in zip(self.model.states, scale))
+        annotation = (f'<annotation><homeostasis:tolerances xmlns:homeostasis="{TOLERANCE_NAMESPACE}" '
+                      f'relative="{RELATIVE_TOLERANCE!r}">{entries}</homeostasis:tolerances></annotation>')
+        check(self.sbml.setAnnotation(annotation), "write the tolerance annotation")
+
     def _parameter(self, identifier, value, unit, constant=True):
         p = self.sbml.createParameter()
         check(p.setId(identifier), f"set the parameter id {identifier}")
@@ -196,7 +293,9 @@ class _Writer:
         printer = FormulaPrinter(self.model.time, "(time + time_offset)" if offset else "time", self.rename)
         outputs = [o for o in self.model.observables if o.name not in self.model.state_names]
         expressions = list(self.model.rhs()) + [o.expression for o in outputs]
+        expressions = [_guard_divisions(e) for e in expressions]
         replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
+        replacements, reduced = _inline_single_use(replacements, reduced)
         for symbol, expr in replacements:
             self._parameter(symbol.name, 0.0, "dimensionless", constant=False).unsetUnits()
             self._assignment(symbol.name, printer(expr))

@@ -26,6 +26,10 @@ SBML_KINDS = (("mole", "mole", libsbml.UNIT_KIND_MOLE), ("litre", "liter", libsb
               ("metre", "meter", libsbml.UNIT_KIND_METRE))
 
 
+class nonzero(sp.Function):  # noqa: N801  (printed as piecewise(x, x > 0, 1): a divisor that is never 0)
+    """``x`` where it is positive, else 1: the divisor of a branch that another branch excludes."""
+
+
 class FormulaPrinter:
     """SymPy expression -> SBML L3 infix formula (fully parenthesised, floats in repr form)."""
 
@@ -81,6 +85,9 @@ class FormulaPrinter:
         if name == "pos":
             x = self(expr.args[0])
             return f"piecewise({x}, {x} > 0, 0)"
+        if name == "nonzero":
+            x = self(expr.args[0])
+            return f"piecewise({x}, {x} > 0, 1)"
         if name == "step":
             return f"piecewise(1, {self(expr.args[0])} > 0, 0)"
         if name == "power":  # x**n with a finite derivative at 0 in the package; a plain power here

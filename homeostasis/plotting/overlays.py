@@ -21,6 +21,7 @@ from ..clinical_units import factor
 MARKER_COLOUR = "0.25"
 MARKER_STYLES = ("--", ":", "-.", (0, (5, 2, 1, 2)))
 MEASURED_LABEL = "measured"
+SHARED_REFERENCE = "healthy"  # the reference that interventions for every scenario leave alone
 _SPEC = re.compile(r"\s*([^@:]+?)\s*@\s*([^:]+?)\s*(?::.*)?")
 
 
@@ -31,6 +32,7 @@ class Marker:
     day: float
     name: str
     scenarios: tuple = ()
+    shared: bool = False  # given for every scenario but the healthy reference
 
 
 def intervention_markers(given, attrs: dict, scenarios) -> list[Marker]:
@@ -48,11 +50,33 @@ def intervention_markers(given, attrs: dict, scenarios) -> list[Marker]:
     for label, entries in by_scenario.items():
         for day, name in entries:
             grouped.setdefault((day, name), []).append(label)
+    shared = {_entries(item)[0] for item in attrs.get("shared_interventions", ())}
     merged: dict[tuple, list] = {}  # interventions on the same day for the same patients share a line
     for (day, name), labels in sorted(grouped.items()):
-        common = None in labels or set(labels) >= set(scenarios)
-        merged.setdefault((day, () if common else tuple(labels)), []).append(name)
-    return [Marker(day, " + ".join(names), labels) for (day, labels), names in merged.items()]
+        everyone = (day, name) in shared
+        common = everyone or None in labels or set(labels) >= set(scenarios)
+        merged.setdefault((day, () if common else tuple(labels), everyone and SHARED_REFERENCE in scenarios),
+                          []).append(name)
+    markers = [Marker(day, " + ".join(dict.fromkeys(names)), labels, everyone)
+               for (day, labels, everyone), names in merged.items()]
+    return _one_per_day(markers, list(scenarios))
+
+
+def _one_per_day(markers, scenarios) -> list[Marker]:
+    """Different interventions of different scenarios on one day share one line and one label
+    ("PHPT: parathyroidectomy; CKD: cinacalcet, day 300"), not a stack of labels."""
+    by_day: dict[float, list] = {}
+    for marker in markers:
+        by_day.setdefault(marker.day, []).append(marker)
+    out = []
+    for day, group in by_day.items():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        group.sort(key=lambda m: min((scenarios.index(s) for s in m.scenarios if s in scenarios), default=-1))
+        parts = [(f"{', '.join(m.scenarios)}: " if m.scenarios else "") + m.name for m in group]
+        out.append(Marker(day, "; ".join(parts), (), any(m.shared for m in group)))
+    return out
 
 
 def _entries(items) -> list[tuple[float, str]]:
@@ -83,7 +107,7 @@ def _entries(items) -> list[tuple[float, str]]:
     return entries
 
 
-def draw_markers(panels, markers, palette: dict, time_range, log_time: bool) -> list:
+def draw_markers(panels, markers, palette: dict, time_range, log_time: bool, per: float = 1.0) -> list:
     """Vertical lines at the intervention days; returns (handle, label) pairs for the legend."""
     from matplotlib.lines import Line2D
 
@@ -91,14 +115,14 @@ def draw_markers(panels, markers, palette: dict, time_range, log_time: bool) -> 
     low, high = time_range
     several = len(palette) > 1
     for index, marker in enumerate(markers):
-        if not low <= marker.day <= high or (log_time and marker.day <= 0):
+        if not low <= marker.day / per <= high or (log_time and marker.day <= 0):
             continue
         only_one = len(marker.scenarios) == 1
         colour = palette.get(marker.scenarios[0], MARKER_COLOUR) if only_one else MARKER_COLOUR
         style = dict(color=colour, linestyle=MARKER_STYLES[index % len(MARKER_STYLES)], linewidth=1.2)
         for panel in panels:
-            panel.axvline(marker.day, zorder=1, **style)
-        label = f"{marker.name}, day {marker.day:g}"
+            panel.axvline(marker.day / per, zorder=1, **style)
+        label = f"{marker.name}, day {marker.day:g}" + (f" (all but {SHARED_REFERENCE})" if marker.shared else "")
         if marker.scenarios and several:
             label = f"{', '.join(marker.scenarios)}: {label}"
         legend.append((Line2D([], [], **style), label))

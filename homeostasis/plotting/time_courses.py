@@ -21,7 +21,8 @@ import pandas as pd
 from ..errors import HomeostasisError, UnknownNameError
 from .overlays import (checked_measured, draw_markers, draw_measured, intervention_markers,
                                 measured_in_units, measured_legend, require_tidy_frame)
-from ..clinical_units import TITLES, check_unit_system, convert_frame, range_in_unit
+from ..clinical_units import check_unit_system, convert_frame, range_in_unit
+from .labels import DAYS_PER_YEAR, axis_label, display_unit, time_label, time_unit, title
 
 REQUIRED_COLUMNS = ("scenario", "time_days", "variable", "value", "unit")
 PANEL_WIDTH_INCHES = 4.0
@@ -41,7 +42,7 @@ FLAT_TOLERANCE = 1e-6  # relative y span below which a trace counts as constant
 
 
 def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_time: bool = False,
-                      units=None, measured=None, interventions=None):
+                      units=None, measured=None, interventions=None, time_units="auto"):
     """One panel per variable, one line per scenario, the healthy range shaded.
 
     Parameters
@@ -61,6 +62,8 @@ def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_tim
     interventions : vertical lines at intervention days. None (default): those recorded in
         ``frame.attrs["interventions"]``; False: none; or a list of ``"NAME@DAY"`` strings,
         Intervention objects, ``(name, day)`` tuples or days, or a ``{scenario: list}`` dict.
+    time_units : ``"auto"`` (hours below 2 days, years from 2 years on, else days), or
+        ``"hours"``, ``"days"``, ``"years"``.
 
     Returns the matplotlib Figure.
     """
@@ -78,6 +81,10 @@ def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_tim
             raise HomeostasisError("log_time: the frame has no rows after day 0 to plot")
     panel_units = {name: _unit_of(data[data["variable"] == name], name) for name in names}
     points = None if measured is None else measured_in_units(measured, panel_units, log_time)
+    unit, per = _time_scale(data["time_days"], time_units)
+    data = data.assign(time_days=data["time_days"] / per)
+    if points is not None:
+        points = points.assign(time_days=points["time_days"] / per)
     figure, panels = _panels(len(names), axes)
     scenarios = list(pd.unique(data["scenario"]))
     extra = [] if points is None else [s for s in pd.unique(points["scenario"]) if s not in scenarios]
@@ -89,10 +96,10 @@ def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_tim
             draw_measured(panel, points[points["variable"] == name], palette)
     markers = intervention_markers(interventions, getattr(frame, "attrs", {}), scenarios)
     time_range = (data["time_days"].min(), data["time_days"].max())
-    extras = draw_markers(panels, markers, palette, time_range, log_time)
+    extras = draw_markers(panels, markers, palette, time_range, log_time, per=per)
     if points is not None:
         extras += measured_legend(points, scenarios, palette)
-    _label_time_axes(panels, axes is None)
+    _label_time_axes(panels, axes is None, time_label(unit))
     _add_legend(figure, panels, {s: palette[s] for s in scenarios}, shaded, extras, own_figure=axes is None)
     return figure
 
@@ -110,16 +117,15 @@ def _draw_panel(panel, subset: pd.DataFrame, name: str, palette: dict, scenarios
         if line.get_color() == REFERENCE_COLOUR:
             line.set_zorder(2.5)
     shaded = _shade_reference(panel, name, unit)
-    panel.set_ylabel(f"{name} ({display_unit(unit)})", visible=True)
-    if name in TITLES:
-        panel.set_title(TITLES[name], fontsize="medium", fontweight="bold")
+    panel.set_ylabel(axis_label(name, unit), visible=True)
+    panel.set_title(title(name), fontsize="medium", fontweight="bold")
     _pad_flat_axis(panel, subset["value"])
     if log_time:
         panel.set_xscale("log")
     return shaded
 
 
-def save_figure(figure, path, *, overwrite: bool = False) -> Path:
+def save_figure(figure, path, *, overwrite: bool = False, dpi: float | None = None) -> Path:
     """Write ``figure`` to ``path``; the format follows the extension (png, svg, pdf, ...)."""
     from matplotlib.figure import Figure
 
@@ -129,7 +135,7 @@ def save_figure(figure, path, *, overwrite: bool = False) -> Path:
         raise TypeError(f"figure: expected a matplotlib Figure, got {type(figure).__name__}")
     target = check_figure_path(path, overwrite=overwrite)
     file_format = target.suffix.lstrip(".").lower()  # the temporary file's name has no such suffix
-    return write_atomically(target, lambda t: figure.savefig(t, dpi=SAVE_DPI, format=file_format), overwrite=overwrite)
+    return write_atomically(target, lambda t: figure.savefig(t, dpi=dpi or SAVE_DPI, format=file_format), overwrite=overwrite)
 
 
 def check_figure_path(path, *, overwrite: bool = False) -> Path:
@@ -142,11 +148,6 @@ def check_figure_path(path, *, overwrite: bool = False) -> Path:
     if not any(shutil.which(tex) for tex in ("xelatex", "pdflatex", "lualatex")):
         formats.discard(".pgf")  # PGF output needs a LaTeX installation
     return check_output(path, formats=formats, overwrite=overwrite, what="figure")
-
-
-def display_unit(unit: str) -> str:
-    """A unit as printed on an axis: 'mmol^2/L^2' becomes 'mmol²/L²'."""
-    return unit.replace("^2", "\u00b2").replace("^3", "\u00b3")
 
 
 def _checked_frame(frame) -> pd.DataFrame:
@@ -235,14 +236,23 @@ def _pad_flat_axis(panel, values: pd.Series) -> None:
         panel.set_ylim(middle - 0.05 * scale, middle + 0.05 * scale)
 
 
-def _label_time_axes(panels, own_figure: bool) -> None:
+def _time_scale(days: pd.Series, time_units) -> tuple[str, float]:
+    if time_units == "auto":
+        return time_unit(float(days.max() - min(float(days.min()), 0.0)))
+    known = {"hours": 1.0 / 24.0, "days": 1.0, "years": DAYS_PER_YEAR}
+    if time_units not in known:
+        raise HomeostasisError(f"time_units: expected one of auto, {', '.join(known)}, got {time_units!r}")
+    return time_units, known[time_units]
+
+
+def _label_time_axes(panels, own_figure: bool, label: str = TIME_LABEL) -> None:
     """Time label and tick labels only under the last panel of each column of a shared grid."""
     columns = _column_count(len(panels))
     for index, panel in enumerate(panels):
         bottom = not own_figure or index + columns >= len(panels)
         panel.tick_params(axis="x", labelbottom=bottom)
         # seaborn hides a label whose tick labels were hidden, so visibility is set explicitly
-        panel.set_xlabel(TIME_LABEL if bottom else "", visible=bottom)
+        panel.set_xlabel(label if bottom else "", visible=bottom)
 
 
 def _add_legend(figure, panels, palette: dict, shaded: bool, extras, own_figure: bool) -> None:
