@@ -87,8 +87,6 @@ def test_a_foreign_petab_problem_is_refused(exported, tmp_path):
         read_petab(copy / "problem.yaml")
 
 
-@pytest.mark.xfail(strict=True, reason="needs derived rate constants as SBML initial assignments "
-                                       "(homeostasis/export/sbml.py, another branch)")
 def test_estimating_a_reference_parameter_in_another_tool_moves_its_derived_constants(data, tmp_path):
     import warnings
 
