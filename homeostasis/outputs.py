@@ -78,7 +78,7 @@ def write_atomically(path, write, *, overwrite: bool = False) -> Path:
 
 def write_text(path, text: str, *, overwrite: bool = False) -> Path:
     """Write ``text`` to ``path`` atomically."""
-    return write_atomically(path, lambda temporary: temporary.write_text(text), overwrite=overwrite)
+    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"), overwrite=overwrite)
 
 
 def write_table(frame, path, *, overwrite: bool = False, stdout=None) -> str:

@@ -52,7 +52,7 @@ def _at_limit(value: float, limit: float) -> bool:
 @lru_cache(maxsize=1)
 def reference_ranges() -> dict[str, ReferenceRange]:
     """Every packaged reference range, keyed by observable name, in file order."""
-    text = resources.files("homeostasis.data").joinpath("reference_ranges.csv").read_text()
+    text = resources.files("homeostasis.data").joinpath("reference_ranges.csv").read_text(encoding="utf-8")
     ranges = {}
     for row in csv.DictReader(text.splitlines()):
         entry = ReferenceRange(row["variable"], float(row["low"]), float(row["high"]),

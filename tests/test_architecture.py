@@ -42,7 +42,7 @@ def import_graph() -> dict[str, set[str]]:
     graph = defaultdict(set)
     for module, path in files.items():
         is_package = path.name == "__init__.py"
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
                 source = _resolve(module, is_package, node.level, node.module) if node.level else node.module
                 if not source or not source.startswith("homeostasis"):

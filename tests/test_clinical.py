@@ -80,7 +80,7 @@ def test_package_does_not_read_the_shared_notes():
     files = list(Path(h.__file__).parent.rglob("*.py")) + [Path(__file__).parent / "helpers.py"]
     assert any(f.name == "helpers.py" for f in files)  # the targets' reader (moved to the tests)
     for file in files:
-        text = file.read_text()
+        text = file.read_text(encoding="utf-8")
         assert "../shared" not in text and "shared/reference" not in text, file.name
 
 

@@ -200,7 +200,9 @@ def test_doses_are_sampled_finely_enough_or_at_troughs(tmp_path, capsys):
     rises = np.diff(troughs)
     assert np.all(rises > 0) or np.all(rises < 0)  # a smooth trough line: no sawtooth
     last_day = pth["p"][pth["p"]["time_days"] >= 9]["value"]
-    assert last_day.max() - last_day.min() > 2 * np.abs(rises).max()  # the profile shows each dose's swing
+    fine_last_day = direct[np.linspace(0, 10, 4001) >= 9]
+    # the profile shows each dose's swing as a fine grid does (the troughs alone cannot)
+    assert_allclose(last_day.max() - last_day.min(), fine_last_day.max() - fine_last_day.min(), rtol=0.1)
 
 
 @pytest.mark.parametrize("arguments, fragment", [
@@ -304,5 +306,7 @@ def test_steady_state_draws_its_approach_on_a_log_axis(tmp_path, capsys, figures
     assert figure.axes[-1].get_xlabel() == "time (years)"
     assert x.min() < 1e-4 and x.max() == pytest.approx(3650 / 365.25)  # ten years, from minutes on
     steady = homeostasis.steady_state("hypoparathyroidism")["ca_total"] * 4.0078
-    assert_allclose(np.asarray(line.get_ydata(), float)[-1], steady, rtol=2e-2)  # it ends near the steady state
+    # it ends near the steady state (within 5 %: the skeleton, held fixed in steady_state, still
+    # exchanges mineral with the bone-cell model during the ten simulated years)
+    assert_allclose(np.asarray(line.get_ydata(), float)[-1], steady, rtol=5e-2)
     assert "hypoparathyroidism" in out and "wrote" in out

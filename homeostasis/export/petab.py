@@ -81,7 +81,7 @@ def to_petab(folder, data, *, estimate, scenario="healthy", interventions=None, 
         "measurements": _measurements(table),
         "parameters": _parameters(problem, rename),
     }
-    (folder / FILES["sbml"]).write_text(sbml)
+    (folder / FILES["sbml"]).write_text(sbml, encoding="utf-8")
     for key, frame in frames.items():
         frame.to_csv(folder / FILES[key], sep="\t", index=False)
     yaml_text = "\n".join([
@@ -93,13 +93,13 @@ def to_petab(folder, data, *, estimate, scenario="healthy", interventions=None, 
         f"  observable_files: [{FILES['observables']}]",
         f"  sbml_files: [{FILES['sbml']}]",
         ""])
-    (folder / YAML_NAME).write_text(yaml_text)
+    (folder / YAML_NAME).write_text(yaml_text, encoding="utf-8")
     settings = {"scenario": getattr(experiment.scenario, "name", str(scenario)),
                 "interventions": schedule_strings(experiment.interventions), "start": start,
                 "parameters": dict(parameters or {}), "estimate": list(problem.user_estimate),
                 "model_parameters": {n: problem.resolved[n].parameter for n in problem.user_estimate},
                 "labels": {_sid(label): label for label in problem.labels}}
-    (folder / SETTINGS_NAME).write_text(json.dumps(settings, indent=2) + "\n")
+    (folder / SETTINGS_NAME).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     return folder / YAML_NAME
 
 
@@ -214,7 +214,7 @@ def read_petab(yaml_path) -> dict:
     if not sidecar.is_file():
         raise DataError(f"--petab: {str(yaml_path)!r} was not written by homeostasis export-petab (no {SETTINGS_NAME} "
                         f"beside it); only problems whose model is the package's own export can be fitted")
-    settings = json.loads(sidecar.read_text())
+    settings = json.loads(sidecar.read_text(encoding="utf-8"))
     problem = petab.Problem.from_yaml(str(yaml_path))
     observables = problem.observable_df["observableFormula"].astype(str)
     measurements = problem.measurement_df

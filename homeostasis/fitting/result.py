@@ -199,7 +199,7 @@ class FitResult:
         from ..errors import DataError
         from .objective import Problem
 
-        text = Path(source).read_text() if _looks_like_path(source) else str(source)
+        text = Path(source).read_text(encoding="utf-8") if _looks_like_path(source) else str(source)
         try:
             document = _restore(json.loads(text))
         except json.JSONDecodeError as error:

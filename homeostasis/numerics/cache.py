@@ -73,7 +73,7 @@ def _with_checksum(source: str) -> str:
 
 def _verified(path: Path) -> bool:
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     first, _, body = text.partition("\n")
@@ -82,7 +82,7 @@ def _verified(path: Path) -> bool:
 
 def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text)
+    temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)  # atomic, so parallel workers never read half a file
 
 

@@ -46,7 +46,7 @@ class _PlainPrinter(_Printer):
 
 def render(template: str, **fields) -> str:
     """The template file ``templates/<template>`` with its ``$fields`` filled in."""
-    text = resources.files("homeostasis.numerics").joinpath("templates", template).read_text()
+    text = resources.files("homeostasis.numerics").joinpath("templates", template).read_text(encoding="utf-8")
     return Template(text).substitute(**fields)
 
 

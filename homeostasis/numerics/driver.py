@@ -47,7 +47,7 @@ FAILURES = {1: "step size became too small", 2: f"more than {MAX_STEPS:,} steps 
 def _template() -> str:
     # kept out of templates/, whose files are part of the model's structure key: editing the
     # driver must not regenerate the model
-    return resources.files("homeostasis.numerics").joinpath("kernels", "driver.py.tmpl").read_text()
+    return resources.files("homeostasis.numerics").joinpath("kernels", "driver.py.tmpl").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -46,7 +46,7 @@ def shipped_path() -> Path:
 def shipped_key() -> str | None:
     """The inputs hash recorded in the shipped file, or None without one."""
     try:
-        with shipped_path().open() as handle:
+        with shipped_path().open(encoding="utf-8") as handle:
             first = handle.readline()
     except OSError:
         return None
@@ -57,7 +57,7 @@ def shipped_source() -> str | None:
     """The shipped generated source when it matches the current model, else None."""
     if shipped_key() != inputs_key():
         return None
-    return shipped_path().read_text().partition("\n")[2]
+    return shipped_path().read_text(encoding="utf-8").partition("\n")[2]
 
 
 def generate_model_source() -> str:
@@ -78,7 +78,7 @@ def regenerate() -> Path:
     """Generate the model source with SymPy and write the shipped file (developer command)."""
     path = shipped_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{HEADER}{inputs_key()}\n{generate_model_source()}")
+    path.write_text(f"{HEADER}{inputs_key()}\n{generate_model_source()}", encoding="utf-8")
     return path
 
 

@@ -39,7 +39,7 @@ class ParameterInfo:
 @lru_cache(maxsize=1)
 def parameter_table() -> dict[str, ParameterInfo]:
     """Read the packaged parameter table, in file order."""
-    text = resources.files("homeostasis.data").joinpath("parameters.csv").read_text()
+    text = resources.files("homeostasis.data").joinpath("parameters.csv").read_text(encoding="utf-8")
     table = {}
     for row in csv.DictReader(text.splitlines()):
         default = float(row["value"]) if row["value"] else None

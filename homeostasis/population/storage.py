@@ -86,7 +86,7 @@ def read_manifest(folder) -> dict | None:
     if not path.is_file():
         return None
     try:
-        manifest = json.loads(path.read_text())
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
         raise OutputPathError(f"{path}: expected the JSON written by a population run; it is damaged") from None
     if manifest.get("format") != FORMAT_VERSION:
