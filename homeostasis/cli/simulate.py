@@ -185,12 +185,16 @@ def command_run(arguments) -> None:
     times = sampling_times(prepared, days, arguments.step, arguments.sample)
     if times is None and arguments.log_time and arguments.step is None:
         times = log_grid(days or 365.0)
-    progress = TerminalProgress(f"run {prepared.scenario.name}")
+    from ..plotting.progress import LONG_RUN_DAYS, announced
+
+    length = float(times[-1]) if times is not None else float(days or 365.0)
+    progress = TerminalProgress(f"run {prepared.scenario.name}")  # the SciPy path reports as it goes
     try:
-        if times is not None:
-            result = prepared.solve(times=times, progress=progress)
-        else:
-            result = prepared.solve(days=days, step=arguments.step, progress=progress)
+        with announced(f"{prepared.scenario.name}: simulating {length:g} days", show=length >= LONG_RUN_DAYS):
+            if times is not None:
+                result = prepared.solve(times=times, progress=progress)
+            else:
+                result = prepared.solve(days=days, step=arguments.step, progress=progress)
     finally:
         progress.close()
     _note_late_interventions(prepared, result.times[-1])
