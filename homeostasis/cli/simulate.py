@@ -191,10 +191,13 @@ def command_run(arguments) -> None:
     progress = TerminalProgress(f"run {prepared.scenario.name}")  # the SciPy path reports as it goes
     try:
         with announced(f"{prepared.scenario.name}: simulating {length:g} days", show=length >= LONG_RUN_DAYS):
+            # a long run takes the SciPy path: it reports progress and stops at once on Ctrl-C,
+            # where the compiled driver would finish its single call first
+            solver = "scipy" if length >= LONG_RUN_DAYS else None
             if times is not None:
-                result = prepared.solve(times=times, progress=progress)
+                result = prepared.solve(times=times, progress=progress, solver=solver)
             else:
-                result = prepared.solve(days=days, step=arguments.step, progress=progress)
+                result = prepared.solve(days=days, step=arguments.step, progress=progress, solver=solver)
     finally:
         progress.close()
     _note_late_interventions(prepared, result.times[-1])

@@ -237,26 +237,30 @@ class Simulation:
 
     last_solver = "scipy"  # which path produced the latest result (recorded in its metadata)
 
-    def solve(self, *, days=None, times=None, step=None, progress=None):
+    def solve(self, *, days=None, times=None, step=None, progress=None, solver=None):
         """Integrate on an output grid and return a :class:`~homeostasis.simulation.results.Result`.
 
         The compiled driver runs the whole schedule in one call; the SciPy path
         (``HOMEOSTASIS_SOLVER=scipy``) is the reference, and the fallback when the compiled
-        driver cannot be built or fails (its error is then the one raised). ``progress``
-        (fraction done) is called by the SciPy path as the run advances.
+        driver cannot be built or fails (its error is then the one raised). ``solver`` chooses
+        (``"compiled"`` or ``"scipy"``; default ``$HOMEOSTASIS_SOLVER``, else compiled).
+        ``progress`` (fraction done) is called by the SciPy path as the run advances; the
+        compiled driver runs the whole schedule in one call, so Ctrl-C takes effect only when it
+        returns (the command line uses the SciPy path for long runs, which stays interruptible).
         """
         from .results import Result
 
         grid = output_times(days, times, step)
-        states, observed = self._integrate(grid, progress)
+        states, observed = self._integrate(grid, progress, solver)
         compiled = self.compiled
         return Result(self.scenario.name, grid, states, observed, compiled.state_names,
                       compiled.observable_names, compiled.observable_units, self.parameter_set.as_dict(),
                       self.metadata())
 
-    def _integrate(self, grid, progress=None):
+    def _integrate(self, grid, progress=None, solver=None):
         events = self.events(grid[-1])
-        if default_solver() == "compiled":
+        chosen = default_solver() if solver is None else check_one_of("solver", solver, SOLVERS)
+        if chosen == "compiled":
             try:
                 from ..numerics.driver import run_compiled
 
