@@ -352,23 +352,24 @@ def _bone_spec(name, description, options, schedule):
     return InterventionSpec(name, description, options, schedule, BONE_DRUG_REFERENCES[name])
 
 
+def _peptide_doses(drug: str, ug_per_nmol: float):
+    """Subcutaneous doses of a peptide into ``<drug>_depot`` (pmol absorbed: ug / (ug/nmol) x 1000
+    x ``<drug>_bioavailability``), every ``every_hours``."""
+    return _doses(f"{drug}_depot", lambda o, b: o["dose_ug"] / ug_per_nmol * 1000 * b[f"{drug}_bioavailability"],
+                  lambda o: o["every_hours"] / 24.0)
+
+
 _DAILY_HOURS = Option("every_hours", 24, "h", 1, 24 * 28)
 _BONE_DRUGS = (
     _bone_spec("teriparatide", "subcutaneous teriparatide (PTH 1-34), acting on PTH1R like PTH",
                (Option("dose_ug", 20, "ug", 0, 200), _DAILY_HOURS, DAYS),
-               _doses("teriparatide_depot",
-                      lambda o, b: o["dose_ug"] / TERIPARATIDE_UG_PER_NMOL * 1000 * b["teriparatide_bioavailability"],
-                      lambda o: o["every_hours"] / 24.0)),
+               _peptide_doses("teriparatide", TERIPARATIDE_UG_PER_NMOL)),
     _bone_spec("abaloparatide", "subcutaneous abaloparatide (PTHrP 1-34 analogue) acting on PTH1R",
                (Option("dose_ug", 80, "ug", 0, 400), _DAILY_HOURS, DAYS),
-               _doses("abaloparatide_depot",
-                      lambda o, b: o["dose_ug"] / ABALOPARATIDE_UG_PER_NMOL * 1000 * b["abaloparatide_bioavailability"],
-                      lambda o: o["every_hours"] / 24.0)),
+               _peptide_doses("abaloparatide", ABALOPARATIDE_UG_PER_NMOL)),
     _bone_spec("pth-1-84", "subcutaneous recombinant PTH(1-84) (replacement in hypoparathyroidism)",
                (Option("dose_ug", 100, "ug", 0, 400), _DAILY_HOURS, DAYS),
-               _doses("pth_1_84_depot",
-                      lambda o, b: o["dose_ug"] / PTH_1_84_UG_PER_NMOL * 1000 * b["pth_1_84_bioavailability"],
-                      lambda o: o["every_hours"] / 24.0)),
+               _peptide_doses("pth_1_84", PTH_1_84_UG_PER_NMOL)),
     _bone_spec("denosumab", "subcutaneous denosumab (RANKL antibody); stopping gives a rebound in resorption",
                (Option("dose_mg", 60, "mg", 0, 240), Option("every_days", 182, "day", 7, 3650), DAYS),
                _doses("denosumab_depot", lambda o, b: o["dose_mg"] * b["denosumab_bioavailability"],
