@@ -34,7 +34,7 @@ def synthetic_atlas(tmp_path_factory):
 
 
 def test_calibration_recovers_a_known_half_saturation(synthetic_atlas):
-    result = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=20)
+    result = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=20, workers=1)
     assert set(result.experiments) == {"infusion", "clamp"}
     assert_allclose(result.estimates["hydroxylase_pth_half"], TRUE_HALF, rtol=0.02)
     assert result.objective_after < 1e-2 * result.objective_before
@@ -43,7 +43,7 @@ def test_calibration_recovers_a_known_half_saturation(synthetic_atlas):
 
 
 def test_results_are_written_with_the_experiments_named(synthetic_atlas, tmp_path):
-    result = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=3)
+    result = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=3, workers=1)
     folder = result.write(tmp_path / "out")
     payload = json.loads((folder / "estimates.json").read_text())
     assert payload["experiments"] == ["clamp", "infusion"] or sorted(payload["experiments"]) == ["clamp", "infusion"]
@@ -53,6 +53,59 @@ def test_results_are_written_with_the_experiments_named(synthetic_atlas, tmp_pat
     assert_allclose(row["value"], payload["estimates"]["hydroxylase_pth_half"], rtol=1e-12)
     with pytest.raises(h.HomeostasisError, match="not empty"):
         result.write(folder)
+
+
+class Interrupt(Exception):
+    pass
+
+
+def interrupt_after(evaluations):
+    def progress(done, objective, seconds):
+        if done >= evaluations:
+            raise Interrupt
+    return progress
+
+
+def test_an_interrupted_calibration_resumes_to_the_uninterrupted_result(synthetic_atlas, tmp_path):
+    options = dict(estimate=["hydroxylase_pth_half", "hydroxylase_time_constant"], directory=synthetic_atlas,
+                   max_evaluations=4, workers=1)
+    whole = calibrate(**options)
+    checkpoint = tmp_path / "checkpoint.json"
+    with pytest.raises(Interrupt):
+        calibrate(**options, checkpoint=checkpoint, progress=interrupt_after(5))
+    kept = len(json.loads(checkpoint.read_text(encoding="utf-8"))["points"])
+    assert kept >= 5
+    resumed = calibrate(**options, checkpoint=checkpoint)
+    assert resumed.settings["replayed"] == kept
+    assert resumed.settings["evaluations"] == whole.settings["evaluations"] - kept
+    for name, value in whole.estimates.items():
+        assert_allclose(resumed.estimates[name], value, rtol=1e-12)
+    assert_allclose(resumed.objective_after, whole.objective_after, rtol=1e-12)
+
+
+def test_a_checkpoint_of_another_calibration_is_refused(synthetic_atlas, tmp_path):
+    checkpoint = tmp_path / "checkpoint.json"
+    calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=1, workers=1,
+              checkpoint=checkpoint)
+    with pytest.raises(h.HomeostasisError, match="different calibration"):
+        calibrate(estimate=["hydroxylase_time_constant"], directory=synthetic_atlas, max_evaluations=1, workers=1,
+                  checkpoint=checkpoint)
+    checkpoint.write_text("{not json", encoding="utf-8")
+    with pytest.raises(h.HomeostasisError, match="not a readable calibration checkpoint"):
+        calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=1, workers=1,
+                  checkpoint=checkpoint)
+
+
+@pytest.mark.slow
+def test_jacobian_columns_on_a_dask_cluster_give_the_in_process_result(synthetic_atlas):
+    pytest.importorskip("distributed")
+    options = dict(estimate=["hydroxylase_pth_half", "hydroxylase_time_constant"], directory=synthetic_atlas,
+                   max_evaluations=3)
+    here = calibrate(**options, workers=1)
+    on_dask = calibrate(**options, workers=2)
+    for name, value in here.estimates.items():
+        assert_allclose(on_dask.estimates[name], value, rtol=1e-10)
+    assert on_dask.settings["evaluations"] == here.settings["evaluations"]
 
 
 def test_residual_weights_follow_the_acceptance_rules():
@@ -66,16 +119,34 @@ def test_residual_weights_follow_the_acceptance_rules():
 def test_the_command_runs_end_to_end_on_a_packaged_subset(tmp_path, capsys):
     out = tmp_path / "calibration"
     status = main(["calibrate", "--estimate", "hydroxylase_pth_half", "--experiments",
-                   "brent-1988-edta-infusion-pth-max", "--max-evaluations", "2", "--out", str(out)])
+                   "brent-1988-edta-infusion-pth-max", "--max-evaluations", "2", "--workers", "1",
+                   "--out", str(out)])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert "objective" in captured.out and "experiments pass" in captured.out
-    assert {p.name for p in out.iterdir()} == {"estimates.json", "residuals.csv", "scores.csv", "parameters.csv"}
+    assert {p.name for p in out.iterdir()} == {"estimates.json", "residuals.csv", "scores.csv", "parameters.csv",
+                                               "checkpoint.json"}
     scores = pd.read_csv(out / "scores.csv")
     assert set(scores["when"]) == {"before", "after"} and set(scores["split"]) == {"calibration", "holdout"}
 
 
+def test_the_command_resumes_an_interrupted_folder_and_guards_a_finished_one(tmp_path, capsys):
+    out = tmp_path / "calibration"
+    command = ["calibrate", "--estimate", "hydroxylase_pth_half", "--experiments",
+               "brent-1988-edta-infusion-pth-max", "--max-evaluations", "1", "--workers", "1", "--out", str(out)]
+    with pytest.raises(Interrupt):
+        calibrate(estimate=["hydroxylase_pth_half"], experiments="brent-1988-edta-infusion-pth-max",
+                  max_evaluations=1, workers=1, checkpoint=out / "checkpoint.json", progress=interrupt_after(1))
+    assert main(command) == 0
+    captured = capsys.readouterr()
+    assert "resuming the calibration" in captured.err
+    assert main(command) == 2
+    assert "use --force" in capsys.readouterr().err
+    assert main([*command, "--force"]) == 0
+
+
 @pytest.mark.parametrize("arguments, fragment", [
+    (["--workers", "0"], "workers"),
     (["--estimate", "hydroxylase_pth_hal"], "did you mean 'hydroxylase_pth_half'"),
     (["--estimate", "minutes_per_day"], "constant"),
     (["--experiments", "no-such-record"], "unknown experiment"),

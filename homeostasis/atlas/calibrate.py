@@ -14,8 +14,10 @@ The parameters are searched in log space within the bounds of the parameter tabl
 trust-region reflective method of :func:`homeostasis.numerics.solve.least_squares`), from the
 packaged values and from ``multistart`` Latin-hypercube starts. Every experiment is a different
 protocol (scenario, start, interventions, relative quantities), so the Jacobian is taken by
-forward differences of whole atlas runs; the package's exact sensitivities serve single-protocol
-fits (:func:`homeostasis.fit`). Confidence intervals are Wald intervals from the Jacobian at the
+forward differences of whole atlas runs, whose columns run in parallel as Dask tasks (a
+LocalCluster by default); the package's exact sensitivities serve single-protocol fits
+(:func:`homeostasis.fit`). Every evaluated point is journalled in a checkpoint, so an interrupted
+calibration resumes where it stopped. Confidence intervals are Wald intervals from the Jacobian at the
 optimum (infinite where a direction is not identified).
 
 The result holds the estimates with intervals, the objective before and after, the residuals
@@ -25,6 +27,7 @@ a new parameter table whose calibrated rows name the experiments they were calib
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -148,10 +151,8 @@ class _Objective:
 
     def __init__(self, experiments, names, base):
         self.experiments, self.names, self.base = experiments, tuple(names), dict(base)
-        self.evaluations = 0
 
     def frames(self, values: dict) -> list[pd.DataFrame]:
-        self.evaluations += 1
         settings = {**self.base, **values}
         return [run_experiment(e, parameters=settings, points=2) for e in self.experiments]
 
@@ -168,15 +169,125 @@ class _Objective:
         return sum(len(e.measurements) for e in self.experiments)
 
 
+class _Journal:
+    """Every evaluated point, so that the forward-difference columns run in parallel and an
+    interrupted calibration resumes without re-running what it finished (``checkpoint.json``)."""
+
+    def __init__(self, objective: _Objective, evaluate_many, path=None, progress=None):
+        self.objective, self.evaluate_many, self.path, self.progress = objective, evaluate_many, path, progress
+        self.points: dict[tuple, np.ndarray] = {}
+        self.evaluations = 0  # run here, not replayed from the checkpoint
+        self.started = time.perf_counter()
+        if path is not None and Path(path).is_file():
+            self._load(Path(path))
+
+    def _key(self, x) -> tuple:
+        return tuple(np.round(np.asarray(x, float), 12).tolist())
+
+    def _load(self, path: Path) -> None:
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if tuple(saved["names"]) != self.objective.names or saved["experiments"] != self._ids():
+                raise HomeostasisError(f"{path}: a checkpoint of a different calibration (parameters or "
+                                       "experiments differ); use --force to start again")
+            for x, r in saved["points"]:
+                self.points[self._key(x)] = np.asarray(r, float)
+        except (ValueError, KeyError, TypeError) as error:
+            raise HomeostasisError(f"{path}: not a readable calibration checkpoint ({error})") from None
+
+    def _ids(self) -> list:
+        return [e.id for e in self.objective.experiments]
+
+    def best(self):
+        """The evaluated point with the smallest objective, or None."""
+        if not self.points:
+            return None
+        key = min(self.points, key=lambda k: float(np.sum(self.points[k] ** 2)))
+        return np.asarray(key)
+
+    def residuals(self, x) -> np.ndarray:
+        return self.many([x])[0]
+
+    def many(self, xs) -> list[np.ndarray]:
+        """Residuals at each point: stored ones reused, the others evaluated together (in parallel)."""
+        keys = [self._key(x) for x in xs]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.points))
+        if todo:
+            for key, value in zip(todo, self.evaluate_many([np.asarray(k) for k in todo])):
+                self.points[key] = np.asarray(value, float)
+            self.evaluations += len(todo)
+            self._save()
+            if self.progress is not None:
+                best = self.best()
+                self.progress(len(self.points), float(np.sum(self.points[self._key(best)] ** 2)),
+                              time.perf_counter() - self.started)
+        return [self.points[k] for k in keys]
+
+    def jacobian(self, x) -> np.ndarray:
+        """Forward differences (SciPy's relative step rule), all columns evaluated together."""
+        x = np.asarray(x, float)
+        steps = DIFFERENCE_STEP * np.where(x >= 0, 1.0, -1.0) * np.maximum(1.0, np.abs(x))
+        shifted = []
+        for k in range(len(x)):
+            point = x.copy()
+            point[k] += steps[k]
+            if point[k] > self.upper[k]:  # step back inside the bound
+                steps[k] = -steps[k]
+                point[k] = x[k] + steps[k]
+            shifted.append(point)
+        base, *columns = self.many([x, *shifted])
+        return np.column_stack([(column - base) / step for column, step in zip(columns, steps)])
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        from ..outputs import write_text
+
+        Path(self.path).parent.mkdir(exist_ok=True)
+        payload = {"homeostasis_version": __version__, "names": list(self.objective.names),
+                   "experiments": self._ids(),
+                   "points": [[list(k), v.tolist()] for k, v in self.points.items()]}
+        write_text(Path(self.path), json.dumps(payload) + "\n", overwrite=True)
+
+
+def _remote_residuals(objective, x):
+    return objective.residuals(x)
+
+
+def _evaluator(objective, client):
+    """Evaluate many points: in this process, or as Dask tasks on ``client``'s workers."""
+    if client is None:
+        return lambda xs: [objective.residuals(x) for x in xs]
+
+    remote = client.scatter(objective, broadcast=True, hash=False)  # once: every task shares it
+
+    def on_dask(xs):
+        futures = [client.submit(_remote_residuals, remote, x, pure=False) for x in xs]
+        try:
+            return client.gather(futures)
+        except BaseException:
+            client.cancel(futures)
+            raise
+    return on_dask
+
+
 def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration", multistart: int = 0,
-              seed: int = 0, max_evaluations: int = 15, directory=None, parameters=None) -> CalibrationResult:
+              seed: int = 0, max_evaluations: int = 15, directory=None, parameters=None, workers=None,
+              client=None, scheduler=None, checkpoint=None, progress=None) -> CalibrationResult:
     """Fit ``estimate`` (parameter names) to the chosen atlas experiments; see the module docstring.
 
     ``experiments`` (ids) or ``tag`` choose records within ``split`` (default: the calibration
     split, so the held-back experiments stay out); experiments the package cannot run yet
     (``requires`` not empty) are left out.
+
+    The forward-difference columns of each Jacobian run as Dask tasks: on ``client``, on the
+    scheduler at ``scheduler``, or on a LocalCluster of ``workers`` processes started and stopped
+    here (default: one per core when Dask is installed); ``workers=1`` runs in this process.
+    ``checkpoint`` (a JSON file) records every evaluated point as it finishes; a calibration
+    started again with the same file replays them instead of running them again, so it resumes
+    where it stopped and ends with the uninterrupted result.
+    ``progress(evaluations, objective, seconds)`` is called after each batch of evaluations.
     """
-    from ..numerics.solve import least_squares
     from ..parameters import ParameterSet, parameter_table
 
     started = time.perf_counter()
@@ -190,14 +301,10 @@ def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration",
     objective = _Objective(chosen, names, parameters or {})
     lower = np.log([max(table[n].lower, start[n] * 1e-3, 1e-12) for n in names])
     upper = np.log([table[n].upper for n in names])
-    x0 = np.clip(np.log([start[n] for n in names]), lower, upper)
-    before = float(np.sum(objective.residuals(x0) ** 2))
-    best = None
-    for x in [x0, *_latin_starts(lower, upper, multistart, seed)]:
-        fitted = least_squares(objective.residuals, x, bounds=(lower, upper), tolerance=1e-6,
-                               max_evaluations=max_evaluations, difference_step=DIFFERENCE_STEP)
-        if best is None or fitted.cost < best.cost:
-            best = fitted
+    with _execution(client, scheduler, workers) as running_on:
+        journal = _Journal(objective, _evaluator(objective, running_on), checkpoint, progress)
+        journal.upper = upper
+        best = _search(journal, names, start, lower, upper, multistart, seed, max_evaluations)
     estimates = dict(zip(names, np.exp(best.x).tolist()))
     low, high = _wald(best, names)
     frames = objective.frames(estimates)
@@ -207,10 +314,50 @@ def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration",
                           ignore_index=True)
     scores = _scores(estimates, parameters, directory)
     settings = {"split": split, "tag": tag, "multistart": multistart, "seed": seed,
-                "max_evaluations": max_evaluations, "evaluations": objective.evaluations,
-                "method": "trust-region reflective, log parameters, forward-difference Jacobian"}
-    return CalibrationResult(estimates, low, high, start, before, float(2 * best.cost), residuals, scores,
+                "max_evaluations": max_evaluations, "evaluations": journal.evaluations, "replayed": len(journal.points) - journal.evaluations,
+                "method": "trust-region reflective, log parameters, forward-difference Jacobian "
+                          "(columns evaluated in parallel)"}
+    return CalibrationResult(estimates, low, high, start, journal.before, float(2 * best.cost), residuals, scores,
                              tuple(e.id for e in chosen), time.perf_counter() - started, settings)
+
+
+def _search(journal, names, start, lower, upper, multistart, seed, max_evaluations):
+    """Least squares from the packaged values and the extra starts.
+
+    A resumed calibration takes exactly the same path: the points it finished before come from
+    the journal instead of being run again, so its result is the uninterrupted one."""
+    from ..numerics.solve import least_squares
+
+    x0 = np.clip(np.log([start[n] for n in names]), lower, upper)
+    journal.before = float(np.sum(journal.residuals(x0) ** 2))
+    best = None
+    for x in [x0, *_latin_starts(lower, upper, multistart, seed)]:
+        fitted = least_squares(journal.residuals, x, jacobian=journal.jacobian, bounds=(lower, upper),
+                               tolerance=1e-6, max_evaluations=max_evaluations)
+        if best is None or fitted.cost < best.cost:
+            best = fitted
+    return best
+
+
+@contextlib.contextmanager
+def _execution(client, scheduler, workers):
+    """A Dask client (given, of ``scheduler``, or a LocalCluster), or None to run in this process."""
+    if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
+        raise HomeostasisError(f"workers: expected a positive whole number, got {workers!r}")
+    serial = client is None and not scheduler and (workers == 1 or (workers is None and not _has_dask()))
+    if serial:
+        yield None
+        return
+    from ..population.execution import dask_client
+
+    with dask_client(client=client, scheduler=scheduler, workers=workers) as running_on:
+        yield running_on
+
+
+def _has_dask() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("distributed") is not None
 
 
 def _estimated(estimate, table) -> tuple:

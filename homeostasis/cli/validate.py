@@ -8,8 +8,11 @@ known gaps, listed but not failures).
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 from ..atlas.records import MECHANISMS, SPLITS
+from ..errors import HomeostasisError
 
 
 def add_parsers(subparsers):
@@ -46,36 +49,69 @@ def _add_calibrate_parser(subparsers) -> None:
                          help="write estimates.json, residuals.csv, scores.csv and parameters.csv there")
     command.add_argument("--force", action="store_true", help="replace the files of an existing DIR")
     command.add_argument("--records", dest="directory", metavar="DIR", help="records outside the package")
+    command.add_argument("--workers", type=int, metavar="N",
+                         help="processes of the local Dask cluster (default: cores; 1 runs in this process)")
+    command.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
     command.set_defaults(handler=run_calibrate)
 
 
 def run_calibrate(args) -> int:
-    """Calibrate, print the estimates and the scores, and write the results."""
-    from pathlib import Path
+    """Calibrate, print the estimates and the scores, and write the results.
 
+    Every evaluated point goes to ``DIR/checkpoint.json`` as it finishes: the same command run
+    again on an interrupted ``DIR`` resumes without re-running them.
+    """
     from ..atlas.calibrate import calibrate
-    from ..errors import HomeostasisError
 
     for name in ("multistart", "seed", "max_evaluations"):
         if getattr(args, name) < (1 if name == "max_evaluations" else 0):
             raise HomeostasisError(f"--{name.replace('_', '-')}: expected a non-negative integer, got {getattr(args, name)}")
-    out = Path(args.out)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not args.force)):
-        raise HomeostasisError(f"--out {out}: exists and is not an empty folder; use --force to replace its files")
-    if not out.parent.is_dir():
-        raise HomeostasisError(f"--out {out}: folder {str(out.parent)!r} does not exist")
+    out = _calibration_folder(args)
     estimate = None if args.estimate is None else [n.strip() for n in args.estimate.split(",") if n.strip()]
     result = calibrate(estimate=estimate, experiments=args.experiments, tag=args.tag, split=args.split,
                        multistart=args.multistart, seed=args.seed, max_evaluations=args.max_evaluations,
-                       directory=args.directory)
+                       directory=args.directory, workers=args.workers, scheduler=args.scheduler,
+                       checkpoint=out / CHECKPOINT, progress=_calibration_progress())
     print(result.summary().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} over {len(result.experiments)} "
           f"experiments in {result.seconds:.0f} s")
     for row in result.scores.itertuples():
         print(f"{row.when:<6} {row.split:<11} {row.passed}/{row.total} experiments pass")
-    result.write(out, force=args.force)
+    result.write(out, force=True)
     print(f"wrote {out}")
     return 0
+
+
+CHECKPOINT = "checkpoint.json"
+
+
+def _calibration_folder(args) -> Path:
+    """``--out``: new, empty, an interrupted calibration's (resumed), or replaced with ``--force``."""
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise HomeostasisError(f"--out {out}: folder {str(out.parent)!r} does not exist")
+    if out.exists() and not out.is_dir():
+        raise HomeostasisError(f"--out {out}: exists and is not a folder")
+    contents = {p.name for p in out.iterdir()} if out.exists() else set()
+    if args.force:
+        (out / CHECKPOINT).unlink(missing_ok=True)
+    elif contents and contents != {CHECKPOINT}:
+        raise HomeostasisError(f"--out {out}: exists and is not an empty folder; use --force to replace its files")
+    if contents == {CHECKPOINT} and not args.force:
+        print(f"resuming the calibration in {out} (its {CHECKPOINT} keeps every evaluated point)", file=sys.stderr)
+    return out
+
+
+def _calibration_progress():
+    """One line on a terminal per batch of evaluations (nothing in a pipe or a log)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(evaluations, objective, seconds):
+        sys.stderr.write(f"\rcalibrate: {evaluations} evaluations, best objective {objective:.5g}, "
+                         f"{seconds:.0f} s".ljust(80))
+        sys.stderr.flush()
+    return show
 
 
 def run(args) -> int:
