@@ -34,7 +34,8 @@ def synthetic_atlas(tmp_path_factory):
 
 
 def test_calibration_recovers_a_known_half_saturation(synthetic_atlas):
-    result = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=20, workers=1)
+    result = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=20, workers=1,
+                       prior_factor=None)
     assert set(result.experiments) == {"infusion", "clamp"}
     assert_allclose(result.estimates["hydroxylase_pth_half"], TRUE_HALF, rtol=0.02)
     assert result.objective_after < 1e-2 * result.objective_before
@@ -53,6 +54,19 @@ def test_results_are_written_with_the_experiments_named(synthetic_atlas, tmp_pat
     assert_allclose(row["value"], payload["estimates"]["hydroxylase_pth_half"], rtol=1e-12)
     with pytest.raises(h.HomeostasisError, match="not empty"):
         result.write(folder)
+
+
+def test_a_tight_prior_holds_the_estimate_near_its_sourced_value(synthetic_atlas):
+    start = h.ParameterSet.default()["hydroxylase_pth_half"]
+    loose = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=20, workers=1,
+                      prior_factor=2.0)
+    tight = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=20, workers=1,
+                      prior_factor=1.0001)
+    assert abs(np.log(tight.estimates["hydroxylase_pth_half"] / start)) < 0.05 * abs(np.log(TRUE_HALF / start))
+    assert abs(np.log(loose.estimates["hydroxylase_pth_half"] / TRUE_HALF)) < 0.5 * abs(np.log(TRUE_HALF / start))
+    assert tight.settings["prior_factor"] == pytest.approx(1.0001)
+    with pytest.raises(h.HomeostasisError, match="prior_factor: expected a number above 1"):
+        calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, prior_factor=0.5, workers=1)
 
 
 class Interrupt(Exception):

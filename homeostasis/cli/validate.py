@@ -52,6 +52,9 @@ def _add_calibrate_parser(subparsers) -> None:
     command.add_argument("--workers", type=int, metavar="N",
                          help="processes of the local Dask cluster (default: cores; 1 runs in this process)")
     command.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
+    command.add_argument("--prior-factor", type=float, default=2.0, metavar="F",
+                         help="keep each parameter within about a factor F of its sourced value (log-normal "
+                              "prior; default 2; 0 for none)")
     command.set_defaults(handler=run_calibrate)
 
 
@@ -71,7 +74,8 @@ def run_calibrate(args) -> int:
     result = calibrate(estimate=estimate, experiments=args.experiments, tag=args.tag, split=args.split,
                        multistart=args.multistart, seed=args.seed, max_evaluations=args.max_evaluations,
                        directory=args.directory, workers=args.workers, scheduler=args.scheduler,
-                       checkpoint=out / CHECKPOINT, progress=_calibration_progress())
+                       checkpoint=out / CHECKPOINT, progress=_calibration_progress(),
+                       prior_factor=args.prior_factor or None)
     print(result.summary().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} over {len(result.experiments)} "
           f"experiments in {result.seconds:.0f} s")
