@@ -31,6 +31,7 @@ from .protocol.interventions import as_interventions
 from .clinical_units import convert_frame
 from .plotting.progress import progress
 from .scenarios.base import Scenario, load_scenario
+from .simulation.results import current_names
 
 SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,intervention=NAME@DAY][,label=TEXT][+NAME@DAY[:key=value,...]]..."
 LABEL_KEY = "label"
@@ -166,7 +167,7 @@ def run_comparison(specs, *, days=None, times=None, step=None, variables=None, p
         raise TypeError(f"parameters: expected a dict {{name: value}}, got {type(parameters).__name__}")
     specs = as_specs(specs)
     common = as_interventions(interventions)
-    names = None if variables is None else ([variables] if isinstance(variables, str) else list(variables))
+    names = None if variables is None else current_names([variables] if isinstance(variables, str) else variables)
     if names is not None:
         _check_variables(names, compile_model().observable_names)
     extra = {} if rtol is None else {"rtol": rtol}
@@ -259,7 +260,8 @@ def steady_states(specs, *, variables=None, parameters=None, units=None) -> pd.D
     specs = as_specs(specs)
     compiled = compile_model()
     all_units = dict(zip(compiled.observable_names, compiled.observable_units))
-    names = list(all_units) if variables is None else ([variables] if isinstance(variables, str) else list(variables))
+    names = list(all_units) if variables is None else current_names([variables] if isinstance(variables, str)
+                                                                    else variables)
     _check_variables(names, compiled.observable_names)
     rows = []
     for spec in specs:

@@ -106,3 +106,25 @@ def test_steady_state_is_solved_once_per_parameter_vector(monkeypatch):
     changed = simulation.with_parameters({"ca_intake": 30.0}).steady_state()
     assert len(calls) == 2
     assert not np.isclose(changed["ca_total"], first["ca_total"], rtol=1e-9, atol=0)
+
+
+def test_calcium_is_spelled_ca_in_every_observable_name():
+    names = h.simulate("healthy", days=1).observable_names
+    assert "fe_ca" in names and "fe_calcium" not in names
+    words = [name.split("_") for name in names]
+    assert not [name for name, parts in zip(names, words) if "calcium" in parts]  # "octacalcium" is a mineral
+
+
+def test_a_renamed_observable_still_answers_to_its_former_name(capsys):
+    result = h.simulate("hypoparathyroidism", days=2)
+    with pytest.warns(HomeostasisDeprecationWarning, match="observable 'fe_calcium' is deprecated: use 'fe_ca'"):
+        old = result["fe_calcium"]
+    assert_allclose(old, result["fe_ca"], rtol=0)
+    assert 0.0 < result["fe_ca"][-1] < 0.2
+    with pytest.warns(HomeostasisDeprecationWarning):
+        assert result.final()["fe_calcium"] == pytest.approx(result["fe_ca"][-1], rel=1e-12)
+        frame = run_comparison(["healthy"], days=2, step=1, variables=["fe_calcium"])
+    assert list(frame["variable"].unique()) == ["fe_ca"]
+    assert main(["steady-state", "healthy", "--variables", "fe_calcium"]) == 0
+    captured = capsys.readouterr()
+    assert "'fe_calcium' is deprecated" in captured.err and "fe_ca" in captured.out

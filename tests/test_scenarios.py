@@ -170,7 +170,7 @@ def test_hypoparathyroidism_fractional_calcium_excretion_rises():
     healthy = h.simulate("healthy", times=[0, 0.25], start="steady",
                          parameters={"ca_clamp_rate": 5000.0, "ca_clamp_target": hypo["ca_ionized"]})
     np.testing.assert_allclose(healthy["ca_ionized"][-1], hypo["ca_ionized"], atol=0.01)
-    assert hypo["fe_calcium"] > 1.5 * healthy["fe_calcium"][-1]
+    assert hypo["fe_ca"] > 1.5 * healthy["fe_ca"][-1]
 
 
 def test_vitamin_d_intoxication():

@@ -68,12 +68,14 @@ class Process:
 
 @dataclass(frozen=True)
 class Observable:
-    """A named output computed from the state, with its unit."""
+    """A named output computed from the state, with its unit; ``aliases`` are its former names,
+    still accepted (with a deprecation warning) wherever a variable is named."""
 
     name: str
     expression: sp.Expr
     unit: str
     meaning: str
+    aliases: tuple = ()
 
 
 class Model:

@@ -23,6 +23,7 @@ from ..parameters import ParameterSet, parameter_table
 from ..protocol.interventions import as_interventions, format_intervention
 from ..protocol.schedule import run_schedule
 from ..scenarios.base import load_scenario
+from .results import ObservableValues
 
 STARTS = ("healthy", "steady")
 SOLVERS = ("compiled", "scipy")
@@ -310,7 +311,7 @@ class Simulation:
         y = initial_state(self.compiled, self.parameter_set, "steady", self.scenario, self.knobs)
         time = np.array([steady_time(self.parameter_set)])
         values = self.compiled.observables(time, y[None, :], self.parameter_set.vector)[0]
-        return dict(zip(self.compiled.observable_names, values.tolist()))
+        return ObservableValues(zip(self.compiled.observable_names, values.tolist()))
 
     def __repr__(self) -> str:
         return (f"Simulation({self.scenario.name!r}, start={self.start!r}, knobs={self.knobs}, "
