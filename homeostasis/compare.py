@@ -6,11 +6,11 @@ column of the table, so it names the line and the legend entry in a figure::
     from .compare import run_comparison
     from .plotting.time_courses import plot_time_courses
 
-    frame = run_comparison(["ckd:final_gfr=45", "ckd:final_gfr=15"], days=3650)
+    frame = run_comparison(["ckd:gfr_final=45", "ckd:gfr_final=15"], days=3650)
     figure = plot_time_courses(frame, variables=["phosphate", "pth", "fgf23"])
 
 On the command line the same text is used: ``SCENARIO[:NAME=VALUE,...]``, with an optional
-``label=TEXT`` among the settings (``ckd:final_gfr=15,label=CKD G4``). Interventions belong
+``label=TEXT`` among the settings (``ckd:gfr_final=15,label=CKD G4``). Interventions belong
 to a spec, so treated and untreated patients sit side by side: each ``+NAME@DAY[:key=value,...]``
 adds one (``parathyroid-adenoma+parathyroidectomy@300``), as does the setting
 ``intervention=NAME@DAY[:key=value;...]`` (options separated by ``;`` there, because ``,``
@@ -76,7 +76,7 @@ class ScenarioSpec:
 
 
 def parse_spec(text: str) -> ScenarioSpec:
-    """``"ckd:final_gfr=15,label=CKD G4"`` to a ScenarioSpec (default label: ``ckd:final_gfr=15``);
+    """``"ckd:gfr_final=15,label=CKD G4"`` to a ScenarioSpec (default label: ``ckd:gfr_final=15``);
     ``"parathyroid-adenoma+parathyroidectomy@300"`` adds an intervention to that spec alone."""
     from .protocol.interventions import parse_intervention
 

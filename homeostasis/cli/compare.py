@@ -13,7 +13,7 @@ def add_parsers(commands) -> None:
     compare = commands.add_parser("compare", help="simulate several scenarios; one figure with a line per scenario")
     compare.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                          help=f"{SPEC_SYNTAX}: a scenario with its own settings and legend label, "
-                              "e.g. ckd:final_gfr=15 ckd:final_gfr=45, or treated beside untreated: "
+                              "e.g. ckd:gfr_final=15 ckd:gfr_final=45, or treated beside untreated: "
                               "parathyroid-adenoma parathyroid-adenoma+parathyroidectomy@300")
     compare.add_argument("--days", type=float, help="length of the runs in days (default 365)")
     compare.add_argument("--step", type=float, help="output spacing in days (default: 501 points)")

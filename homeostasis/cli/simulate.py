@@ -342,7 +342,7 @@ def _json_records(table) -> str:
 
 
 def add_equations_parser(commands) -> None:
-    command = commands.add_parser("equations", help="the model's ODEs and process (flux) expressions")
+    command = commands.add_parser("equations", help="the model's ODEs and process rate expressions")
     command.add_argument("--latex", action="store_true", help="LaTeX instead of plain text")
     command.set_defaults(handler=command_equations)
 

@@ -59,7 +59,7 @@ def to_petab(folder, data, *, estimate, scenario="healthy", interventions=None, 
     the path of the YAML file."""
     from ..fitting.data import validate_data
     from ..fitting.objective import Problem
-    from ..fitting.fit import schedule_strings
+    from ..fitting.fit import intervention_strings
     from .sbml import to_sbml
 
     start_values = renamed_keyword("to_petab", "initial", "start_values", initial, start_values)
@@ -97,7 +97,7 @@ def to_petab(folder, data, *, estimate, scenario="healthy", interventions=None, 
         ""])
     (folder / YAML_NAME).write_text(yaml_text, encoding="utf-8")
     settings = {"scenario": getattr(experiment.scenario, "name", str(scenario)),
-                "interventions": schedule_strings(experiment.interventions), "start": start,
+                "interventions": intervention_strings(experiment.interventions), "start": start,
                 "parameters": dict(parameters or {}), "estimate": list(problem.user_estimate),
                 "model_parameters": {n: problem.resolved[n].parameter for n in problem.user_estimate},
                 "labels": {_sid(label): label for label in problem.labels}}

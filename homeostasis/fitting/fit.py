@@ -179,7 +179,7 @@ def _settings(problem, scenario, interventions, start, parameters, multistart, s
         "estimate": list(problem.user_estimate),
         "individual": list(problem.individual),
         "scenario": {e.label: scenario_name(e.scenario) for e in problem.experiments},
-        "interventions": {e.label: schedule_strings(e.interventions) for e in problem.experiments},
+        "interventions": {e.label: intervention_strings(e.interventions) for e in problem.experiments},
         "start": start,
         "parameters": ({} if parameters is None else
                        parameters.changed() if hasattr(parameters, "changed") else dict(parameters)),
@@ -196,10 +196,11 @@ def _settings(problem, scenario, interventions, start, parameters, multistart, s
     }
 
 
-def schedule_strings(items):
-    return [f"{i.name}@{i.day:g}" + (":" + ",".join(f"{k}={v:g}" for k, v in i.options.items()
-                                                    if v is not None) if i.options else "")
-            for i in items]
+def intervention_strings(items) -> list[str]:
+    """The interventions in their one text form (``NAME@DAY[:key=value,...]``)."""
+    from ..protocol.interventions import format_intervention
+
+    return [format_intervention(item) for item in items]
 
 
 def resume(result: FitResult, *, multistart=0, seed=None, profile_intervals=True, progress=None) -> FitResult:

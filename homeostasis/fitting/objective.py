@@ -47,8 +47,8 @@ class Problem:
             times = np.unique(np.concatenate(([0.0], self.data["time_days"].to_numpy()[rows])))
             if len(times) < 2:
                 times = np.array([0.0, 1e-6])
-            schedule = tuple(as_interventions(_per_label(interventions, label, "interventions")))
-            self.experiments.append(Experiment(label, chosen, schedule, start, times))
+            applied = tuple(as_interventions(_per_label(interventions, label, "interventions")))
+            self.experiments.append(Experiment(label, chosen, applied, start, times))
             self.bases.append(base)
             t_index = np.searchsorted(times, self.data["time_days"].to_numpy()[rows])
             o_index = np.array([compiled.observable_names.index(v) for v in self.data["variable"].to_numpy()[rows]])

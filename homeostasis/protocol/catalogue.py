@@ -160,7 +160,7 @@ def _oral_calcium(day, options, base, end):
 
 def _daily_or_bolus(*, rate_option, bolus_option, rate_parameter, bolus_state, nmol_per_unit):
     """A daily dose (a rate lasting ``days``) or boluses every ``every_days`` (once if not given)."""
-    def schedule(day, options, base, end):
+    def make_events(day, options, base, end):
         if options.get(bolus_option) is not None:
             factor = base["calcifediol_bioavailability"] if bolus_state == "calcidiol_amount" else 1.0
             amount = options[bolus_option] * nmol_per_unit * factor
@@ -173,7 +173,7 @@ def _daily_or_bolus(*, rate_option, bolus_option, rate_parameter, bolus_state, n
         if options.get("every_days") is not None:
             raise ParameterValueError(f"every_days: expected it only with {bolus_option}, got it with a daily dose")
         return lasting(day, options, base, {rate_parameter: options[rate_option] * nmol_per_unit})
-    return schedule
+    return make_events
 
 
 def _iv_calcium(day, options, base, end):
@@ -215,8 +215,8 @@ def _daily_rhythm(day, options, base, end):
     return sorted(events, key=lambda event: event.time)
 
 
-def _spec(name, description, options, schedule):
-    return InterventionSpec(name, description, options, schedule, REFERENCES[name])
+def _spec(name, description, options, make_events):
+    return InterventionSpec(name, description, options, make_events, REFERENCES[name])
 
 
 CATALOGUE = {spec.name: spec for spec in (
@@ -337,20 +337,20 @@ BONE_DRUG_REFERENCES = {
 
 
 def _doses(state, amount, interval_days):
-    """A dose schedule: ``amount`` added to ``state`` every ``interval_days`` until the end (or ``days``)."""
-    def schedule(day, options, base, end):
+    """Repeated doses: ``amount`` added to ``state`` every ``interval_days`` until the end (or ``days``)."""
+    def make_events(day, options, base, end):
         stop = day + options["days"] if options.get("days") else end
         dose = lambda time: Event(time, AddAmounts({state: amount(options, base)}))  # noqa: E731
         return repeated(day, stop, interval_days(options), dose)
-    return schedule
+    return make_events
 
 
 def _single(state, amount):
     return lambda day, options, base, end: [Event(day, AddAmounts({state: amount(options, base)}))]
 
 
-def _bone_spec(name, description, options, schedule):
-    return InterventionSpec(name, description, options, schedule, BONE_DRUG_REFERENCES[name])
+def _bone_spec(name, description, options, make_events):
+    return InterventionSpec(name, description, options, make_events, BONE_DRUG_REFERENCES[name])
 
 
 def _peptide_doses(drug: str, ug_per_nmol: float):
