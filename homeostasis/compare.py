@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ._version import __version__
-from .errors import HomeostasisError, UnknownNameError, check_finite_number
+from .errors import HomeostasisError, UnknownNameError, check_finite_number, warn_renamed
 from .protocol.interventions import as_interventions
 from .clinical_units import convert_frame
 from .plotting.progress import progress
@@ -66,7 +66,14 @@ class ScenarioSpec:
 
     @property
     def name(self) -> str:
-        """The label shown in the figure and in the ``scenario`` column."""
+        """Deprecated: this is the shown label, not the scenario's name; use :attr:`shown_label`."""
+        warn_renamed("ScenarioSpec property", "name", "shown_label")
+        return self.shown_label
+
+    @property
+    def shown_label(self) -> str:
+        """The label shown in the figure and in the ``scenario`` column (``label``, or the
+        scenario's name followed by its settings and interventions)."""
         if self.label:
             return self.label
         base = load_scenario(self.scenario).name  # a file's scenario is labelled by its own name
@@ -142,7 +149,7 @@ def as_specs(items) -> list[ScenarioSpec]:
              ScenarioSpec(item) if isinstance(item, Scenario) else parse_spec(item) for item in items or []]
     if not specs:
         raise HomeostasisError("compare: expected at least one scenario")
-    labels = [spec.name for spec in specs]
+    labels = [spec.shown_label for spec in specs]
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
         raise HomeostasisError(f"compare: scenario label(s) {', '.join(map(repr, repeated))} given more than "
@@ -175,7 +182,7 @@ def run_comparison(specs, *, days=None, times=None, step=None, variables=None, p
     prepared = []
     for spec in specs:
         shared = [] if is_reference(spec) else common
-        label = spec.name
+        label = spec.shown_label
         prepared.append((label, Simulation(spec.scenario, parameters={**dict(parameters or {}), **spec.settings},
                                            interventions=shared + as_interventions(spec.interventions),
                                            start=start, **extra)))
@@ -267,7 +274,7 @@ def steady_states(specs, *, variables=None, parameters=None, units=None) -> pd.D
     for spec in specs:
         settings = {**dict(parameters or {}), **spec.settings}
         values = Simulation(spec.scenario, parameters=settings, start="steady").steady_state()
-        rows += [{"scenario": spec.name, "time_days": 0.0, "variable": name, "value": values[name],
+        rows += [{"scenario": spec.shown_label, "time_days": 0.0, "variable": name, "value": values[name],
                   "unit": all_units[name]} for name in names]
     return convert_frame(pd.DataFrame(rows), units)
 

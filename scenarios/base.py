@@ -63,7 +63,7 @@ class Scenario:
     returns state amounts that put the steady-state search on the disease branch;
     ``default_variables`` are the observables a figure of this scenario shows by default
     (those that show its disease; empty: the main clinical ones).
-    (``initial=`` is the 0.1 name of ``seeds=``, still accepted.)
+    (``initial=`` is the 0.1 name of ``seeds=``, still accepted with a deprecation warning.)
     """
 
     name: str
@@ -78,6 +78,7 @@ class Scenario:
 
     def __post_init__(self, initial):
         if initial is not None:
+            warn_renamed("Scenario() keyword", "initial", "seeds", stacklevel=4)
             object.__setattr__(self, "seeds", initial)
         if not isinstance(self.name, str) or not self.name.strip():
             raise ScenarioFileError(f"Scenario name: expected a non-empty string, got {self.name!r}")

@@ -380,7 +380,7 @@ def test_bad_input_to_plotting(treated, call, error, fragment):
 ])
 def test_parse_spec(text, scenario, settings, name):
     spec = parse_spec(text)
-    assert (spec.scenario, spec.settings, spec.name) == (scenario, settings, name)
+    assert (spec.scenario, spec.settings, spec.shown_label) == (scenario, settings, name)
 
 
 @pytest.mark.parametrize("text, fragment", [
@@ -400,7 +400,7 @@ def test_labels_must_be_unique_and_present():
         as_specs(["ckd", "ckd"])
     with pytest.raises(HomeostasisError, match="at least one scenario"):
         as_specs([])
-    assert [spec.name for spec in as_specs(["ckd", "ckd:label=other", homeostasis.load_scenario("healthy")])] == \
+    assert [spec.shown_label for spec in as_specs(["ckd", "ckd:label=other", homeostasis.load_scenario("healthy")])] == \
         ["ckd", "other", "healthy"]
 
 

@@ -128,3 +128,16 @@ def test_a_renamed_observable_still_answers_to_its_former_name(capsys):
     assert main(["steady-state", "healthy", "--variables", "fe_calcium"]) == 0
     captured = capsys.readouterr()
     assert "'fe_calcium' is deprecated" in captured.err and "fe_ca" in captured.out
+
+
+def test_former_names_of_scenario_seeds_and_the_shown_label_still_work():
+    from homeostasis.compare import ScenarioSpec
+
+    seeds = lambda knobs: {"adenoma_mass": 0.01}  # noqa: E731
+    with pytest.warns(HomeostasisDeprecationWarning, match="Scenario\\(\\) keyword 'initial'"):
+        scenario = h.Scenario("seeded", "Seeded.", initial=seeds)
+    assert scenario.seed_amounts({}) == {"adenoma_mass": 0.01}
+    spec = ScenarioSpec("ckd", {"gfr_final": 20.0})
+    assert spec.shown_label == "ckd:gfr_final=20"
+    with pytest.warns(HomeostasisDeprecationWarning, match="'name' is deprecated: use 'shown_label'"):
+        assert spec.name == "ckd:gfr_final=20"

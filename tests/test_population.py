@@ -42,7 +42,7 @@ def initial(knobs):
 SCENARIO = Scenario(name="{name}", description="Healthy, with a knob that makes a patient fail and one that slows it.",
                     knobs=(Knob("fail", 0.0, "dimensionless", 0, 1, "fails when above 0.5"),
                            Knob("delay", {delay}, "s", 0, 5, "seconds of sleep before the run")),
-                    initial=initial)
+                    seeds=initial)
 '''
 
 

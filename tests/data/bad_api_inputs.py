@@ -56,7 +56,7 @@ CASES = [
      f"{SIM}(homeostasis.Scenario('x', 'Changes None.', changes=lambda knobs: None), days=1)", HT,
      "changes() returns None"),
     ("simulate-scenario-initial-list",
-     f"{SIM}(homeostasis.Scenario('x', 'Initial list.', initial=lambda knobs: [1.0]), days=1)", HT,
+     f"{SIM}(homeostasis.Scenario('x', 'Initial list.', seeds=lambda knobs: [1.0]), days=1)", HT,
      "initial() returns a list"),
     ("simulate-scenario-knobs-strings",
      f"{SIM}(homeostasis.Scenario('x', 'Knobs strings.', knobs=('a',)), days=1, parameters={{'a': 1}})", HT,
