@@ -80,10 +80,13 @@ class EncodedEvents:
     def __init__(self, compiled, groups, time_offset):
         names = _parameter_index()
         index = compiled.state_index
-        bounds, starts, ops = [], [0], []
+        bounds, starts, ops, encoded = [], [0], [], {}
         for time, group in groups:
             for event in group:
-                ops += event.ops(index, names)
+                for action in event.actions:  # a repeated dose shares one action: encoded once
+                    if id(action) not in encoded:
+                        encoded[id(action)] = action.ops(index, names)
+                    ops += encoded[id(action)]
             bounds.append(time + time_offset)
             starts.append(len(ops))
         kinds, targets, values = zip(*ops) if ops else ((), (), ())

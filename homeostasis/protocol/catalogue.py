@@ -108,8 +108,7 @@ def _parathyroidectomy(day, options, base, end):
 def _cinacalcet(day, options, base, end):
     amount = options["dose_mg"] / CINACALCET_MG_PER_UMOL * base["cinacalcet_bioavailability"]
     stop = day + options["days"] if options.get("days") else end
-    dose = lambda time: Event(time, AddAmounts({"cinacalcet_gut": amount}))  # noqa: E731
-    return repeated(day, stop, options["every_hours"] / 24.0, dose)
+    return repeated(day, stop, options["every_hours"] / 24.0, AddAmounts({"cinacalcet_gut": amount}))
 
 
 def _clamp(day, options, base, end):
@@ -122,9 +121,11 @@ def _dialysis(day, options, base, end):
     interval, length = 7.0 / options["sessions_per_week"], options["hours"] / 24.0
     stop = day + options["days"] if options.get("days") else end
     events = []
-    for start in repeated(day, stop, interval, Event):
-        events.append(Event(start.time, SetParameters({"dialysis_active": 1.0, "dialysate_ca": options["dialysate_ca"]})))
-        events.append(Event(start.time + length, SetParameters({"dialysis_active": 0.0})))
+    on = SetParameters({"dialysis_active": 1.0, "dialysate_ca": options["dialysate_ca"]})
+    off = SetParameters({"dialysis_active": 0.0})
+    for start in repeated(day, stop, interval):
+        events.append(Event(start.time, on))
+        events.append(Event(start.time + length, off))
     return events
 
 
@@ -155,7 +156,7 @@ def _oral_calcium(day, options, base, end):
     if every is None:
         return [Event(day, AddAmounts({"ca_gut_lumen": amount}))]
     stop = day + options["days"] if options.get("days") else end
-    return repeated(day, stop, every / 24.0, lambda time: Event(time, AddAmounts({"ca_gut_lumen": amount})))
+    return repeated(day, stop, every / 24.0, AddAmounts({"ca_gut_lumen": amount}))
 
 
 def _daily_or_bolus(*, rate_option, bolus_option, rate_parameter, bolus_state, nmol_per_unit):
@@ -165,11 +166,11 @@ def _daily_or_bolus(*, rate_option, bolus_option, rate_parameter, bolus_state, n
             factor = base["calcifediol_bioavailability"] if bolus_state == "calcidiol_amount" else 1.0
             amount = options[bolus_option] * nmol_per_unit * factor
             every = options.get("every_days")
-            make = lambda time: Event(time, AddAmounts({bolus_state: amount}))  # noqa: E731
+            dose = AddAmounts({bolus_state: amount})
             if every is None:
-                return [make(day)]
+                return [Event(day, dose)]
             stop = day + options["days"] - 1e-9 if options.get("days") else end
-            return repeated(day, stop, every, make)
+            return repeated(day, stop, every, dose)
         if options.get("every_days") is not None:
             raise ParameterValueError(f"every_days: expected it only with {bolus_option}, got it with a daily dose")
         return lasting(day, options, base, {rate_parameter: options[rate_option] * nmol_per_unit})
@@ -189,8 +190,8 @@ def _calcitonin(day, options, base, end):
     peak = base["calcitonin_emax"] * dose / (dose + base["calcitonin_ed50"])
     stop = day + options["days"] if options.get("days") else end
     escape = base["calcitonin_escape_time"]
-    events = repeated(day, stop - 1e-9, options["every_hours"] / 24.0,
-                       lambda time: Event(time, SetParameters({"calcitonin_effect": peak * math.exp(-(time - day) / escape)})))
+    times = [event.time for event in repeated(day, stop - 1e-9, options["every_hours"] / 24.0)]
+    events = [Event(t, SetParameters({"calcitonin_effect": peak * math.exp(-(t - day) / escape)})) for t in times]
     if options.get("days"):
         events.append(Event(stop, SetParameters({"calcitonin_effect": base["calcitonin_effect"]})))
     return events
@@ -207,8 +208,8 @@ def _daily_rhythm(day, options, base, end):
         start = first + hour / 24.0
         if start < day:
             start += 1.0
-        events += repeated(start, stop - 1e-9, 1.0, lambda time, s=share: Event(
-            time, AddAmounts({"ca_gut_lumen": ca * s, "phosphate_gut_lumen": phosphate * s})))
+        events += repeated(start, stop - 1e-9, 1.0,
+                           AddAmounts({"ca_gut_lumen": ca * share, "phosphate_gut_lumen": phosphate * share}))
     if options.get("days"):
         events.append(Event(stop, SetParameters({"ca_intake": ca, "phosphate_intake": phosphate,
                                                  "pth_rhythm_amplitude": base["pth_rhythm_amplitude"]})))
@@ -340,8 +341,7 @@ def _doses(state, amount, interval_days):
     """Repeated doses: ``amount`` added to ``state`` every ``interval_days`` until the end (or ``days``)."""
     def make_events(day, options, base, end):
         stop = day + options["days"] if options.get("days") else end
-        dose = lambda time: Event(time, AddAmounts({state: amount(options, base)}))  # noqa: E731
-        return repeated(day, stop, interval_days(options), dose)
+        return repeated(day, stop, interval_days(options), AddAmounts({state: amount(options, base)}))
     return make_events
 
 

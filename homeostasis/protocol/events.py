@@ -340,8 +340,11 @@ MAX_EVENTS = 1_000_000  # a dose every hour for a century; more would not fit in
 EVENT_TIME_DECIMALS = 9  # event times are rounded to ~0.1 ms so they meet output times exactly
 
 
-def repeated(day, end, interval, make) -> list[Event]:
-    """``make(time)`` at day, day + interval, ... up to ``end``.
+def repeated(day, end, interval, *actions) -> list[Event]:
+    """Events of ``actions`` at day, day + interval, ... up to ``end``.
+
+    The actions are immutable values shared by every event (a schedule of 87,600 hourly doses
+    holds one ``AddAmounts``, and the compiled driver encodes it once).
 
     Times are computed as day + k * interval (not by accumulation) and rounded: an accumulated
     sum drifts by ulps (12 x 7/3 = 27.999999999999996), which put an event a few ulps before an
@@ -354,4 +357,4 @@ def repeated(day, end, interval, make) -> list[Event]:
                                   f"{interval * 24:g} h; expected at most {MAX_EVENTS:,} (shorten the run or "
                                   f"give the intervention a 'days' option)")
     times = (round(day + k * interval, EVENT_TIME_DECIMALS) for k in range(count))
-    return [make(time) for time in times if time <= end + 1e-9]
+    return [Event(time, *actions) for time in times if time <= end + 1e-9]
