@@ -44,7 +44,7 @@ def timed_fit(data, gradient, repeats):
     best, result = np.inf, None
     for _ in range(repeats):
         clock = time.perf_counter()
-        result = h.fit(data, estimate=list(TRUTH), interventions=interventions, initial=START,
+        result = h.fit(data, estimate=list(TRUTH), interventions=interventions, start_values=START,
                        gradient=gradient, profile_intervals=False)
         best = min(best, time.perf_counter() - clock)
     return best, result

@@ -10,7 +10,7 @@ time is printed separately).
 (a) smooth year: ckd, GFR 90 -> 15 mL/min over one year, healthy start.
 (b) dosing-heavy year: parathyroid-adenoma at its steady state, cinacalcet 30 mg every 12 h
     (731 doses; one recurring SBML event). The package's time is shown for the integration
-    from the given steady state (``initial=``), as libroadrunner starts from the exported
+    from the given steady state (``initial_amounts=``), as libroadrunner starts from the exported
     state, and for ``start="steady"`` (which includes the steady-state search).
 (c) cold and warm start: a fresh Python process that imports homeostasis and simulates one
     day, with HOMEOSTASIS_CACHE an empty directory (cold: build, unit check, code generation,
@@ -30,7 +30,7 @@ import numpy as np
 REPEATS = 3
 RTOL = 1e-8
 CINACALCET = ["cinacalcet@0:every_hours=12"]
-CKD = {"start_gfr": 90, "final_gfr": 15, "years": 1}
+CKD = {"gfr": 90, "gfr_final": 15, "years": 1}
 START_SCRIPT = ("import time; t = time.perf_counter(); import homeostasis; "
                 "homeostasis.simulate('healthy', days=1); print(time.perf_counter() - t)")
 
@@ -107,7 +107,7 @@ def main():
     initial = dict(zip(compile_model().state_names, steady.tolist()))
     text = homeostasis.to_sbml("parathyroid-adenoma", start="steady", interventions=CINACALCET)
     compare("(b) adenoma, cinacalcet every 12 h (731)",
-            lambda: homeostasis.simulate("parathyroid-adenoma", interventions=CINACALCET, initial=initial, rtol=RTOL),
+            lambda: homeostasis.simulate("parathyroid-adenoma", interventions=CINACALCET, initial_amounts=initial, rtol=RTOL),
             text)
     with_search, _ = best(lambda: homeostasis.simulate("parathyroid-adenoma", interventions=CINACALCET,
                                                       start="steady", rtol=RTOL))

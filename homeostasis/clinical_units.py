@@ -99,7 +99,7 @@ TITLES = {
     "fgf23": "FGF23 (intact)", "urine_ca": "Urine calcium", "urine_phosphate": "Urine phosphate",
     "gut_ca_absorption": "Net gut calcium absorption", "gut_phosphate_absorption": "Net gut phosphate absorption",
     "bone_ca_balance": "Bone calcium balance", "fe_phosphate": "Fractional excretion of phosphate",
-    "fe_calcium": "Fractional excretion of calcium", "gfr": "GFR", "ca_x_p": "Calcium \u00d7 phosphate",
+    "fe_ca": "Fractional excretion of calcium", "gfr": "GFR", "ca_x_p": "Calcium \u00d7 phosphate",
     "tmp_gfr": "TmP/GFR", "bone_resorption": "Bone resorption", "bone_formation": "Bone formation",
     "parathyroid_mass": "Parathyroid mass",
 }

@@ -6,11 +6,11 @@ column of the table, so it names the line and the legend entry in a figure::
     from .compare import run_comparison
     from .plotting.time_courses import plot_time_courses
 
-    frame = run_comparison(["ckd:final_gfr=45", "ckd:final_gfr=15"], days=3650)
+    frame = run_comparison(["ckd:gfr_final=45", "ckd:gfr_final=15"], days=3650)
     figure = plot_time_courses(frame, variables=["phosphate", "pth", "fgf23"])
 
 On the command line the same text is used: ``SCENARIO[:NAME=VALUE,...]``, with an optional
-``label=TEXT`` among the settings (``ckd:final_gfr=15,label=CKD G4``). Interventions belong
+``label=TEXT`` among the settings (``ckd:gfr_final=15,label=CKD G4``). Interventions belong
 to a spec, so treated and untreated patients sit side by side: each ``+NAME@DAY[:key=value,...]``
 adds one (``parathyroid-adenoma+parathyroidectomy@300``), as does the setting
 ``intervention=NAME@DAY[:key=value;...]`` (options separated by ``;`` there, because ``,``
@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ._version import __version__
-from .errors import HomeostasisError, UnknownNameError, check_finite_number
+from .errors import HomeostasisError, UnknownNameError, check_finite_number, warn_renamed
 from .protocol.interventions import as_interventions
 from .clinical_units import convert_frame
 from .plotting.progress import progress
 from .scenarios.base import Scenario, load_scenario
+from .simulation.results import current_names
 
 SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,intervention=NAME@DAY][,label=TEXT][+NAME@DAY[:key=value,...]]..."
 LABEL_KEY = "label"
@@ -65,7 +66,14 @@ class ScenarioSpec:
 
     @property
     def name(self) -> str:
-        """The label shown in the figure and in the ``scenario`` column."""
+        """Deprecated: this is the shown label, not the scenario's name; use :attr:`shown_label`."""
+        warn_renamed("ScenarioSpec property", "name", "shown_label")
+        return self.shown_label
+
+    @property
+    def shown_label(self) -> str:
+        """The label shown in the figure and in the ``scenario`` column (``label``, or the
+        scenario's name followed by its settings and interventions)."""
         if self.label:
             return self.label
         base = load_scenario(self.scenario).name  # a file's scenario is labelled by its own name
@@ -75,7 +83,7 @@ class ScenarioSpec:
 
 
 def parse_spec(text: str) -> ScenarioSpec:
-    """``"ckd:final_gfr=15,label=CKD G4"`` to a ScenarioSpec (default label: ``ckd:final_gfr=15``);
+    """``"ckd:gfr_final=15,label=CKD G4"`` to a ScenarioSpec (default label: ``ckd:gfr_final=15``);
     ``"parathyroid-adenoma+parathyroidectomy@300"`` adds an intervention to that spec alone."""
     from .protocol.interventions import parse_intervention
 
@@ -141,7 +149,7 @@ def as_specs(items) -> list[ScenarioSpec]:
              ScenarioSpec(item) if isinstance(item, Scenario) else parse_spec(item) for item in items or []]
     if not specs:
         raise HomeostasisError("compare: expected at least one scenario")
-    labels = [spec.name for spec in specs]
+    labels = [spec.shown_label for spec in specs]
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
         raise HomeostasisError(f"compare: scenario label(s) {', '.join(map(repr, repeated))} given more than "
@@ -166,7 +174,7 @@ def run_comparison(specs, *, days=None, times=None, step=None, variables=None, p
         raise TypeError(f"parameters: expected a dict {{name: value}}, got {type(parameters).__name__}")
     specs = as_specs(specs)
     common = as_interventions(interventions)
-    names = None if variables is None else ([variables] if isinstance(variables, str) else list(variables))
+    names = None if variables is None else current_names([variables] if isinstance(variables, str) else variables)
     if names is not None:
         _check_variables(names, compile_model().observable_names)
     extra = {} if rtol is None else {"rtol": rtol}
@@ -174,7 +182,7 @@ def run_comparison(specs, *, days=None, times=None, step=None, variables=None, p
     prepared = []
     for spec in specs:
         shared = [] if is_reference(spec) else common
-        label = spec.name
+        label = spec.shown_label
         prepared.append((label, Simulation(spec.scenario, parameters={**dict(parameters or {}), **spec.settings},
                                            interventions=shared + as_interventions(spec.interventions),
                                            start=start, **extra)))
@@ -259,13 +267,14 @@ def steady_states(specs, *, variables=None, parameters=None, units=None) -> pd.D
     specs = as_specs(specs)
     compiled = compile_model()
     all_units = dict(zip(compiled.observable_names, compiled.observable_units))
-    names = list(all_units) if variables is None else ([variables] if isinstance(variables, str) else list(variables))
+    names = list(all_units) if variables is None else current_names([variables] if isinstance(variables, str)
+                                                                    else variables)
     _check_variables(names, compiled.observable_names)
     rows = []
     for spec in specs:
         settings = {**dict(parameters or {}), **spec.settings}
         values = Simulation(spec.scenario, parameters=settings, start="steady").steady_state()
-        rows += [{"scenario": spec.name, "time_days": 0.0, "variable": name, "value": values[name],
+        rows += [{"scenario": spec.shown_label, "time_days": 0.0, "variable": name, "value": values[name],
                   "unit": all_units[name]} for name in names]
     return convert_frame(pd.DataFrame(rows), units)
 

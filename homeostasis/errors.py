@@ -1,4 +1,5 @@
-"""Every exception the package raises on purpose, and the two validators used everywhere.
+"""Every exception the package raises on purpose, the validators used everywhere, and the
+warning given for a deprecated name.
 
 All of them derive from :class:`HomeostasisError`; each also derives from the builtin that
 describes it (``KeyError``, ``ValueError``, ``RuntimeError``, ``FileExistsError``), so callers
@@ -115,3 +116,25 @@ def check_one_of(name: str, value, choices) -> str:
     if value not in choices:
         raise ParameterValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
+
+
+class HomeostasisDeprecationWarning(DeprecationWarning):
+    """An old name that still works (the command line prints it as one line on stderr)."""
+
+
+def warn_renamed(what: str, old: str, new: str, *, stacklevel: int = 3) -> None:
+    """Warn that ``old`` is the deprecated name of ``new`` (kept as an alias for one release)."""
+    import warnings
+
+    warnings.warn(f"{what} {old!r} is deprecated: use {new!r} (the old name still works for now)",
+                  HomeostasisDeprecationWarning, stacklevel=stacklevel)
+
+
+def renamed_keyword(function: str, old: str, new: str, old_value, new_value):
+    """The value of keyword ``new``, also accepted under its deprecated name ``old`` (warning)."""
+    if old_value is None:
+        return new_value
+    if new_value is not None:
+        raise TypeError(f"{function}(): give {new}= only ({old}= is its deprecated name), not both")
+    warn_renamed(f"{function}() keyword", old, new, stacklevel=4)
+    return old_value

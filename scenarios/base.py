@@ -16,12 +16,17 @@ from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..errors import ScenarioFileError, UnknownNameError, check_finite_number, check_in_bounds
+from ..errors import (ParameterValueError, ScenarioFileError, UnknownNameError, check_finite_number,
+                      check_in_bounds, warn_renamed)
 
 
 @dataclass(frozen=True)
 class Knob:
-    """A named scenario setting with default, unit, bounds and meaning."""
+    """A named scenario setting with default, unit, bounds and meaning.
+
+    A knob that sets one model parameter carries that parameter's name (``gfr_final``);
+    ``aliases`` are its former names, still accepted with a deprecation warning.
+    """
 
     name: str
     default: float
@@ -29,10 +34,15 @@ class Knob:
     lower: float
     upper: float
     meaning: str
+    aliases: tuple = ()
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise ScenarioFileError(f"Knob name: expected an identifier, got {self.name!r}")
+        if isinstance(self.aliases, str) or not all(isinstance(a, str) and a.isidentifier() for a in self.aliases):
+            raise ScenarioFileError(f"knob {self.name}: expected aliases to be a tuple of identifiers, "
+                                    f"got {self.aliases!r}")
+        object.__setattr__(self, "aliases", tuple(self.aliases))
         lower = check_finite_number(f"knob {self.name} lower", self.lower)
         upper = check_finite_number(f"knob {self.name} upper", self.upper)
         if lower > upper:
@@ -53,7 +63,7 @@ class Scenario:
     returns state amounts that put the steady-state search on the disease branch;
     ``default_variables`` are the observables a figure of this scenario shows by default
     (those that show its disease; empty: the main clinical ones).
-    (``initial=`` is the 0.1 name of ``seeds=``, still accepted.)
+    (``initial=`` is the 0.1 name of ``seeds=``, still accepted with a deprecation warning.)
     """
 
     name: str
@@ -68,6 +78,7 @@ class Scenario:
 
     def __post_init__(self, initial):
         if initial is not None:
+            warn_renamed("Scenario() keyword", "initial", "seeds", stacklevel=4)
             object.__setattr__(self, "seeds", initial)
         if not isinstance(self.name, str) or not self.name.strip():
             raise ScenarioFileError(f"Scenario name: expected a non-empty string, got {self.name!r}")
@@ -94,11 +105,30 @@ class Scenario:
     def knob_names(self) -> tuple[str, ...]:
         return tuple(k.name for k in self.knobs)
 
+    def canonical_name(self, name: str) -> str:
+        """The current name of a knob written by a deprecated alias (warning), else ``name``."""
+        for knob in self.knobs:
+            if name in knob.aliases:
+                warn_renamed(f"scenario {self.name} knob", name, knob.name, stacklevel=4)
+                return knob.name
+        return name
+
+    def canonical_settings(self, settings: dict) -> dict:
+        """``settings`` with deprecated knob names replaced (one value per knob)."""
+        out = {}
+        for name, value in (settings or {}).items():
+            current = self.canonical_name(name)
+            if current in out:
+                raise ParameterValueError(f"{current}: set twice (as {current!r} and by its old name {name!r})"
+                                          if current != name else f"{current}: set twice")
+            out[current] = value
+        return out
+
     def split_settings(self, settings: dict) -> tuple[dict, dict]:
         """Separate knob values from model parameter values in user settings."""
         knobs = {k.name: k.default for k in self.knobs}
         parameters = {}
-        for name, value in (settings or {}).items():
+        for name, value in self.canonical_settings(settings).items():
             if name in knobs:
                 knobs[name] = _validate_knob(self._knob(name), value)
             else:

@@ -6,22 +6,22 @@ DAYS_PER_YEAR = 365.25
 
 
 def changes(knobs):
-    return {"gfr": knobs["start_gfr"], "gfr_final": knobs["final_gfr"],
+    return {"gfr": knobs["gfr"], "gfr_final": knobs["gfr_final"],
             "gfr_decline_days": knobs["years"] * DAYS_PER_YEAR}
 
 
 SCENARIO = Scenario(
     name="ckd",
     description=(
-        "Chronic kidney disease: GFR falls linearly from start_gfr to final_gfr over the given years. "
+        "Chronic kidney disease: GFR falls linearly from gfr to gfr_final over the given years. "
         "Nothing else is imposed: phosphate retention per nephron raises FGF23 first, renal "
         "1-alpha-hydroxylase falls with nephron mass and FGF23, calcitriol deficiency and phosphate "
         "drive secondary hyperparathyroidism and parathyroid hyperplasia, and hyperphosphataemia "
-        "appears late. The steady state is the one at final_gfr."
+        "appears late. The steady state is the one at gfr_final."
     ),
     knobs=(
-        Knob("start_gfr", 90.0, "mL/min", 5, 150, "GFR at day 0"),
-        Knob("final_gfr", 15.0, "mL/min", 1, 150, "GFR at the end of the decline"),
+        Knob("gfr", 90.0, "mL/min", 5, 150, "GFR at day 0", aliases=("start_gfr",)),
+        Knob("gfr_final", 15.0, "mL/min", 1, 150, "GFR at the end of the decline", aliases=("final_gfr",)),
         Knob("years", 10.0, "years", 0.01, 100, "duration of the linear decline"),
     ),
     changes=changes,

@@ -88,7 +88,7 @@ def healthy():
 @pytest.fixture(scope="session")
 def washout():
     """Parathyroidectomy at t = 0: no stored PTH and no gland, 30 min at 30 s resolution."""
-    return h.simulate(times=WASHOUT_TIMES, initial=PARATHYROIDECTOMY)
+    return h.simulate(times=WASHOUT_TIMES, initial_amounts=PARATHYROIDECTOMY)
 
 
 SLOW_FILES = ("test_sbml.py", "test_notebooks.py")  # cross-simulator and notebook layers

@@ -33,7 +33,7 @@ COLUMNS = ("check", "quantity", "observable", "low", "high", "unit", "source")
 DERIVED = {
     "ionized_fraction": lambda v: v["ca_ionized"] / v["ca_total"],
     "ca_balance_residual": lambda v: v["gut_ca_absorption"] - v["urine_ca"] - v["bone_ca_balance"],
-    "ca_reabsorption_fraction": lambda v: 1.0 - v["fe_calcium"],
+    "ca_reabsorption_fraction": lambda v: 1.0 - v["fe_ca"],
     "urine_to_absorbed_phosphate": lambda v: v["urine_phosphate"] / v["gut_phosphate_absorption"],
 }
 

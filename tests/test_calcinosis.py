@@ -71,7 +71,7 @@ def end_stage():
     runs = {}
     for label, interventions in {"untreated": [], "binder": ["phosphate-binder@0:fraction=0.5"],
                                  "dialysis": ["hemodialysis@0"]}.items():
-        runs[label] = h.simulate("ckd", start="steady", days=3 * 365, parameters={"final_gfr": 8},
+        runs[label] = h.simulate("ckd", start="steady", days=3 * 365, parameters={"gfr_final": 8},
                                  interventions=interventions)
     return runs
 

@@ -214,8 +214,8 @@ def test_labels_do_not_overlap(onset):
 def test_legend_fits_the_figure_with_long_labels():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    frame = run_comparison(["ckd:final_gfr=45,years=1,label=chronic kidney disease down to 45 mL/min",
-                            "ckd:final_gfr=15,years=1,label=chronic kidney disease down to 15 mL/min"],
+    frame = run_comparison(["ckd:gfr_final=45,years=1,label=chronic kidney disease down to 45 mL/min",
+                            "ckd:gfr_final=15,years=1,label=chronic kidney disease down to 15 mL/min"],
                            days=30, variables=["pth", "phosphate"],
                            interventions=["phosphate-binder@10", "calcitriol@20"])
     for variables in (["pth"], ["pth", "phosphate"]):
@@ -373,21 +373,21 @@ def test_bad_input_to_plotting(treated, call, error, fragment):
 
 @pytest.mark.parametrize("text, scenario, settings, name", [
     ("ckd", "ckd", {}, "ckd"),
-    ("ckd:final_gfr=15", "ckd", {"final_gfr": 15.0}, "ckd:final_gfr=15"),
-    (" ckd : final_gfr = 15 , years=2 ", "ckd", {"final_gfr": 15.0, "years": 2.0}, "ckd:final_gfr=15,years=2"),
-    ("ckd:final_gfr=15,label=CKD G5", "ckd", {"final_gfr": 15.0}, "CKD G5"),
+    ("ckd:gfr_final=15", "ckd", {"gfr_final": 15.0}, "ckd:gfr_final=15"),
+    (" ckd : gfr_final = 15 , years=2 ", "ckd", {"gfr_final": 15.0, "years": 2.0}, "ckd:gfr_final=15,years=2"),
+    ("ckd:gfr_final=15,label=CKD G5", "ckd", {"gfr_final": 15.0}, "CKD G5"),
     ("healthy:gfr=1e1", "healthy", {"gfr": 10.0}, "healthy:gfr=10"),
 ])
 def test_parse_spec(text, scenario, settings, name):
     spec = parse_spec(text)
-    assert (spec.scenario, spec.settings, spec.name) == (scenario, settings, name)
+    assert (spec.scenario, spec.settings, spec.shown_label) == (scenario, settings, name)
 
 
 @pytest.mark.parametrize("text, fragment", [
-    ("ckd:final_gfr", "expected NAME=VALUE, got 'final_gfr'"),
+    ("ckd:gfr_final", "expected NAME=VALUE, got 'gfr_final'"),
     (":gfr=3", "expected SCENARIO[:NAME=VALUE"),
-    ("ckd:final_gfr=abc", "final_gfr: expected a finite number"),
-    ("ckd:final_gfr=1,final_gfr=2", "final_gfr is set twice"),
+    ("ckd:gfr_final=abc", "gfr_final: expected a finite number"),
+    ("ckd:gfr_final=1,gfr_final=2", "gfr_final is set twice"),
     ("ckd:label=", "expected NAME=VALUE"),
 ])
 def test_bad_specs(text, fragment):
@@ -400,20 +400,20 @@ def test_labels_must_be_unique_and_present():
         as_specs(["ckd", "ckd"])
     with pytest.raises(HomeostasisError, match="at least one scenario"):
         as_specs([])
-    assert [spec.name for spec in as_specs(["ckd", "ckd:label=other", homeostasis.load_scenario("healthy")])] == \
+    assert [spec.shown_label for spec in as_specs(["ckd", "ckd:label=other", homeostasis.load_scenario("healthy")])] == \
         ["ckd", "other", "healthy"]
 
 
 def test_each_spec_runs_with_its_own_settings():
-    frame = run_comparison(["ckd:final_gfr=15,years=1", "ckd:final_gfr=45,years=1"], days=400, step=10,
+    frame = run_comparison(["ckd:gfr_final=15,years=1", "ckd:gfr_final=45,years=1"], days=400, step=10,
                            variables=["gfr", "pth"])
     assert list(frame.columns) == FRAME_COLUMNS
-    assert list(pd.unique(frame["scenario"])) == ["ckd:final_gfr=15,years=1", "ckd:final_gfr=45,years=1"]
+    assert list(pd.unique(frame["scenario"])) == ["ckd:gfr_final=15,years=1", "ckd:gfr_final=45,years=1"]
     final = frame[frame["time_days"] == 400].set_index(["scenario", "variable"])["value"]
-    assert_allclose([final["ckd:final_gfr=15,years=1", "gfr"], final["ckd:final_gfr=45,years=1", "gfr"]], [15, 45])
-    assert final["ckd:final_gfr=15,years=1", "pth"] > final["ckd:final_gfr=45,years=1", "pth"]
+    assert_allclose([final["ckd:gfr_final=15,years=1", "gfr"], final["ckd:gfr_final=45,years=1", "gfr"]], [15, 45])
+    assert final["ckd:gfr_final=15,years=1", "pth"] > final["ckd:gfr_final=45,years=1", "pth"]
     figure = plot_time_courses(frame)
-    assert legend_texts(figure)[:2] == ["ckd:final_gfr=15,years=1", "ckd:final_gfr=45,years=1"]
+    assert legend_texts(figure)[:2] == ["ckd:gfr_final=15,years=1", "ckd:gfr_final=45,years=1"]
 
 
 def test_common_parameters_yield_to_spec_settings_and_match_simulate():
@@ -433,8 +433,8 @@ def test_everything_is_validated_before_the_first_run(monkeypatch):
 
     calls = []
     monkeypatch.setattr(simulation, "simulate", lambda *a, **k: calls.append(a))
-    with pytest.raises(ParameterValueError, match="final_gfr"):
-        run_comparison(["healthy", "ckd:final_gfr=900"], days=10)
+    with pytest.raises(ParameterValueError, match="gfr_final"):
+        run_comparison(["healthy", "ckd:gfr_final=900"], days=10)
     with pytest.raises(UnknownNameError, match="did you mean 'healthy'"):
         run_comparison(["healthy", "helthy"], days=10)
     with pytest.raises(UnknownNameError, match="did you mean 'ca_total'"):
@@ -462,7 +462,7 @@ def test_concat_frames_keeps_provenance_and_relabels():
 
 
 def test_steady_states_and_summary_table():
-    table = steady_states(["healthy", "ckd:final_gfr=15,label=CKD G5"], variables=["ca_total", "pth", "gfr"],
+    table = steady_states(["healthy", "ckd:gfr_final=15,label=CKD G5"], variables=["ca_total", "pth", "gfr"],
                           units="clinical")
     assert list(table.columns) == FRAME_COLUMNS
     summary = summary_table(table)
@@ -495,13 +495,13 @@ def figures(monkeypatch):
 @pytest.mark.parametrize("extension, magic", [("png", b"\x89PNG"), ("svg", b"<svg"), ("pdf", b"%PDF")])
 def test_compare_writes_the_figure(tmp_path, capsys, figures, extension, magic):
     target = tmp_path / f"ckd.{extension}"
-    status, out, err = run_cli(capsys, "compare", "ckd:final_gfr=15", "ckd:final_gfr=45", "--days", 60,
+    status, out, err = run_cli(capsys, "compare", "ckd:gfr_final=15", "ckd:gfr_final=45", "--days", 60,
                                "--plot", target)
     assert status == 0, err
     assert magic in target.read_bytes()[:400]
-    assert f"wrote {target}" in out and "ckd:final_gfr=15" in out.splitlines()[2]
+    assert f"wrote {target}" in out and "ckd:gfr_final=15" in out.splitlines()[2]
     (figure,) = figures
-    assert legend_texts(figure)[:2] == ["ckd:final_gfr=15", "ckd:final_gfr=45"]
+    assert legend_texts(figure)[:2] == ["ckd:gfr_final=15", "ckd:gfr_final=45"]
     assert [panel.get_ylabel().split(" (")[0] for panel in figure.axes][:3] == ["Total calcium", "Phosphate", "PTH"]
 
 
@@ -557,9 +557,9 @@ def test_compare_never_overwrites_without_force(tmp_path, capsys):
 
 @pytest.mark.parametrize("arguments, fragments", [
     (["helthy"], ["unknown scenario 'helthy'", "did you mean 'healthy'"]),
-    (["ckd:final_gfr"], ["expected NAME=VALUE, got 'final_gfr'"]),
-    (["ckd:final_gf=3"], ["unknown parameter or knob 'final_gf'", "'final_gfr'"]),
-    (["ckd:final_gfr=900"], ["final_gfr: expected a value in [1, 150]"]),
+    (["ckd:gfr_final"], ["expected NAME=VALUE, got 'gfr_final'"]),
+    (["ckd:gfr_fnal=3"], ["unknown parameter or knob 'gfr_fnal'", "'gfr_final'"]),
+    (["ckd:gfr_final=900"], ["gfr_final: expected a value in [1, 150]"]),
     (["ckd", "ckd"], ["'ckd' given more than once", "label=TEXT"]),
     (["healthy", "--variables", "ca_totl"], ["unknown variable 'ca_totl'", "did you mean 'ca_total'"]),
     (["healthy", "--variables", " , "], ["--variables: expected NAME"]),

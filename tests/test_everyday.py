@@ -58,10 +58,10 @@ def legend_texts(figure):
 @pytest.mark.parametrize("text, scenario, settings, interventions, name", [
     ("parathyroid-adenoma+parathyroidectomy@300", "parathyroid-adenoma", {}, [("parathyroidectomy", 300.0)],
      "parathyroid-adenoma+parathyroidectomy@300"),
-    ("ckd:final_gfr=20+cinacalcet@10:dose_mg=60,every_hours=24", "ckd", {"final_gfr": 20.0},
-     [("cinacalcet", 10.0)], "ckd:final_gfr=20+cinacalcet@10"),
-    ("ckd:final_gfr=20,intervention=cinacalcet@10:dose_mg=60;every_hours=24,label=treated", "ckd",
-     {"final_gfr": 20.0}, [("cinacalcet", 10.0)], "treated"),
+    ("ckd:gfr_final=20+cinacalcet@10:dose_mg=60,every_hours=24", "ckd", {"gfr_final": 20.0},
+     [("cinacalcet", 10.0)], "ckd:gfr_final=20+cinacalcet@10"),
+    ("ckd:gfr_final=20,intervention=cinacalcet@10:dose_mg=60;every_hours=24,label=treated", "ckd",
+     {"gfr_final": 20.0}, [("cinacalcet", 10.0)], "treated"),
     ("healthy:gfr=1e+1", "healthy", {"gfr": 10.0}, [], "healthy:gfr=10"),
     ("parathyroid-adenoma+parathyroidectomy@300+calcitriol@301", "parathyroid-adenoma", {},
      [("parathyroidectomy", 300.0), ("calcitriol", 301.0)], "parathyroid-adenoma+parathyroidectomy@300+calcitriol@301"),
@@ -85,7 +85,7 @@ def test_spec_options_reach_the_intervention():
     ("ckd+cinacalcet@soon", HomeostasisError, "intervention day: expected a finite number"),
     ("ckd:intervention=cinacalcet", HomeostasisError, "expected NAME@DAY"),
     ("ckd+cinacalcet@1:nonsense=2", HomeostasisError, "nonsense"),
-    ("ckd:final_gfr", HomeostasisError, "expected NAME=VALUE"),
+    ("ckd:gfr_final", HomeostasisError, "expected NAME=VALUE"),
 ])
 def test_bad_specs_are_one_line_errors(text, error, fragment):
     with pytest.raises(error) as raised:

@@ -110,7 +110,7 @@ def test_fit_recovers_known_parameters_within_the_95_percent_intervals(fitted):
 
 def test_fits_from_perturbed_starts_reach_the_same_optimum(synthetic, fitted):
     perturbed = {"pth_half_life": 2.5, "pth_release_set_point": 1.0, "gut_transit_rate": 10.0, "reference_pth": 3.0}
-    again = h.fit(synthetic, estimate=list(ESTIMATE), interventions=INTERVENTIONS, initial=perturbed,
+    again = h.fit(synthetic, estimate=list(ESTIMATE), interventions=INTERVENTIONS, start_values=perturbed,
                   profile_intervals=False)
     assert again.objective == pytest.approx(fitted.objective, rel=1e-6)
     for name in ESTIMATE:
@@ -358,7 +358,7 @@ def test_scenario_knobs_are_estimated_by_the_names_list_shows():
     from homeostasis.scenarios.base import load_scenario
 
     ckd = load_scenario("ckd")
-    assert resolve("final_gfr", ckd).parameter == "gfr_final"
+    assert resolve("gfr_final", ckd).parameter == "gfr_final"
     years = resolve("years", ckd)
     assert years.parameter == "gfr_decline_days" and years.factor == pytest.approx(365.25)
     assert resolve("burden", load_scenario(SARCOID)).parameter == "granuloma_burden"

@@ -168,7 +168,7 @@ def closed_run(compiled, closed_parameters):
     y0 = disturbed(compiled, reference_state(closed_parameters))
     initial = dict(zip(compiled.state_names, y0))
     times = np.unique(np.concatenate([np.linspace(0.0, 1.0, 1441), np.linspace(1.0, 60.0, 59 * 24 + 1)]))
-    return h.simulate(times=times, parameters=closed_parameters, initial=initial)
+    return h.simulate(times=times, parameters=closed_parameters, initial_amounts=initial)
 
 
 @pytest.fixture(scope="module")
@@ -312,7 +312,7 @@ HARSH = {
     "gfr 10": dict(parameters={"gfr": 10}, days=365),
     "low clamp": dict(parameters={"ca_clamp_rate": 5000, "ca_clamp_target": 0.5}, days=2),
     "high clamp": dict(parameters={"ca_clamp_rate": 5000, "ca_clamp_target": 2.5}, days=2),
-    "parathyroidectomy": dict(parameters={"parathyroid_capacity": 0.001}, initial=PARATHYROIDECTOMY, days=120),
+    "parathyroidectomy": dict(parameters={"parathyroid_capacity": 0.001}, initial_amounts=PARATHYROIDECTOMY, days=120),
     "no vitamin D, no phosphate": dict(parameters={"vitamin_d_supply": 0, "phosphate_intake": 0}, days=365),
     "dialysis": dict(parameters={"dialysis_active": 1, "gfr": 5}, days=3),
 }
@@ -325,7 +325,7 @@ def test_states_never_go_negative(compiled, case):
     settings = HARSH[case]
     p = ParameterSet.default().with_values(settings["parameters"])
     y0 = reference_state(p)
-    for name, value in settings.get("initial", {}).items():
+    for name, value in settings.get("initial_amounts", {}).items():
         y0[compiled.state_names.index(name)] = value
     times = np.linspace(0.0, settings["days"], 201)
     scale = state_scale(p)
@@ -338,7 +338,7 @@ def test_states_never_go_negative(compiled, case):
     assert states.min(axis=0).min() >= -1e-6  # only round-off below zero
     assert np.all(states.min(axis=0) >= -1e-9 * scale), case
     # the public API accepts the run and reports non-negative concentrations and fluxes
-    run = h.simulate(times=times, parameters=p, initial=settings.get("initial"))
+    run = h.simulate(times=times, parameters=p, initial_amounts=settings.get("initial_amounts"))
     for name in CONCENTRATIONS:
         assert run[name].min() >= 0.0, (case, name)
 

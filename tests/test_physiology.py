@@ -53,7 +53,7 @@ def test_calcium_supplement_barely_moves_fasting_calcium(supplemented):
 def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
     # Hill et al. 2013 Kidney Int 83:959: calcium carbonate 1500 mg/day in CKD 3b-4 gave a positive
     # calcium balance with no change in serum calcium
-    run = h.simulate("ckd", start="steady", parameters={"final_gfr": 38}, days=60, step=0.05,
+    run = h.simulate("ckd", start="steady", parameters={"gfr_final": 38}, days=60, step=0.05,
                      interventions=["calcium-supplement@0:dose_mg=1000,every_hours=24"])
     assert abs(rise(run, "ca_total", 59.99)) <= 0.05
 

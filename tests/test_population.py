@@ -42,7 +42,7 @@ def initial(knobs):
 SCENARIO = Scenario(name="{name}", description="Healthy, with a knob that makes a patient fail and one that slows it.",
                     knobs=(Knob("fail", 0.0, "dimensionless", 0, 1, "fails when above 0.5"),
                            Knob("delay", {delay}, "s", 0, 5, "seconds of sleep before the run")),
-                    initial=initial)
+                    seeds=initial)
 '''
 
 
@@ -129,13 +129,13 @@ def test_refused_draws_are_resampled_and_counted():
     (["--n", "10", "--vary", "gfr=60:60"], "expected low < high"),
     (["--n", "-4", "--vary", "gfr=60:100"], "expected a positive number of patients, got -4"),
     (["--n", "10", "--vary", "gfr=60:200"], "within the parameter's bounds [1, 150]"),
-    (["--n", "10", "--vary", "final_gfr=0.5:20"], "within the knob's bounds [1, 150]"),
+    (["--n", "10", "--vary", "gfr_final=0.5:20"], "within the knob's bounds [1, 150]"),
     (["--n", "10", "--vary", "ml_per_min_to_l_per_day=1:2"], "is a constant"),
     (["--n", "10", "--vary", "gfr=60:100:cubic"], "expected a distribution in"),
     (["--n", "10"], "expected --n N and at least one --vary"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, tmp_path, arguments, fragment):
-    scenario = "ckd" if "final_gfr" in arguments[-1] else "healthy"
+    scenario = "ckd" if "gfr_final" in arguments[-1] else "healthy"
     status, out, err = run_cli(capsys, "population", scenario, *arguments, "--out", tmp_path / "out")
     assert status == 2, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -220,7 +220,7 @@ def test_an_interrupted_run_resumes_without_recomputing(client, tmp_path):
 
 def test_summaries_bands_crossings_and_the_plot_command(client, tmp_path, capsys):
     folder = tmp_path / "ckd"
-    result = population("ckd", n=16, vary={"final_gfr": (5.0, 12.0), "phosphate_intake": (40.0, 130.0)},
+    result = population("ckd", n=16, vary={"gfr_final": (5.0, 12.0), "phosphate_intake": (40.0, 130.0)},
                         parameters={"years": 1.0}, days=365, client=client, out=folder, seed=3)
     bands = result.bands()
     assert (bands["p5"] <= bands["p50"]).all() and (bands["p50"] <= bands["p95"]).all()

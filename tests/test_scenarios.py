@@ -22,7 +22,7 @@ def steady(name="healthy", **settings):
 @pytest.fixture(scope="module")
 def ckd_by_gfr():
     gfrs = sorted({g for band in BANDS.values() for g in band} | {60, 45, 30, 25, 20, 6})
-    return {g: steady("ckd", final_gfr=g) for g in gfrs}
+    return {g: steady("ckd", gfr_final=g) for g in gfrs}
 
 
 def band_mean(ckd_by_gfr, band, variable):
@@ -142,7 +142,7 @@ def test_check17_calcification_risk_flags(ckd_by_gfr):
 
 
 def test_ckd_time_course_reaches_its_steady_state():
-    knobs = {"start_gfr": 90, "final_gfr": 20, "years": 2}
+    knobs = {"gfr": 90, "gfr_final": 20, "years": 2}
     # a year after the decline ends the soft pools have settled; the skeleton keeps gaining
     # mineral (positive bone balance), which the steady state holds fixed: a few % apart
     run = h.simulate("ckd", days=3 * 365, parameters=knobs)
@@ -170,7 +170,7 @@ def test_hypoparathyroidism_fractional_calcium_excretion_rises():
     healthy = h.simulate("healthy", times=[0, 0.25], start="steady",
                          parameters={"ca_clamp_rate": 5000.0, "ca_clamp_target": hypo["ca_ionized"]})
     np.testing.assert_allclose(healthy["ca_ionized"][-1], hypo["ca_ionized"], atol=0.01)
-    assert hypo["fe_calcium"] > 1.5 * healthy["fe_calcium"][-1]
+    assert hypo["fe_ca"] > 1.5 * healthy["fe_ca"][-1]
 
 
 def test_vitamin_d_intoxication():

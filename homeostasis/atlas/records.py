@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import HomeostasisError
+from ..protocol.interventions import split_intervention
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,7 +39,6 @@ RELATIVE_UNITS = {"percent_change": "%", "ratio": "ratio"}  # the only unit each
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _VARIABLE = re.compile(r"[a-z][a-z0-9_]*")
-_INTERVENTION = re.compile(r"\s*[A-Za-z0-9_-]+\s*@\s*[^:]+?\s*(?::.*)?")
 _PROTOCOL_KEYS = {"scenario", "settings", "interventions", "start", "days", "baseline_day", "requires"}
 _ACCEPTANCE_KEYS = {"rule", "k", "abs_tolerance", "min_fraction", "note", "known_failure"}
 
@@ -253,7 +253,7 @@ def _protocol(record: _Record, table: dict) -> Protocol:
         record.number(settings, name, "protocol.settings")
     interventions = record.strings(table, "interventions", "protocol", default=[])
     for text in interventions:
-        if not _INTERVENTION.fullmatch(text):
+        if split_intervention(text) is None:
             raise record.fail("[protocol] interventions", "NAME@DAY[:key=value,...]", text)
     return Protocol(record.string(table, "scenario", "protocol"), days, dict(settings), interventions,
                     record.choice(table, "start", STARTS, "protocol", default="healthy"),

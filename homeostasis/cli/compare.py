@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .options import (add_force_option, add_intervention_option, add_set_option, add_start_option, add_table_output,
-                      check_outputs, format_table, names_list, parse_interventions, parse_settings)
+                      check_outputs, format_table, parse_interventions, parse_settings, variable_names)
 from .simulate import MAIN_OBSERVABLES, _checked_dpi, _read_measured
 
 SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,label=TEXT][+NAME@DAY[:key=value,...]]..."  # as in homeostasis.compare
@@ -13,7 +13,7 @@ def add_parsers(commands) -> None:
     compare = commands.add_parser("compare", help="simulate several scenarios; one figure with a line per scenario")
     compare.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                          help=f"{SPEC_SYNTAX}: a scenario with its own settings and legend label, "
-                              "e.g. ckd:final_gfr=15 ckd:final_gfr=45, or treated beside untreated: "
+                              "e.g. ckd:gfr_final=15 ckd:gfr_final=45, or treated beside untreated: "
                               "parathyroid-adenoma parathyroid-adenoma+parathyroidectomy@300")
     compare.add_argument("--days", type=float, help="length of the runs in days (default 365)")
     compare.add_argument("--step", type=float, help="output spacing in days (default: 501 points)")
@@ -46,7 +46,7 @@ def command_compare(arguments) -> None:
     settings = parse_settings(arguments.set)
     interventions = parse_interventions(arguments.intervention)
     variables = _default_variables(specs) if arguments.variables is None else \
-        names_list(arguments.variables, "--variables")
+        variable_names(arguments.variables)
     _checked_dpi(arguments.dpi)
     measured = _read_measured(arguments.data) if arguments.data else None
     check_outputs(arguments)  # before the simulations, so a mistake costs no computing time

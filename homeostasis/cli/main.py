@@ -4,7 +4,8 @@ Every user error (an unknown name, a value out of bounds, an output file that ex
 with exit status 2 and a single line on stderr, never a traceback. Ctrl-C ends with status 130
 and SIGTERM with 143, each with one line, and no partial output file (files are written
 atomically). Warnings from the numerical libraries are not printed: a failed integration is
-reported as the package's own one-line error.
+reported as the package's own one-line error. A deprecated name (``--set final_gfr=15``)
+still works and prints one ``homeostasis: warning:`` line.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import warnings
 
 from .._version import __version__
-from ..errors import HomeostasisError
+from ..errors import HomeostasisDeprecationWarning, HomeostasisError
 from . import compare, export, fit, petab, population, simulate, validate
 
 EXIT_USAGE = 2
@@ -55,6 +56,8 @@ def main(argv=None) -> int:
     parser = build_parser()
     with _sigterm_as_interrupt(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        warnings.simplefilter("default", HomeostasisDeprecationWarning)  # an old name: say so, once
+        warnings.showwarning = _show_deprecation  # restored by catch_warnings
         try:
             arguments = parser.parse_args(argv)
             status = arguments.handler(arguments)
@@ -75,6 +78,10 @@ def main(argv=None) -> int:
                   "(please report it; set HOMEOSTASIS_DEBUG=1 for the traceback)", file=sys.stderr)
             return 1
     return int(status or 0)
+
+
+def _show_deprecation(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"homeostasis: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
 def _report(error) -> None:

@@ -63,6 +63,13 @@ def names_list(text, option: str) -> list[str]:
     return names
 
 
+def variable_names(text) -> list[str]:
+    """``--variables a,b``: observable names (a renamed observable's former name still works)."""
+    from ..simulation.results import current_names
+
+    return current_names(names_list(text, "--variables"))
+
+
 def check_outputs(arguments, *, table: str | None = "out", figure: str | None = "plot", other=()) -> None:
     """Validate every output path of a command before any work (formats, folders, clashes)."""
     force = getattr(arguments, "force", False)

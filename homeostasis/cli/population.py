@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .options import (STARTS, add_force_option, add_intervention_option, add_set_option, check_outputs, format_table,
-                      names_list, parse_interventions, parse_settings)
+                      names_list, parse_interventions, parse_settings, variable_names)
 
 SAMPLINGS = ("lhs", "sobol", "random")  # as homeostasis.population.sampling.SAMPLINGS (keeps --help fast)
 
@@ -63,7 +63,7 @@ def command_population(arguments) -> None:
     if arguments.n is not None and arguments.n <= 0:
         raise HomeostasisError(f"--n: expected a positive number of patients, got {arguments.n}")
     vary = parse_vary(arguments.vary) if arguments.vary else None
-    variables = None if arguments.variables is None else names_list(arguments.variables, "--variables")
+    variables = None if arguments.variables is None else variable_names(arguments.variables)
     check_outputs(arguments, table=None)
     result = population(arguments.scenario, n=arguments.n, vary=vary, patients=arguments.patients,
                         parameters=parse_settings(arguments.set) or None, days=arguments.days, step=arguments.step,
@@ -121,7 +121,7 @@ def command_population_plot(arguments) -> None:
     populations = [load_population(folder, label) for folder, label in zip(arguments.folders, labels)]
     for item in populations:
         print(item.summary())
-    variables = None if arguments.variables is None else names_list(arguments.variables, "--variables")
+    variables = None if arguments.variables is None else variable_names(arguments.variables)
     _save(plot_bands(populations, variables=variables), arguments.plot, arguments.force)
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from .options import (STARTS, TerminalProgress, add_force_option, add_intervention_option, add_set_option, add_start_option,
-                      add_table_output, check_outputs, format_table, names_list, parse_interventions,
+                      add_table_output, check_outputs, format_table, parse_interventions, variable_names,
                       parse_settings)
 
 # the observables a clinician reads first: serum minerals, hormones, urine, risk and bone
@@ -174,7 +174,7 @@ def command_run(arguments) -> None:
 
     settings = parse_settings(arguments.set)
     interventions = parse_interventions(arguments.intervention)
-    variables = None if arguments.variables is None else names_list(arguments.variables, "--variables")
+    variables = None if arguments.variables is None else variable_names(arguments.variables)
     check_outputs(arguments)  # before the simulation, so a mistake costs no computing time
     _checked_dpi(arguments.dpi)
     measured = _read_measured(arguments.data) if arguments.data else None
@@ -295,7 +295,7 @@ def command_steady_state(arguments) -> None:
 
     from ..clinical_units import target_unit, factor
 
-    variables = None if arguments.variables is None else names_list(arguments.variables, "--variables")
+    variables = None if arguments.variables is None else variable_names(arguments.variables)
     check_outputs(arguments, table=None)
     _checked_dpi(arguments.dpi)
     measured = _read_measured(arguments.data) if arguments.data else None
@@ -342,7 +342,7 @@ def _json_records(table) -> str:
 
 
 def add_equations_parser(commands) -> None:
-    command = commands.add_parser("equations", help="the model's ODEs and process (flux) expressions")
+    command = commands.add_parser("equations", help="the model's ODEs and process rate expressions")
     command.add_argument("--latex", action="store_true", help="LaTeX instead of plain text")
     command.set_defaults(handler=command_equations)
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, ExportError, HomeostasisError
+from ..errors import DataError, ExportError, HomeostasisError, renamed_keyword
 
 YAML_NAME = "problem.yaml"
 SETTINGS_NAME = "homeostasis.json"
@@ -53,21 +53,23 @@ def require_petab():
 
 
 def to_petab(folder, data, *, estimate, scenario="healthy", interventions=None, start="healthy", parameters=None,
-             initial=None, time_unit=None, overwrite=False) -> Path:
+             start_values=None, time_unit=None, overwrite=False, initial=None) -> Path:
     """Write a PEtab problem for fitting ``estimate`` to ``data`` (arguments as for
-    :func:`homeostasis.fit`); returns the path of the YAML file."""
+    :func:`homeostasis.fit`; ``initial=`` is the deprecated name of ``start_values``); returns
+    the path of the YAML file."""
     from ..fitting.data import validate_data
     from ..fitting.objective import Problem
-    from ..fitting.fit import schedule_strings
+    from ..fitting.fit import intervention_strings
     from .sbml import to_sbml
 
+    start_values = renamed_keyword("to_petab", "initial", "start_values", initial, start_values)
     require_petab()
     table = validate_data(data, time_unit=time_unit)
     if table["sd"].isna().any():
         raise DataError("PEtab export: the data need an sd column (the noise model of every measurement)")
     problem = Problem(table, list(estimate) if not isinstance(estimate, str) else estimate.split(","),
                       scenario=scenario, interventions=interventions, start=start, parameters=parameters,
-                      initial=initial)
+                      start_values=start_values)
     experiment = problem.experiments[0]
     folder = _folder(folder, overwrite)
     days = float(max(table["time_days"].max(), 1e-6))
@@ -95,7 +97,7 @@ def to_petab(folder, data, *, estimate, scenario="healthy", interventions=None, 
         ""])
     (folder / YAML_NAME).write_text(yaml_text, encoding="utf-8")
     settings = {"scenario": getattr(experiment.scenario, "name", str(scenario)),
-                "interventions": schedule_strings(experiment.interventions), "start": start,
+                "interventions": intervention_strings(experiment.interventions), "start": start,
                 "parameters": dict(parameters or {}), "estimate": list(problem.user_estimate),
                 "model_parameters": {n: problem.resolved[n].parameter for n in problem.user_estimate},
                 "labels": {_sid(label): label for label in problem.labels}}
@@ -233,12 +235,12 @@ def read_petab(yaml_path) -> dict:
     table = problem.parameter_df
     estimated = table[table["estimate"] == 1]
     names = [by_parameter.get(_unrenamed(i), _unrenamed(i)) for i in estimated.index]
-    initial = dict(zip(names, estimated["nominalValue"].astype(float) / np.array(
+    start_values = dict(zip(names, estimated["nominalValue"].astype(float) / np.array(
         [_factor(settings, n) for n in names])))
     fixed = {_unrenamed(i): float(v) for i, v in table.loc[table["estimate"] == 0, "nominalValue"].items()}
     return {"data": data, "estimate": names, "scenario": settings["scenario"],
             "interventions": settings["interventions"], "start": settings["start"],
-            "parameters": {**settings.get("parameters", {}), **fixed} or None, "initial": initial}
+            "parameters": {**settings.get("parameters", {}), **fixed} or None, "start_values": start_values}
 
 
 def _unrenamed(identifier: str) -> str:

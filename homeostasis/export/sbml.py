@@ -31,7 +31,6 @@ from .._version import __version__
 from ..errors import ParameterValueError, check_finite_number
 from ..protocol.interventions import format_intervention
 from ..parameters.table import parameter_table
-from ..protocol.schedule import ADENOMA_PRESENT
 
 AMOUNT_UNITS = ("mmol", "umol", "nmol", "pmol", "ng")
 
@@ -156,9 +155,7 @@ def _inline_single_use(replacements, reduced):
 def _event_targets(events) -> set:
     names = set()
     for event in events:
-        names |= set(event.parameters)
-        names |= {"ca_clamp_target"} if event.relative_clamp is not None else set()
-        names |= {"parathyroid_capacity"} if event.remove_adenoma_or_all else set()
+        names |= event.parameters_set
     return names
 
 
@@ -318,9 +315,7 @@ class _Writer:
     def events(self, events):
         groups = {}
         for order, event in enumerate(events):  # same-time events apply in this order, as in run_schedule
-            key = (tuple(sorted(event.parameters.items())), tuple(sorted(event.add.items())),
-                   tuple(sorted(event.multiply.items())), event.relative_clamp, event.remove_adenoma_or_all)
-            groups.setdefault(key, []).append((order, event))
+            groups.setdefault(event.actions, []).append((order, event))  # actions are hashable values
         count = 0
         for members in groups.values():
             times = np.array([e.time for _, e in members])
@@ -362,17 +357,5 @@ class _Writer:
             check(assignment.setMath(parse_formula(formula, f"{identifier}: {variable}")), "set an assignment")
 
     def _assignments(self, event) -> dict:
-        out = {}
-        for name in set(event.multiply) | set(event.add):
-            out[name] = f"({name} * {float(event.multiply.get(name, 1.0))!r}) + {float(event.add.get(name, 0.0))!r}"
-        for name, value in event.parameters.items():
-            out[self.rename.get(name, name)] = repr(float(value))
-        if event.relative_clamp is not None:
-            out["ca_clamp_target"] = f"ca_ionized + {float(event.relative_clamp)!r}"
-        if event.remove_adenoma_or_all:
-            present = f"adenoma_mass > {ADENOMA_PRESENT!r}"
-            out.update({"adenoma_mass": "0", "pth_adenoma": "0",
-                        "parathyroid_mass": f"piecewise(parathyroid_mass, {present}, 0)",
-                        "pth_gland": f"piecewise(pth_gland, {present}, 0)",
-                        "parathyroid_capacity": f"piecewise(parathyroid_capacity, {present}, 0.001)"})
-        return out
+        """Each action's SBML assignments (``Action.sbml``), with parameters renamed as exported."""
+        return {self.rename.get(name, name): formula for name, formula in event.sbml_assignments().items()}

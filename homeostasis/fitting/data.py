@@ -138,7 +138,12 @@ def _check_rows(out, column, ok, expected):
 
 
 def _variables(frame, observable_units) -> np.ndarray:
+    from ..simulation.results import current_names
+
     names = frame["variable"].astype("string").str.strip()
+    given = [name for name in pd.unique(names.dropna()) if name not in observable_units]
+    renamed = {old: new for old, new in zip(given, current_names(given)) if new != old}  # former names
+    names = names.replace(renamed) if renamed else names
     for position, name in enumerate(names):
         if pd.isna(name) or name not in observable_units:
             hints = suggest(name, observable_units)

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import HomeostasisError, ParameterValueError, SolverError, check_finite_number
+from ..errors import HomeostasisError, ParameterValueError, SolverError, check_finite_number, renamed_keyword
 from .data import validate_data
 from .intervals import chi2_threshold, fisher, profile_interval, profile_paths
 from .objective import Problem
@@ -22,8 +22,8 @@ class IdentifiabilityWarning(UserWarning):
 
 
 def fit(data, *, estimate, scenario="healthy", interventions=None, start="healthy", individual=(),
-        parameters=None, initial=None, multistart=0, seed=0, profile_intervals=True, gradient="exact",
-        rtol=1e-8, max_evaluations=100, confidence=0.95, time_unit=None, progress=None) -> FitResult:
+        parameters=None, start_values=None, multistart=0, seed=0, profile_intervals=True, gradient="exact",
+        rtol=1e-8, max_evaluations=100, confidence=0.95, time_unit=None, progress=None, initial=None) -> FitResult:
     """Fit model parameters to measured data by weighted least squares.
 
     Parameters
@@ -34,7 +34,7 @@ def fit(data, *, estimate, scenario="healthy", interventions=None, start="health
         label is one experiment or subject, simulated separately from day 0.
     estimate : names to estimate: model parameters (reference or physiology; a reference value
         re-derives the rate constants, with exact gradients through the derivation) or the
-        scenario's knobs by the names ``homeostasis list`` shows (``burden``, ``final_gfr``).
+        scenario's knobs by the names ``homeostasis list`` shows (``burden``, ``gfr_final``).
     scenario : scenario for every experiment, or ``{label: scenario}``.
     interventions : intervention list for every experiment (as in ``simulate``), or
         ``{label: list}``. An intervention may not set an estimated parameter.
@@ -42,7 +42,8 @@ def fit(data, *, estimate, scenario="healthy", interventions=None, start="health
     individual : names among ``estimate`` fitted separately for each label (the others are
         shared); they are reported as ``name[label]``.
     parameters : other fixed parameter or knob values, as in ``simulate``.
-    initial : ``{name: value}`` starting values (default: the scenario's values).
+    start_values : ``{name: value}`` where the optimiser starts (default: the scenario's values;
+        ``initial=`` is the deprecated name of this keyword).
     multistart : number of extra starts drawn uniformly (log-uniformly for positive
         parameters) within the search bounds with ``seed`` (pyPESTO multistart); the best optimum is kept.
     profile_intervals : compute the profile-likelihood intervals (the final intervals): True for
@@ -53,6 +54,7 @@ def fit(data, *, estimate, scenario="healthy", interventions=None, start="health
     time_unit : unit of a ``time`` column in the data (days, hours, minutes).
     progress : show starts and profiles done on stderr (default: on a terminal, not in notebooks).
     """
+    start_values = renamed_keyword("fit", "initial", "start_values", initial, start_values)
     if gradient not in GRADIENTS:
         raise ParameterValueError(f"gradient: expected one of {GRADIENTS}, got {gradient!r}")
     number = check_finite_number("multistart", multistart)
@@ -70,7 +72,7 @@ def fit(data, *, estimate, scenario="healthy", interventions=None, start="health
     clock = time.perf_counter()
     table = validate_data(data, time_unit=time_unit)
     problem = Problem(table, estimate, individual=individual, scenario=scenario, interventions=interventions,
-                      start=start, parameters=parameters, initial=initial, rtol=rtol)
+                      start=start, parameters=parameters, start_values=start_values, rtol=rtol)
     if len(table) <= len(problem.names) and not problem.known_sd:
         raise HomeostasisError(f"data: {len(table)} rows cannot fit {len(problem.names)} parameters with an "
                                f"unknown noise level; add rows or an sd column")
@@ -177,11 +179,11 @@ def _settings(problem, scenario, interventions, start, parameters, multistart, s
         "estimate": list(problem.user_estimate),
         "individual": list(problem.individual),
         "scenario": {e.label: scenario_name(e.scenario) for e in problem.experiments},
-        "interventions": {e.label: schedule_strings(e.interventions) for e in problem.experiments},
+        "interventions": {e.label: intervention_strings(e.interventions) for e in problem.experiments},
         "start": start,
         "parameters": ({} if parameters is None else
                        parameters.changed() if hasattr(parameters, "changed") else dict(parameters)),
-        "initial": dict(zip(problem.base_names, problem.theta0.tolist())),
+        "start_values": dict(zip(problem.base_names, problem.theta0.tolist())),
         "multistart": multistart,
         "seed": seed,
         "gradient": gradient,
@@ -194,10 +196,11 @@ def _settings(problem, scenario, interventions, start, parameters, multistart, s
     }
 
 
-def schedule_strings(items):
-    return [f"{i.name}@{i.day:g}" + (":" + ",".join(f"{k}={v:g}" for k, v in i.options.items()
-                                                    if v is not None) if i.options else "")
-            for i in items]
+def intervention_strings(items) -> list[str]:
+    """The interventions in their one text form (``NAME@DAY[:key=value,...]``)."""
+    from ..protocol.interventions import format_intervention
+
+    return [format_intervention(item) for item in items]
 
 
 def resume(result: FitResult, *, multistart=0, seed=None, profile_intervals=True, progress=None) -> FitResult:

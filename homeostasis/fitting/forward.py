@@ -1,7 +1,9 @@
 """One experiment (a scenario with its interventions) simulated with forward sensitivities.
 
-This mirrors :func:`homeostasis.simulate` and :func:`homeostasis.schedule.run_schedule`, and
-carries the sensitivities through the starting state and through intervention events:
+It runs the one event loop (:func:`homeostasis.protocol.schedule.run_events`) with a runner
+that integrates the states with their sensitivities; each event's actions say how the
+sensitivities pass through them (``Action.carry``), so they follow the same rules as the
+states:
 
 * a state multiplied by a factor at an event has its sensitivity multiplied by that factor;
   an amount added (a dose) does not change the sensitivity; a state emptied by surgery loses it;
@@ -20,12 +22,10 @@ import numpy as np
 
 from ..errors import HomeostasisError
 from ..numerics.solve import DEFAULT_RTOL, integrate_with_sensitivities
-from ..parameters.table import parameter_names
-from ..protocol.schedule import apply_event, event_groups, run_schedule, segments
+from ..protocol.events import Instant
+from ..protocol.schedule import parameter_index, run_events, run_schedule
 from ..simulation.prepared import Simulation
-from .sensitivities import CLAMP_TARGET, SensitivityModel
-
-SURGERY_STATES = ("adenoma_mass", "pth_adenoma", "parathyroid_mass", "pth_gland")
+from .sensitivities import SensitivityModel
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,7 @@ def simulate_experiment(experiment: Experiment, parameter_set, sensitivity: Sens
 
 def _refuse_event_parameters(events, estimated, experiment):
     for event in events:
-        clash = set(event.parameters) & set(estimated)
-        if event.relative_clamp is not None and CLAMP_TARGET in estimated:
-            clash.add(CLAMP_TARGET)
-        if event.remove_adenoma_or_all and "parathyroid_capacity" in estimated:
-            clash.add("parathyroid_capacity")
+        clash = event.parameters_set & set(estimated)
         if clash:
             names = ", ".join(sorted(clash))
             raise HomeostasisError(f"cannot estimate {names}: an intervention of experiment "
@@ -88,49 +84,40 @@ def _initial_sensitivity(compiled, sensitivity, experiment, knobs, y0, p, dp, of
     return s0
 
 
-def _run(compiled, sensitivity, y0, s0, grid, p, dp, events, scale, rtol, offset):
-    names = parameter_names()
-    n_obs = len(compiled.observable_names)
-    k = s0.shape[1]
-    observed = np.empty((len(grid), n_obs))
-    derivative = np.empty((len(grid), n_obs, k))
-    y, s = np.asarray(y0, float), s0
+class SensitivityRunner:
+    """The hook of :func:`~homeostasis.protocol.schedule.run_events` that integrates states with
+    their forward sensitivities and records observables and their derivatives on the grid."""
 
-    def record(rows, times, states, sens, p, dp):
-        observed[rows] = compiled.observables(times + offset, states, p)
+    def __init__(self, compiled, sensitivity, y0, s0, grid, p, dp, *, scale, rtol, time_offset):
+        self.compiled, self.sensitivity, self.scale, self.rtol = compiled, sensitivity, scale, rtol
+        self.grid, self.offset = np.asarray(grid, float), time_offset
+        self.y, self.s, self.p, self.dp = np.asarray(y0, float), s0, p, dp
+        self.active = {name: i for i, name in enumerate(sensitivity.active)}
+        self.observed = np.empty((len(grid), len(compiled.observable_names)))
+        self.derivative = np.empty((len(grid), len(compiled.observable_names), s0.shape[1]))
+
+    def _record(self, rows, states, sens):
+        times = self.grid[rows] + self.offset
+        self.observed[rows] = self.compiled.observables(times, states, self.p)
         for row, t, state, column in zip(rows, times, states, sens):
-            derivative[row] = sensitivity.observable_sensitivity(t + offset, state, column, p, dp)
+            self.derivative[row] = self.sensitivity.observable_sensitivity(t, state, column, self.p, self.dp)
 
-    record([0], grid[:1], y[None, :], s[None], p, dp)
-    for start, end, wanted, group in segments(grid, event_groups(events, grid[0], grid[-1])):
-        times = np.unique(np.concatenate(([start], grid[wanted], [end])))
-        if len(times) > 1:
-            states, sens = integrate_with_sensitivities(compiled, sensitivity, y, s, times + offset, p, dp,
-                                                        scale=scale, rtol=rtol)
-            rows = np.searchsorted(times, grid[wanted])
-            record(wanted, grid[wanted], states[rows], sens[rows], p, dp)
-            y, s = states[-1], sens[-1]
-        for event in group:
-            y, s, p, dp = _apply(compiled, sensitivity, event, y, s, p, dp, names, end + offset)
-    return observed, derivative
+    def record_start(self):
+        self._record([0], self.y[None, :], self.s[None])
+
+    def advance(self, times, rows, where):
+        states, sens = integrate_with_sensitivities(self.compiled, self.sensitivity, self.y, self.s, times, self.p,
+                                                    self.dp, scale=self.scale, rtol=self.rtol)
+        self._record(rows, states[where], sens[where])
+        self.y, self.s = states[-1], sens[-1]
+
+    def apply(self, event, model_time):
+        at = Instant(self.compiled, model_time, parameter_index(), self.sensitivity, self.active)
+        self.y, self.s, self.p, self.dp = event.apply_carrying(self.y, self.s, self.p, self.dp, at)
 
 
-def _apply(compiled, sensitivity, event, y, s, p, dp, names, model_time):
-    """An event applied to states, parameters and their sensitivities."""
-    new_y, new_p = apply_event(compiled, event, y, p, names, model_time)
-    new_s, new_dp = s.copy(), dp.copy()
-    index = compiled.state_index
-    for name, factor in event.multiply.items():
-        new_s[index[name]] *= factor
-    if event.remove_adenoma_or_all:
-        for name in SURGERY_STATES:
-            if new_y[index[name]] == 0.0:
-                new_s[index[name]] = 0.0
-    active = {name: i for i, name in enumerate(sensitivity.active)}
-    changed = set(event.parameters) | {names[i] for i in np.flatnonzero(new_p != p)}
-    for name in changed & set(active):
-        new_dp[active[name]] = 0.0
-    if event.relative_clamp is not None:  # target = ionized calcium just before the event + delta
-        ionized = compiled.observable_names.index("ca_ionized")
-        new_dp[active[CLAMP_TARGET]] = sensitivity.observable_sensitivity(model_time, y, s, p, dp)[ionized]
-    return new_y, new_s, new_p, new_dp
+def _run(compiled, sensitivity, y0, s0, grid, p, dp, events, scale, rtol, offset):
+    runner = SensitivityRunner(compiled, sensitivity, y0, s0, grid, p, dp, scale=scale, rtol=rtol,
+                               time_offset=offset)
+    run_events(runner, grid, events, time_offset=offset)
+    return runner.observed, runner.derivative

@@ -1,5 +1,6 @@
 """Estimated names as users write them: model parameters, or scenario knobs as ``homeostasis
-list`` shows them (``burden`` of granulomatous-calcitriol, ``final_gfr`` of ckd).
+list`` shows them (``burden`` of granulomatous-calcitriol, ``gfr_final`` of ckd; a knob's
+deprecated name, such as ``final_gfr``, still resolves, with a warning).
 
 A knob is estimated through the one model parameter it sets, which must be proportional to
 it (``granuloma_burden = burden``, ``gfr_decline_days = 365.25 years``): the knob's value is
@@ -39,14 +40,15 @@ def resolve(name: str, scenario) -> Estimated:
             raise ParameterValueError(f"{name} is a {info.kind} parameter and cannot be estimated; "
                                       f"estimate the reference or physiology values it depends on")
         return Estimated(name, name, 1.0, info.unit, info.lower, info.upper)
-    knob = next((k for k in scenario.knobs if k.name == name), None)
+    current = scenario.canonical_name(name)
+    knob = next((k for k in scenario.knobs if k.name == current), None)
     if knob is None:
         valid = list(table) + list(scenario.knob_names())
         raise UnknownNameError("parameter or knob" if scenario.knobs else "parameter", name, valid)
-    return _knob(scenario, knob, table)
+    return _knob(scenario, knob, table, name)
 
 
-def _knob(scenario, knob, table) -> Estimated:
+def _knob(scenario, knob, table, written) -> Estimated:
     defaults = {k.name: k.default for k in scenario.knobs}
     probes = [max(knob.default, 1e-3 * max(knob.upper, 1.0)), None]
     probes[1] = probes[0] * 1.5
@@ -62,4 +64,4 @@ def _knob(scenario, knob, table) -> Estimated:
         raise HomeostasisError(f"{where} sets {parameter} non-proportionally; estimate {parameter} instead")
     info = table[parameter]
     lower, upper = max(knob.lower, info.lower / ratios[0]), min(knob.upper, info.upper / ratios[0])
-    return Estimated(knob.name, parameter, float(ratios[0]), knob.unit, lower, upper)
+    return Estimated(written, parameter, float(ratios[0]), knob.unit, lower, upper)

@@ -26,7 +26,7 @@ class Problem:
     """Residuals and exact Jacobian for data split into experiments (the ``scenario`` labels)."""
 
     def __init__(self, data, estimate, *, individual=(), scenario="healthy", interventions=None,
-                 start="healthy", parameters=None, initial=None, rtol=1e-8):
+                 start="healthy", parameters=None, start_values=None, rtol=1e-8):
         from ..numerics.cache import compile_model
 
         self.data = data.reset_index(drop=True)
@@ -47,8 +47,8 @@ class Problem:
             times = np.unique(np.concatenate(([0.0], self.data["time_days"].to_numpy()[rows])))
             if len(times) < 2:
                 times = np.array([0.0, 1e-6])
-            schedule = tuple(as_interventions(_per_label(interventions, label, "interventions")))
-            self.experiments.append(Experiment(label, chosen, schedule, start, times))
+            applied = tuple(as_interventions(_per_label(interventions, label, "interventions")))
+            self.experiments.append(Experiment(label, chosen, applied, start, times))
             self.bases.append(base)
             t_index = np.searchsorted(times, self.data["time_days"].to_numpy()[rows])
             o_index = np.array([compiled.observable_names.index(v) for v in self.data["variable"].to_numpy()[rows]])
@@ -59,21 +59,21 @@ class Problem:
         self.names = self.shared + tuple(f"{n}[{label}]" for label in self.labels for n in self.individual)
         self.base_names = self.shared + tuple(n for label in self.labels for n in self.individual)
         self._setup_weights()
-        self._setup_transforms(initial or {})
+        self._setup_transforms(start_values or {})
         self.simulations = 0
         self.failures = 0  # trial points that could not be simulated
         self._memo = None
 
     # ---- parameters and transforms -------------------------------------------------------
-    def _setup_transforms(self, initial):
-        unknown = [name for name in initial if name not in self.user_estimate]
+    def _setup_transforms(self, start_values):
+        unknown = [name for name in start_values if name not in self.user_estimate]
         if unknown:
-            raise HomeostasisError(f"initial: {', '.join(unknown)} not among the estimated parameters "
+            raise HomeostasisError(f"start_values: {', '.join(unknown)} not among the estimated parameters "
                                    f"({', '.join(self.user_estimate)})")
         start, lower, upper, log = [], [], [], []
         for name in self.base_names:
             info = self.resolved[name]
-            value = check_in_bounds(f"initial {name}", initial.get(name, self.bases[0][info.parameter] / info.factor),
+            value = check_in_bounds(f"start value of {name}", start_values.get(name, self.bases[0][info.parameter] / info.factor),
                                     info.lower, info.upper, info.unit)
             start.append(value), lower.append(info.lower), upper.append(info.upper)
             log.append(info.lower >= 0 and value > 0)

@@ -212,7 +212,7 @@ class FitResult:
         problem = Problem(table, settings["estimate"], individual=settings["individual"],
                           scenario=settings["scenario"], interventions=settings["interventions"],
                           start=settings["start"], parameters=settings["parameters"] or None,
-                          initial=_initial_by_user_name(settings), rtol=settings["rtol"])
+                          start_values=_start_values_by_user_name(settings), rtol=settings["rtol"])
         theta = np.array([document["estimates"][n] for n in names])
         intervals = document["intervals"]
 
@@ -332,9 +332,10 @@ def information_criteria(chi2, sigma, n, k, known_sd) -> dict:
             "bic": float(k * np.log(n) + minus2ll), "n_data": int(n), "n_parameters": int(k)}
 
 
-def _initial_by_user_name(settings):
+def _start_values_by_user_name(settings):
     individual = set(settings["individual"])
-    return {n: v for n, v in settings["initial"].items() if "[" not in n and n not in individual}
+    saved = settings["start_values"] if "start_values" in settings else settings["initial"]  # files written before the rename
+    return {n: v for n, v in saved.items() if "[" not in n and n not in individual}
 
 
 def _one(problem, index, x_value):

@@ -29,8 +29,7 @@ import numpy as np
 from ..errors import UnknownNameError
 from ..numerics.cache import compile_model, load_generated, structure_key
 from ..parameters.table import parameter_names, parameter_table
-
-CLAMP_TARGET = "ca_clamp_target"
+from ..protocol.events import CLAMP_TARGET
 GENERATOR_VERSION = "4"
 
 

@@ -1,4 +1,4 @@
-"""Model definition: states, fluxes between compartments, and observables, as SymPy."""
+"""Model definition: states, processes between compartments, and observables, as SymPy."""
 
 from .build import build_model
 from .structure import Model, Observable, Process, State

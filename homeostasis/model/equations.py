@@ -1,7 +1,7 @@
 """The model's equations as text, rendered from the same SymPy objects that are compiled.
 
-Each state's balance is written as a sum of named fluxes (inflows minus outflows), and each
-flux is then given with its SymPy rate expression. Because the text is generated from
+Each state's balance is written as a sum of named processes (inflows minus outflows), and each
+process is then given with its SymPy rate expression. Because the text is generated from
 :func:`homeostasis.model.build_model`, it can never drift from the code that is solved.
 """
 
@@ -13,7 +13,7 @@ from . import build_model
 
 
 def equations_text(latex: bool = False) -> str:
-    """Every state's ODE, every flux's rate expression and every observable, as one string.
+    """Every state's ODE, every process's rate expression and every observable, as one string.
 
     Plain text uses SymPy's one-line ``str`` form (the rate expressions are too long for
     two-dimensional pretty printing); ``latex=True`` gives ``\\[ ... \\]`` display equations
@@ -21,9 +21,9 @@ def equations_text(latex: bool = False) -> str:
     """
     model = build_model()
     writer = _LatexWriter(model) if latex else _PlainWriter()
-    lines = [writer.heading("Balance equations: d state/dt = inflows - outflows (fluxes named below)")]
-    lines += [writer.balance(state, *_flux_names(model, state.name)) for state in model.states]
-    lines.append(writer.heading("Fluxes: rate expressions (parameters and states by name, t in days)"))
+    lines = [writer.heading("Balance equations: d state/dt = inflows - outflows (processes named below)")]
+    lines += [writer.balance(state, *_process_names(model, state.name)) for state in model.states]
+    lines.append(writer.heading("Processes: rate expressions (parameters and states by name, t in days)"))
     lines += [writer.definition(p.name, f"[{p.unit}] ({_route(p)}): {p.meaning}", p.rate)
               for p in model.processes]
     lines.append(writer.heading("Observables"))
@@ -31,7 +31,7 @@ def equations_text(latex: bool = False) -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
-def _flux_names(model, state_name: str) -> tuple[list[str], list[str]]:
+def _process_names(model, state_name: str) -> tuple[list[str], list[str]]:
     """Names of the processes flowing into and out of one state."""
     inflows = [p.name for p in model.processes if p.target == state_name]
     outflows = [p.name for p in model.processes if p.source == state_name]
@@ -51,7 +51,7 @@ def _per_day(unit: str) -> str:
 
 
 def _route(process) -> str:
-    """'source -> target', with 'outside' for a flux across the body boundary."""
+    """'source -> target', with 'outside' for a process across the body boundary."""
     return " -> ".join(end if end is not None else "outside" for end in (process.source, process.target))
 
 

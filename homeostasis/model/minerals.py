@@ -1,4 +1,4 @@
-"""Calcium and phosphate fluxes: gut, kidney, cells and bone."""
+"""Calcium and phosphate processes: gut, kidney, cells and bone."""
 
 from __future__ import annotations
 

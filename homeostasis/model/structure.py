@@ -1,4 +1,4 @@
-"""Building blocks: states (amounts in compartments), processes (fluxes) and observables.
+"""Building blocks: states (amounts in compartments), processes and observables.
 
 The right-hand side is *assembled* from the processes: each process removes its rate from
 its source state and adds it to its target state. A process with no source enters from
@@ -56,7 +56,7 @@ class State:
 
 @dataclass(frozen=True)
 class Process:
-    """One flux ``rate`` (in ``unit``) from ``source`` to ``target`` (state names or None)."""
+    """One process: ``rate`` (in ``unit``) from ``source`` to ``target`` (state names or None)."""
 
     name: str
     rate: sp.Expr
@@ -68,12 +68,14 @@ class Process:
 
 @dataclass(frozen=True)
 class Observable:
-    """A named output computed from the state, with its unit."""
+    """A named output computed from the state, with its unit; ``aliases`` are its former names,
+    still accepted (with a deprecation warning) wherever a variable is named."""
 
     name: str
     expression: sp.Expr
     unit: str
     meaning: str
+    aliases: tuple = ()
 
 
 class Model:

@@ -22,6 +22,7 @@ from types import ModuleType
 
 import numpy as np
 
+from ..errors import warn_renamed
 from ..parameters.table import parameter_names
 
 CHECKSUM_PREFIX = "# sha256: "
@@ -154,6 +155,19 @@ class CompiledModel:
     @property
     def observable_units(self) -> tuple:
         return self.module.OBSERVABLE_UNITS
+
+    @property
+    def observable_aliases(self) -> dict:
+        """``{former name: current name}`` of renamed observables."""
+        return self.module.OBSERVABLE_ALIASES
+
+    def current_name(self, name):
+        """A variable's current name: a renamed observable's former name is replaced (with a
+        deprecation warning); any other name is returned as given."""
+        if isinstance(name, str) and name in self.module.OBSERVABLE_ALIASES:
+            warn_renamed("observable", name, self.module.OBSERVABLE_ALIASES[name], stacklevel=4)
+            return self.module.OBSERVABLE_ALIASES[name]
+        return name
 
     @cached_property
     def state_index(self) -> dict:

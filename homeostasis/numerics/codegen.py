@@ -112,6 +112,7 @@ def generate_source(model, derived: dict, reference: dict) -> str:
         state_names=repr(model.state_names),
         observable_names=repr(model.observable_names),
         observable_units=repr(tuple(o.unit for o in model.observables)),
+        observable_aliases=repr({alias: o.name for o in model.observables for alias in o.aliases}),
         parameter_names=repr(tuple(s.name for s in model.parameter_symbols)),
         slow_states=repr(tuple(s.name for s in model.states if s.slow)),
         surgery_states=repr(tuple(s.name for s in model.states if s.surgery)),

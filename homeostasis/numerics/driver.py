@@ -14,9 +14,11 @@ this Python and does not build here (its CMake configuration fails), was last re
 The BDF port is ~300 lines of template (``kernels/driver.py.tmpl``), checked
 against the SciPy path on every scenario and intervention (``tests/test_driver.py``).
 
-Two events need values computed at their instant in Python (the relative calcium clamp reads
-the ionized calcium; parathyroidectomy without a fraction looks at the adenoma), so a
-schedule is cut at them: every other event runs in the compiled loop.
+Events are lists of action objects (:mod:`homeostasis.protocol.events`); each compiled action
+gives its own operations (``Action.ops``: operation code, position, value). Actions that read
+the state at their instant (``reads_state``: the relative calcium clamp reads the ionized
+calcium; parathyroidectomy without a fraction looks at the adenoma) cut the schedule there
+and run in Python; every other event runs in the compiled loop.
 """
 
 from __future__ import annotations
@@ -28,10 +30,9 @@ from importlib import resources
 import numpy as np
 
 from ..errors import SolverError
-from ..parameters.table import parameter_names, validate_value
+from ..parameters.table import parameter_names
 from .cache import compile_model, load_generated, structure_key
 
-MULTIPLY, ADD, SET = 0, 1, 2
 # The BDF here holds its local error to the tolerance as LSODA does, but its global error at the
 # same nominal tolerance is larger (measured against rtol-1e-12 references at rtol 1e-8: PTH
 # washout 2.6e-6 vs 4.9e-8 relative, CKD year 2.6e-7 vs 1.2e-7, 30 days of cinacalcet every 12 h
@@ -79,18 +80,16 @@ class EncodedEvents:
     def __init__(self, compiled, groups, time_offset):
         names = _parameter_index()
         index = compiled.state_index
-        bounds, starts, kinds, targets, values = [], [0], [], [], []
+        bounds, starts, ops, encoded = [], [0], [], {}
         for time, group in groups:
             for event in group:
-                for name, factor in event.multiply.items():
-                    kinds.append(MULTIPLY), targets.append(index[name]), values.append(factor)
-                for name, amount in event.add.items():
-                    kinds.append(ADD), targets.append(index[name]), values.append(amount)
-                for name, value in event.parameters.items():
-                    validate_value(name, value)
-                    kinds.append(SET), targets.append(names[name]), values.append(value)
+                for action in event.actions:  # a repeated dose shares one action: encoded once
+                    if id(action) not in encoded:
+                        encoded[id(action)] = action.ops(index, names)
+                    ops += encoded[id(action)]
             bounds.append(time + time_offset)
-            starts.append(len(kinds))
+            starts.append(len(ops))
+        kinds, targets, values = zip(*ops) if ops else ((), (), ())
         self.bounds = np.array(bounds, dtype=float)
         self.op_start = np.array(starts, dtype=np.int64)
         self.op_kind = np.array(kinds, dtype=np.int64)
@@ -103,7 +102,7 @@ class EncodedEvents:
 
 def is_special(event) -> bool:
     """Events whose effect depends on the state at their instant (applied in Python)."""
-    return event.relative_clamp is not None or event.remove_adenoma_or_all
+    return event.reads_state
 
 
 def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0):
@@ -124,7 +123,6 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0)
     states = observed = None  # filled piece by piece below (or taken whole from one call)
     groups = event_groups(events, grid[0], grid[-1])
     start, first_row = grid[0], 0
-    names = parameter_names()
     for chunk, special in _chunks(groups, grid[-1]):
         end = special[0] if special is not None else grid[-1]
         rows = np.arange(first_row, np.searchsorted(grid, end, side="right"))
@@ -145,7 +143,7 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0)
             states[rows], observed[rows] = sub_states[where], sub_observed[where]
         if special is not None:
             for event in special[1]:
-                y, p = apply_event(compiled, event, y, p, names, special[0] + time_offset)
+                y, p = apply_event(compiled, event, y, p, special[0] + time_offset)
         start, first_row = end, rows[-1] + 1 if len(rows) else first_row
     return states, observed
 

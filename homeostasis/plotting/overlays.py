@@ -1,7 +1,8 @@
 """What is drawn over the simulated time courses: intervention times and measured data.
 
 Intervention times come from ``frame.attrs["interventions"]`` (``Result.to_frame()`` writes
-strings like ``"cinacalcet@10:{...}"``; :func:`homeostasis.compare.run_comparison` writes a
+strings like ``"cinacalcet@10:dose_mg=60"``, the one text form of
+:mod:`homeostasis.protocol.interventions`; :func:`homeostasis.compare.run_comparison` writes a
 ``{scenario: [...]}`` dict) or from an explicit argument in the same forms. Measured data is a
 tidy frame like the simulated one, optionally with an ``sd`` column, drawn as points with
 error bars on the panels of its variables. matplotlib is imported inside the functions only.
@@ -9,7 +10,6 @@ error bars on the panels of its variables. matplotlib is imported inside the fun
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,12 +17,12 @@ import pandas as pd
 
 from ..errors import HomeostasisError
 from ..clinical_units import factor
+from ..protocol.interventions import split_intervention
 
 MARKER_COLOUR = "0.25"
 MARKER_STYLES = ("--", ":", "-.", (0, (5, 2, 1, 2)))
 MEASURED_LABEL = "measured"
 SHARED_REFERENCE = "healthy"  # the reference that interventions for every scenario leave alone
-_SPEC = re.compile(r"\s*([^@:]+?)\s*@\s*([^:]+?)\s*(?::.*)?")
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,10 @@ def _entries(items) -> list[tuple[float, str]]:
     entries = []
     for item in items:
         if isinstance(item, str):
-            match = _SPEC.fullmatch(item)
-            if not match:
+            parts = split_intervention(item)
+            if parts is None:
                 raise HomeostasisError(f"interventions: expected NAME@DAY[:...], got {item!r}")
-            name, day = match.groups()
+            name, day = parts[:2]
         elif hasattr(item, "name") and hasattr(item, "day"):
             name, day = item.name, item.day
         elif isinstance(item, (int, float, np.number)):

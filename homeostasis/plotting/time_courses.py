@@ -165,7 +165,9 @@ def _chosen_variables(data: pd.DataFrame, variables) -> list[str]:
     present = list(pd.unique(data["variable"]))
     if variables is None:
         return present
-    names = [variables] if isinstance(variables, str) else list(variables)
+    from ..simulation.results import current_names
+
+    names = current_names([variables] if isinstance(variables, str) else variables)
     if not names:
         raise HomeostasisError("variables: expected at least one variable name")
     for name in names:

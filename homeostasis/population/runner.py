@@ -76,7 +76,9 @@ def _checked_spec(scenario, days, step, variables, interventions, start) -> Pati
     step = days / (DEFAULT_POINTS - 1) if step is None else step
     output_times(days=days, step=step)  # validates both
     check_one_of("start", start, STARTS)
-    names = tuple(DEFAULT_VARIABLES if variables is None else variables)
+    from ..simulation.results import current_names
+
+    names = tuple(DEFAULT_VARIABLES if variables is None else current_names(variables))
     observables = compile_model().observable_names
     if not names:
         raise ParameterValueError("variables: expected at least one observable name")

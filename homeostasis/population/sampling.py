@@ -158,7 +158,8 @@ def checked_vary(scenario, vary: dict) -> dict[str, Distribution]:
     table = parameter_table()
     knobs = {knob.name: knob for knob in scenario.knobs}
     out = {}
-    for name, spec in vary.items():
+    for written, spec in vary.items():
+        name = scenario.canonical_name(written)  # a knob's deprecated name still works
         if name in knobs:
             lower, upper, unit, what = knobs[name].lower, knobs[name].upper, knobs[name].unit, "knob"
         elif name in table:
@@ -285,6 +286,7 @@ def patients_from_csv(scenario, path, *, invalid: str = "record", fixed=None) ->
         raise ParameterValueError(f"patients file {path}: expected a header of knob or parameter names and rows")
     from ..parameters import parameter_table
 
+    frame = frame.rename(columns={c: scenario.canonical_name(c) for c in frame.columns})
     table, knobs = parameter_table(), {k.name for k in scenario.knobs}
     for name in frame.columns:
         if name not in table and name not in knobs:

@@ -124,6 +124,7 @@ def _task(scenario, vary, output, interventions, start):
     chosen = load_scenario(scenario)
     distributions = checked_vary(chosen, vary)
     variable, day = parse_output(output)
+    variable = compile_model().current_name(variable)
     observables = compile_model().observable_names
     if variable not in observables:
         raise UnknownNameError("variable", variable, observables)

@@ -7,8 +7,8 @@ import math
 from ..errors import ParameterValueError
 from .events import (CALCIFEDIOL_NMOL_PER_UG, CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL,
                      CHOLECALCIFEROL_IU_PER_UG, CHOLECALCIFEROL_NMOL_PER_UG, CINACALCET_MG_PER_UMOL,
-                     CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, Event, InterventionSpec, Option,
-                     _lasting, _repeated)
+                     CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, AddAmounts, ClampRelative, Event,
+                     InterventionSpec, Option, RemoveParathyroid, ScaleStates, SetParameters, lasting, repeated)
 
 DAYS = Option("days", None, "day", 0, 36525)
 
@@ -98,53 +98,55 @@ MEALS = ((7.0, 0.25), (12.0, 0.35), (19.0, 0.40))  # clock hour, share of the da
 def _parathyroidectomy(day, options, base, end):
     fraction = options["fraction"]
     if fraction is None:  # the adenoma if there is one (decided at the event), else all
-        return [Event(day, remove_adenoma_or_all=True)]
+        return [Event(day, RemoveParathyroid())]
     keep = 1.0 - fraction
-    return [Event(day, multiply={"parathyroid_mass": keep, "pth_gland": keep, "adenoma_mass": keep,
-                                 "pth_adenoma": keep},
-                  parameters={"parathyroid_capacity": max(base["parathyroid_capacity"] * keep, 0.001)})]
+    return [Event(day, ScaleStates({"parathyroid_mass": keep, "pth_gland": keep, "adenoma_mass": keep,
+                                    "pth_adenoma": keep}),
+                  SetParameters({"parathyroid_capacity": max(base["parathyroid_capacity"] * keep, 0.001)}))]
 
 
 def _cinacalcet(day, options, base, end):
     amount = options["dose_mg"] / CINACALCET_MG_PER_UMOL * base["cinacalcet_bioavailability"]
     stop = day + options["days"] if options.get("days") else end
-    dose = lambda time: Event(time, add={"cinacalcet_gut": amount})  # noqa: E731
-    return _repeated(day, stop, options["every_hours"] / 24.0, dose)
+    return repeated(day, stop, options["every_hours"] / 24.0, AddAmounts({"cinacalcet_gut": amount}))
 
 
 def _clamp(day, options, base, end):
-    return [Event(day, parameters={"ca_clamp_rate": CLAMP_GAIN_PER_DAY}, relative_clamp=options["delta_ionized"]),
-            Event(day + options["hours"] / 24.0, parameters={"ca_clamp_rate": 0.0})]
+    # the target is read before the clamp starts: ClampRelative comes first
+    return [Event(day, ClampRelative(options["delta_ionized"]), SetParameters({"ca_clamp_rate": CLAMP_GAIN_PER_DAY})),
+            Event(day + options["hours"] / 24.0, SetParameters({"ca_clamp_rate": 0.0}))]
 
 
 def _dialysis(day, options, base, end):
     interval, length = 7.0 / options["sessions_per_week"], options["hours"] / 24.0
     stop = day + options["days"] if options.get("days") else end
     events = []
-    for start in _repeated(day, stop, interval, Event):
-        events.append(Event(start.time, parameters={"dialysis_active": 1.0, "dialysate_ca": options["dialysate_ca"]}))
-        events.append(Event(start.time + length, parameters={"dialysis_active": 0.0}))
+    on = SetParameters({"dialysis_active": 1.0, "dialysate_ca": options["dialysate_ca"]})
+    off = SetParameters({"dialysis_active": 0.0})
+    for start in repeated(day, stop, interval):
+        events.append(Event(start.time, on))
+        events.append(Event(start.time + length, off))
     return events
 
 
 def _pth_infusion(day, options, base, end):
     on = {"pth_infusion_rate": options["pmol_per_hour"] * 24.0}
-    return [Event(day, parameters=on),
-            Event(day + options["hours"] / 24.0, parameters={"pth_infusion_rate": base["pth_infusion_rate"]})]
+    return [Event(day, SetParameters(on)),
+            Event(day + options["hours"] / 24.0, SetParameters({"pth_infusion_rate": base["pth_infusion_rate"]}))]
 
 
 def _setting(parameter, option, factor=1.0):
     """A lasting intervention that sets one parameter from one option."""
-    return lambda day, options, base, end: _lasting(day, options, base, {parameter: options[option] * factor})
+    return lambda day, options, base, end: lasting(day, options, base, {parameter: options[option] * factor})
 
 
 def _diet(day, options, base, end):
-    return _lasting(day, options, base, {"ca_intake": options["ca_mg_per_day"] / CALCIUM_MG_PER_MMOL,
+    return lasting(day, options, base, {"ca_intake": options["ca_mg_per_day"] / CALCIUM_MG_PER_MMOL,
                                          "phosphate_intake": options["p_mg_per_day"] / PHOSPHORUS_MG_PER_MMOL})
 
 
 def _phosphate_load(day, options, base, end):
-    return [Event(day, add={"phosphate_gut_lumen": options["p_mg"] / PHOSPHORUS_MG_PER_MMOL})]
+    return [Event(day, AddAmounts({"phosphate_gut_lumen": options["p_mg"] / PHOSPHORUS_MG_PER_MMOL}))]
 
 
 def _oral_calcium(day, options, base, end):
@@ -152,34 +154,34 @@ def _oral_calcium(day, options, base, end):
     amount = options["dose_mg"] / CALCIUM_MG_PER_MMOL
     every = options.get("every_hours")
     if every is None:
-        return [Event(day, add={"ca_gut_lumen": amount})]
+        return [Event(day, AddAmounts({"ca_gut_lumen": amount}))]
     stop = day + options["days"] if options.get("days") else end
-    return _repeated(day, stop, every / 24.0, lambda time: Event(time, add={"ca_gut_lumen": amount}))
+    return repeated(day, stop, every / 24.0, AddAmounts({"ca_gut_lumen": amount}))
 
 
 def _daily_or_bolus(*, rate_option, bolus_option, rate_parameter, bolus_state, nmol_per_unit):
     """A daily dose (a rate lasting ``days``) or boluses every ``every_days`` (once if not given)."""
-    def schedule(day, options, base, end):
+    def make_events(day, options, base, end):
         if options.get(bolus_option) is not None:
             factor = base["calcifediol_bioavailability"] if bolus_state == "calcidiol_amount" else 1.0
             amount = options[bolus_option] * nmol_per_unit * factor
             every = options.get("every_days")
-            make = lambda time: Event(time, add={bolus_state: amount})  # noqa: E731
+            dose = AddAmounts({bolus_state: amount})
             if every is None:
-                return [make(day)]
+                return [Event(day, dose)]
             stop = day + options["days"] - 1e-9 if options.get("days") else end
-            return _repeated(day, stop, every, make)
+            return repeated(day, stop, every, dose)
         if options.get("every_days") is not None:
             raise ParameterValueError(f"every_days: expected it only with {bolus_option}, got it with a daily dose")
-        return _lasting(day, options, base, {rate_parameter: options[rate_option] * nmol_per_unit})
-    return schedule
+        return lasting(day, options, base, {rate_parameter: options[rate_option] * nmol_per_unit})
+    return make_events
 
 
 def _iv_calcium(day, options, base, end):
     """A fixed-rate calcium infusion of ``mmol`` over ``hours``."""
     rate = options["mmol"] / (options["hours"] / 24.0)
-    return [Event(day, parameters={"ca_infusion_rate": rate}),
-            Event(day + options["hours"] / 24.0, parameters={"ca_infusion_rate": base["ca_infusion_rate"]})]
+    return [Event(day, SetParameters({"ca_infusion_rate": rate})),
+            Event(day + options["hours"] / 24.0, SetParameters({"ca_infusion_rate": base["ca_infusion_rate"]}))]
 
 
 def _calcitonin(day, options, base, end):
@@ -188,10 +190,10 @@ def _calcitonin(day, options, base, end):
     peak = base["calcitonin_emax"] * dose / (dose + base["calcitonin_ed50"])
     stop = day + options["days"] if options.get("days") else end
     escape = base["calcitonin_escape_time"]
-    events = _repeated(day, stop - 1e-9, options["every_hours"] / 24.0,
-                       lambda time: Event(time, parameters={"calcitonin_effect": peak * math.exp(-(time - day) / escape)}))
+    times = [event.time for event in repeated(day, stop - 1e-9, options["every_hours"] / 24.0)]
+    events = [Event(t, SetParameters({"calcitonin_effect": peak * math.exp(-(t - day) / escape)})) for t in times]
     if options.get("days"):
-        events.append(Event(stop, parameters={"calcitonin_effect": base["calcitonin_effect"]}))
+        events.append(Event(stop, SetParameters({"calcitonin_effect": base["calcitonin_effect"]})))
     return events
 
 
@@ -199,23 +201,23 @@ def _daily_rhythm(day, options, base, end):
     """Three meals a day instead of continuous intake, and the circadian PTH rhythm."""
     stop = day + options["days"] if options.get("days") else end
     ca, phosphate = base["ca_intake"], base["phosphate_intake"]
-    events = [Event(day, parameters={"ca_intake": 0.0, "phosphate_intake": 0.0,
-                                     "pth_rhythm_amplitude": base["pth_rhythm_amplitude_daily"]})]
+    events = [Event(day, SetParameters({"ca_intake": 0.0, "phosphate_intake": 0.0,
+                                        "pth_rhythm_amplitude": base["pth_rhythm_amplitude_daily"]}))]
     first = math.floor(day)
     for hour, share in MEALS:
         start = first + hour / 24.0
         if start < day:
             start += 1.0
-        events += _repeated(start, stop - 1e-9, 1.0, lambda time, s=share: Event(
-            time, add={"ca_gut_lumen": ca * s, "phosphate_gut_lumen": phosphate * s}))
+        events += repeated(start, stop - 1e-9, 1.0,
+                           AddAmounts({"ca_gut_lumen": ca * share, "phosphate_gut_lumen": phosphate * share}))
     if options.get("days"):
-        events.append(Event(stop, parameters={"ca_intake": ca, "phosphate_intake": phosphate,
-                                              "pth_rhythm_amplitude": base["pth_rhythm_amplitude"]}))
+        events.append(Event(stop, SetParameters({"ca_intake": ca, "phosphate_intake": phosphate,
+                                                 "pth_rhythm_amplitude": base["pth_rhythm_amplitude"]})))
     return sorted(events, key=lambda event: event.time)
 
 
-def _spec(name, description, options, schedule):
-    return InterventionSpec(name, description, options, schedule, REFERENCES[name])
+def _spec(name, description, options, make_events):
+    return InterventionSpec(name, description, options, make_events, REFERENCES[name])
 
 
 CATALOGUE = {spec.name: spec for spec in (
@@ -336,20 +338,19 @@ BONE_DRUG_REFERENCES = {
 
 
 def _doses(state, amount, interval_days):
-    """A dose schedule: ``amount`` added to ``state`` every ``interval_days`` until the end (or ``days``)."""
-    def schedule(day, options, base, end):
+    """Repeated doses: ``amount`` added to ``state`` every ``interval_days`` until the end (or ``days``)."""
+    def make_events(day, options, base, end):
         stop = day + options["days"] if options.get("days") else end
-        dose = lambda time: Event(time, add={state: amount(options, base)})  # noqa: E731
-        return _repeated(day, stop, interval_days(options), dose)
-    return schedule
+        return repeated(day, stop, interval_days(options), AddAmounts({state: amount(options, base)}))
+    return make_events
 
 
 def _single(state, amount):
-    return lambda day, options, base, end: [Event(day, add={state: amount(options, base)})]
+    return lambda day, options, base, end: [Event(day, AddAmounts({state: amount(options, base)}))]
 
 
-def _bone_spec(name, description, options, schedule):
-    return InterventionSpec(name, description, options, schedule, BONE_DRUG_REFERENCES[name])
+def _bone_spec(name, description, options, make_events):
+    return InterventionSpec(name, description, options, make_events, BONE_DRUG_REFERENCES[name])
 
 
 def _peptide_doses(drug: str, ug_per_nmol: float):

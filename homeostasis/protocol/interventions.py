@@ -38,14 +38,25 @@ class Intervention:
 
 
 
+TEXT_FORM = re.compile(r"\s*([A-Za-z0-9_-]+)\s*@\s*([^:]+?)\s*(?::(.*))?")  # NAME@DAY[:key=value,...]
+
+
+def split_intervention(text: str):
+    """``(name, day text, options text or None)`` of ``NAME@DAY[:key=value,...]``, or None if
+    ``text`` is not in that form (the one reader of the text form: parsing, plot markers and
+    atlas records all use it)."""
+    match = TEXT_FORM.fullmatch(text) if isinstance(text, str) else None
+    return match.groups() if match else None
+
+
 def parse_intervention(text: str) -> Intervention:
     """Parse ``NAME@DAY[:key=value,...]`` as used on the command line."""
     if not isinstance(text, str):
         raise TypeError(f"intervention: expected a 'NAME@DAY[:key=value,...]' string, got {type(text).__name__}")
-    match = re.fullmatch(r"\s*([A-Za-z0-9_-]+)\s*@\s*([^:]+?)\s*(?::(.*))?", text)
-    if not match:
+    parts = split_intervention(text)
+    if parts is None:
         raise HomeostasisError(f"intervention: expected NAME@DAY[:key=value,...], got {text!r}")
-    name, day, rest = match.groups()
+    name, day, rest = parts
     options = {}
     for item in filter(None, (rest or "").split(",")):
         if "=" not in item:

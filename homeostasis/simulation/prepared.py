@@ -23,6 +23,7 @@ from ..parameters import ParameterSet, parameter_table
 from ..protocol.interventions import as_interventions, format_intervention
 from ..protocol.schedule import run_schedule
 from ..scenarios.base import load_scenario
+from .results import ObservableValues
 
 STARTS = ("healthy", "steady")
 SOLVERS = ("compiled", "scipy")
@@ -130,20 +131,39 @@ def initial_state(compiled, parameter_set, start="healthy", scenario=None, knobs
         return healthy
     if start == "healthy":
         return override_state(compiled, healthy, scenario.seed_amounts(knobs))
-    seeds = scenario.guess_amounts(knobs)
-    guess = override_state(compiled, healthy, seeds)
-    # a seeded disease branch (adenoma) is reached by integrating before the root is polished
-    settle = (365.0, 3650.0) if seeds else (0.0, 365.0, 3650.0)
-    return find_steady_state(compiled, guess, parameter_set.vector, scale=compiled.state_scale(parameter_set.vector),
-                             time=steady_time(parameter_set), settle_days=settle)
+    return steady_solution(compiled, parameter_set, healthy, scenario.guess_amounts(knobs))
 
 
-def override_state(compiled, y, initial) -> np.ndarray:
-    """Replace named entries of the initial state (validated, non-negative, finite)."""
+STEADY_CACHE_SIZE = 64  # steady states kept per process (a few kB each)
+_steady_cache: dict = {}
+
+
+def steady_solution(compiled, parameter_set, healthy, seeds) -> np.ndarray:
+    """The steady state reached from ``healthy`` with the disease-branch ``seeds`` (a copy).
+
+    Solved once per (model, parameter vector, seeds): asking again with nothing changed, from
+    the same or another :class:`Simulation`, returns the stored solution.
+    """
+    vector = parameter_set.vector
+    key = (compiled.key, vector.tobytes(), tuple(sorted(seeds.items())))
+    if key not in _steady_cache:
+        guess = override_state(compiled, healthy, seeds)
+        # a seeded disease branch (adenoma) is reached by integrating before the root is polished
+        settle = (365.0, 3650.0) if seeds else (0.0, 365.0, 3650.0)
+        solution = find_steady_state(compiled, guess, vector, scale=compiled.state_scale(vector),
+                                     time=steady_time(parameter_set), settle_days=settle)
+        while len(_steady_cache) >= STEADY_CACHE_SIZE:
+            _steady_cache.pop(next(iter(_steady_cache)))
+        _steady_cache[key] = solution
+    return _steady_cache[key].copy()
+
+
+def override_state(compiled, y, amounts) -> np.ndarray:
+    """Replace named entries of a state vector by ``amounts`` (validated, non-negative, finite)."""
     y = np.array(y, dtype=float)
-    if initial is not None and not isinstance(initial, dict):
-        raise TypeError(f"initial: expected a dict {{state name: amount}}, got {type(initial).__name__}")
-    for name, value in (initial or {}).items():
+    if amounts is not None and not isinstance(amounts, dict):
+        raise TypeError(f"initial_amounts: expected a dict {{state name: amount}}, got {type(amounts).__name__}")
+    for name, value in (amounts or {}).items():
         if name not in compiled.state_names:
             raise UnknownNameError("state", name, compiled.state_names)
         number = check_finite_number(name, value)
@@ -190,7 +210,8 @@ class Simulation:
         self.interventions = tuple(as_interventions(interventions))
         self.start = start
         if initial_amounts is not None and not isinstance(initial_amounts, dict):
-            raise TypeError(f"initial: expected a dict {{state name: amount}}, got {type(initial_amounts).__name__}")
+            raise TypeError(f"initial_amounts: expected a dict {{state name: amount}}, "
+                            f"got {type(initial_amounts).__name__}")
         self.initial_amounts = dict(initial_amounts or {})
         self.rtol = check_tolerance("rtol", rtol)
         self.compiled = compile_model()
@@ -290,7 +311,7 @@ class Simulation:
         y = initial_state(self.compiled, self.parameter_set, "steady", self.scenario, self.knobs)
         time = np.array([steady_time(self.parameter_set)])
         values = self.compiled.observables(time, y[None, :], self.parameter_set.vector)[0]
-        return dict(zip(self.compiled.observable_names, values.tolist()))
+        return ObservableValues(zip(self.compiled.observable_names, values.tolist()))
 
     def __repr__(self) -> str:
         return (f"Simulation({self.scenario.name!r}, start={self.start!r}, knobs={self.knobs}, "

@@ -7,6 +7,23 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import UnknownNameError
+from ..numerics.cache import compile_model
+
+
+def current_names(names) -> list:
+    """Variable names with renamed observables' former names replaced (each with a warning)."""
+    compiled = compile_model()
+    return [compiled.current_name(name) for name in names]
+
+
+class ObservableValues(dict):
+    """``{observable: value}`` that still answers to an observable's former name (warning)."""
+
+    def __missing__(self, name):
+        current = compile_model().current_name(name)
+        if current == name:
+            raise KeyError(name)
+        return self[current]
 
 
 @dataclass(frozen=True)
@@ -28,6 +45,7 @@ class Result:
 
     def __getitem__(self, name: str) -> np.ndarray:
         """Time course of one observable (or state) by name."""
+        name = compile_model().current_name(name)
         if name in self.observable_names:
             return self.observables[:, self.observable_names.index(name)]
         if name in self.state_names:
@@ -35,13 +53,14 @@ class Result:
         raise UnknownNameError("variable", name, self.observable_names + self.state_names)
 
     def unit(self, name: str) -> str:
+        name = compile_model().current_name(name)
         if name not in self.observable_names:
             raise UnknownNameError("variable", name, self.observable_names)
         return self.observable_units[self.observable_names.index(name)]
 
     def final(self) -> dict[str, float]:
         """Observable values at the last output time."""
-        return dict(zip(self.observable_names, self.observables[-1].tolist()))
+        return ObservableValues(zip(self.observable_names, self.observables[-1].tolist()))
 
     def to_frame(self, variables=None):
         """Tidy table with columns ``scenario, time_days, variable, value, unit``.

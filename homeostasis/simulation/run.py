@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..errors import renamed_keyword
 from ..numerics.solve import DEFAULT_RTOL
 from .prepared import Simulation
 
 
 def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters=None,
-             interventions=None, start="healthy", initial=None, rtol=DEFAULT_RTOL):
+             interventions=None, start="healthy", initial_amounts=None, rtol=DEFAULT_RTOL, initial=None):
     """Simulate a scenario and return a :class:`~homeostasis.simulation.results.Result`.
 
     Parameters
@@ -20,7 +21,8 @@ def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters
         scenario's changes; or a ParameterSet, used as the base for the scenario's changes.
     interventions : ``"NAME@DAY[:key=value,...]"`` strings or Intervention objects.
     start : ``"healthy"`` (the healthy steady state; disease begins at day 0) or ``"steady"``.
-    initial : ``{state_name: amount}`` replacing entries of the starting state.
+    initial_amounts : ``{state_name: amount}`` replacing entries of the starting state
+        (``initial=`` is its deprecated name).
     rtol : relative tolerance of the integrator, in (0, 0.01].
 
     Returns
@@ -32,8 +34,9 @@ def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters
     UnknownNameError, ParameterValueError, TypeError for bad input; SolverError when the
     integration fails (with time, state and parameters).
     """
+    initial_amounts = renamed_keyword("simulate", "initial", "initial_amounts", initial, initial_amounts)
     prepared = Simulation(scenario, parameters=parameters, interventions=interventions, start=start,
-                          initial_amounts=initial, rtol=rtol)
+                          initial_amounts=initial_amounts, rtol=rtol)
     return prepared.solve(days=days, times=times, step=step)
 
 
