@@ -71,11 +71,11 @@ class FormulaPrinter:
                 parts += [self(value), self(condition)]
             return "piecewise(" + ", ".join(parts) + ")"
         if isinstance(expr, (sp.Min, sp.Max)):
-            op = "<=" if isinstance(expr, sp.Min) else ">="
+            sign = "-" if isinstance(expr, sp.Min) else "+"
             args = [self(a) for a in expr.args]
             text = args[0]
             for other in args[1:]:
-                text = f"piecewise({text}, {text} {op} {other}, {other})"
+                text = f"(({text} + {other} {sign} abs({text} - {other})) / 2)"
             return text
         if isinstance(expr, sp.core.relational.Relational):
             return f"({self(expr.lhs)} {expr.rel_op} {self(expr.rhs)})"
@@ -84,7 +84,7 @@ class FormulaPrinter:
         name = type(expr).__name__
         if name == "pos":
             x = self(expr.args[0])
-            return f"piecewise({x}, {x} > 0, 0)"
+            return f"(({x} + abs({x})) / 2)"
         if name == "nonzero":
             x = self(expr.args[0])
             return f"piecewise({x}, {x} > 0, 1)"
