@@ -1,8 +1,9 @@
 """Every scenario's SBML export in libroadrunner and COPASI at the tools' own default settings.
 
-Run: python benchmarks/sbml_defaults.py [SCENARIO ...]
+Run: python benchmarks/sbml_defaults.py [--unscaled] [SCENARIO ...]
 
-For each scenario (default: all), the healthy-start year (501 points over 365 days) is
+For each scenario (default: all), its default export (states scaled by their typical sizes;
+``--unscaled``: in their own units) and the healthy-start year (501 points over 365 days) is
 simulated by libroadrunner (CVODE; relative tolerance 1e-6, absolute 1e-12, 20,000 steps per
 output interval: its defaults) and by COPASI through basico (LSODA; relative 1e-6, absolute
 1e-12, 100,000 steps: its defaults), nothing set. Printed per scenario and tool: the load time
@@ -67,14 +68,14 @@ def copasi_defaults(text, folder):
     return load, run, columns
 
 
-def measure(scenario, tool, folder):
+def measure(scenario, tool, folder, scaled=True):
     """One row: load, run, worst relative error and its observable."""
     import numpy as np
 
     import homeostasis
     from homeostasis.export.sbml import observable_errors
 
-    text = homeostasis.to_sbml(scenario)
+    text = homeostasis.to_sbml(scenario, scaled=scaled)
     load, run, columns = roadrunner_defaults(text) if tool == "libroadrunner" else copasi_defaults(text, folder)
     result = homeostasis.simulate(scenario, times=np.asarray(columns["time"], float), rtol=1e-8)
     errors = observable_errors(result, columns)
@@ -82,21 +83,23 @@ def measure(scenario, tool, folder):
     return load, run, errors[worst], worst
 
 
-def main(scenarios):
+def main(arguments):
     import basico
     import roadrunner
 
     import homeostasis
 
+    scaled = "--unscaled" not in arguments
+    scenarios = [a for a in arguments if a != "--unscaled"]
     print(f"homeostasis {homeostasis.__version__}, libroadrunner {roadrunner.__version__}, basico "
           f"{basico.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
-          f"defaults of each tool, {POINTS} points over {DAYS:g} days")
+          f"defaults of each tool, {POINTS} points over {DAYS:g} days, states {'scaled' if scaled else 'unscaled'}")
     print(f"| scenario | tool | load (s) | run (s) | largest error | observable |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="homeostasis-copasi-") as folder:
         for scenario in scenarios or homeostasis.available_scenarios():
             for tool in ("libroadrunner", "COPASI"):
-                load, run, error, name = measure(scenario, tool, folder)
+                load, run, error, name = measure(scenario, tool, folder, scaled)
                 print(f"| `{scenario}` | {tool} | {load:.2f} | {run:.3f} | {error:.1e} | `{name}` |", flush=True)
 
 

@@ -42,7 +42,7 @@ AMOUNT_UNITS = ("mmol", "umol", "nmol", "pmol", "ng")
 
 
 def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventions=None, days=365.0,
-            scaled=False) -> str:
+            scaled=True) -> str:
     """SBML L3V2 text of ``scenario`` (as :func:`homeostasis.simulate` takes it, or a prepared
     :class:`~homeostasis.simulation.Simulation`, whose settings are then used as they are).
 
