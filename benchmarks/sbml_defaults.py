@@ -2,10 +2,10 @@
 
 Run: python benchmarks/sbml_defaults.py [--unscaled] [SCENARIO ...]
 
-For each scenario (default: all), its default export (states scaled by their typical sizes;
-``--unscaled``: in their own units) and the healthy-start year (501 points over 365 days) is
-simulated by libroadrunner (CVODE; relative tolerance 1e-6, absolute 1e-12, 20,000 steps per
-output interval: its defaults) and by COPASI through basico (LSODA; relative 1e-6, absolute
+For each scenario (default: all), its export (states scaled by their typical sizes, the default;
+``--unscaled``: in their own units) is simulated over the healthy-start year (501 points over 365
+days) by libroadrunner (CVODE; relative tolerance 1e-6, absolute 1e-12, 20,000 steps per output
+interval: its defaults) and by COPASI through basico (LSODA; relative 1e-6, absolute
 1e-12, 100,000 steps: its defaults), nothing set. Printed per scenario and tool: the load time
 (libroadrunner: parse and LLVM compile; COPASI: import), the run time, and the largest
 difference of any observable from ``homeostasis.simulate`` (rtol 1e-8), relative to the

@@ -57,6 +57,8 @@ def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventio
 
     prepared = scenario if isinstance(scenario, Simulation) else \
         Simulation(scenario, parameters=parameters, interventions=interventions, start=start)
+    if not isinstance(scaled, (bool, np.bool_)):
+        raise ParameterValueError(f"to_sbml scaled: expected True or False, got {scaled!r}")
     chosen, parameter_set, knobs = prepared.scenario, prepared.parameter_set, prepared.knobs
     days = float(output_times(days=days)[-1])  # validated as for a simulation
     import libsbml  # noqa: F401  (imported here: ``import homeostasis`` stays fast; fails early if missing)
