@@ -154,6 +154,13 @@ def test_cli_writes_a_file_and_refuses_bad_input(tmp_path, capsys):
     assert status == 0, err
     unscaled = libsbml.readSBMLFromString((tmp_path / "unscaled.xml").read_text()).getModel()
     assert unscaled.getRateRule("ca_ecf") is not None and unscaled.getParameter("ca_ecf_scaled") is None
+    status, out, err = run_cli(capsys, "export-sbml", tmp_path / "inline.xml", "--inline")
+    assert status == 0, err
+    inline = libsbml.readSBMLFromString((tmp_path / "inline.xml").read_text()).getModel()
+    # no shared subexpressions: a rate rule and a rule for the state in its unit per state, one per observable
+    outputs = [n for n in build_model().observable_names if n not in build_model().state_names]
+    assert inline.getNumRules() == 2 * len(build_model().states) + len(outputs)
+    assert not any(rule.getVariable().startswith("_c") for rule in inline.getListOfRules())
     for arguments, fragment in (((path,), "--force"), ((tmp_path / "new.xml", "no-such-scenario"), "scenario"),
                                 ((tmp_path / "new.xml", "--set", "nonsense=1"), "nonsense")):
         status, out, err = run_cli(capsys, "export-sbml", *arguments)

@@ -42,7 +42,7 @@ AMOUNT_UNITS = ("mmol", "umol", "nmol", "pmol", "ng")
 
 
 def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventions=None, days=365.0,
-            scaled=True) -> str:
+            scaled=True, shared=True) -> str:
     """SBML L3V2 text of ``scenario`` (as :func:`homeostasis.simulate` takes it, or a prepared
     :class:`~homeostasis.simulation.Simulation`, whose settings are then used as they are).
 
@@ -50,15 +50,19 @@ def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventio
     ``"steady"`` (the initial state); ``interventions``: as for ``simulate``; ``days``: the
     end of the run, up to which repeated interventions without their own ``days`` continue;
     ``scaled``: integrate each state divided by its typical size (``x_scaled``; ``x`` stays
-    available in its unit), so that other tools' default tolerances work (see the README).
+    available in its unit), so that other tools' default tolerances work (see the README);
+    ``shared``: common subexpressions as assignment rules ``_cN`` (a small file, fast in COPASI);
+    ``shared=False`` writes every rule in full (a file ten times larger that libroadrunner,
+    which expands every assignment rule where it is used, loads about three times faster).
     """
     from ..model import build_model
     from ..simulation.prepared import Simulation, output_times
 
     prepared = scenario if isinstance(scenario, Simulation) else \
         Simulation(scenario, parameters=parameters, interventions=interventions, start=start)
-    if not isinstance(scaled, (bool, np.bool_)):
-        raise ParameterValueError(f"to_sbml scaled: expected True or False, got {scaled!r}")
+    for name, flag in (("scaled", scaled), ("shared", shared)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ParameterValueError(f"to_sbml {name}: expected True or False, got {flag!r}")
     chosen, parameter_set, knobs = prepared.scenario, prepared.parameter_set, prepared.knobs
     days = float(output_times(days=days)[-1])  # validated as for a simulation
     import libsbml  # noqa: F401  (imported here: ``import homeostasis`` stays fast; fails early if missing)
@@ -70,7 +74,7 @@ def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventio
              f"start: {prepared.start}; knobs: {knobs}; changed parameters: {parameter_set.changed()}",
              "interventions: " + (", ".join(format_intervention(i) for i in prepared.interventions) or "none"),
              "model time in days" + (f", offset by time_offset = {offset:g} days" if offset else "")]
-    writer = _Writer(model, notes, scaled=bool(scaled))
+    writer = _Writer(model, notes, scaled=bool(scaled), shared=bool(shared))
     writer.units_and_compartments(base)
     targets = _event_targets(events)
     writer.parameters(base, targets, offset)
@@ -200,10 +204,10 @@ def _sid(text: str) -> str:
 
 
 class _Writer:
-    def __init__(self, model, notes, *, scaled):
+    def __init__(self, model, notes, *, scaled, shared):
         import libsbml
         self.model = model
-        self.scaled = scaled
+        self.scaled, self.shared = scaled, shared
         self.document = libsbml.SBMLDocument(3, 2)
         self.sbml = self.document.createModel()
         check(self.sbml.setId("homeostasis"), "set the model id")
@@ -330,8 +334,10 @@ class _Writer:
         outputs = [o for o in self.model.observables if o.name not in self.model.state_names]
         expressions = list(self.model.rhs()) + [o.expression for o in outputs]
         expressions = [_guard_divisions(e) for e in expressions]
-        replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
-        replacements, reduced = _inline_single_use(replacements, reduced)
+        replacements, reduced = [], expressions
+        if self.shared:
+            replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
+            replacements, reduced = _inline_single_use(replacements, reduced)
         for symbol, expr in replacements:
             self._parameter(symbol.name, 0.0, "dimensionless", constant=False).unsetUnits()
             self._assignment(symbol.name, printer(expr))
