@@ -2,9 +2,12 @@
 
 Formulas are printed as SBML Level 3 infix text and parsed by ``libsbml.parseL3Formula``
 (the printer follows ``benchmarks/sbml_export.py``): ``pos(x)`` (max(x, 0)) becomes
-``piecewise(x, x > 0, 0)``, ``step(x)`` ``piecewise(1, x > 0, 0)``, ``power(x, n)`` ``x ^ n``,
-``Min``/``Max`` piecewise comparisons, ``log`` ``ln`` (the L3 parser reads ``log`` as log10),
-and model time ``t`` the csymbol ``time`` (plus a time offset for a steady start).
+``(x + abs(x)) / 2`` and ``Min``/``Max`` ``(a + b -/+ abs(a - b)) / 2``, not ``piecewise``:
+libroadrunner makes every piecewise condition a CVODE root function, and one on a state that
+sits at 0 (a drug, a deposit) fires again and again, each time restarting the integrator with
+tolerances from the current, tiny values; ``step(x)`` is ``piecewise(1, x > 0, 0)``,
+``power(x, n)`` ``x ^ n``, ``log`` ``ln`` (the L3 parser reads ``log`` as log10), and model time
+``t`` the csymbol ``time`` (plus a time offset for a steady start).
 
 Unit strings of the parameter table and the model are read with pint and written as SBML unit
 definitions: each pint unit becomes an SBML base kind with a multiplier (``day`` is 86400
