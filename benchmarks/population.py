@@ -82,16 +82,14 @@ _RR = {}
 def _rr_init(text):
     import roadrunner
 
-    from homeostasis.model import build_model
-    from homeostasis.model.calibration import state_scale
-    from homeostasis.parameters import ParameterSet
+    from homeostasis.export.sbml import tolerance_hints
 
     start = time.perf_counter()
     r = roadrunner.RoadRunner(text)
     r.integrator.relative_tolerance = RTOL
     r.integrator.maximum_num_steps = 500_000
-    for name, scale in zip(build_model().state_names, state_scale(ParameterSet.default())):
-        r.integrator.setIndividualTolerance(name, RTOL * 1e-3 * max(abs(scale), 1e-12))
+    for name, value in tolerance_hints(text)[1].items():  # 1e-11 x each integrated variable's size
+        r.integrator.setIndividualTolerance(name, value)
     r.timeCourseSelections = ["time", *VARIABLES]
     _RR["r"], _RR["load"] = r, time.perf_counter() - start
 

@@ -25,6 +25,8 @@ SCENARIO = Scenario(
         Knob("years", 10.0, "years", 0.01, 100, "duration of the linear decline"),
     ),
     changes=changes,
+    default_variables=("gfr", "fgf23", "phosphate", "calcitriol", "pth", "ca_total",
+                       "parathyroid_mass", "fe_phosphate", "bmd_total_hip"),
     references=(
         "Levin A et al. Kidney Int 2007;71:31 (SEEK: prevalence of abnormal mineral metabolism by eGFR).",
         "Gutierrez O et al. J Am Soc Nephrol 2005;16:2205 (FGF23 rises before phosphate in CKD).",

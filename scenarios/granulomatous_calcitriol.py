@@ -20,6 +20,8 @@ SCENARIO = Scenario(
     knobs=(Knob("burden", 1.0, "relative", 0.0, 10.0,
                 "granuloma burden (1 = a typical hypercalcaemic patient, 0 = none)"),),
     changes=changes,
+    default_variables=("calcitriol", "ca_total", "urine_ca", "gut_ca_absorption", "pth",
+                       "phosphate", "calcidiol", "mineral_gastric_mucosa", "bmd_total_hip"),
     references=(
         "Baughman RP et al. Sarcoidosis Vasc Diffuse Lung Dis 2013;30:113 (hypercalcaemia 6 %, calcitriol raised in 11 %).",
         "Tebben PJ, Singh RJ, Kumar R. Endocr Rev 2016;37:521 (vitamin D-mediated hypercalcaemia mechanisms).",

@@ -10,6 +10,8 @@ SCENARIO = Scenario(
         "state is an exact steady state: 5 mmol/day of calcium absorbed net and excreted, 25 mmol/day "
         "of phosphate, bone resorption equal to formation at 12.5 mmol/day."
     ),
+    default_variables=("ca_total", "phosphate", "pth", "calcitriol", "fgf23", "urine_ca",
+                       "bone_ca_balance", "gfr"),
     references=(
         "Peterson MC, Riggs MM. A physiologically based mathematical model of integrated calcium "
         "homeostasis and bone remodeling. Bone 2010;46:49-63.",

@@ -23,6 +23,8 @@ SCENARIO = Scenario(
     changes=changes,
     seeds=initial,
     steady_guess=initial,
+    default_variables=("pth", "ca_total", "ca_ionized", "phosphate", "calcitriol", "urine_ca",
+                       "fe_ca", "ca_x_p", "bmd_lumbar_spine"),
     references=(
         "Bilezikian JP et al. J Bone Miner Res 2011;26:2317 (hypoparathyroidism: presentation and biochemistry).",
         "Mannstadt M et al. Nat Rev Dis Primers 2017;3:17055 (hypoparathyroidism).",

@@ -35,6 +35,8 @@ SCENARIO = Scenario(
     changes=changes,
     seeds=initial,
     steady_guess=steady_guess,
+    default_variables=("ca_total", "pth", "phosphate", "calcitriol", "urine_ca", "ctx",
+                       "bmd_radius", "bmd_total_hip", "mineral_gastric_mucosa"),
     references=(
         "Schwarz P et al. Eur J Clin Invest 1994;24:553 (set point 1.32 vs 1.13 mmol/L in PHPT).",
         "Shoback DM et al. J Clin Endocrinol Metab 2003;88:5644 (PHPT Ca 10.6 mg/dL, PTH 102 pg/mL).",

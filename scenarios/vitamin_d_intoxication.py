@@ -21,6 +21,8 @@ SCENARIO = Scenario(
     ),
     knobs=(Knob("calcidiol", 500.0, "nmol/L", 10.0, 3000.0, "sustained 25(OH)D level"),),
     changes=changes,
+    default_variables=("calcidiol", "calcitriol", "ca_total", "pth", "urine_ca",
+                       "gut_ca_absorption", "phosphate", "mineral_gastric_mucosa", "bmd_total_hip"),
     references=(
         "Jones G. Am J Clin Nutr 2008;88:582S (pharmacokinetics of vitamin D toxicity; 25(OH)D > 375 nmol/L).",
         "Tebben PJ, Singh RJ, Kumar R. Endocr Rev 2016;37:521.",

@@ -502,7 +502,12 @@ def test_compare_writes_the_figure(tmp_path, capsys, figures, extension, magic):
     assert f"wrote {target}" in out and "ckd:gfr_final=15" in out.splitlines()[2]
     (figure,) = figures
     assert legend_texts(figure)[:2] == ["ckd:gfr_final=15", "ckd:gfr_final=45"]
-    assert [panel.get_ylabel().split(" (")[0] for panel in figure.axes][:3] == ["Total calcium", "Phosphate", "PTH"]
+    # the scenario's own variables (those that show CKD) come first
+    from homeostasis.plotting.labels import title
+    from homeostasis.scenarios.base import load_scenario
+
+    assert [panel.get_title() for panel in figure.axes][:3] == \
+        [title(name) for name in load_scenario("ckd").default_variables[:3]] == ["GFR", "FGF23 (intact)", "Phosphate"]
 
 
 def test_compare_csv_in_clinical_units(tmp_path, capsys, figures):

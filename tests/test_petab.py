@@ -9,7 +9,7 @@ import pytest
 
 import homeostasis as h
 from homeostasis.cli import main
-from homeostasis.export.petab import PetabWarning, check_petab, read_petab, to_petab
+from homeostasis.export.petab import FILES, PetabWarning, check_petab, read_petab, to_petab
 from homeostasis.fitting import FitResult
 
 pytest.importorskip("petab")  # a declared test dependency ([fit] and [test] extras)
@@ -104,17 +104,18 @@ def test_pypesto_with_libroadrunner_finds_the_packages_optimum(data, exported):
     import pypesto.petab
     from pypesto.objective.roadrunner.utils import SolverOptions
 
-    from homeostasis.model import build_model
-    from homeostasis.model.calibration import state_scale
-    from homeostasis.parameters import ParameterSet
+    from homeostasis.export.sbml import tolerance_hints
 
-    class Tolerances(SolverOptions):  # the package's per-state absolute tolerances (as tests/test_sbml.py)
+    problem_text = petab.Problem.from_yaml(str(exported))
+    _, absolute = tolerance_hints((exported.parent / FILES["sbml"]).read_text(encoding="utf-8"))
+
+    class Tolerances(SolverOptions):  # the export's per-variable absolute tolerances (as tests/test_sbml.py)
         def apply_to_roadrunner(self, runner):
             super().apply_to_roadrunner(runner)
-            for name, scale in zip(build_model().state_names, state_scale(ParameterSet.default())):
-                runner.integrator.setIndividualTolerance(name, 1e-11 * max(abs(scale), 1e-12))
+            for name, value in absolute.items():
+                runner.integrator.setIndividualTolerance(name, value)
 
-    importer = pypesto.petab.PetabImporter(petab.Problem.from_yaml(str(exported)), simulator_type="roadrunner")
+    importer = pypesto.petab.PetabImporter(problem_text, simulator_type="roadrunner")
     problem = importer.create_problem()
     problem.objective.solver_options = Tolerances(relative_tolerance=1e-8, maximum_num_steps=500_000)
     result = pypesto.optimize.minimize(problem, pypesto.optimize.ScipyOptimizer(method="L-BFGS-B"), n_starts=2,

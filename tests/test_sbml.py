@@ -18,7 +18,7 @@ from homeostasis.model.calibration import state_scale
 from homeostasis.cli import main
 from homeostasis.model import build_model
 from homeostasis.parameters import ParameterSet
-from homeostasis.export.sbml import check_sbml
+from homeostasis.export.sbml import check_sbml, observable_errors
 
 import basico  # noqa: E402  (COPASI; declared test dependencies: never skip silently)
 import roadrunner  # noqa: E402
@@ -35,12 +35,14 @@ CINACALCET = ["cinacalcet@0:every_hours=12"]
 
 
 def runner(text):
-    """libroadrunner on ``text`` at the package's tolerances (atol = rtol * 1e-3 * pool size)."""
+    """libroadrunner on ``text`` at the tolerances of its annotation (rtol 1e-8, atol 1e-11 of
+    each scaled state)."""
     r = roadrunner.RoadRunner(text)
-    r.integrator.relative_tolerance = RTOL
+    relative, absolute = tolerance_hints(text)
+    r.integrator.relative_tolerance = relative
     r.integrator.maximum_num_steps = 500_000
-    for name, scale in zip(build_model().state_names, state_scale(ParameterSet.default())):
-        r.integrator.setIndividualTolerance(name, RTOL * 1e-3 * max(abs(scale), 1e-12))
+    for name, value in absolute.items():
+        r.integrator.setIndividualTolerance(name, value)
     return r
 
 
@@ -60,15 +62,8 @@ def values(text) -> dict[str, float]:
 
 def assert_observables_match(result, table, names):
     """Every observable within 1e-4 of its scale (its largest value; for a balance, the
-    size of its terms; for ~0 deposits and fractions, their state scale of 1)."""
-    floors = {"bone_ca_balance": np.max(np.abs(result["bone_formation"]))}
-    floors.update({n: 1.0 for n in names if n.startswith(("mineral_", "bmd_"))  # ~0 in health; bmd in per cent
-                   or n in ("vsmc_osteogenic", "parathyroid_mass")})
-    worst = {}
-    for name in names:
-        ours, theirs = result[name], table[name]
-        scale = max(np.max(np.abs(ours)), floors.get(name, 0.0), 1e-300)
-        worst[name] = np.max(np.abs(theirs - ours)) / scale
+    size of its terms; for ~0 deposits, BMD changes and fractions, 1: see observable_errors)."""
+    worst = observable_errors(result, table, names)
     bad = {n: e for n, e in worst.items() if e > OBSERVABLE_RTOL}
     assert not bad, bad
 
@@ -120,7 +115,14 @@ def test_file_carries_units_notes_and_observable_ids(healthy_runner):
     assert gfr.getUnits() == "u_mL_per_min" and model.getUnitDefinition("u_mL_per_min").getNumUnits() == 2
     assert "Source:" in gfr.getNotesString()
     assert model.getCompartment("ecf").getSize() == 14
-    assert model.getSpecies("ca_ecf").getHasOnlySubstanceUnits()
+    # each state integrated as state / typical size; the state itself in its unit by a rule
+    scale = dict(zip(build_model().state_names, state_scale(ParameterSet.default())))
+    assert model.getParameter("ca_ecf").getUnits() == "u_mmol" and model.getRateRule("ca_ecf_scaled") is not None
+    assert libsbml.formulaToL3String(model.getAssignmentRule("ca_ecf").getMath()) == "ca_ecf_scale * ca_ecf_scaled"
+    np.testing.assert_allclose(model.getParameter("ca_ecf_scale").getValue(), scale["ca_ecf"], rtol=1e-12)
+    np.testing.assert_allclose(model.getParameter("ca_ecf_scaled").getValue(), 1.0, rtol=1e-9)  # healthy start
+    unscaled = libsbml.readSBMLFromString(homeostasis.to_sbml("healthy", scaled=False)).getModel()
+    assert unscaled.getSpecies("ca_ecf").getHasOnlySubstanceUnits() and unscaled.getRateRule("ca_ecf") is not None
     for name in build_model().observable_names:
         assert model.getAssignmentRule(name) is not None or model.getRateRule(name) is not None
     assert sum(rule.isRate() for rule in model.getListOfRules()) == len(build_model().states)
@@ -147,6 +149,18 @@ def test_cli_writes_a_file_and_refuses_bad_input(tmp_path, capsys):
     status, out, err = run_cli(capsys, "export-sbml", path, "hypoparathyroidism", "--set", "ca_intake=30")
     assert status == 0, err
     assert "no errors" in out and path.read_text().startswith("<?xml")
+    assert libsbml.readSBMLFromString(path.read_text()).getModel().getRateRule("ca_ecf_scaled") is not None
+    status, out, err = run_cli(capsys, "export-sbml", tmp_path / "unscaled.xml", "--unscaled")
+    assert status == 0, err
+    unscaled = libsbml.readSBMLFromString((tmp_path / "unscaled.xml").read_text()).getModel()
+    assert unscaled.getRateRule("ca_ecf") is not None and unscaled.getParameter("ca_ecf_scaled") is None
+    status, out, err = run_cli(capsys, "export-sbml", tmp_path / "inline.xml", "--inline")
+    assert status == 0, err
+    inline = libsbml.readSBMLFromString((tmp_path / "inline.xml").read_text()).getModel()
+    # no shared subexpressions: a rate rule and a rule for the state in its unit per state, one per observable
+    outputs = [n for n in build_model().observable_names if n not in build_model().state_names]
+    assert inline.getNumRules() == 2 * len(build_model().states) + len(outputs)
+    assert not any(rule.getVariable().startswith("_c") for rule in inline.getListOfRules())
     for arguments, fragment in (((path,), "--force"), ((tmp_path / "new.xml", "no-such-scenario"), "scenario"),
                                 ((tmp_path / "new.xml", "--set", "nonsense=1"), "nonsense")):
         status, out, err = run_cli(capsys, "export-sbml", *arguments)
@@ -226,9 +240,11 @@ def test_model_is_lean_and_carries_tolerance_hints(healthy_runner):
     assert intermediates and all(uses[name] >= 2 for name in intermediates)
     relative, absolute = tolerance_hints(text)
     assert relative == pytest.approx(1e-8)
-    assert set(absolute) == set(build_model().state_names)
+    assert set(absolute) == {f"{name}_scaled" for name in build_model().state_names}
+    np.testing.assert_allclose(list(absolute.values()), 1e-11, rtol=1e-12)  # every state scaled to ~1
+    _, unscaled = tolerance_hints(homeostasis.to_sbml("healthy", scaled=False))
     scale = dict(zip(build_model().state_names, state_scale(ParameterSet.default())))
-    np.testing.assert_allclose(absolute["ca_ecf"], 1e-11 * scale["ca_ecf"], rtol=1e-12)
+    np.testing.assert_allclose(unscaled["ca_ecf"], 1e-11 * scale["ca_ecf"], rtol=1e-12)
 
 
 def test_sedml_beside_the_sbml(tmp_path, capsys):
@@ -258,3 +274,52 @@ def test_sedml_beside_the_sbml(tmp_path, capsys):
             assert {curve.getXDataReference(), curve.getYDataReference()} <= generators
     titles = [o.getName() for o in document.getListOfOutputs()]
     assert "Total calcium (mmol/L)" in titles
+
+
+# --- the tools at their own default settings ----------------------------------------------------
+# libroadrunner: CVODE, relative 1e-6, absolute 1e-12 times each state's value at the start of a
+# run (sys-bio/roadrunner#1349), 20,000 steps; COPASI: LSODA, relative 1e-6, absolute 1e-12,
+# 100,000 steps. Nothing is set: the export alone must make these work.
+DEFAULT_POINTS = 501
+
+
+@pytest.fixture(scope="module")
+def default_runner(healthy_runner):
+    text, _ = healthy_runner
+    return roadrunner.RoadRunner(text)  # a second instance with the integrator as it comes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_each_scenario_at_libroadrunner_defaults_matches_for_a_year(scenario, default_runner, healthy_runner):
+    reference_text, _ = healthy_runner
+    text = homeostasis.to_sbml(scenario)
+    assert structure(text) == structure(reference_text)
+    r = default_runner
+    assert r.integrator.relative_tolerance == pytest.approx(1e-6) and r.integrator.absolute_tolerance == 1e-12
+    r.resetAll()
+    for name, value in values(text).items():
+        r[name] = value
+    names = list(build_model().observable_names)
+    table = r.simulate(0, 365, DEFAULT_POINTS, selections=["time", *names])
+    result = homeostasis.simulate(scenario, rtol=RTOL)
+    assert_observables_match(result, table, names)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_each_scenario_at_copasi_defaults_matches_for_a_year(scenario, tmp_path):
+    path = tmp_path / "model.xml"
+    path.write_text(homeostasis.to_sbml(scenario))
+    model = basico.load_model(str(path))
+    try:
+        method = basico.get_task_settings(basico.T.TIME_COURSE, model=model)["method"]
+        assert method["Relative Tolerance"] == pytest.approx(1e-6) and method["Absolute Tolerance"] == 1e-12
+        table = basico.run_time_course(duration=365, intervals=DEFAULT_POINTS - 1, model=model, use_numbers=True,
+                                       use_sbml_id=True)
+    finally:
+        basico.remove_datamodel(model)
+    names = list(build_model().observable_names)
+    assert np.all(np.isfinite(table[names].to_numpy())), "COPASI saw NaN or infinity"
+    result = homeostasis.simulate(scenario, times=table.index.to_numpy(float), rtol=RTOL)
+    assert_observables_match(result, {n: table[n].to_numpy() for n in names}, names)

@@ -5,9 +5,14 @@ The document holds
 * one compartment per place a state lives in; a distribution volume of the parameter table
   gives its size where one exists (ECF, and the plasma hormones), otherwise its size is a
   nominal 1 L (every state is an amount, so no volume enters any rate),
-* one species per amount state (``hasOnlySubstanceUnits``) and one parameter per other state
-  (activities, relative masses), each with a rate rule: the assembled right-hand side of the
-  package, with common subexpressions (SymPy ``cse``) as assignment rules ``_c0, _c1, ...``,
+* per state ``x`` (``scaled=True``, the default) a dimensionless parameter ``x_scaled`` with the
+  rate rule (the state divided by its healthy typical size ``x_scale``, so every integrated
+  variable is of order 1 and the one default absolute tolerance of COPASI and libroadrunner suits
+  them all) and ``x`` itself, in its unit, as the assignment rule ``x_scale * x_scaled``; with
+  ``scaled=False``, one species per amount state (``hasOnlySubstanceUnits``) and one parameter per
+  other state (activities, relative masses), each with the rate rule. A rate rule is the assembled
+  right-hand side of the package, with common subexpressions (SymPy ``cse``) as assignment rules
+  ``_c0, _c1, ...``,
 * one constant parameter per parameter value of the scenario (derived values included) with
   its unit, its meaning as the name and its meaning, source, kind and bounds as notes,
 * one assignment rule per observable, whose id is the package's observable name; an
@@ -35,19 +40,28 @@ from ..parameters.table import parameter_table
 AMOUNT_UNITS = ("mmol", "umol", "nmol", "pmol", "ng")
 
 
-def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventions=None, days=365.0) -> str:
+def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventions=None, days=365.0,
+            scaled=True, shared=True) -> str:
     """SBML L3V2 text of ``scenario`` (as :func:`homeostasis.simulate` takes it, or a prepared
     :class:`~homeostasis.simulation.Simulation`, whose settings are then used as they are).
 
     ``parameters``: knob and parameter values or a ParameterSet; ``start``: ``"healthy"`` or
     ``"steady"`` (the initial state); ``interventions``: as for ``simulate``; ``days``: the
-    end of the run, up to which repeated interventions without their own ``days`` continue.
+    end of the run, up to which repeated interventions without their own ``days`` continue;
+    ``scaled``: integrate each state divided by its typical size (``x_scaled``; ``x`` stays
+    available in its unit), so that other tools' default tolerances work (see the README);
+    ``shared``: common subexpressions as assignment rules ``_cN`` (a small file, fast in COPASI);
+    ``shared=False`` writes every rule in full (a file ten times larger that libroadrunner,
+    which expands every assignment rule where it is used, loads about three times faster).
     """
     from ..model import build_model
     from ..simulation.prepared import Simulation, output_times
 
     prepared = scenario if isinstance(scenario, Simulation) else \
         Simulation(scenario, parameters=parameters, interventions=interventions, start=start)
+    for name, flag in (("scaled", scaled), ("shared", shared)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise ParameterValueError(f"to_sbml {name}: expected True or False, got {flag!r}")
     chosen, parameter_set, knobs = prepared.scenario, prepared.parameter_set, prepared.knobs
     days = float(output_times(days=days)[-1])  # validated as for a simulation
     import libsbml  # noqa: F401  (imported here: ``import homeostasis`` stays fast; fails early if missing)
@@ -59,12 +73,12 @@ def to_sbml(scenario="healthy", *, parameters=None, start="healthy", interventio
              f"start: {prepared.start}; knobs: {knobs}; changed parameters: {parameter_set.changed()}",
              "interventions: " + (", ".join(format_intervention(i) for i in prepared.interventions) or "none"),
              "model time in days" + (f", offset by time_offset = {offset:g} days" if offset else "")]
-    writer = _Writer(model, notes)
+    writer = _Writer(model, notes, scaled=bool(scaled), shared=bool(shared))
     writer.units_and_compartments(base)
     targets = _event_targets(events)
     writer.parameters(base, targets, offset)
     writer.initial_assignments(set(parameter_set.overridden_derived) | targets, offset)
-    writer.states(y0)
+    writer.states(y0, parameter_set)
     writer.rules(offset)
     writer.tolerance_hints(parameter_set)
     writer.events(events)
@@ -187,9 +201,10 @@ def _sid(text: str) -> str:
 
 
 class _Writer:
-    def __init__(self, model, notes):
+    def __init__(self, model, notes, *, scaled, shared):
         import libsbml
         self.model = model
+        self.scaled, self.shared = scaled, shared
         self.document = libsbml.SBMLDocument(3, 2)
         self.sbml = self.document.createModel()
         check(self.sbml.setId("homeostasis"), "set the model id")
@@ -247,12 +262,12 @@ class _Writer:
             check(assignment.setMath(parse_formula(printer(expression), name)), f"set the derivation of {name}")
 
     def tolerance_hints(self, parameter_set):
-        """Per-state absolute tolerances (rtol x 1e-3 x typical size) as an annotation; the same
-        numbers are printed in the README, for tools that read tolerances per species."""
+        """Absolute tolerance of each integrated variable (rtol x 1e-3 x its typical size: 1e-11
+        for the scaled states) as an annotation, for tools that read tolerances per variable."""
         from ..model.calibration import state_scale
 
-        scale = state_scale(parameter_set)
-        entries = "".join(f'<homeostasis:absolute id="{state.name}" value="{float(RELATIVE_TOLERANCE * ABSOLUTE_PER_SCALE * max(abs(s), 1e-12))!r}"/>'
+        scale = np.ones(len(self.model.states)) if self.scaled else state_scale(parameter_set)
+        entries = "".join(f'<homeostasis:absolute id="{self.integrated(state.name)}" value="{float(RELATIVE_TOLERANCE * ABSOLUTE_PER_SCALE * max(abs(s), 1e-12))!r}"/>'
                           for state, s in zip(self.model.states, scale))
         annotation = (f'<annotation><homeostasis:tolerances xmlns:homeostasis="{TOLERANCE_NAMESPACE}" '
                       f'relative="{RELATIVE_TOLERANCE!r}">{entries}</homeostasis:tolerances></annotation>')
@@ -266,8 +281,17 @@ class _Writer:
         check(p.setConstant(constant), f"set {identifier} constant or not")
         return p
 
-    def states(self, y0):
-        for state, value in zip(self.model.states, y0):
+    def integrated(self, name: str) -> str:
+        """The id that carries the rate rule of state ``name``."""
+        return f"{name}_scaled" if self.scaled else name
+
+    def states(self, y0, parameter_set):
+        from ..model.calibration import state_scale
+
+        for state, value, scale in zip(self.model.states, y0, state_scale(parameter_set)):
+            if self.scaled:
+                self._scaled_state(state, float(value), float(scale))
+                continue
             if state.unit in AMOUNT_UNITS:
                 s = self.sbml.createSpecies()
                 check(s.setId(state.name), f"set the species id {state.name}")
@@ -282,6 +306,22 @@ class _Writer:
             check(s.setNotes(_notes(state.meaning, f"unit {state.unit}; compartment {state.compartment}")),
                   f"write the notes of {state.name}")
 
+    def _scaled_state(self, state, value, scale):
+        """``x_scale`` (its healthy typical size), ``x_scaled`` (integrated, of order 1) and ``x``
+        in its unit as the assignment rule ``x_scale * x_scaled``."""
+        name = state.name
+        self._parameter(f"{name}_scale", scale, state.unit).setName(f"typical size of {name}")
+        integrated = self._parameter(f"{name}_scaled", value / scale, "dimensionless", constant=False)
+        check(integrated.setName(f"{state.meaning} / {name}_scale"), f"name {name}_scaled")
+        check(integrated.setNotes(_notes(f"{state.meaning}, divided by its typical size {name}_scale "
+                                         f"({scale:g} {state.unit}): the variable that is integrated")),
+              f"write the notes of {name}_scaled")
+        physical = self._parameter(name, value, state.unit, constant=False)
+        check(physical.setName(state.meaning), f"name {name}")
+        check(physical.setNotes(_notes(state.meaning, f"unit {state.unit}; compartment {state.compartment}; "
+                                       f"= {name}_scale * {name}_scaled")), f"write the notes of {name}")
+        self._assignment(name, f"{name}_scale * {name}_scaled")
+
     def rules(self, offset):
         import sympy as sp
 
@@ -291,16 +331,19 @@ class _Writer:
         outputs = [o for o in self.model.observables if o.name not in self.model.state_names]
         expressions = list(self.model.rhs()) + [o.expression for o in outputs]
         expressions = [_guard_divisions(e) for e in expressions]
-        replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
-        replacements, reduced = _inline_single_use(replacements, reduced)
+        replacements, reduced = [], expressions
+        if self.shared:
+            replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
+            replacements, reduced = _inline_single_use(replacements, reduced)
         for symbol, expr in replacements:
             self._parameter(symbol.name, 0.0, "dimensionless", constant=False).unsetUnits()
             self._assignment(symbol.name, printer(expr))
         n = len(self.model.states)
         for state, rhs in zip(self.model.states, reduced[:n]):
             rule = self.sbml.createRateRule()
-            check(rule.setVariable(state.name), f"set the rate rule variable {state.name}")
-            check(rule.setMath(parse_formula(printer(rhs), state.name)), f"set the rate rule of {state.name}")
+            formula = f"({printer(rhs)}) / {state.name}_scale" if self.scaled else printer(rhs)
+            check(rule.setVariable(self.integrated(state.name)), f"set the rate rule variable {state.name}")
+            check(rule.setMath(parse_formula(formula, state.name)), f"set the rate rule of {state.name}")
         for observable, expr in zip(outputs, reduced[n:]):
             p = self._parameter(observable.name, 0.0, observable.unit, constant=False)
             check(p.setName(observable.meaning), f"name {observable.name}")
@@ -357,5 +400,28 @@ class _Writer:
             check(assignment.setMath(parse_formula(formula, f"{identifier}: {variable}")), "set an assignment")
 
     def _assignments(self, event) -> dict:
-        """Each action's SBML assignments (``Action.sbml``), with parameters renamed as exported."""
-        return {self.rename.get(name, name): formula for name, formula in event.sbml_assignments().items()}
+        """Each action's SBML assignments (``Action.sbml``), with parameters renamed as exported;
+        a state is changed through its integrated, scaled variable when the export is scaled."""
+        out = {self.rename.get(name, name): formula for name, formula in event.sbml_assignments().items()}
+        if self.scaled:
+            states = set(self.model.state_names)
+            out = {(f"{k}_scaled" if k in states else k): (f"({v}) / {k}_scale" if k in states else v)
+                   for k, v in out.items()}
+        return out
+
+
+def observable_errors(result, columns, names=None) -> dict[str, float]:
+    """Largest difference of each observable between another tool's ``columns`` (by SBML id,
+    in the package's units) and the package's ``result``, relative to the observable's scale:
+    its largest value; for ``bone_ca_balance`` the size of its terms (bone formation); for
+    deposits, BMD changes (per cent) and fractions that are ~0 in health, their scale of 1."""
+    names = list(names if names is not None else result.observable_names)
+    floors = {"bone_ca_balance": float(np.max(np.abs(result["bone_formation"])))}
+    floors.update({n: 1.0 for n in names if n.startswith(("mineral_", "bmd_"))
+                   or n in ("vsmc_osteogenic", "parathyroid_mass")})
+    errors = {}
+    for name in names:
+        ours, theirs = np.asarray(result[name], float), np.asarray(columns[name], float)
+        scale = max(float(np.max(np.abs(ours))), floors.get(name, 0.0), 1e-300)
+        errors[name] = float(np.max(np.abs(theirs - ours))) / scale
+    return errors

@@ -2,9 +2,12 @@
 
 Formulas are printed as SBML Level 3 infix text and parsed by ``libsbml.parseL3Formula``
 (the printer follows ``benchmarks/sbml_export.py``): ``pos(x)`` (max(x, 0)) becomes
-``piecewise(x, x > 0, 0)``, ``step(x)`` ``piecewise(1, x > 0, 0)``, ``power(x, n)`` ``x ^ n``,
-``Min``/``Max`` piecewise comparisons, ``log`` ``ln`` (the L3 parser reads ``log`` as log10),
-and model time ``t`` the csymbol ``time`` (plus a time offset for a steady start).
+``(x + abs(x)) / 2`` and ``Min``/``Max`` ``(a + b -/+ abs(a - b)) / 2``, not ``piecewise``:
+libroadrunner makes every piecewise condition a CVODE root function, and one on a state that
+sits at 0 (a drug, a deposit) fires again and again, each time restarting the integrator with
+tolerances from the current, tiny values; ``step(x)`` is ``piecewise(1, x > 0, 0)``,
+``power(x, n)`` ``x ^ n``, ``log`` ``ln`` (the L3 parser reads ``log`` as log10), and model time
+``t`` the csymbol ``time`` (plus a time offset for a steady start).
 
 Unit strings of the parameter table and the model are read with pint and written as SBML unit
 definitions: each pint unit becomes an SBML base kind with a multiplier (``day`` is 86400
@@ -71,11 +74,11 @@ class FormulaPrinter:
                 parts += [self(value), self(condition)]
             return "piecewise(" + ", ".join(parts) + ")"
         if isinstance(expr, (sp.Min, sp.Max)):
-            op = "<=" if isinstance(expr, sp.Min) else ">="
+            sign = "-" if isinstance(expr, sp.Min) else "+"
             args = [self(a) for a in expr.args]
             text = args[0]
             for other in args[1:]:
-                text = f"piecewise({text}, {text} {op} {other}, {other})"
+                text = f"(({text} + {other} {sign} abs({text} - {other})) / 2)"
             return text
         if isinstance(expr, sp.core.relational.Relational):
             return f"({self(expr.lhs)} {expr.rel_op} {self(expr.rhs)})"
@@ -84,7 +87,7 @@ class FormulaPrinter:
         name = type(expr).__name__
         if name == "pos":
             x = self(expr.args[0])
-            return f"piecewise({x}, {x} > 0, 0)"
+            return f"(({x} + abs({x})) / 2)"
         if name == "nonzero":
             x = self(expr.args[0])
             return f"piecewise({x}, {x} > 0, 1)"

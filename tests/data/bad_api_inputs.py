@@ -227,6 +227,8 @@ CASES = [
     ("sbml-days-nan", f"{SBML}('healthy', days=float('nan'))", HV, "NaN"),
     ("sbml-days-text", f"{SBML}('healthy', days='x')", HTV, "text"),
     ("sbml-intervention-unknown", f"{SBML}('healthy', interventions=['bogus@1'])", H, "unknown intervention"),
+    ("sbml-scaled-text", f"{SBML}('healthy', scaled='yes')", HV, "True or False"),
+    ("sbml-shared-none", f"{SBML}('healthy', shared=None)", HV, "True or False"),
     ("sbml-description-none", f"{SBML}(homeostasis.Scenario('x', None))", HT, "description None"),
     # --- compare -----------------------------------------------------------------------------------
     ("compare-no-specs", f"{RC}([], days=1)", HV, "empty"),
