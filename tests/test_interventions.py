@@ -90,8 +90,6 @@ def test_phosphate_binder_in_advanced_ckd():
     assert run["pth"][-1] < 0.9 * run["pth"][0] and run["fgf23"][-1] < 0.8 * run["fgf23"][0]
 
 
-@pytest.mark.xfail(strict=True, reason="regression of the merged bone (RANKL/OPG) and physiology models, to be fixed by the joint recalibration of issue 12: PTH 14.9 after 180 days of calcitriol 0.5 ug/day at GFR 20, "
-                                        "0.74 x its start (target < 0.7 x)")
 def test_calcitriol_suppresses_pth_in_ckd():
     run = h.simulate("ckd", start="steady", days=180, parameters={"final_gfr": 20},
                      interventions=["calcitriol@0:dose_ug_per_day=0.5"])
