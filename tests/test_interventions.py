@@ -86,10 +86,6 @@ def test_glucocorticoid_in_sarcoidosis():
     assert value_at(run, "urine_ca", 14) < 0.7 * run["urine_ca"][0]
 
 
-@pytest.mark.xfail(strict=True, reason="model: PTH 0.908x and FGF23 0.64x after 180 days of a 40 % binder at GFR 12 "
-                                        "(target PTH < 0.9x): phosphate falls 0.27 mmol/L and calcitriol rises 1.28x, but "
-                                        "the direct phosphate action on the parathyroid CaSR is weak (casr_phosphate_exponent "
-                                        "0.03) and total calcium falls 0.01 mmol/L")
 def test_phosphate_binder_in_advanced_ckd():
     run = h.simulate("ckd", start="steady", days=180, parameters={"final_gfr": 12},
                      interventions=["phosphate-binder@0:fraction=0.4"])
