@@ -71,11 +71,7 @@ def _central_differences(scenario, start, items, times, variables, name, value, 
     ("healthy", "healthy", ["calcium-clamp@0.02:delta_ionized=-0.15,hours=1.5", "phosphate-load@0.05",
                             "parathyroidectomy@0.3:fraction=0.5"], 0.6),
     # steady start (implicit-function sensitivities) and excision of the adenoma
-    pytest.param("parathyroid-adenoma", "steady", ["parathyroidectomy@0.1"], 2.0, marks=pytest.mark.xfail(
-        strict=True, reason="with the RANKL/OPG bone model the steady-start sensitivity of pth_release_set_point "
-                            "drifts from central differences after surgery (7e-3 against a tolerance of 4e-3 by day 2): "
-                            "the implicit-function start holds the bone mineral fixed while the bone-cell states "
-                            "respond; to be investigated")),
+    ("parathyroid-adenoma", "steady", ["parathyroidectomy@0.1"], 2.0),
 ])
 def test_sensitivities_match_central_differences_of_simulate(scenario, start, items, end):
     times = np.linspace(0.01, end, 12)

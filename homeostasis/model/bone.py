@@ -26,8 +26,9 @@ construction (calibration.py derives the mineral rate constants from the budgete
 
 Mineral lives in two compartments, cortical (``ca_bone_mineral``) and trabecular
 (``ca_trabecular_mineral``), each resorbed in proportion to osteoclasts and its own mineral and
-formed in proportion to osteoblast matrix synthesis and mineral supply, with its own share of
-the whole-skeleton turnover. Bone mineral density by site is the site's mix of the two.
+formed by mineralising its osteoid (matrix laid down by osteoblasts, mineralised over the
+mineralisation lag time at a rate set by the Ca x Pi supply), with its own share of the
+whole-skeleton turnover. Bone mineral density by site is the site's mix of the two.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ CELL_STATES = (
     State("sclerostin", "dimensionless", "bone", None, "osteocyte sclerostin relative to healthy", healthy=1),
     State("pth_signal_adapted", "dimensionless", "bone", None,
           "desensitised (time-averaged) PTH1R signal in the osteoblast lineage relative to healthy", healthy=1),
+    State("cortical_osteoid", "dimensionless", "cortical bone", None,
+          "unmineralised matrix (osteoid) on cortical forming surfaces relative to healthy", healthy=1),
+    State("trabecular_osteoid", "dimensionless", "trabecular bone", None,
+          "unmineralised matrix (osteoid) on trabecular forming surfaces relative to healthy", healthy=1),
 )
 
 MINERAL_STATES = (
@@ -247,8 +252,34 @@ def resorption(c, site):
             * c.y[ca] / healthy_mineral(site))
 
 
+def mineralization_lag(site):
+    return P.trabecular_mineralization_lag if site == "trabecular" else P.cortical_mineralization_lag
+
+
+def mineralization(c, site):
+    """Relative mineralisation of one compartment's osteoid: the osteoid present times the
+    Ca x Pi supply. Matrix is laid down first and mineralised over the mineralisation lag
+    time, so in a steady state mineral deposition equals matrix formation whatever the
+    Ca x Pi product (a high product cannot mineralise matrix that was never made; a low one
+    widens the osteoid seams instead: osteomalacia)."""
+    return pos(c.y[f"{site}_osteoid"]) * mineral_supply(c)
+
+
 def formation(c, site):
-    return P.bone_formation_rate * turnover_share(site) * matrix_formation(c, site) * mineral_supply(c)
+    return P.bone_formation_rate * turnover_share(site) * mineralization(c, site)
+
+
+def osteoid_processes(c) -> list[Process]:
+    processes = []
+    for site in COMPARTMENTS:
+        lag = mineralization_lag(site)
+        processes += [
+            Process(f"{site}_osteoid_deposition", matrix_formation(c, site) / lag, None, f"{site}_osteoid", PER_DAY,
+                    f"matrix (osteoid) laid down by osteoblasts on {site} surfaces"),
+            Process(f"{site}_osteoid_mineralization", mineralization(c, site) / lag, f"{site}_osteoid", None,
+                    PER_DAY, f"osteoid turned into {site} bone by mineralisation (mineralisation lag time)"),
+        ]
+    return processes
 
 
 def mineral_processes(c) -> list[Process]:
@@ -272,7 +303,7 @@ def remodelling_processes(c) -> list[Process]:
     """Bone mineral remodelling, the bone cells and signals, and the bone drugs."""
     from .drugs import drug_processes
 
-    return mineral_processes(c) + cell_processes(c) + drug_processes(c)
+    return mineral_processes(c) + osteoid_processes(c) + cell_processes(c) + drug_processes(c)
 
 
 # --- observables -----------------------------------------------------------------------------
