@@ -200,3 +200,37 @@ def test_batch_without_observables_has_the_same_states():
     bare = batch.simulate_many(simulation, vectors, grid, observables=False)
     assert bare.observables.shape == (2, 0, len(simulation.compiled.observable_names))
     np.testing.assert_allclose(bare.states, full.states, rtol=1e-12, atol=1e-300)
+
+
+# --- only the requested observables -------------------------------------------------------------
+
+def test_requested_observables_are_the_same_columns_on_both_paths():
+    simulation = Simulation("ckd", interventions=["cinacalcet@1:days=2"])
+    grid = np.linspace(0.0, 4.0, 17)
+    names = ["pth", "ca_total", "bmd_total_hip"]
+    every = simulation.solve(times=grid)
+    some = simulation.solve(times=grid, observables=names)
+    reference = simulation.solve(times=grid, observables=names, solver="scipy")
+    assert some.observable_names == tuple(names) and some.observables.shape == (len(grid), 3)
+    assert some.unit("pth") == every.unit("pth")
+    for name in names:
+        np.testing.assert_allclose(some[name], every[name], rtol=1e-12, atol=0)
+        np.testing.assert_allclose(reference[name], some[name], rtol=RTOL, atol=OBSERVABLE_FLOOR)
+
+
+def test_batch_with_requested_observables():
+    simulation = Simulation("healthy", interventions=["phosphate-load@1"])
+    vectors = np.tile(simulation.vector, (2, 1))
+    grid = np.linspace(0.0, 3.0, 7)
+    full = batch.simulate_many(simulation, vectors, grid)
+    some = batch.simulate_many(simulation, vectors, grid, observables=["phosphate"])
+    column = full.observable_names.index("phosphate")
+    assert some.observable_names == ("phosphate",) and some.observables.shape == (2, 7, 1)
+    np.testing.assert_allclose(some.observables[..., 0], full.observables[..., column], rtol=1e-12, atol=0)
+
+
+def test_an_unknown_observable_is_refused_with_a_suggestion():
+    from homeostasis.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="did you mean 'phosphate'"):
+        homeostasis.simulate("healthy", days=1, observables=["phosphat"])

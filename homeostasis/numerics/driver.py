@@ -106,8 +106,10 @@ def is_special(event) -> bool:
     return event.relative_clamp is not None or event.remove_adenoma_or_all
 
 
-def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0):
+def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0, observables=None):
     """States and observables on ``grid`` (run days) with ``events`` applied at their times.
+
+    ``observables``: the names to evaluate (their columns in that order), default every one.
 
     The same contract as :func:`homeostasis.protocol.schedule.run_schedule` (outputs at an
     event time show the state and parameters just before it), computed by the compiled driver.
@@ -116,6 +118,7 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0)
     from ..protocol.schedule import apply_event, event_groups
 
     driver = load_driver()
+    selection = compiled.observable_selection(observables)
     grid = np.asarray(grid, float)
     p = np.array(p, dtype=float)
     y = np.asarray(y0, float)
@@ -134,13 +137,13 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0)
         else:
             times = np.unique(np.concatenate(([start], grid[rows], [end])))
         sub_states, sub_observed, y, p = _run(driver, compiled, y, p, times + time_offset, chunk, time_offset,
-                                              atol, rtol)
+                                              atol, rtol, selection)
         if times is grid:
             states, observed = sub_states, sub_observed
         else:
             if states is None:
                 states = np.empty((len(grid), len(y)))
-                observed = np.empty((len(grid), len(compiled.observable_names)))
+                observed = np.empty((len(grid), len(selection.names)))
             where = np.searchsorted(times, grid[rows])
             states[rows], observed[rows] = sub_states[where], sub_observed[where]
         if special is not None:
@@ -163,17 +166,18 @@ def _chunks(groups, last):
         yield pending, None
 
 
-def _run(driver, compiled, y, p, times, groups, time_offset, atol, rtol):
+def _run(driver, compiled, y, p, times, groups, time_offset, atol, rtol, selection):
     encoded = EncodedEvents(compiled, groups, time_offset)
     bounds, op_start, op_kind, op_index, op_value = encoded.arrays()
     if not len(bounds) or bounds[-1] < times[-1]:
         bounds = np.append(bounds, times[-1])
         op_start = np.append(op_start, op_start[-1])
     states = np.empty((len(times), len(y)))
-    observed = np.empty((len(times), len(compiled.observable_names)))
+    observed = np.empty((len(times), len(selection.names)))
     counts = np.zeros(4, dtype=np.int64)
     status, failed_at, y_end, p_end = driver.run(y, p, times, bounds, op_start, op_kind, op_index, op_value,
-                                                 float(rtol), atol, MAX_STEPS, states, observed, counts)
+                                                 float(rtol), atol, MAX_STEPS, states, selection.which,
+                                                 selection.need, observed, counts)
     if status:
         state = dict(zip(compiled.state_names, np.asarray(y_end, float)))
         if status == 4:

@@ -7,7 +7,7 @@ from .prepared import Simulation
 
 
 def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters=None,
-             interventions=None, start="healthy", initial=None, rtol=DEFAULT_RTOL):
+             interventions=None, start="healthy", initial=None, rtol=DEFAULT_RTOL, observables=None):
     """Simulate a scenario and return a :class:`~homeostasis.simulation.results.Result`.
 
     Parameters
@@ -22,6 +22,7 @@ def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters
     start : ``"healthy"`` (the healthy steady state; disease begins at day 0) or ``"steady"``.
     initial : ``{state_name: amount}`` replacing entries of the starting state.
     rtol : relative tolerance of the integrator, in (0, 0.01].
+    observables : names of the observables to compute (default every one); fewer is faster.
 
     Returns
     -------
@@ -34,7 +35,7 @@ def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters
     """
     prepared = Simulation(scenario, parameters=parameters, interventions=interventions, start=start,
                           initial_amounts=initial, rtol=rtol)
-    return prepared.solve(days=days, times=times, step=step)
+    return prepared.solve(days=days, times=times, step=step, observables=observables)
 
 
 def steady_state(scenario="healthy", *, parameters=None) -> dict[str, float]:
