@@ -83,6 +83,75 @@ def simulate_many(prepared, vectors, times, *, threads=True, observables=True) -
     return Batch(grid, states, observed, failed, messages, compiled.state_names, selection.names)
 
 
+def simulate_each(simulations, grid, variables=None, *, threads=False) -> list:
+    """``(observables on grid, "")`` or ``(None, error)`` for each prepared simulation.
+
+    The entry point for many runs that differ in parameter values (population chunks,
+    finite-difference Jacobians of a fit): ``variables`` are the observable columns (default
+    every one). Runs that share a schedule (healthy start, the same events and day-0 seeds) go
+    through one :func:`simulate_many` call, so their Python overhead is paid once; a steady
+    start runs alone. A run the batch cannot integrate is run again alone
+    (``Simulation.solve`` falls back to the SciPy path, as a single run would). An exception
+    in place of a simulation (refused settings) is reported as its error. ``threads``: the
+    batch's parallel loop (off by default: Dask already runs one worker process per core).
+    """
+    outcomes = [None] * len(simulations)
+    for members in _schedule_groups(simulations, grid[-1], outcomes):
+        batch = _batch(simulations, members, grid, variables, threads)
+        for row, k in enumerate(members):
+            if batch is None or batch.failed[row]:
+                outcomes[k] = _solve_alone(simulations[k], grid, variables)
+            else:
+                outcomes[k] = (batch.observables[row], "")
+    return outcomes
+
+
+def _schedule_groups(simulations, end, outcomes):
+    """Indices of simulations that can share one batch call (errors go into ``outcomes``)."""
+    groups = []  # [(key, [indices])]
+    for k, simulation in enumerate(simulations):
+        if isinstance(simulation, Exception):
+            outcomes[k] = (None, one_line(simulation))
+            continue
+        try:
+            key = (simulation.start, simulation.scenario.name, simulation.rtol, simulation.initial_amounts,
+                   simulation.events(end), simulation.scenario.seed_amounts(simulation.knobs))
+        except Exception as error:  # reported for this run; the others go on
+            outcomes[k] = (None, one_line(error))
+            continue
+        if key[0] != "healthy":
+            groups.append((None, [k]))
+            continue
+        for other, members in groups:
+            if other == key:
+                members.append(k)
+                break
+        else:
+            groups.append((key, [k]))
+    return [members for _, members in groups]
+
+
+def _batch(simulations, members, grid, variables, threads):
+    from ..simulation.prepared import default_solver
+
+    first = simulations[members[0]]
+    if first.start != "healthy" or default_solver() != "compiled":
+        return None
+    return simulate_many(first, np.array([simulations[k].vector for k in members]), grid, threads=threads,
+                         observables=True if variables is None else variables)
+
+
+def _solve_alone(simulation, grid, variables):
+    try:
+        return simulation.solve(times=grid, observables=variables).observables, ""
+    except Exception as error:  # reported for this run; the others go on
+        return None, one_line(error)
+
+
+def one_line(error: Exception) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
 def _checked_vectors(vectors, size):
     try:
         array = np.ascontiguousarray(vectors, dtype=float)
