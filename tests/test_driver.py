@@ -234,3 +234,43 @@ def test_an_unknown_observable_is_refused_with_a_suggestion():
 
     with pytest.raises(UnknownNameError, match="did you mean 'phosphate'"):
         homeostasis.simulate("healthy", days=1, observables=["phosphat"])
+
+
+# --- long runs in compiled chunks (Ctrl-C and progress between them) -------------------------------
+
+def test_a_long_run_in_yearly_chunks_matches_one_call():
+    simulation = Simulation("ckd", interventions=["phosphate-load@365", "calcitriol@360:days=10"])
+    grid = np.linspace(0.0, 800.0, 161)
+    events = simulation.events(grid[-1])
+    fractions = []
+    chunked = driver.run_compiled(simulation.compiled, simulation.initial_state, grid, simulation.vector, events,
+                                  scale=simulation.scale, rtol=simulation.rtol, progress=fractions.append)
+    whole = driver.run_compiled(simulation.compiled, simulation.initial_state, grid, simulation.vector, events,
+                                scale=simulation.scale, rtol=simulation.rtol, chunk_days=None)
+    np.testing.assert_allclose(fractions, [365 / 800, 730 / 800, 1.0])
+    _close_scaled(chunked[0], whole[0], simulation.scale)
+    (ref_states, _), _ = both_paths(simulation, grid)
+    _close_scaled(chunked[0], ref_states, simulation.scale)
+
+
+def test_pieces_cut_at_years_and_special_events():
+    from homeostasis.protocol.events import Event
+
+    dose, clamp = Event(time=365.0, add={"ca_gut_lumen": 1.0}), Event(time=500.0, relative_clamp=0.1)
+    pieces = list(driver._pieces([(365.0, [dose]), (500.0, [clamp])], 0.0, 1000.0, 365.0))
+    assert [(end, [t for t, _ in groups], special is not None) for end, groups, special in pieces] == [
+        (365.0, [365.0], False), (500.0, [], True), (730.0, [], False), (1000.0, [], False)]
+    assert [end for end, _, _ in driver._pieces([], 0.0, 365.0, 365.0)] == [365.0]
+
+
+def test_an_interrupt_between_chunks_stops_a_long_run():
+    simulation = Simulation("healthy")
+    calls = []
+
+    def interrupted(fraction):
+        calls.append(fraction)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        simulation.solve(days=3 * 365, progress=interrupted)
+    np.testing.assert_allclose(calls, [1 / 3])

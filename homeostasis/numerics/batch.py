@@ -72,10 +72,9 @@ def simulate_many(prepared, vectors, times, *, threads=True, observables=True) -
     observed = np.empty((count, rows if observables is not False else 0, len(selection.names)))
     status = np.zeros(count, dtype=np.int64)
     failed_time = np.zeros(count)
-    driver = load_driver()
-    runner = driver.run_many if threads else driver.run_many.py_func
-    runner(y0s, vectors, grid + offset, bounds, op_start, op_kind, op_index, op_value, float(rtol), atols,
-           MAX_STEPS, states, selection.which, selection.need, observed, status, failed_time)
+    load_driver().run_many(y0s, vectors, grid + offset, bounds, op_start, op_kind, op_index, op_value, float(rtol),
+                           atols, MAX_STEPS, states, selection.which, selection.need, observed, status, failed_time,
+                           threads=threads)
     failed = status != 0
     states[failed], observed[failed] = np.nan, np.nan
     messages = tuple(f"{FAILURES[code]} at t = {time:.6g} days" if code else ""

@@ -152,7 +152,6 @@ def generate_source(model, derived: dict, reference: dict) -> str:
         derived_depends=repr(depends),
         rhs=function_source("rhs", ["t", "y", "p"], list(enumerate(rhs)), n, model, "empty"),
         jacobian=function_source("jacobian", ["t", "y", "p"], jac_entries, f"({n}, {n})", model, "zeros"),
-        observables=function_source("observables", ["t", "y", "p"], list(enumerate(obs)), len(obs), model, "empty"),
         observe_into=selected,
         observable_needs=repr(needs),
         derive=_derive_source(model, derived),

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import SolverError
 from ..parameters.table import parameter_names, validate_value
-from .cache import compile_model, load_generated, structure_key
+from .cache import compile_model, load_generated
 
 MULTIPLY, ADD, SET = 0, 1, 2
 # The BDF here holds its local error to the tolerance as LSODA does, but its global error at the
@@ -39,6 +39,9 @@ MULTIPLY, ADD, SET = 0, 1, 2
 # (washout ~7e-7, CKD ~6e-8, dosing ~2e-8) for about 25 % more steps.
 TOLERANCE_FACTOR = 0.25
 MAX_STEPS = 500_000  # per segment, as odeint's mxstep in the SciPy path
+# a long run is integrated one compiled call per year: Ctrl-C and progress reports between calls
+# (each restart costs a few dozen small steps, ~0.1 ms)
+CHUNK_DAYS = 365.0
 FAILURES = {1: "step size became too small", 2: f"more than {MAX_STEPS:,} steps in one segment",
             3: "a state or rate became NaN or infinite", 4: "a state became negative"}
 
@@ -52,20 +55,44 @@ def _template() -> str:
 
 @lru_cache(maxsize=1)
 def driver_key() -> str:
-    """Hash of the model structure and the driver template."""
-    return hashlib.sha256(f"{structure_key()}|{_template()}".encode()).hexdigest()[:20]
+    """Hash of the driver template (the driver receives the model's functions by address, so
+    one compiled driver serves every model structure) and of the module that builds the calls."""
+    functions = resources.files("homeostasis.numerics").joinpath("functions.py").read_bytes()
+    return hashlib.sha256(_template().encode() + functions).hexdigest()[:20]
 
 
 @lru_cache(maxsize=None)
-def _driver_for(key: str):
-    compiled = compile_model()
-    source = _template().replace("$model_module", compiled.module.__name__)
-    return load_generated("driver", key, lambda: source, requires=(compiled.module,))
+def _module_for(key: str):
+    return load_generated("driver", key, _template)
 
 
-def load_driver():
-    """The compiled driver module for this model (generated and compiled on first use)."""
-    return _driver_for(driver_key())
+class Driver:
+    """The compiled driver bound to one model (the addresses of its compiled functions)."""
+
+    def __init__(self, module, compiled):
+        from .functions import addresses
+
+        self.module = module
+        self.model = np.array(addresses(compiled), dtype=np.int64)
+
+    def run(self, *arrays):
+        """``run`` of the template (see there) for this model."""
+        return self.module.run(self.model, *arrays)
+
+    def run_many(self, *arrays, threads=True):
+        """``run_many`` of the template: parallel threads, or a Python loop over ``run``."""
+        runner = self.module.run_many if threads else self.module.run_many.py_func
+        return runner(self.model, *arrays)
+
+
+@lru_cache(maxsize=None)
+def _driver_for(key: str, model_key: str) -> Driver:
+    return Driver(_module_for(key), compile_model())
+
+
+def load_driver() -> Driver:
+    """The compiled driver bound to this model (compiled on first use, then cached on disk)."""
+    return _driver_for(driver_key(), compile_model().key)
 
 
 @lru_cache(maxsize=1)
@@ -106,10 +133,14 @@ def is_special(event) -> bool:
     return event.relative_clamp is not None or event.remove_adenoma_or_all
 
 
-def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0, observables=None):
+def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0, observables=None, progress=None,
+                 chunk_days=CHUNK_DAYS):
     """States and observables on ``grid`` (run days) with ``events`` applied at their times.
 
     ``observables``: the names to evaluate (their columns in that order), default every one.
+    A run longer than ``chunk_days`` is integrated one compiled call per ``chunk_days``,
+    returning to Python in between, so that Ctrl-C stops it within one chunk and
+    ``progress(done_fraction)`` (when given) is called after each.
 
     The same contract as :func:`homeostasis.protocol.schedule.run_schedule` (outputs at an
     event time show the state and parameters just before it), computed by the compiled driver.
@@ -124,46 +155,54 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0,
     y = np.asarray(y0, float)
     rtol = rtol * TOLERANCE_FACTOR
     atol = rtol * 1e-3 * np.maximum(np.abs(np.asarray(scale, float)), 1e-12)
-    states = observed = None  # filled piece by piece below (or taken whole from one call)
-    groups = event_groups(events, grid[0], grid[-1])
+    pieces = list(_pieces(event_groups(events, grid[0], grid[-1]), grid[0], grid[-1], chunk_days))
+    if len(pieces) == 1 and pieces[0][2] is None:  # the usual case: the whole grid in one call
+        states, observed, _, _ = _run(driver, compiled, y, p, grid + time_offset, pieces[0][1], time_offset, atol,
+                                      rtol, selection)
+        return states, observed
+    states = np.empty((len(grid), len(y)))
+    observed = np.empty((len(grid), len(selection.names)))
     start, first_row = grid[0], 0
     names = parameter_names()
-    for chunk, special in _chunks(groups, grid[-1]):
-        end = special[0] if special is not None else grid[-1]
+    for end, groups, special in pieces:
         rows = np.arange(first_row, np.searchsorted(grid, end, side="right"))
-        # the sub-run starts at `start` (an output time or a special event) and ends at `end`
-        if special is None and first_row == 0:
-            times = grid  # the whole grid in one call (the usual case)
-        else:
-            times = np.unique(np.concatenate(([start], grid[rows], [end])))
-        sub_states, sub_observed, y, p = _run(driver, compiled, y, p, times + time_offset, chunk, time_offset,
+        # the sub-run starts at `start` (an output time, a chunk end or a special event) and ends at `end`
+        times = np.unique(np.concatenate(([start], grid[rows], [end])))
+        sub_states, sub_observed, y, p = _run(driver, compiled, y, p, times + time_offset, groups, time_offset,
                                               atol, rtol, selection)
-        if times is grid:
-            states, observed = sub_states, sub_observed
-        else:
-            if states is None:
-                states = np.empty((len(grid), len(y)))
-                observed = np.empty((len(grid), len(selection.names)))
-            where = np.searchsorted(times, grid[rows])
-            states[rows], observed[rows] = sub_states[where], sub_observed[where]
+        where = np.searchsorted(times, grid[rows])
+        states[rows], observed[rows] = sub_states[where], sub_observed[where]
         if special is not None:
-            for event in special[1]:
-                y, p = apply_event(compiled, event, y, p, names, special[0] + time_offset)
+            for event in special:
+                y, p = apply_event(compiled, event, y, p, names, end + time_offset)
         start, first_row = end, rows[-1] + 1 if len(rows) else first_row
+        if progress is not None:
+            progress((end - grid[0]) / max(grid[-1] - grid[0], 1e-300))
     return states, observed
 
 
-def _chunks(groups, last):
-    """``(ordinary event groups, special group or None)`` pieces, cut at special groups."""
-    pending = []
+def _pieces(groups, first, last, chunk_days=None):
+    """``(end, ordinary event groups up to end, special group at end or None)``: the schedule
+    cut at each group that must run in Python and, given ``chunk_days``, every ``chunk_days``."""
+    cuts = [cut for cut in np.arange(first + chunk_days, last, chunk_days) if cut < last - 1e-9 * chunk_days] \
+        if chunk_days else []
+    pending, reached = [], None
     for time, group in groups:
-        if any(is_special(event) for event in group):
-            yield pending, (time, group)
+        while cuts and cuts[0] < time:
+            reached = cuts.pop(0)
+            yield reached, pending, None
             pending = []
+        if any(is_special(event) for event in group):
+            yield time, pending, group
+            pending, reached = [], time
+            cuts = [cut for cut in cuts if cut > time]
         else:
             pending.append((time, group))
-    if pending or not groups or groups[-1][0] < last:
-        yield pending, None
+    for cut in cuts:
+        yield cut, pending, None
+        pending, reached = [], cut
+    if pending or reached is None or reached < last:
+        yield last, pending, None
 
 
 def _run(driver, compiled, y, p, times, groups, time_offset, atol, rtol, selection):

@@ -240,13 +240,13 @@ class Simulation:
     def solve(self, *, days=None, times=None, step=None, progress=None, solver=None, observables=None):
         """Integrate on an output grid and return a :class:`~homeostasis.simulation.results.Result`.
 
-        The compiled driver runs the whole schedule in one call; the SciPy path
+        The compiled driver runs the whole schedule in compiled code; the SciPy path
         (``HOMEOSTASIS_SOLVER=scipy``) is the reference, and the fallback when the compiled
         driver cannot be built or fails (its error is then the one raised). ``solver`` chooses
         (``"compiled"`` or ``"scipy"``; default ``$HOMEOSTASIS_SOLVER``, else compiled).
-        ``progress`` (fraction done) is called by the SciPy path as the run advances; the
-        compiled driver runs the whole schedule in one call, so Ctrl-C takes effect only when it
-        returns (the command line uses the SciPy path for long runs, which stays interruptible).
+        ``progress`` (fraction done) is called as the run advances (by the compiled driver
+        after each year, which it integrates one call at a time so that Ctrl-C stops a long run
+        within a year; by the SciPy path after each segment).
         ``observables``: names of the observables to compute (the result has only those, in
         that order); default every one. Fewer is faster: each is evaluated at every output time.
         """
@@ -267,7 +267,8 @@ class Simulation:
 
                 result = run_compiled(self.compiled, self.initial_state, grid, self.parameter_set.vector, events,
                                       scale=self.scale, rtol=self.rtol, time_offset=self.time_offset,
-                                      observables=None if selection is None else selection.names)
+                                      observables=None if selection is None else selection.names,
+                                      progress=progress)
                 self.last_solver = "compiled"
                 return result
             except SolverError:
