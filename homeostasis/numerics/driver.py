@@ -1,12 +1,12 @@
-"""The compiled whole-simulation driver: one call into machine code per simulation.
+"""The compiled whole-simulation driver: one call into machine code per simulated year.
 
 SciPy's ``odeint`` calls a Python wrapper for every right-hand-side evaluation and is
 restarted from a Python loop after every dose, and after each restart LSODA begins again in
 its non-stiff (Adams) mode. The driver here instead integrates the whole event schedule
 inside numba: a variable-order BDF (the algorithm of ``solve_ivp(method="BDF")``, always
 stiff, so a restart never falls back to Adams) with the model's analytic Jacobian, events
-applied between segments without returning to Python, and the observables evaluated at the
-output times in the same call.
+applied between segments without returning to Python, and only the requested observables
+evaluated at the output times in the same call.
 
 Why a port and not a library: ``numbalsoda`` (LSODA callable from numba) has no wheel for
 this Python and does not build here (its CMake configuration fails), was last released in
@@ -16,7 +16,8 @@ against the SciPy path on every scenario and intervention (``tests/test_driver.p
 
 Two events need values computed at their instant in Python (the relative calcium clamp reads
 the ionized calcium; parathyroidectomy without a fraction looks at the adenoma), so a
-schedule is cut at them: every other event runs in the compiled loop.
+schedule is cut at them: every other event runs in the compiled loop. A long run is also cut
+every ``CHUNK_DAYS``, so that Ctrl-C and progress reports take effect between compiled calls.
 """
 
 from __future__ import annotations
