@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import HomeostasisError
-from ..numerics.batch import one_line, simulate_each
+from ..numerics.batch import simulate_each
 
 DEFAULT_CHUNK_SIZE = 100  # patients; benchmarks/population.py: Dask round trip + Parquet write ~ 7 patients
 TASKS_PER_WORKER = 4     # at least this many chunks per worker, so a slow chunk does not idle the others
