@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 DAYS, POINTS = 365.0, 501
+FEW = ("ca_total", "phosphate", "pth")  # a typical request: the observables a figure shows
 TIGHT = 4e-12  # the driver integrates at a quarter of this (driver.TOLERANCE_FACTOR): 1e-12
 
 
@@ -64,7 +65,7 @@ def driver_path(simulation, grid, rtol=None):
                         time_offset=simulation.time_offset)
 
 
-def kernel(simulation, grid, rtol):
+def kernel(simulation, grid, rtol, observables=None):
     """Only the compiled call (schedule encoded, arrays allocated beforehand)."""
     from homeostasis.numerics.driver import MAX_STEPS, EncodedEvents, load_driver
     from homeostasis.protocol.schedule import event_groups
@@ -75,12 +76,14 @@ def kernel(simulation, grid, rtol):
     bounds, start = np.append(bounds, grid[-1]), np.append(start, start[-1])
     atol = rtol * 1e-3 * np.maximum(simulation.scale, 1e-12)
     states = np.empty((len(grid), len(simulation.initial_state)))
-    observed = np.empty((len(grid), len(simulation.compiled.observable_names)))
+    selection = simulation.compiled.observable_selection(observables)
+    observed = np.empty((len(grid), len(selection.names)))
     counts = np.zeros(4, dtype=np.int64)
     y0, p = simulation.initial_state, simulation.vector
 
     def run():
-        driver.run(y0, p, grid, bounds, start, kind, index, value, rtol, atol, MAX_STEPS, states, observed, counts)
+        driver.run(y0, p, grid, bounds, start, kind, index, value, rtol, atol, MAX_STEPS, states, selection.which,
+                   selection.need, observed, counts)
         return states
 
     run()
@@ -101,13 +104,15 @@ def one_case(label, simulation, grid, repeats, peer=None, target=None, matched=(
         print(f"  odeint at rtol {TIGHT:g} vs the reference: {error(tight_scipy, reference, scale):.1e}")
     print(f"  SciPy path (odeint LSODA, rtol 1e-8): {error(scipy_states, reference, scale):.1e}")
     functions = {"SciPy path (run_schedule + observe)": lambda: scipy_path(simulation, grid),
-                 "Simulation.solve (compiled, public)": lambda: simulation.solve(times=grid)}
+                 "Simulation.solve (compiled, public)": lambda: simulation.solve(times=grid),
+                 "Simulation.solve, 3 observables": lambda: simulation.solve(times=grid, observables=FEW)}
     counts = {}
     for rtol in matched:
         run, counts[rtol] = kernel(simulation, grid, rtol)
         print(f"  compiled driver at internal rtol {rtol:g}{' (= public rtol 1e-8)' if rtol == 2.5e-9 else ''}: {error(run().copy(), reference, scale):.1e}   "
               f"(evaluations {counts[rtol]})")
         functions[f"compiled kernel, internal rtol {rtol:g}"] = run
+    functions["compiled kernel, rtol 2.5e-9, no observables"] = kernel(simulation, grid, 2.5e-9, ())[0]
     if peer is not None:
         functions["libroadrunner (CVODE, rtol 1e-8)"] = peer
         print(f"  libroadrunner: {error(peer(), reference, scale):.1e}")

@@ -1,7 +1,8 @@
 """Virtual populations on Dask: patients per second, Dask overhead per chunk, chunk size, and
 the same draws on libroadrunner (the package's exported SBML) in two processes.
 
-Run: python benchmarks/population.py [N]      (default N = 200; the issue's figure is 10,000)
+Run: python benchmarks/population.py [N] [--no-roadrunner]   (default N = 200; the issue's figure is
+10,000; without the peer it stays under a minute: each roadrunner process compiles the SBML for ~60 s)
 
 Healthy-year patients: GFR, calcium and phosphate intake drawn from a Latin hypercube, 365 days,
 101 output points, rtol 1e-8 for both simulators (libroadrunner with the package's absolute
@@ -131,7 +132,8 @@ def main():
     from homeostasis.population.sampling import draw_patients
     from homeostasis.scenarios import load_scenario
 
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    numbers = [argument for argument in sys.argv[1:] if not argument.startswith("--")]
+    n = int(numbers[0]) if numbers else 200
     print(f"homeostasis {homeostasis.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
           f"{n} healthy-year patients, {POINTS} points, rtol {RTOL:g}, {WORKERS} workers")
     design = draw_patients(load_scenario("healthy"), VARY, n, seed=0)
@@ -164,6 +166,8 @@ def main():
             results[size] = time.perf_counter() - begin
             print(f"  population, chunk size {size:3d}: {results[size]:.2f} s, {n / results[size]:.1f} patients/s")
     ours = results[DEFAULT_CHUNK_SIZE]
+    if "--no-roadrunner" in sys.argv:
+        return
     busy, load, wall, finals = roadrunner_pair(design)
     print(f"  libroadrunner, 2 processes, same draws: {busy:.2f} s simulating ({n / busy:.1f} patients/s); "
           f"SBML load + compile {load:.2f} s per process; pool wall {wall:.2f} s")

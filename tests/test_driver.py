@@ -200,3 +200,77 @@ def test_batch_without_observables_has_the_same_states():
     bare = batch.simulate_many(simulation, vectors, grid, observables=False)
     assert bare.observables.shape == (2, 0, len(simulation.compiled.observable_names))
     np.testing.assert_allclose(bare.states, full.states, rtol=1e-12, atol=1e-300)
+
+
+# --- only the requested observables -------------------------------------------------------------
+
+def test_requested_observables_are_the_same_columns_on_both_paths():
+    simulation = Simulation("ckd", interventions=["cinacalcet@1:days=2"])
+    grid = np.linspace(0.0, 4.0, 17)
+    names = ["pth", "ca_total", "bmd_total_hip"]
+    every = simulation.solve(times=grid)
+    some = simulation.solve(times=grid, observables=names)
+    reference = simulation.solve(times=grid, observables=names, solver="scipy")
+    assert some.observable_names == tuple(names) and some.observables.shape == (len(grid), 3)
+    assert some.unit("pth") == every.unit("pth")
+    for name in names:
+        np.testing.assert_allclose(some[name], every[name], rtol=1e-12, atol=0)
+        np.testing.assert_allclose(reference[name], some[name], rtol=RTOL, atol=OBSERVABLE_FLOOR)
+
+
+def test_batch_with_requested_observables():
+    simulation = Simulation("healthy", interventions=["phosphate-load@1"])
+    vectors = np.tile(simulation.vector, (2, 1))
+    grid = np.linspace(0.0, 3.0, 7)
+    full = batch.simulate_many(simulation, vectors, grid)
+    some = batch.simulate_many(simulation, vectors, grid, observables=["phosphate"])
+    column = full.observable_names.index("phosphate")
+    assert some.observable_names == ("phosphate",) and some.observables.shape == (2, 7, 1)
+    np.testing.assert_allclose(some.observables[..., 0], full.observables[..., column], rtol=1e-12, atol=0)
+
+
+def test_an_unknown_observable_is_refused_with_a_suggestion():
+    from homeostasis.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="did you mean 'phosphate'"):
+        homeostasis.simulate("healthy", days=1, observables=["phosphat"])
+
+
+# --- long runs in compiled chunks (Ctrl-C and progress between them) -------------------------------
+
+def test_a_long_run_in_yearly_chunks_matches_one_call():
+    simulation = Simulation("ckd", interventions=["phosphate-load@365", "calcitriol@360:days=10"])
+    grid = np.linspace(0.0, 800.0, 161)
+    events = simulation.events(grid[-1])
+    fractions = []
+    chunked = driver.run_compiled(simulation.compiled, simulation.initial_state, grid, simulation.vector, events,
+                                  scale=simulation.scale, rtol=simulation.rtol, progress=fractions.append)
+    whole = driver.run_compiled(simulation.compiled, simulation.initial_state, grid, simulation.vector, events,
+                                scale=simulation.scale, rtol=simulation.rtol, chunk_days=None)
+    np.testing.assert_allclose(fractions, [365 / 800, 730 / 800, 1.0])
+    _close_scaled(chunked[0], whole[0], simulation.scale)
+    (ref_states, _), _ = both_paths(simulation, grid)
+    _close_scaled(chunked[0], ref_states, simulation.scale)
+
+
+def test_pieces_cut_at_years_and_special_events():
+    from homeostasis.protocol.events import Event
+
+    dose, clamp = Event(time=365.0, add={"ca_gut_lumen": 1.0}), Event(time=500.0, relative_clamp=0.1)
+    pieces = list(driver._pieces([(365.0, [dose]), (500.0, [clamp])], 0.0, 1000.0, 365.0))
+    assert [(end, [t for t, _ in groups], special is not None) for end, groups, special in pieces] == [
+        (365.0, [365.0], False), (500.0, [], True), (730.0, [], False), (1000.0, [], False)]
+    assert [end for end, _, _ in driver._pieces([], 0.0, 365.0, 365.0)] == [365.0]
+
+
+def test_an_interrupt_between_chunks_stops_a_long_run():
+    simulation = Simulation("healthy")
+    calls = []
+
+    def interrupted(fraction):
+        calls.append(fraction)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        simulation.solve(days=3 * 365, progress=interrupted)
+    np.testing.assert_allclose(calls, [1 / 3])

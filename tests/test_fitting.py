@@ -417,3 +417,26 @@ def test_command_line_fits_a_knob_from_clinical_units_and_hours(sarcoid_truth, t
     assert_allclose(document["estimates"]["burden"], SARCOID_TRUTH["burden"], rtol=0.2)
     assert fit_main(["fit", str(csv), "--scenario", SARCOID, "--estimate", "burdn", "--time-unit", "h"]) == 2
     assert "did you mean 'burden'" in capsys.readouterr().err
+
+
+def test_difference_jacobian_is_one_batch_per_experiment_and_matches_single_runs(synthetic, monkeypatch):
+    from homeostasis.numerics import batch
+
+    problem = Problem(validate_data(synthetic), ESTIMATE, interventions=INTERVENTIONS)
+    x = problem.to_x(problem.theta0)
+    lower, upper = problem.search_bounds()
+    sizes = []
+    real = batch.simulate_many
+    monkeypatch.setattr(batch, "simulate_many", lambda prepared, vectors, *a, **k: sizes.append(len(vectors))
+                        or real(prepared, vectors, *a, **k))
+    step = 1e-6
+    differences = problem.difference_jacobian(x, lower, upper, step=step)
+    assert sizes == [len(x)] * len(problem.experiments), "every step of one experiment in one batch call"
+    base = problem.residuals_only(x)
+    for j in range(len(x)):  # the same forward differences, one simulation at a time
+        point = x.copy()
+        point[j] += step * max(1.0, abs(x[j]))
+        column = (problem.residuals_only(point) - base) / (point[j] - x[j])
+        assert_allclose(differences[:, j], column, rtol=1e-6, atol=1e-6 * np.abs(column).max())
+    exact = problem.jacobian(x)
+    assert_allclose(differences, exact, rtol=0, atol=0.02 * np.abs(exact).max())

@@ -158,6 +158,36 @@ def test_sensitivity_bad_output_exits_2(capsys):
     assert status == 2 and len(err.strip().splitlines()) == 1 and "did you mean 'phosphate'" in err
 
 
+# --- one chunk, in process: one batch call, the same values as each patient alone -----------------
+
+def test_a_chunk_is_one_batch_call_and_matches_each_patient_alone(monkeypatch):
+    from homeostasis.numerics import batch
+    from homeostasis.population.execution import PatientRuns
+    from homeostasis.simulation import Simulation
+
+    sizes = []
+    real = batch.simulate_many
+    monkeypatch.setattr(batch, "simulate_many", lambda prepared, vectors, *a, **k: sizes.append(len(vectors))
+                        or real(prepared, vectors, *a, **k))
+    variables, interventions = ("ca_total", "pth", "phosphate"), ("phosphate-load@2",)
+    task = PatientRuns("healthy", 30.0, 3.0, variables, interventions)
+    settings = [{"gfr": 60.0, "ca_intake": 20.0}, {"gfr": 90.0, "ca_intake": 25.0}, {"gfr": -5.0},
+                {"gfr": 120.0, "ca_intake": 30.0}]
+    columns, statuses = task.run(list(enumerate(settings)))
+    assert sizes == [3], "the three valid patients run in one batch call"
+    assert [status for _, status, _, _ in statuses] == ["ok", "ok", "failed", "ok"]
+    assert "gfr" in statuses[2][2]
+    table = pd.DataFrame(columns)
+    for patient in (0, 1, 3):
+        alone = Simulation("healthy", parameters=settings[patient], interventions=list(interventions)).solve(
+            days=30.0, step=3.0, solver="scipy")
+        for name in variables:
+            got = table[(table["patient"] == patient) & (table["variable"] == name)]
+            assert_allclose(got["time_days"], alone.times, rtol=0, atol=1e-12)
+            assert_allclose(got["value"], alone[name], rtol=1e-5)
+            assert set(got["unit"]) == {alone.unit(name)}
+
+
 # --- populations on a two-worker LocalCluster ---------------------------------------------------
 
 def test_population_runs_every_patient_with_its_own_values(client, tmp_path):

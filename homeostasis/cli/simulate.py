@@ -188,16 +188,14 @@ def command_run(arguments) -> None:
     from ..plotting.progress import LONG_RUN_DAYS, announced
 
     length = float(times[-1]) if times is not None else float(days or 365.0)
-    progress = TerminalProgress(f"run {prepared.scenario.name}")  # the SciPy path reports as it goes
+    progress = TerminalProgress(f"run {prepared.scenario.name}")  # reported after each simulated year
     try:
         with announced(f"{prepared.scenario.name}: simulating {length:g} days", show=length >= LONG_RUN_DAYS):
-            # a long run takes the SciPy path: it reports progress and stops at once on Ctrl-C,
-            # where the compiled driver would finish its single call first
-            solver = "scipy" if length >= LONG_RUN_DAYS else None
+            # the compiled driver integrates a long run one year per call: Ctrl-C stops it within a year
             if times is not None:
-                result = prepared.solve(times=times, progress=progress, solver=solver)
+                result = prepared.solve(times=times, progress=progress)
             else:
-                result = prepared.solve(days=days, step=arguments.step, progress=progress, solver=solver)
+                result = prepared.solve(days=days, step=arguments.step, progress=progress)
     finally:
         progress.close()
     _note_late_interventions(prepared, result.times[-1])

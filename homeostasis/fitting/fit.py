@@ -15,6 +15,7 @@ from .pesto import Scaled, multistart as run_multistart, require_pypesto
 from .result import FitResult
 
 GRADIENTS = ("exact", "finite-difference")
+DIFFERENCE_STEP = 1e-7  # relative step of the forward-difference Jacobian at the optimum (standard errors)
 
 
 class IdentifiabilityWarning(UserWarning):
@@ -98,7 +99,8 @@ def solve(problem, settings, *, seed, multistart, profile_intervals, progress, c
         raise HomeostasisError("fit: every start failed to simulate; check the starting values and the data")
     x_hat = np.asarray(best.x, float)
     residuals = problem.residuals(x_hat) if gradient == "exact" else problem.residuals_only(x_hat)
-    jacobian = problem.jacobian(x_hat) if gradient == "exact" else _difference_jacobian(problem, x_hat, residuals)
+    jacobian = (problem.jacobian(x_hat) if gradient == "exact"
+                else problem.difference_jacobian(x_hat, lower, upper, step=DIFFERENCE_STEP))
     chi2 = float(residuals @ residuals)
     dof = len(problem.data) - len(x_hat)
     variance = 1.0 if problem.known_sd else chi2 / max(dof, 1)
@@ -148,16 +150,6 @@ def _warn_unidentifiable(result):
                 notes.append(f"{name} (profile interval open {' and '.join(sides)})")
     if notes:
         warnings.warn("not identifiable from these data: " + "; ".join(notes), IdentifiabilityWarning, stacklevel=3)
-
-
-def _difference_jacobian(problem, x, residuals, step=1e-7):
-    columns = []
-    for j in range(len(x)):
-        point = np.array(x, float)
-        h = step * max(1.0, abs(point[j]))
-        point[j] += h
-        columns.append((problem.residuals_only(point) - residuals) / h)
-    return np.column_stack(columns)
 
 
 def _inside(x, lower, upper):

@@ -47,10 +47,8 @@ def simulate_experiment(experiment: Experiment, parameter_set, sensitivity: Sens
                                              start=experiment.start, rtol=rtol)
     compiled, grid, p = prepared.compiled, experiment.times, prepared.vector
     y0, events, offset = prepared.initial_state, prepared.events(grid[-1]), prepared.time_offset
-    if sensitivity is None:
-        states, groups = run_schedule(compiled, y0, grid, p, events, scale=prepared.scale, rtol=rtol,
-                                      time_offset=offset)
-        return prepared.observe(grid, states, groups), None
+    if sensitivity is None:  # the compiled driver (falling back to the SciPy path, as simulate does)
+        return prepared.solve(times=grid).observables, None
     _refuse_event_parameters(events, sensitivity.estimated, experiment)
     dp = sensitivity.parameter_sensitivity(p, scales, parameter_set.overridden_derived)
     s0 = _initial_sensitivity(compiled, sensitivity, experiment, prepared.knobs, y0, p, dp, offset)

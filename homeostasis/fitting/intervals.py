@@ -204,7 +204,12 @@ def profile_chi2(problem, j, value, x_start, lower, upper, variance, gradient="e
         point[free] = z
         return point
 
-    jacobian = (lambda z: problem.jacobian(full(z))[:, free]) if gradient == "exact" else "2-point"
+    if gradient == "exact":
+        def jacobian(z):
+            return problem.jacobian(full(z))[:, free]
+    else:  # SciPy's forward differences, the steps of all free parameters in one batch
+        def jacobian(z):
+            return problem.difference_jacobian(full(z), lower, upper, columns=free)[:, free]
     margin = 1e-9 * (upper - lower)
     z0 = np.clip(x[free], lower[free] + margin[free], upper[free] - margin[free])
     result = least_squares(lambda z: residuals(full(z)), z0, jacobian=jacobian, bounds=(lower[free], upper[free]),

@@ -20,6 +20,7 @@ from .sensitivities import sensitivity_model
 
 SEARCH_DECADES = 4  # search range of a parameter whose bound is 0 or infinite, around its start
 FAILED_RESIDUAL = 1e4  # residual of every row when a trial point cannot be simulated
+SCIPY_STEP = float(np.sqrt(np.finfo(float).eps))  # relative forward-difference step of SciPy's "2-point"
 
 
 class Problem:
@@ -155,6 +156,54 @@ class Problem:
             if jacobian:
                 derivative[np.ix_(rows, columns)] = sens[t_index, o_index, :]
         return simulated, derivative
+
+    def simulate_points(self, points) -> list:
+        """Simulated values per data row for each x in ``points`` (None where it failed),
+        without sensitivities: each experiment runs every point in one batch call."""
+        from ..numerics.batch import simulate_each
+        from ..simulation.prepared import Simulation
+
+        out = [np.empty(len(self.data)) for _ in points]
+        for index, experiment in enumerate(self.experiments):
+            runs = []
+            for x in points:
+                try:
+                    runs.append(Simulation.from_parameter_set(
+                        experiment.scenario, self.parameter_set(self.to_theta(x), index),
+                        interventions=experiment.interventions, start=experiment.start, rtol=self.rtol))
+                except ParameterValueError as error:
+                    runs.append(error)
+            rows, t_index, o_index = self.row_index[index]
+            for k, (observed, _) in enumerate(simulate_each(runs, experiment.times, threads=True)):
+                self.simulations += 1
+                if observed is None or out[k] is None:
+                    out[k] = None
+                else:
+                    out[k][rows] = observed[t_index, o_index]
+        return out
+
+    def difference_jacobian(self, x, lower, upper, columns=None, step=SCIPY_STEP):
+        """Forward-difference Jacobian of the weighted residuals at x (SciPy's ``2-point``
+        steps by default, turned inward at a bound), every step simulated in one batch per
+        experiment. Only ``columns`` (a mask; default all) are differenced, the others are zero."""
+        x = np.asarray(x, float)
+        columns = np.arange(len(x)) if columns is None else np.flatnonzero(columns)
+        base = self.residuals_only(x)
+        h = step * np.where(x >= 0, 1.0, -1.0) * np.maximum(1.0, np.abs(x))
+        outside = (x + h < lower) | (x + h > upper)
+        h = np.where(outside, -h, h)
+        points = []
+        for j in columns:
+            point = x.copy()
+            point[j] += h[j]
+            points.append(point)
+        derivative = np.zeros((len(base), len(x)))
+        for j, point, simulated in zip(columns, points, self.simulate_points(points)):
+            if simulated is None:
+                self.failures += 1
+                continue  # a step the model refuses: no information in that direction
+            derivative[:, j] = ((simulated - self.measured) / self.sigma - base) / (point[j] - x[j])
+        return derivative
 
     def evaluate(self, x, jacobian=True):
         """Weighted residuals and their Jacobian with respect to x (memoised on x)."""

@@ -3,8 +3,9 @@
 pyPESTO (Schälte et al., Bioinformatics 2023) does the multistart and the profiles; the
 package supplies the weighted residuals and their exact Jacobian (forward sensitivities), so
 pyPESTO's least-squares optimiser (``ls_trf``, SciPy's trust-region reflective) sees the
-same problem as before. With ``gradient="finite-difference"`` the objective has no Jacobian
-and SciPy differentiates the residuals by forward differences (for the benchmark).
+same problem as before. With ``gradient="finite-difference"`` (for the benchmark) the
+Jacobian is SciPy's forward differences, computed by the package so that the steps of all
+parameters run as one batch (:meth:`Problem.difference_jacobian`).
 
 The objective is half the chi-square divided by ``variance`` (1 with measured sd; the residual
 variance at the optimum when the noise level is estimated), i.e. a negative log-likelihood up
@@ -58,6 +59,7 @@ class Scaled:
         self.gradient = gradient
         self.variance = 1.0
         self.calls = 0
+        self.bounds = None  # search bounds (the forward-difference steps turn inward at them)
 
     def objective(self):
         """A pyPESTO Objective with closures (pyPESTO deep-copies its problem; closures are shared)."""
@@ -70,7 +72,9 @@ class Scaled:
             return values / np.sqrt(scaled.variance)
 
         def sres(x):
-            return problem.jacobian(x) / np.sqrt(scaled.variance)
+            if scaled.gradient == "exact":
+                return problem.jacobian(x) / np.sqrt(scaled.variance)
+            return problem.difference_jacobian(x, *scaled.bounds) / np.sqrt(scaled.variance)
 
         def fun(x):
             r = res(x)
@@ -79,13 +83,12 @@ class Scaled:
         def grad(x):
             return sres(x).T @ res(x)
 
-        if self.gradient == "exact":
-            return pypesto.Objective(fun=fun, grad=grad, res=res, sres=sres, x_names=list(problem.names))
-        return pypesto.Objective(fun=fun, res=res, x_names=list(problem.names))
+        return pypesto.Objective(fun=fun, grad=grad, res=res, sres=sres, x_names=list(problem.names))
 
 
 def pesto_problem(scaled: Scaled, lower, upper, guesses=None):
     pypesto = require_pypesto()
+    scaled.bounds = (np.asarray(lower, float), np.asarray(upper, float))
     return pypesto.Problem(scaled.objective(), lb=np.asarray(lower, float), ub=np.asarray(upper, float),
                            x_guesses=None if guesses is None else np.atleast_2d(guesses),
                            x_names=list(scaled.problem.names), copy_objective=False)

@@ -42,8 +42,10 @@ def simulate_many(prepared, vectors, times, *, threads=True, observables=True) -
     Events come from ``prepared`` (its interventions with its own parameter values). A
     ``"steady"`` start or an event that reads the state at its instant (calcium clamp,
     parathyroidectomy without a fraction) runs vector by vector through the same driver.
-    ``observables=False`` skips them (faster, and ~half the memory for large batches):
-    ``Batch.observables`` is then empty (vectors x 0 x observables).
+    ``observables``: ``True`` (every one), a list of names (only those are evaluated, in that
+    order: ``Batch.observable_names`` names the columns), or ``False`` to skip them (faster,
+    and ~half the memory for large batches; ``Batch.observables`` is then vectors x 0 x
+    observables).
     """
     from ..simulation.prepared import output_times
 
@@ -52,9 +54,10 @@ def simulate_many(prepared, vectors, times, *, threads=True, observables=True) -
     vectors = _checked_vectors(vectors, len(prepared.vector))
     events = prepared.events(grid[-1])
     offset = prepared.time_offset
+    selection = compiled.observable_selection(None if observables is True or observables is False else observables)
     if prepared.start != "healthy" or any(is_special(event) for event in events):
-        result = _one_by_one(prepared, vectors, grid)
-        return result if observables else replace(result, observables=result.observables[:, :0])
+        result = _one_by_one(prepared, vectors, grid, selection)
+        return result if observables is not False else replace(result, observables=result.observables[:, :0])
     y0s, scales = _starts(prepared, vectors)
     rtol = prepared.rtol * TOLERANCE_FACTOR
     atols = rtol * 1e-3 * np.maximum(np.abs(scales), 1e-12)
@@ -66,18 +69,86 @@ def simulate_many(prepared, vectors, times, *, threads=True, observables=True) -
         bounds, op_start = np.append(bounds, grid[-1] + offset), np.append(op_start, op_start[-1])
     count, rows = len(vectors), len(grid)
     states = np.empty((count, rows, len(compiled.state_names)))  # failed rows become NaN below
-    observed = np.empty((count, rows if observables else 0, len(compiled.observable_names)))
+    observed = np.empty((count, rows if observables is not False else 0, len(selection.names)))
     status = np.zeros(count, dtype=np.int64)
     failed_time = np.zeros(count)
-    driver = load_driver()
-    runner = driver.run_many if threads else driver.run_many.py_func
-    runner(y0s, vectors, grid + offset, bounds, op_start, op_kind, op_index, op_value, float(rtol), atols,
-           MAX_STEPS, states, observed, status, failed_time)
+    load_driver().run_many(y0s, vectors, grid + offset, bounds, op_start, op_kind, op_index, op_value, float(rtol),
+                           atols, MAX_STEPS, states, selection.which, selection.need, observed, status, failed_time,
+                           threads=threads)
     failed = status != 0
     states[failed], observed[failed] = np.nan, np.nan
     messages = tuple(f"{FAILURES[code]} at t = {time:.6g} days" if code else ""
                      for code, time in zip(status, failed_time))
-    return Batch(grid, states, observed, failed, messages, compiled.state_names, compiled.observable_names)
+    return Batch(grid, states, observed, failed, messages, compiled.state_names, selection.names)
+
+
+def simulate_each(simulations, grid, variables=None, *, threads=False) -> list:
+    """``(observables on grid, "")`` or ``(None, error)`` for each prepared simulation.
+
+    The entry point for many runs that differ in parameter values (population chunks,
+    finite-difference Jacobians of a fit): ``variables`` are the observable columns (default
+    every one). Runs that share a schedule (healthy start, the same events and day-0 seeds) go
+    through one :func:`simulate_many` call, so their Python overhead is paid once; a steady
+    start runs alone. A run the batch cannot integrate is run again alone
+    (``Simulation.solve`` falls back to the SciPy path, as a single run would). An exception
+    in place of a simulation (refused settings) is reported as its error. ``threads``: the
+    batch's parallel loop (off by default: Dask already runs one worker process per core).
+    """
+    outcomes = [None] * len(simulations)
+    for members in _schedule_groups(simulations, grid[-1], outcomes):
+        batch = _batch(simulations, members, grid, variables, threads)
+        for row, k in enumerate(members):
+            if batch is None or batch.failed[row]:
+                outcomes[k] = _solve_alone(simulations[k], grid, variables)
+            else:
+                outcomes[k] = (batch.observables[row], "")
+    return outcomes
+
+
+def _schedule_groups(simulations, end, outcomes):
+    """Indices of simulations that can share one batch call (errors go into ``outcomes``)."""
+    groups = []  # [(key, [indices])]
+    for k, simulation in enumerate(simulations):
+        if isinstance(simulation, Exception):
+            outcomes[k] = (None, one_line(simulation))
+            continue
+        try:
+            key = (simulation.start, simulation.scenario.name, simulation.rtol, simulation.initial_amounts,
+                   simulation.events(end), simulation.scenario.seed_amounts(simulation.knobs))
+        except Exception as error:  # reported for this run; the others go on
+            outcomes[k] = (None, one_line(error))
+            continue
+        if key[0] != "healthy":
+            groups.append((None, [k]))
+            continue
+        for other, members in groups:
+            if other == key:
+                members.append(k)
+                break
+        else:
+            groups.append((key, [k]))
+    return [members for _, members in groups]
+
+
+def _batch(simulations, members, grid, variables, threads):
+    from ..simulation.prepared import default_solver
+
+    first = simulations[members[0]]
+    if first.start != "healthy" or default_solver() != "compiled":
+        return None
+    return simulate_many(first, np.array([simulations[k].vector for k in members]), grid, threads=threads,
+                         observables=True if variables is None else variables)
+
+
+def _solve_alone(simulation, grid, variables):
+    try:
+        return simulation.solve(times=grid, observables=variables).observables, ""
+    except Exception as error:  # reported for this run; the others go on
+        return None, one_line(error)
+
+
+def one_line(error: Exception) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
 
 
 def _checked_vectors(vectors, size):
@@ -113,10 +184,10 @@ def _starts(prepared, vectors):
     return y0s, scales
 
 
-def _one_by_one(prepared, vectors, grid):
+def _one_by_one(prepared, vectors, grid, selection):
     compiled = prepared.compiled
     states = np.full((len(vectors), len(grid), len(compiled.state_names)), np.nan)
-    observed = np.full((len(vectors), len(grid), len(compiled.observable_names)), np.nan)
+    observed = np.full((len(vectors), len(grid), len(selection.names)), np.nan)
     failed, messages = np.zeros(len(vectors), dtype=bool), []
     for m, vector in enumerate(vectors):
         one = prepared.__class__.from_parameter_set(prepared.scenario, prepared.parameter_set, start=prepared.start,
@@ -125,12 +196,13 @@ def _one_by_one(prepared, vectors, grid):
         one.parameter_set = _VectorSet(prepared.parameter_set, vector)
         try:
             states[m], observed[m] = run_compiled(compiled, one.initial_state, grid, vector, one.events(grid[-1]),
-                                                  scale=one.scale, rtol=one.rtol, time_offset=one.time_offset)
+                                                  scale=one.scale, rtol=one.rtol, time_offset=one.time_offset,
+                                                  observables=selection.names)
             messages.append("")
         except Exception as error:  # noqa: BLE001 - one failed vector must not stop the batch
             failed[m] = True
             messages.append(str(error))
-    return Batch(grid, states, observed, failed, tuple(messages), compiled.state_names, compiled.observable_names)
+    return Batch(grid, states, observed, failed, tuple(messages), compiled.state_names, selection.names)
 
 
 class _VectorSet:

@@ -208,6 +208,13 @@ class CompiledModel:
     def observables(self, times, states, p) -> np.ndarray:
         return self.module.observables_many(np.asarray(times, float), np.ascontiguousarray(states), p)
 
+    def observable_selection(self, names=None) -> "ObservableSelection":
+        """The observables the driver evaluates at output times: every one (``None``), or
+        ``names`` in the given order (unknown names refused with a suggestion)."""
+        if isinstance(names, str):
+            names = (names,)
+        return _selection(self, None if names is None else tuple(names))
+
     def derive(self, p) -> np.ndarray:
         """The parameter vector with every derived rate constant computed from the others."""
         return self.module.derive(p)
@@ -224,6 +231,34 @@ class CompiledModel:
                 other = self.module.SCALE_LIKE.get(name)
                 scale[index] = scale[self.state_index[other]] if other else 1.0
         return scale
+
+
+@dataclass(frozen=True)
+class ObservableSelection:
+    """Which observables to evaluate (``which``: indices) and the shared subexpressions they
+    need (``need``: one flag per subexpression of the generated ``observe_into``)."""
+
+    names: tuple
+    units: tuple
+    which: np.ndarray
+    need: np.ndarray
+
+
+@lru_cache(maxsize=64)
+def _selection(compiled: CompiledModel, names) -> ObservableSelection:
+    from ..errors import UnknownNameError
+
+    every = compiled.observable_names
+    for name in names or ():
+        if name not in every:
+            raise UnknownNameError("observable", name, every)
+    which = np.arange(len(every)) if names is None else np.array([every.index(n) for n in names], dtype=np.int64)
+    needs = compiled.module.OBSERVABLE_NEEDS
+    need = np.zeros(1 + max((j for group in needs for j in group), default=0), dtype=np.bool_)
+    for i in which:
+        need[list(needs[i])] = True
+    return ObservableSelection(tuple(every[i] for i in which), tuple(compiled.observable_units[i] for i in which),
+                               which.astype(np.int64), need)
 
 
 @lru_cache(maxsize=None)

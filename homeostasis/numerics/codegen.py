@@ -71,6 +71,36 @@ def function_source(name, args, outputs, shape, model, filler) -> str:
     return "\n".join(lines)
 
 
+def selected_observables_source(model, expressions) -> tuple[str, tuple]:
+    """``observe_into(t, y, p, which, need, out)``: only observables ``which`` into ``out``.
+
+    The driver evaluates observables at every output time; a caller who reads three of them
+    should not pay for all of them. Subexpressions are shared as in ``observables`` but each
+    is computed only when ``need[j]`` says a requested observable uses it. Returns the source
+    and, per observable, the subexpressions it needs (``OBSERVABLE_NEEDS``).
+    """
+    replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
+    used = set().union(*(e.free_symbols for e in expressions)) if expressions else set()
+    position = {symbol: j for j, (symbol, _) in enumerate(replacements)}
+    closure = []  # temporaries each temporary needs, itself included (replacements are in order)
+    for symbol, expr in replacements:
+        closure.append({position[symbol]}.union(*(closure[position[s]] for s in expr.free_symbols if s in position)))
+    needs = tuple(tuple(sorted(set().union(*(closure[position[s]] for s in expr.free_symbols if s in position))))
+                  for expr in reduced)
+    printer = _Printer({"fully_qualified_modules": True})
+    lines = ['@njit(cache=True, error_model="numpy")', "def observe_into(t, y, p, which, need, out):"]
+    lines += _unpack(model.state_symbols, "y", used)
+    lines += _unpack(model.parameter_symbols, "p", used)
+    lines += [f"    {symbol} = 0.0" for symbol, _ in replacements]
+    for j, (symbol, expr) in enumerate(replacements):
+        lines += [f"    if need[{j}]:", f"        {symbol} = {printer.doprint(expr)}"]
+    lines.append("    for k in range(which.shape[0]):")
+    lines.append("        i = which[k]")
+    for i, expr in enumerate(reduced):
+        lines += [f"        {'if' if i == 0 else 'elif'} i == {i}:", f"            out[k] = {printer.doprint(expr)}"]
+    return "\n".join(lines), needs
+
+
 def _derive_source(model, derived: dict) -> str:
     """Plain Python ``derive(p)``: the vector with every derived value computed in order."""
     printer = _PlainPrinter({"fully_qualified_modules": True})
@@ -107,6 +137,7 @@ def generate_source(model, derived: dict, reference: dict) -> str:
     jac_entries = [(f"{i}, {j}", jac[i, j]) for i in range(n) for j in range(n) if jac[i, j] != 0]
     obs = [o.expression for o in model.observables]
     depends = {name: tuple(sorted(s.name for s in expr.free_symbols)) for name, expr in derived.items()}
+    selected, needs = selected_observables_source(model, obs)
     return render(
         "model.py.tmpl",
         state_names=repr(model.state_names),
@@ -122,7 +153,8 @@ def generate_source(model, derived: dict, reference: dict) -> str:
         derived_depends=repr(depends),
         rhs=function_source("rhs", ["t", "y", "p"], list(enumerate(rhs)), n, model, "empty"),
         jacobian=function_source("jacobian", ["t", "y", "p"], jac_entries, f"({n}, {n})", model, "zeros"),
-        observables=function_source("observables", ["t", "y", "p"], list(enumerate(obs)), len(obs), model, "empty"),
+        observe_into=selected,
+        observable_needs=repr(needs),
         derive=_derive_source(model, derived),
         reference_state=_reference_source(model, reference),
     ).rstrip() + "\n"

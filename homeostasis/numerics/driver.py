@@ -1,12 +1,12 @@
-"""The compiled whole-simulation driver: one call into machine code per simulation.
+"""The compiled whole-simulation driver: one call into machine code per simulated year.
 
 SciPy's ``odeint`` calls a Python wrapper for every right-hand-side evaluation and is
 restarted from a Python loop after every dose, and after each restart LSODA begins again in
 its non-stiff (Adams) mode. The driver here instead integrates the whole event schedule
 inside numba: a variable-order BDF (the algorithm of ``solve_ivp(method="BDF")``, always
 stiff, so a restart never falls back to Adams) with the model's analytic Jacobian, events
-applied between segments without returning to Python, and the observables evaluated at the
-output times in the same call.
+applied between segments without returning to Python, and only the requested observables
+evaluated at the output times in the same call.
 
 Why a port and not a library: ``numbalsoda`` (LSODA callable from numba) has no wheel for
 this Python and does not build here (its CMake configuration fails), was last released in
@@ -18,7 +18,8 @@ Events are lists of action objects (:mod:`homeostasis.protocol.events`); each co
 gives its own operations (``Action.ops``: operation code, position, value). Actions that read
 the state at their instant (``reads_state``: the relative calcium clamp reads the ionized
 calcium; parathyroidectomy without a fraction looks at the adenoma) cut the schedule there
-and run in Python; every other event runs in the compiled loop.
+and run in Python; every other event runs in the compiled loop. A long run is also cut
+every ``CHUNK_DAYS``, so that Ctrl-C and progress reports take effect between compiled calls.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 
 from ..errors import SolverError
 from ..parameters.table import parameter_names
-from .cache import compile_model, load_generated, structure_key
+from .cache import compile_model, load_generated
 
 # The BDF here holds its local error to the tolerance as LSODA does, but its global error at the
 # same nominal tolerance is larger (measured against rtol-1e-12 references at rtol 1e-8: PTH
@@ -40,6 +41,9 @@ from .cache import compile_model, load_generated, structure_key
 # (washout ~7e-7, CKD ~6e-8, dosing ~2e-8) for about 25 % more steps.
 TOLERANCE_FACTOR = 0.25
 MAX_STEPS = 500_000  # per segment, as odeint's mxstep in the SciPy path
+# a long run is integrated one compiled call per year: Ctrl-C and progress reports between calls
+# (each restart costs a few dozen small steps, ~0.1 ms)
+CHUNK_DAYS = 365.0
 FAILURES = {1: "step size became too small", 2: f"more than {MAX_STEPS:,} steps in one segment",
             3: "a state or rate became NaN or infinite", 4: "a state became negative"}
 
@@ -53,20 +57,44 @@ def _template() -> str:
 
 @lru_cache(maxsize=1)
 def driver_key() -> str:
-    """Hash of the model structure and the driver template."""
-    return hashlib.sha256(f"{structure_key()}|{_template()}".encode()).hexdigest()[:20]
+    """Hash of the driver template (the driver receives the model's functions by address, so
+    one compiled driver serves every model structure) and of the module that builds the calls."""
+    functions = resources.files("homeostasis.numerics").joinpath("functions.py").read_bytes()
+    return hashlib.sha256(_template().encode() + functions).hexdigest()[:20]
 
 
 @lru_cache(maxsize=None)
-def _driver_for(key: str):
-    compiled = compile_model()
-    source = _template().replace("$model_module", compiled.module.__name__)
-    return load_generated("driver", key, lambda: source, requires=(compiled.module,))
+def _module_for(key: str):
+    return load_generated("driver", key, _template)
 
 
-def load_driver():
-    """The compiled driver module for this model (generated and compiled on first use)."""
-    return _driver_for(driver_key())
+class Driver:
+    """The compiled driver bound to one model (the addresses of its compiled functions)."""
+
+    def __init__(self, module, compiled):
+        from .functions import addresses
+
+        self.module = module
+        self.model = np.array(addresses(compiled), dtype=np.int64)
+
+    def run(self, *arrays):
+        """``run`` of the template (see there) for this model."""
+        return self.module.run(self.model, *arrays)
+
+    def run_many(self, *arrays, threads=True):
+        """``run_many`` of the template: parallel threads, or a Python loop over ``run``."""
+        runner = self.module.run_many if threads else self.module.run_many.py_func
+        return runner(self.model, *arrays)
+
+
+@lru_cache(maxsize=None)
+def _driver_for(key: str, model_key: str) -> Driver:
+    return Driver(_module_for(key), compile_model())
+
+
+def load_driver() -> Driver:
+    """The compiled driver bound to this model (compiled on first use, then cached on disk)."""
+    return _driver_for(driver_key(), compile_model().key)
 
 
 @lru_cache(maxsize=1)
@@ -105,8 +133,14 @@ def is_special(event) -> bool:
     return event.reads_state
 
 
-def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0):
+def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0, observables=None, progress=None,
+                 chunk_days=CHUNK_DAYS):
     """States and observables on ``grid`` (run days) with ``events`` applied at their times.
+
+    ``observables``: the names to evaluate (their columns in that order), default every one.
+    A run longer than ``chunk_days`` is integrated one compiled call per ``chunk_days``,
+    returning to Python in between, so that Ctrl-C stops it within one chunk and
+    ``progress(done_fraction)`` (when given) is called after each.
 
     The same contract as :func:`homeostasis.protocol.schedule.run_schedule` (outputs at an
     event time show the state and parameters just before it), computed by the compiled driver.
@@ -115,63 +149,73 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0)
     from ..protocol.schedule import apply_event, event_groups
 
     driver = load_driver()
+    selection = compiled.observable_selection(observables)
     grid = np.asarray(grid, float)
     p = np.array(p, dtype=float)
     y = np.asarray(y0, float)
     rtol = rtol * TOLERANCE_FACTOR
     atol = rtol * 1e-3 * np.maximum(np.abs(np.asarray(scale, float)), 1e-12)
-    states = observed = None  # filled piece by piece below (or taken whole from one call)
-    groups = event_groups(events, grid[0], grid[-1])
+    pieces = list(_pieces(event_groups(events, grid[0], grid[-1]), grid[0], grid[-1], chunk_days))
+    if len(pieces) == 1 and pieces[0][2] is None:  # the usual case: the whole grid in one call
+        states, observed, _, _ = _run(driver, compiled, y, p, grid + time_offset, pieces[0][1], time_offset, atol,
+                                      rtol, selection)
+        return states, observed
+    states = np.empty((len(grid), len(y)))
+    observed = np.empty((len(grid), len(selection.names)))
     start, first_row = grid[0], 0
-    for chunk, special in _chunks(groups, grid[-1]):
-        end = special[0] if special is not None else grid[-1]
+    for end, groups, special in pieces:
         rows = np.arange(first_row, np.searchsorted(grid, end, side="right"))
-        # the sub-run starts at `start` (an output time or a special event) and ends at `end`
-        if special is None and first_row == 0:
-            times = grid  # the whole grid in one call (the usual case)
-        else:
-            times = np.unique(np.concatenate(([start], grid[rows], [end])))
-        sub_states, sub_observed, y, p = _run(driver, compiled, y, p, times + time_offset, chunk, time_offset,
-                                              atol, rtol)
-        if times is grid:
-            states, observed = sub_states, sub_observed
-        else:
-            if states is None:
-                states = np.empty((len(grid), len(y)))
-                observed = np.empty((len(grid), len(compiled.observable_names)))
-            where = np.searchsorted(times, grid[rows])
-            states[rows], observed[rows] = sub_states[where], sub_observed[where]
+        # the sub-run starts at `start` (an output time, a chunk end or a special event) and ends at `end`
+        times = np.unique(np.concatenate(([start], grid[rows], [end])))
+        sub_states, sub_observed, y, p = _run(driver, compiled, y, p, times + time_offset, groups, time_offset,
+                                              atol, rtol, selection)
+        where = np.searchsorted(times, grid[rows])
+        states[rows], observed[rows] = sub_states[where], sub_observed[where]
         if special is not None:
-            for event in special[1]:
-                y, p = apply_event(compiled, event, y, p, special[0] + time_offset)
+            for event in special:
+                y, p = apply_event(compiled, event, y, p, end + time_offset)
         start, first_row = end, rows[-1] + 1 if len(rows) else first_row
+        if progress is not None:
+            progress((end - grid[0]) / max(grid[-1] - grid[0], 1e-300))
     return states, observed
 
 
-def _chunks(groups, last):
-    """``(ordinary event groups, special group or None)`` pieces, cut at special groups."""
-    pending = []
+def _pieces(groups, first, last, chunk_days=None):
+    """``(end, ordinary event groups up to end, special group at end or None)``: the schedule
+    cut at each group that must run in Python and, given ``chunk_days``, every ``chunk_days``."""
+    cuts = [cut for cut in np.arange(first + chunk_days, last, chunk_days) if cut < last - 1e-9 * chunk_days] \
+        if chunk_days else []
+    pending, reached = [], None
     for time, group in groups:
-        if any(is_special(event) for event in group):
-            yield pending, (time, group)
+        while cuts and cuts[0] < time:
+            reached = cuts.pop(0)
+            yield reached, pending, None
             pending = []
+        if any(is_special(event) for event in group):
+            yield time, pending, group
+            pending, reached = [], time
+            cuts = [cut for cut in cuts if cut > time]
         else:
             pending.append((time, group))
-    if pending or not groups or groups[-1][0] < last:
-        yield pending, None
+    for cut in cuts:
+        yield cut, pending, None
+        pending, reached = [], cut
+    if pending or reached is None or reached < last:
+        yield last, pending, None
 
 
-def _run(driver, compiled, y, p, times, groups, time_offset, atol, rtol):
+def _run(driver, compiled, y, p, times, groups, time_offset, atol, rtol, selection):
     encoded = EncodedEvents(compiled, groups, time_offset)
     bounds, op_start, op_kind, op_index, op_value = encoded.arrays()
     if not len(bounds) or bounds[-1] < times[-1]:
         bounds = np.append(bounds, times[-1])
         op_start = np.append(op_start, op_start[-1])
     states = np.empty((len(times), len(y)))
-    observed = np.empty((len(times), len(compiled.observable_names)))
+    observed = np.empty((len(times), len(selection.names)))
     counts = np.zeros(4, dtype=np.int64)
     status, failed_at, y_end, p_end = driver.run(y, p, times, bounds, op_start, op_kind, op_index, op_value,
-                                                 float(rtol), atol, MAX_STEPS, states, observed, counts)
+                                                 float(rtol), atol, MAX_STEPS, states, selection.which,
+                                                 selection.need, observed, counts)
     if status:
         state = dict(zip(compiled.state_names, np.asarray(y_end, float)))
         if status == 4:

@@ -23,6 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import HomeostasisError
+from ..numerics.batch import simulate_each
 
 DEFAULT_CHUNK_SIZE = 100  # patients; benchmarks/population.py: Dask round trip + Parquet write ~ 7 patients
 TASKS_PER_WORKER = 4     # at least this many chunks per worker, so a slow chunk does not idle the others
@@ -65,18 +66,30 @@ class PatientRuns:
 
     def run(self, rows):
         """``rows`` = [(patient, settings)] -> (tidy columns, [(patient, status, error, seconds)])."""
+        from ..simulation import output_times
+
         base = _prepared(self.scenario, self.interventions, self.start)
+        grid = output_times(days=self.days, step=self.step)
+        began = time.perf_counter()
+        outcomes = simulate_each([self._prepare(base, settings) for _, settings in rows], grid, self.variables)
+        seconds = (time.perf_counter() - began) / max(len(rows), 1)  # one batch: the chunk's mean
         columns = {"patient": [], "time_days": [], "variable": [], "value": [], "unit": []}
         statuses = []
-        for patient, settings in rows:
-            began = time.perf_counter()
-            try:
-                result = self._simulation(base, settings).solve(days=self.days, step=self.step)
-                self._append(columns, patient, result)
-                statuses.append((patient, "ok", "", time.perf_counter() - began))
-            except Exception as error:  # recorded with the patient; the chunk goes on
-                statuses.append((patient, "failed", one_line(error), time.perf_counter() - began))
+        units = base.compiled.observable_selection(self.variables).units
+        for (patient, _), (observed, error) in zip(rows, outcomes):
+            if observed is None:
+                statuses.append((patient, "failed", error, seconds))
+            else:
+                self._append(columns, patient, grid, observed, units)
+                statuses.append((patient, "ok", "", seconds))
         return _tidy(columns), statuses
+
+    def _prepare(self, base, settings):
+        """The patient's Simulation, or the exception that refused its settings."""
+        try:
+            return self._simulation(base, settings)
+        except Exception as error:  # recorded with the patient; the chunk goes on
+            return error
 
     def _simulation(self, base, settings):
         from ..simulation import Simulation
@@ -85,14 +98,13 @@ class PatientRuns:
             return Simulation(base.scenario, parameters=settings, interventions=base.interventions, start=self.start)
         return base.with_parameters(settings)
 
-    def _append(self, columns, patient, result):
-        indices = [result.observable_names.index(name) for name in self.variables]
-        count = len(result.times)
-        columns["patient"].append(np.full(count * len(indices), patient, dtype=np.int64))
-        columns["time_days"].append(np.tile(result.times, len(indices)))
+    def _append(self, columns, patient, times, observed, units):
+        count, width = observed.shape
+        columns["patient"].append(np.full(count * width, patient, dtype=np.int64))
+        columns["time_days"].append(np.tile(times, width))
         columns["variable"].append(np.repeat(self.variables, count))
-        columns["value"].append(result.observables[:, indices].T.reshape(-1))
-        columns["unit"].append(np.repeat([result.observable_units[i] for i in indices], count))
+        columns["value"].append(observed.T.reshape(-1))
+        columns["unit"].append(np.repeat(units, count))
 
 
 def _tidy(columns) -> dict:
@@ -117,14 +129,11 @@ class OutputValues:
         base = _prepared(self.scenario, self.interventions, self.start)
         runner = PatientRuns(self.scenario, self.day, self.day, (self.variable,), self.interventions,
                              self.start, self.knobs)
-        out = []
-        for index, settings in rows:
-            try:
-                result = runner._simulation(base, settings).solve(times=[0.0, self.day])
-                out.append((index, float(result[self.variable][-1]), ""))
-            except Exception as error:
-                out.append((index, float("nan"), one_line(error)))
-        return out
+        grid = np.array([0.0, self.day])
+        outcomes = simulate_each([runner._prepare(base, settings) for _, settings in rows], grid,
+                                     (self.variable,))
+        return [(index, float("nan") if observed is None else float(observed[-1, 0]), error)
+                for (index, _), (observed, error) in zip(rows, outcomes)]
 
 
 @dataclass(frozen=True)
@@ -150,10 +159,6 @@ def _prepared(scenario, interventions, start):
     from ..simulation import Simulation
 
     return Simulation(scenario, interventions=list(interventions), start=start)
-
-
-def one_line(error: Exception) -> str:
-    return f"{type(error).__name__}: {' '.join(str(error).split())}"
 
 
 def _run_task(task, index, rows):

@@ -258,27 +258,28 @@ class Simulation:
 
     last_solver = "scipy"  # which path produced the latest result (recorded in its metadata)
 
-    def solve(self, *, days=None, times=None, step=None, progress=None, solver=None):
+    def solve(self, *, days=None, times=None, step=None, progress=None, solver=None, observables=None):
         """Integrate on an output grid and return a :class:`~homeostasis.simulation.results.Result`.
 
-        The compiled driver runs the whole schedule in one call; the SciPy path
+        The compiled driver runs the whole schedule in compiled code; the SciPy path
         (``HOMEOSTASIS_SOLVER=scipy``) is the reference, and the fallback when the compiled
         driver cannot be built or fails (its error is then the one raised). ``solver`` chooses
         (``"compiled"`` or ``"scipy"``; default ``$HOMEOSTASIS_SOLVER``, else compiled).
-        ``progress`` (fraction done) is called by the SciPy path as the run advances; the
-        compiled driver runs the whole schedule in one call, so Ctrl-C takes effect only when it
-        returns (the command line uses the SciPy path for long runs, which stays interruptible).
+        ``progress`` (fraction done) is called as the run advances (by the compiled driver
+        after each year, which it integrates one call at a time so that Ctrl-C stops a long run
+        within a year; by the SciPy path after each segment).
+        ``observables``: names of the observables to compute (the result has only those, in
+        that order); default every one. Fewer is faster: each is evaluated at every output time.
         """
         from .results import Result
 
         grid = output_times(days, times, step)
-        states, observed = self._integrate(grid, progress, solver)
-        compiled = self.compiled
-        return Result(self.scenario.name, grid, states, observed, compiled.state_names,
-                      compiled.observable_names, compiled.observable_units, self.parameter_set.as_dict(),
-                      self.metadata())
+        selection = self.compiled.observable_selection(observables)
+        states, observed = self._integrate(grid, progress, solver, selection)
+        return Result(self.scenario.name, grid, states, observed, self.compiled.state_names,
+                      selection.names, selection.units, self.parameter_set.as_dict(), self.metadata())
 
-    def _integrate(self, grid, progress=None, solver=None):
+    def _integrate(self, grid, progress=None, solver=None, selection=None):
         events = self.events(grid[-1])
         chosen = default_solver() if solver is None else check_one_of("solver", solver, SOLVERS)
         if chosen == "compiled":
@@ -286,7 +287,9 @@ class Simulation:
                 from ..numerics.driver import run_compiled
 
                 result = run_compiled(self.compiled, self.initial_state, grid, self.parameter_set.vector, events,
-                                      scale=self.scale, rtol=self.rtol, time_offset=self.time_offset)
+                                      scale=self.scale, rtol=self.rtol, time_offset=self.time_offset,
+                                      observables=None if selection is None else selection.names,
+                                      progress=progress)
                 self.last_solver = "compiled"
                 return result
             except SolverError:
@@ -295,7 +298,8 @@ class Simulation:
                                       events, scale=self.scale, rtol=self.rtol, time_offset=self.time_offset,
                                       progress=progress)
         self.last_solver = "scipy"
-        return states, self.observe(grid, states, groups)
+        observed = self.observe(grid, states, groups)
+        return states, observed if selection is None else observed[:, selection.which]
 
     def observe(self, grid, states, groups) -> np.ndarray:
         """Observables at run days ``grid`` with the parameters in force at each time."""

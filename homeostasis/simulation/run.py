@@ -8,7 +8,8 @@ from .prepared import Simulation
 
 
 def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters=None,
-             interventions=None, start="healthy", initial_amounts=None, rtol=DEFAULT_RTOL, initial=None):
+             interventions=None, start="healthy", initial_amounts=None, rtol=DEFAULT_RTOL, initial=None,
+             observables=None):
     """Simulate a scenario and return a :class:`~homeostasis.simulation.results.Result`.
 
     Parameters
@@ -24,6 +25,7 @@ def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters
     initial_amounts : ``{state_name: amount}`` replacing entries of the starting state
         (``initial=`` is its deprecated name).
     rtol : relative tolerance of the integrator, in (0, 0.01].
+    observables : names of the observables to compute (default every one); fewer is faster.
 
     Returns
     -------
@@ -37,7 +39,7 @@ def simulate(scenario="healthy", *, days=None, times=None, step=None, parameters
     initial_amounts = renamed_keyword("simulate", "initial", "initial_amounts", initial, initial_amounts)
     prepared = Simulation(scenario, parameters=parameters, interventions=interventions, start=start,
                           initial_amounts=initial_amounts, rtol=rtol)
-    return prepared.solve(days=days, times=times, step=step)
+    return prepared.solve(days=days, times=times, step=step, observables=observables)
 
 
 def steady_state(scenario="healthy", *, parameters=None) -> dict[str, float]:
