@@ -254,9 +254,9 @@ def test_a_long_run_in_yearly_chunks_matches_one_call():
 
 
 def test_pieces_cut_at_years_and_special_events():
-    from homeostasis.protocol.events import Event
+    from homeostasis.protocol.events import AddAmounts, ClampRelative, Event
 
-    dose, clamp = Event(time=365.0, add={"ca_gut_lumen": 1.0}), Event(time=500.0, relative_clamp=0.1)
+    dose, clamp = Event(365.0, AddAmounts({"ca_gut_lumen": 1.0})), Event(500.0, ClampRelative(0.1))
     pieces = list(driver._pieces([(365.0, [dose]), (500.0, [clamp])], 0.0, 1000.0, 365.0))
     assert [(end, [t for t, _ in groups], special is not None) for end, groups, special in pieces] == [
         (365.0, [365.0], False), (500.0, [], True), (730.0, [], False), (1000.0, [], False)]
