@@ -30,7 +30,11 @@ DRUG_STATES = (
           scale_like="pth_plasma"),
     State("abaloparatide_plasma", "pmol", "plasma", None, "circulating abaloparatide",
           scale_like="pth_plasma", volume="abaloparatide_volume"),
-    State("pth_1_84_depot", "pmol", "subcutaneous depot", None, "recombinant PTH(1-84) awaiting absorption",
+    State("pth_1_84_depot", "pmol", "subcutaneous depot", None,
+          "recombinant PTH(1-84) awaiting slow absorption (the share that gives the 2-3 h apparent half-life)",
+          scale_like="pth_plasma"),
+    State("pth_1_84_fast_depot", "pmol", "subcutaneous depot", None,
+          "recombinant PTH(1-84) awaiting fast absorption (the share that gives the peak 5-30 min after injection)",
           scale_like="pth_plasma"),
     State("denosumab_depot", "mg", "subcutaneous depot", None, "denosumab awaiting absorption"),
     State("denosumab_plasma", "mg", "plasma", None, "circulating free denosumab", volume="denosumab_volume"),
@@ -58,9 +62,11 @@ def _rate(half_life, hours=False):
     return sp.log(2) / (half_life / P.hours_per_day if hours else half_life)
 
 
-def _subcutaneous(drug, absorption_half_life, unit, target=None, hours=False):
-    return Process(f"{drug}_absorption", _rate(absorption_half_life, hours) * state_symbol(f"{drug}_depot"),
-                   f"{drug}_depot", target or f"{drug}_plasma", unit, f"first-order subcutaneous absorption of {drug}")
+def _subcutaneous(drug, absorption_half_life, unit, target=None, hours=False, depot="depot"):
+    return Process(f"{drug}_{depot.removesuffix('depot')}absorption",
+                   _rate(absorption_half_life, hours) * state_symbol(f"{drug}_{depot}"),
+                   f"{drug}_{depot}", target or f"{drug}_plasma", unit,
+                   f"first-order subcutaneous absorption of {drug} ({depot.replace('_', ' ')})")
 
 
 def peptide_processes(c) -> list[Process]:
@@ -74,6 +80,9 @@ def peptide_processes(c) -> list[Process]:
         Process("abaloparatide_clearance",
                 P.abaloparatide_clearance * P.hours_per_day / P.abaloparatide_volume * y["abaloparatide_plasma"],
                 "abaloparatide_plasma", None, "pmol/day", "proteolytic and renal clearance of abaloparatide"),
+        # two parallel depots: the label's double peak (5-30 min, then 1-2 h) and 2.8 h terminal half-life
+        _subcutaneous("pth_1_84", P.pth_1_84_fast_absorption_half_life, "pmol/day", target="pth_plasma", hours=True,
+                      depot="fast_depot"),
         _subcutaneous("pth_1_84", P.pth_1_84_absorption_half_life, "pmol/day", target="pth_plasma", hours=True),
     ]
 

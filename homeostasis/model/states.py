@@ -118,7 +118,7 @@ def concentrations() -> SimpleNamespace:
         hydroxylase_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume
                                + P.pthrp_hydroxylase_potency * P.pthrp)
                               * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
-        vdr_ligand=calcitriol + calcidiol_vdr_equivalent(calcidiol),
+        vdr_ligand=dbp_displacement(calcidiol) * (calcitriol + calcidiol_vdr_equivalent(calcidiol)),
         vdr_reference=vdr_reference(),
         cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_distribution_volume * P.nmol_per_umol,
         denosumab=drugs["denosumab"],
@@ -129,6 +129,23 @@ def concentrations() -> SimpleNamespace:
 def vdr_reference():
     """Healthy VDR ligand in calcitriol equivalents (calcitriol plus weighted 25(OH)D)."""
     return P.reference_calcitriol + calcidiol_vdr_equivalent(P.reference_calcidiol)
+
+
+def dbp_displacement(calcidiol):
+    """Rise of the free fractions of calcitriol and 25(OH)D as 25(OH)D fills the DBP sites (1 when healthy).
+
+    Vitamin D binding protein carries ~99.97 % of 25(OH)D and ~99.6 % of calcitriol (Bikle et al.
+    1985 J Clin Endocrinol Metab 61:969, 1986 63:954) on one site per molecule, present in large
+    excess (~5 umol/L; < 5 % occupied in health). Each free fraction is inversely proportional to
+    the unoccupied sites, so it barely moves in the normal range but rises steeply when 25(OH)D
+    reaches micromolar levels in intoxication, displacing calcitriol (Tebben et al. 2016 Endocr
+    Rev 37:521). A tenth of the sites are kept free so that the form stays finite. Off (1) while
+    ``dbp_binding_sites`` is 0: switched on with the lower 25(OH)D VDR share this form needs, it
+    moves the PHPT, CKD and hypoparathyroid checks (see the parameter's source).
+    """
+    free_sites = sp.Max(P.dbp_binding_sites - calcidiol, P.dbp_binding_sites / 10)
+    return sp.Piecewise((sp.S.One, P.dbp_binding_sites <= 0),
+                        ((P.dbp_binding_sites - P.reference_calcidiol) / free_sites, True))
 
 
 def calcidiol_vdr_equivalent(calcidiol):

@@ -339,9 +339,14 @@ BONE_DRUG_REFERENCES = {
 
 def _doses(state, amount, interval_days):
     """Repeated doses: ``amount`` added to ``state`` every ``interval_days`` until the end (or ``days``)."""
+    return _split_doses(lambda options, base: {state: amount(options, base)}, interval_days)
+
+
+def _split_doses(amounts, interval_days):
+    """Repeated doses shared between states: ``amounts(options, base)`` gives the amount per state."""
     def make_events(day, options, base, end):
         stop = day + options["days"] if options.get("days") else end
-        return repeated(day, stop, interval_days(options), AddAmounts({state: amount(options, base)}))
+        return repeated(day, stop, interval_days(options), AddAmounts(amounts(options, base)))
     return make_events
 
 
@@ -360,6 +365,16 @@ def _peptide_doses(drug: str, ug_per_nmol: float):
                   lambda o: o["every_hours"] / 24.0)
 
 
+def _pth_1_84_doses():
+    """Subcutaneous PTH(1-84) split between a fast and a slow depot (``pth_1_84_fast_fraction``):
+    one first-order depot cannot give both the 15-min peak and the 2-3 h apparent half-life."""
+    def amounts(options, base):
+        absorbed = options["dose_ug"] / PTH_1_84_UG_PER_NMOL * 1000 * base["pth_1_84_bioavailability"]
+        fast = base["pth_1_84_fast_fraction"]
+        return {"pth_1_84_fast_depot": fast * absorbed, "pth_1_84_depot": (1 - fast) * absorbed}
+    return _split_doses(amounts, lambda o: o["every_hours"] / 24.0)
+
+
 _DAILY_HOURS = Option("every_hours", 24, "h", 1, 24 * 28)
 _BONE_DRUGS = (
     _bone_spec("teriparatide", "subcutaneous teriparatide (PTH 1-34), acting on PTH1R like PTH",
@@ -370,7 +385,7 @@ _BONE_DRUGS = (
                _peptide_doses("abaloparatide", ABALOPARATIDE_UG_PER_NMOL)),
     _bone_spec("pth-1-84", "subcutaneous recombinant PTH(1-84) (replacement in hypoparathyroidism)",
                (Option("dose_ug", 100, "ug", 0, 400), _DAILY_HOURS, DAYS),
-               _peptide_doses("pth_1_84", PTH_1_84_UG_PER_NMOL)),
+               _pth_1_84_doses()),
     _bone_spec("denosumab", "subcutaneous denosumab (RANKL antibody); stopping gives a rebound in resorption",
                (Option("dose_mg", 60, "mg", 0, 240), Option("every_days", 182, "day", 7, 3650), DAYS),
                _doses("denosumab_depot", lambda o, b: o["dose_mg"] * b["denosumab_bioavailability"],
