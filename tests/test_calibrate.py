@@ -65,6 +65,12 @@ def test_a_tight_prior_holds_the_estimate_near_its_sourced_value(synthetic_atlas
     assert abs(np.log(tight.estimates["hydroxylase_pth_half"] / start)) < 0.05 * abs(np.log(TRUE_HALF / start))
     assert abs(np.log(loose.estimates["hydroxylase_pth_half"] / TRUE_HALF)) < 0.5 * abs(np.log(TRUE_HALF / start))
     assert tight.settings["prior_factor"] == pytest.approx(1.0001)
+    robust = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=20, workers=1,
+                       prior_factor=None, loss="soft_l1")
+    assert_allclose(robust.estimates["hydroxylase_pth_half"], TRUE_HALF, rtol=0.02)  # exact data: same optimum
+    assert robust.settings["loss"] == "soft_l1"
+    with pytest.raises(h.HomeostasisError, match="loss: expected one of"):
+        calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, loss="l2", workers=1)
     with pytest.raises(h.HomeostasisError, match="prior_factor: expected a number above 1"):
         calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, prior_factor=0.5, workers=1)
 

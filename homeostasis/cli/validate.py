@@ -55,6 +55,9 @@ def _add_calibrate_parser(subparsers) -> None:
     command.add_argument("--prior-factor", type=float, default=2.0, metavar="F",
                          help="keep each parameter within about a factor F of its sourced value (log-normal "
                               "prior; default 2; 0 for none)")
+    command.add_argument("--loss", default="linear", choices=("linear", "soft_l1", "huber", "cauchy", "arctan"),
+                         help="linear (least squares, default) or a robust loss that counts rows beyond their "
+                              "acceptance rule less than their square")
     command.set_defaults(handler=run_calibrate)
 
 
@@ -75,7 +78,7 @@ def run_calibrate(args) -> int:
                        multistart=args.multistart, seed=args.seed, max_evaluations=args.max_evaluations,
                        directory=args.directory, workers=args.workers, scheduler=args.scheduler,
                        checkpoint=out / CHECKPOINT, progress=_calibration_progress(),
-                       prior_factor=args.prior_factor or None)
+                       prior_factor=args.prior_factor or None, loss=args.loss)
     print(result.summary().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} over {len(result.experiments)} "
           f"experiments in {result.seconds:.0f} s")

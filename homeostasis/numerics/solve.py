@@ -175,12 +175,15 @@ def integrate_with_sensitivities(compiled, augmented, y0, s0, times, p, dp, *, s
 
 
 def least_squares(residuals, x0, *, jacobian="2-point", bounds=(-np.inf, np.inf), tolerance=1e-10,
-                  max_evaluations=200, difference_step=None):
+                  max_evaluations=200, difference_step=None, loss="linear", loss_scale=1.0):
     """Bounded nonlinear least squares (trust-region reflective, ``scipy.optimize.least_squares``).
 
-    ``jacobian`` is a function of x or ``"2-point"`` for forward finite differences. Returns
+    ``jacobian`` is a function of x or ``"2-point"`` for forward finite differences; ``loss``
+    ("linear", "soft_l1", "huber", "cauchy", "arctan") with ``loss_scale`` makes residuals larger
+    than that scale count less than their square (robust fitting). Returns
     SciPy's OptimizeResult (x, cost = half the sum of squares, fun, jac, nfev, njev, status).
     """
     return optimize.least_squares(residuals, np.asarray(x0, float), jac=jacobian, bounds=bounds,
                                   method="trf", x_scale=1.0, ftol=tolerance, xtol=tolerance,
-                                  gtol=tolerance, max_nfev=max_evaluations, diff_step=difference_step)
+                                  gtol=tolerance, max_nfev=max_evaluations, diff_step=difference_step,
+                                  loss=loss, f_scale=loss_scale)
