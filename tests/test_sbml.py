@@ -323,3 +323,15 @@ def test_each_scenario_at_copasi_defaults_matches_for_a_year(scenario, tmp_path)
     assert np.all(np.isfinite(table[names].to_numpy())), "COPASI saw NaN or infinity"
     result = homeostasis.simulate(scenario, times=table.index.to_numpy(float), rtol=RTOL)
     assert_observables_match(result, {n: table[n].to_numpy() for n in names}, names)
+
+
+def test_no_assignment_rule_holds_a_condition():
+    """A shared condition (``x <= 0``) stays inside its piecewise: COPASI reads a boolean-valued
+    parameter as 0, which once moved the healthy state within a day."""
+    from homeostasis.export.sbml import to_sbml
+
+    model = libsbml.readSBMLFromString(to_sbml("healthy")).getModel()
+    conditions = [r.getVariable() for r in model.getListOfRules()
+                  if r.getMath().isRelational() or r.getMath().isLogical()]
+    assert conditions == []
+    assert model.getNumRules() > 100

@@ -147,7 +147,8 @@ def _guard_divisions(expression):
 
 
 def _inline_single_use(replacements, reduced):
-    """Inline every common subexpression used once: fewer assignment rules, a faster load."""
+    """Inline every common subexpression used once (fewer assignment rules, a faster load) and
+    every condition (a rule must hold a number)."""
     from collections import Counter
 
     import sympy as sp
@@ -159,7 +160,9 @@ def _inline_single_use(replacements, reduced):
     inline, kept = {}, []
     for symbol, expression in replacements:
         expression = expression.xreplace(inline)
-        if uses[symbol] <= 1:
+        # a condition (x <= 0, a And/Or) stays inside its piecewise: an assignment rule holds a
+        # number, and COPASI reads a boolean-valued parameter as 0 whatever the condition
+        if uses[symbol] <= 1 or isinstance(expression, sp.logic.boolalg.Boolean):
             inline[symbol] = expression
         else:
             kept.append((symbol, expression))

@@ -24,7 +24,10 @@ every ``CHUNK_DAYS``, so that Ctrl-C and progress reports take effect between co
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import signal
+import threading
 from functools import lru_cache
 from importlib import resources
 
@@ -78,13 +81,55 @@ class Driver:
         self.model = np.array(addresses(compiled), dtype=np.int64)
 
     def run(self, *arrays):
-        """``run`` of the template (see there) for this model."""
-        return self.module.run(self.model, *arrays)
+        """``run`` of the template (see there) for this model.
+
+        A signal handler (Ctrl-C, the command line's SIGTERM) that raises while compiled code holds
+        the thread makes numba return "a result with an exception set", a SystemError that has lost
+        the handler's exception: the handlers are wrapped for the call, so that exception is
+        re-raised and an interrupted run stops as any other does."""
+        with _recorded_signals() as raised:
+            try:
+                return self.module.run(self.model, *arrays)
+            except SystemError:
+                if raised:
+                    raise raised[0] from None
+                raise
 
     def run_many(self, *arrays, threads=True):
         """``run_many`` of the template: parallel threads, or a Python loop over ``run``."""
         runner = self.module.run_many if threads else self.module.run_many.py_func
         return runner(self.model, *arrays)
+
+
+@contextlib.contextmanager
+def _recorded_signals():
+    """Wrap the Python handlers of SIGINT and SIGTERM (main thread only) so that the exception
+    each raises is also kept in the yielded list."""
+    raised = []
+    if threading.current_thread() is not threading.main_thread():
+        yield raised
+        return
+    previous = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(number)
+        if callable(handler):
+            previous[number] = handler
+            signal.signal(number, _recording(handler, raised))
+    try:
+        yield raised
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _recording(handler, raised):
+    def recorded(number, frame):
+        try:
+            handler(number, frame)
+        except BaseException as error:
+            raised.append(error)
+            raise
+    return recorded
 
 
 @lru_cache(maxsize=None)
