@@ -83,53 +83,40 @@ class Driver:
     def run(self, *arrays):
         """``run`` of the template (see there) for this model.
 
-        A signal handler (Ctrl-C, the command line's SIGTERM) that raises while compiled code holds
-        the thread makes numba return "a result with an exception set", a SystemError that has lost
-        the handler's exception: the handlers are wrapped for the call, so that exception is
-        re-raised and an interrupted run stops as any other does."""
-        with _recorded_signals() as raised:
-            try:
-                return self.module.run(self.model, *arrays)
-            except SystemError:
-                if raised:
-                    raise raised[0] from None
-                raise
+        Ctrl-C and SIGTERM are deferred while compiled code holds the thread (a Python signal
+        handler raising inside it crashes the process): they take effect when the call returns,
+        within one compiled piece of at most ``CHUNK_DAYS``."""
+        with _deferred_signals():
+            return self.module.run(self.model, *arrays)
 
     def run_many(self, *arrays, threads=True):
         """``run_many`` of the template: parallel threads, or a Python loop over ``run``."""
         runner = self.module.run_many if threads else self.module.run_many.py_func
-        return runner(self.model, *arrays)
+        with _deferred_signals():
+            return runner(self.model, *arrays)
 
 
 @contextlib.contextmanager
-def _recorded_signals():
-    """Wrap the Python handlers of SIGINT and SIGTERM (main thread only) so that the exception
-    each raises is also kept in the yielded list."""
-    raised = []
+def _deferred_signals():
+    """Hold SIGINT and SIGTERM (main thread, Python handlers only) until the block ends, then
+    run the first one's handler, which raises KeyboardInterrupt or the command line's exception."""
     if threading.current_thread() is not threading.main_thread():
-        yield raised
+        yield
         return
-    previous = {}
+    pending, previous = [], {}
     for number in (signal.SIGINT, signal.SIGTERM):
         handler = signal.getsignal(number)
         if callable(handler):
             previous[number] = handler
-            signal.signal(number, _recording(handler, raised))
+            signal.signal(number, lambda received, frame: pending.append((received, frame)))
     try:
-        yield raised
+        yield
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-
-
-def _recording(handler, raised):
-    def recorded(number, frame):
-        try:
-            handler(number, frame)
-        except BaseException as error:
-            raised.append(error)
-            raise
-    return recorded
+        if pending:
+            received, frame = pending[0]
+            previous[received](received, frame)
 
 
 @lru_cache(maxsize=None)
