@@ -80,7 +80,7 @@ def test_a_truncated_model_cache_is_rebuilt_by_the_next_run(tmp_path):
     code = "import homeostasis; print(homeostasis.simulate('healthy', days=1)['ca_total'][-1])"
     first = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
     (model,) = tmp_path.glob("homeostasis_model_*.py")
-    model.write_text(model.read_text()[:1000])
+    model.write_text(model.read_text(encoding="utf-8")[:1000], encoding="utf-8")
     second = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
     assert_allclose(float(second.stdout), float(first.stdout), rtol=1e-12)
