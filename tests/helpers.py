@@ -59,3 +59,12 @@ def target_value(observable: str, values: dict) -> float:
     if observable in DERIVED:
         return float(DERIVED[observable](values))
     return float(values[observable])
+
+
+def run_cli(capsys, *arguments):
+    """Exit status, stdout and stderr of one in-process command (arguments may be paths or numbers)."""
+    from homeostasis.cli import main
+
+    status = main([str(argument) for argument in arguments])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err

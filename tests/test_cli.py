@@ -15,15 +15,9 @@ from homeostasis.cli import main
 from homeostasis.numerics.cache import compile_model
 from homeostasis.model import build_model
 from homeostasis.reference_ranges import COMPARISON_COLUMNS, flag, reference_range, reference_ranges
+from helpers import run_cli
 
 FRAME_COLUMNS = ["scenario", "time_days", "variable", "value", "unit"]
-
-
-def run_cli(capsys, *arguments):
-    """Exit status, stdout and stderr of one in-process command."""
-    status = main([str(argument) for argument in arguments])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def assert_one_line_error(status, out, err, *fragments):

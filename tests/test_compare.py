@@ -23,6 +23,7 @@ from homeostasis.errors import HomeostasisError, ParameterValueError, UnknownNam
 from homeostasis.plotting import RANGE_LABEL, TIME_LABEL, plot_time_courses, save_figure
 from homeostasis.clinical_units import CONVERSIONS, convert_frame, factor, range_in_unit
 from homeostasis.reference_ranges import reference_range
+from helpers import run_cli
 
 FRAME_COLUMNS = ["scenario", "time_days", "variable", "value", "unit"]
 PANELS = ["ca_total", "phosphate", "pth"]
@@ -475,12 +476,6 @@ def test_steady_states_and_summary_table():
 
 
 # --- the compare command ----------------------------------------------------------------------
-
-def run_cli(capsys, *arguments):
-    status = main([str(argument) for argument in arguments])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
 
 @pytest.fixture
 def figures(monkeypatch):

@@ -22,14 +22,9 @@ from homeostasis.compare import parse_spec, run_comparison
 from homeostasis.errors import HomeostasisError, UnknownNameError
 from homeostasis.plotting import plot_time_courses
 from homeostasis.plotting.labels import axis_label, time_unit, title
+from helpers import run_cli
 
 FRAME_COLUMNS = ["scenario", "time_days", "variable", "value", "unit"]
-
-
-def run_cli(capsys, *arguments):
-    status = main([str(a) for a in arguments])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 @pytest.fixture

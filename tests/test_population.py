@@ -27,6 +27,7 @@ from homeostasis.population import Distribution, load_population, population, se
 from homeostasis.population.sampling import draw_patients, parse_distribution  # noqa: E402
 from homeostasis.population.sensitivity import ISHIGAMI, ISHIGAMI_S1, ISHIGAMI_ST  # noqa: E402
 from homeostasis.scenarios import load_scenario  # noqa: E402
+from helpers import run_cli  # noqa: E402
 
 VARY = {"gfr": (60.0, 120.0), "ca_intake": (15.0, 35.0, "normal")}
 TEST_SCENARIO = '''
@@ -60,12 +61,6 @@ def scenario_file(folder: Path, delay=0.0, name="test-failing") -> str:
     path = folder / f"{name.replace('-', '_')}.py"
     path.write_text(textwrap.dedent(TEST_SCENARIO.format(name=name, delay=delay)))
     return str(path)
-
-
-def run_cli(capsys, *arguments):
-    status = main([str(argument) for argument in arguments])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def chunk_files(folder: Path) -> dict:

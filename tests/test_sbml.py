@@ -24,6 +24,7 @@ import basico  # noqa: E402  (COPASI; declared test dependencies: never skip sil
 import roadrunner  # noqa: E402
 from homeostasis.export.sbml import tolerance_hints
 from homeostasis.export.sedml import sedml_errors, to_sedml
+from helpers import run_cli
 
 AVOGADRO = 6.02214076e23
 COPASI_DAYS = 2.0  # COPASI's LSODA takes ~2 s per simulated day at the hinted tolerances
@@ -136,12 +137,6 @@ def test_steady_start_and_interventions_export_without_errors():
     model = libsbml.readSBMLFromString(text).getModel()
     assert model.getParameter("time_offset").getValue() == pytest.approx(365.25)
     assert not model.getParameter("dialysis_active").getConstant()
-
-
-def run_cli(capsys, *arguments):
-    status = main([str(a) for a in arguments])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def test_cli_writes_a_file_and_refuses_bad_input(tmp_path, capsys):

@@ -184,8 +184,9 @@ class _Journal:
     """Every evaluated point, so that the forward-difference columns run in parallel and an
     interrupted calibration resumes without re-running what it finished (``checkpoint.json``)."""
 
-    def __init__(self, objective: _Objective, evaluate_many, path=None, progress=None):
+    def __init__(self, objective: _Objective, evaluate_many, upper, path=None, progress=None):
         self.objective, self.evaluate_many, self.path, self.progress = objective, evaluate_many, path, progress
+        self.upper = upper  # log bounds: a difference step beyond one goes the other way
         self.points: dict[tuple, np.ndarray] = {}
         self.evaluations = 0  # run here, not replayed from the checkpoint
         self.started = time.perf_counter()
@@ -324,8 +325,7 @@ def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration",
     lower = np.log([max(table[n].lower, start[n] * 1e-3, 1e-12) for n in names])
     upper = np.log([table[n].upper for n in names])
     with _execution(client, scheduler, workers) as running_on:
-        journal = _Journal(objective, _evaluator(objective, running_on), checkpoint, progress)
-        journal.upper = upper
+        journal = _Journal(objective, _evaluator(objective, running_on), upper, checkpoint, progress)
         best = _search(journal, names, start, lower, upper, multistart, seed, max_evaluations, loss)
     estimates = dict(zip(names, np.exp(best.x).tolist()))
     low, high = _wald(best, names)

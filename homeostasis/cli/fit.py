@@ -3,7 +3,8 @@ or continue a saved fit (``--resume FIT.json``)."""
 
 from __future__ import annotations
 
-from .options import (add_force_option, add_intervention_option, add_set_option, add_start_option, check_outputs,
+from .options import (add_force_option, add_intervention_option, add_set_option, add_start_option, add_time_unit_option,
+                      check_outputs,
                       existing_file, names_list, parse_settings)
 
 
@@ -25,7 +26,7 @@ def add_parsers(commands) -> None:
     add_set_option(command)
     add_intervention_option(command, "intervention applied in every experiment (repeatable)")
     add_start_option(command)
-    command.add_argument("--time-unit", default=None, metavar="UNIT", help="unit of a 'time' column (days, hours, minutes)")
+    add_time_unit_option(command)
     command.add_argument("--multistart", type=_count, default=0, metavar="N", help="extra random starts (default 0)")
     command.add_argument("--seed", type=_count, default=0, help="seed of the random starts (a non-negative integer)")
     command.add_argument("--confidence", type=float, default=0.95, help="confidence level of the intervals (0.95)")

@@ -29,6 +29,10 @@ def add_start_option(command, plural: bool = False) -> None:
                          help=f"healthy: disease begins at day 0; steady: start at {whose} steady state")
 
 
+def add_time_unit_option(command) -> None:
+    command.add_argument("--time-unit", default=None, metavar="UNIT", help="unit of a 'time' column (days, hours, minutes)")
+
+
 def add_force_option(command) -> None:
     command.add_argument("--force", action="store_true", help="overwrite existing output files")
 

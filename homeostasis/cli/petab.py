@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .options import add_force_option, add_intervention_option, add_set_option, add_start_option, existing_file, \
+from .options import add_force_option, add_intervention_option, add_set_option, add_start_option, add_time_unit_option, \
+    existing_file, \
     names_list, parse_settings
 
 
@@ -20,7 +21,7 @@ def add_parsers(commands) -> None:
     add_set_option(command)
     add_intervention_option(command, "intervention of every experiment, exported as SBML events (repeatable)")
     add_start_option(command)
-    command.add_argument("--time-unit", default=None, metavar="UNIT", help="unit of a 'time' column (days, hours, minutes)")
+    add_time_unit_option(command)
     add_force_option(command)
     command.set_defaults(handler=command_export_petab)
 
