@@ -27,6 +27,9 @@ def add_parsers(subparsers):
     command.add_argument("--force", action="store_true", help="overwrite an existing report directory")
     command.add_argument("--records", dest="directory", metavar="DIR",
                          help="read the records from DIR instead of the packaged atlas")
+    command.add_argument("--peer", metavar="NAME",
+                         help="side by side with another model's published results on the same records "
+                              "(openbonemin): measured, this package, the peer, and which is closer")
     command.set_defaults(handler=run)
     _add_calibrate_parser(subparsers)
     return command
@@ -125,6 +128,9 @@ def run(args) -> int:
     """Validate, print one line per experiment and the score; write the report if asked."""
     from ..atlas.runner import experiment_table, validate, without_attrs
 
+    if getattr(args, "peer", None):
+        return run_peer(args)
+
     frame = validate(only=getattr(args, "only", None), tag=getattr(args, "tag", None),
                      split=getattr(args, "split", None), directory=getattr(args, "directory", None))
     experiments = experiment_table(frame)
@@ -138,6 +144,37 @@ def run(args) -> int:
     print(f"atlas: {int(experiments['passed'].sum())}/{len(experiments)} experiments pass")
     failing = experiments["status"].str.startswith(("FAIL", "error"))
     return 1 if bool(failing.any()) else 0
+
+
+_NOT_WITH_PEER = ("only", "tag", "split", "report")
+
+
+def run_peer(args) -> int:
+    """``validate --peer NAME``: one line per published peer value, then the tally and the unmatched count."""
+    from ..atlas.peer import peer_report, tally
+
+    given = [f"--{name}" for name in _NOT_WITH_PEER if getattr(args, name, None)]
+    if given:
+        raise HomeostasisError(f"--peer: expected no selection or report options (the peer file chooses the "
+                               f"records), got {' '.join(given)}")
+    table, peer = peer_report(args.peer, records=getattr(args, "directory", None))
+    for row in table.itertuples(index=False):
+        print(peer_line(row, peer.name))
+    counts = tally(table)
+    print(f"{peer.name}: {len(table)} published values on atlas records; closer to the data: homeostasis "
+          f"{counts.get('homeostasis', 0)}, {peer.name} {counts.get(peer.name, 0)}, tie {counts.get('tie', 0)}, "
+          f"undecided {counts.get('undecided', 0)}; {len(peer.unmatched)} published results have no atlas record "
+          f"(listed in the peer file)")
+    return 0
+
+
+def peer_line(row, peer: str) -> str:
+    """``<closer>  <id> <variable> day D: measured M, homeostasis X, <peer> Y unit``."""
+    measured = (f"{row.measured:.4g}" if math.isfinite(row.measured)
+                else f"[{row.low:.4g}, {row.high:.4g}]")
+    read = " (read off a figure)" if row.figure_read else ""
+    return (f"{row.closer:<11} {row.experiment} {row.variable} day {row.time_days:.4g}: measured {measured}, "
+            f"homeostasis {row.homeostasis:.4g}, {peer} {row.peer:.4g}{read} {row.unit}")
 
 
 def experiment_line(rows) -> str:
