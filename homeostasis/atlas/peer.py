@@ -184,7 +184,8 @@ def verdict(package_distance: float, peer_distance: float, *, peer: str, tie_wit
     """``"homeostasis"``, the peer's name, ``"tie"`` (closer by no more than ``tie_within``) or ``"undecided"``."""
     if not (math.isfinite(package_distance) and math.isfinite(peer_distance)):
         return "undecided"
-    if abs(package_distance - peer_distance) <= tie_within:
+    gap = abs(package_distance - peer_distance)
+    if gap <= tie_within or math.isclose(gap, tie_within, rel_tol=1e-9):  # a gap equal to the reading is a tie
         return "tie"
     return PACKAGE if package_distance < peer_distance else peer
 

@@ -1,0 +1,163 @@
+"""Side by side with a peer model (OpenBoneMin): the peer file, the closeness arithmetic and the command.
+
+The packaged peer file must parse and every published value in it must name a measured row of an
+atlas record and a source; :func:`homeostasis.atlas.peer.compare` is checked on a synthetic table
+whose distances are known by hand; one real ``validate --peer openbonemin`` run closes the loop.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from homeostasis.atlas import load_atlas
+from homeostasis.atlas.peer import (Peer, PeerPrediction, available_peers, compare, distance, load_peer, parse_peer,
+                                    tally, verdict)
+from homeostasis.atlas.runner import COLUMNS as RUNNER_COLUMNS
+from homeostasis.errors import HomeostasisError, UnknownNameError
+
+from helpers import run_cli
+
+SOURCE = {"key": "s", "citation": "Someone A (2012) J Test 1:1", "doi": "10.1/x", "read_via": "abstract"}
+
+
+def test_the_packaged_openbonemin_file_parses_with_its_search_and_sources():
+    peer = load_peer("OpenBoneMin")
+    assert "openbonemin" in available_peers()
+    assert peer.name == "OpenBoneMin"
+    assert "pages" in peer.searched and "code" in peer.searched  # the search is written down
+    assert len(peer.predictions) >= 1 and len(peer.unmatched) >= 1
+    for source in peer.sources.values():
+        assert source["citation"].strip() and source["read_via"].strip()
+        assert any(str(source.get(key, "")).strip() for key in ("doi", "pmid", "url"))
+    for entry in (*peer.predictions, *peer.unmatched):
+        key = entry.source if isinstance(entry, PeerPrediction) else entry["source"]
+        assert key in peer.sources
+
+
+def test_every_published_value_names_a_measured_row_of_an_existing_record():
+    records = {experiment.id: experiment for experiment in load_atlas()}
+    for prediction in load_peer("openbonemin").predictions:
+        assert prediction.experiment in records, prediction.experiment
+        rows = records[prediction.experiment].measurements
+        match = rows[(rows["variable"] == prediction.variable)
+                     & np.isclose(rows["time_days"].to_numpy(float), prediction.time_days)]
+        assert len(match) == 1, (prediction.experiment, prediction.variable, prediction.time_days)
+        assert match["quantity"].iloc[0] == prediction.quantity
+        assert prediction.how.strip() and prediction.protocol_match.strip()
+
+
+def test_distance_is_from_the_mean_or_from_the_range():
+    assert_allclose([distance(2.5, measured=2.0), distance(1.5, measured=2.0)], [0.5, 0.5])
+    assert_allclose([distance(2.3, low=2.1, high=2.5), distance(2.0, low=2.1, high=2.5),
+                     distance(2.8, low=2.1, high=2.5), distance(-1.0, low=0.0)], [0.0, 0.1, 0.3, 1.0])
+    assert math.isnan(distance(math.nan, measured=1.0))
+
+
+def test_verdict_names_the_closer_model_and_a_tie_within_the_reading():
+    assert verdict(0.1, 0.3, peer="Peer") == "homeostasis"
+    assert verdict(0.3, 0.1, peer="Peer") == "Peer"
+    assert verdict(0.3, 0.1, peer="Peer", tie_within=0.25) == "tie"
+    assert verdict(0.0, 0.0, peer="Peer") == "tie"
+    assert verdict(math.nan, 0.1, peer="Peer") == "undecided"
+
+
+def _frame(rows):
+    """A validate-like table from partial rows (the runner's columns, in model units)."""
+    base = {column: math.nan for column in RUNNER_COLUMNS}
+    return pd.DataFrame([{**base, **row} for row in rows], columns=list(RUNNER_COLUMNS))
+
+
+def _prediction(experiment, variable, day, quantity, value, unit, uncertainty=0.0):
+    return PeerPrediction(experiment, variable, day, quantity, value, unit, uncertainty, "s", True, "what", "how",
+                          "exact")
+
+
+def test_compare_on_a_synthetic_case_converts_units_and_scores_each_row():
+    frame = _frame([
+        {"id": "a", "variable": "ca_total", "time_days": 10.0, "quantity": "absolute", "unit": "mmol/L",
+         "measured": 2.50, "model": 2.45},
+        {"id": "b", "variable": "bmd_lumbar_spine", "time_days": 365.0, "quantity": "change", "unit": "%",
+         "measured": 9.0, "model": 4.0},
+        {"id": "c", "variable": "phosphate", "time_days": 5.0, "quantity": "absolute", "unit": "mmol/L",
+         "low": 0.87, "high": 1.48, "model": 1.6},
+    ])
+    peer = Peer("Peer", "", "searched", {"s": SOURCE}, (
+        _prediction("a", "ca_total", 10.0, "absolute", 10.8, "mg/dL"),            # 2.6946 mmol/L
+        _prediction("b", "bmd_lumbar_spine", 365.0, "change", 8.0, "%", uncertainty=0.5),
+        _prediction("c", "phosphate", 5.0, "absolute", 1.55, "mmol/L", uncertainty=0.05),
+    ), ())
+    table = compare(peer, frame)
+    assert_allclose(table["peer"], [10.8 * 0.2495, 8.0, 1.55], rtol=1e-3)
+    assert_allclose(table["homeostasis_distance"], [0.05, 5.0, 0.12], atol=1e-12)
+    assert_allclose(table["peer_distance"], [10.8 * 0.2495 - 2.5, 1.0, 0.07], rtol=1e-3)
+    assert list(table["closer"]) == ["homeostasis", "Peer", "tie"]
+    assert tally(table) == {"homeostasis": 1, "Peer": 1, "tie": 1}
+
+
+def test_compare_refuses_a_row_the_record_does_not_measure_or_a_wrong_quantity():
+    frame = _frame([{"id": "a", "variable": "ca_total", "time_days": 10.0, "quantity": "absolute",
+                     "unit": "mmol/L", "measured": 2.5, "model": 2.4}])
+    for prediction, message in ((_prediction("a", "ca_total", 11.0, "absolute", 2.4, "mmol/L"), "day 11"),
+                                (_prediction("a", "ca_total", 10.0, "change", 0.1, "mmol/L"), "quantity")):
+        with pytest.raises(HomeostasisError, match=message) as caught:
+            compare(Peer("Peer", "", "s", {"s": SOURCE}, (prediction,), ()), frame)
+        assert "\n" not in str(caught.value)
+
+
+PEER_TEXT = """
+[peer]
+name = "Peer"
+searched = "pages: peer model"
+
+[[source]]
+key = "s"
+citation = "Someone A (2012) J Test 1:1"
+doi = "10.1/x"
+read_via = "abstract"
+
+[[prediction]]
+experiment = "a"
+variable = "ca_total"
+time_days = 10.0
+quantity = "absolute"
+value = 2.4
+unit = "mmol/L"
+source = "s"
+figure_read = false
+what = "calcium"
+how = "text"
+protocol_match = "exact"
+"""
+
+
+def test_parse_peer_reads_a_valid_file_and_reports_problems_on_one_line():
+    peer = parse_peer(PEER_TEXT, path="peer.toml")
+    assert_allclose(peer.predictions[0].value, 2.4)
+    bad = {"valeu = 2.4": PEER_TEXT.replace("value = 2.4", "valeu = 2.4"),
+           "unknown peer source": PEER_TEXT.replace('source = "s"\nfigure', 'source = "t"\nfigure'),
+           "doi, pmid or url": PEER_TEXT.replace('doi = "10.1/x"\n', ""),
+           "quantity": PEER_TEXT.replace('quantity = "absolute"', 'quantity = "absolut"')}
+    for expected, text in bad.items():
+        with pytest.raises(HomeostasisError) as caught:
+            parse_peer(text, path="peer.toml")
+        message = str(caught.value)
+        assert "\n" not in message and (expected.split(" =")[0] in message or expected in message), message
+
+
+def test_an_unknown_peer_suggests_the_right_name():
+    with pytest.raises(UnknownNameError, match="did you mean 'openbonemin'"):
+        load_peer("openbonmin")
+
+
+def test_validate_peer_command_prints_the_side_by_side_and_the_tally(capsys):
+    status, out, err = run_cli(capsys, "validate", "--peer", "openbonemin")
+    assert status == 0, err
+    assert "craver-2007-ckd-stage-3-4-kdoqi-ranges ca_total day 2776" in out
+    assert "OpenBoneMin: 1 published values on atlas records" in out
+    status, out, err = run_cli(capsys, "validate", "--peer", "openbonemin", "--tag", "bone")
+    assert status != 0 and err.count("\n") == 1 and "--tag" in err
