@@ -8,6 +8,7 @@ whose distances are known by hand; one real ``validate --peer openbonemin`` run 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,7 @@ def test_compare_on_a_synthetic_case_converts_units_and_scores_each_row():
         {"id": "b", "variable": "bmd_lumbar_spine", "time_days": 365.0, "quantity": "change", "unit": "%",
          "measured": 9.0, "model": 4.0},
         {"id": "c", "variable": "phosphate", "time_days": 5.0, "quantity": "absolute", "unit": "mmol/L",
-         "low": 0.87, "high": 1.48, "model": 1.6},
+         "measured": 1.2, "low": 0.87, "high": 1.48, "model": 1.6, "rule": "band"},  # a band rule reads the range
     ])
     peer = Peer("Peer", "", "searched", {"s": SOURCE}, (
         _prediction("a", "ca_total", 10.0, "absolute", 10.8, "mg/dL"),            # 2.6946 mmol/L
@@ -158,6 +159,30 @@ def test_validate_peer_command_prints_the_side_by_side_and_the_tally(capsys):
     status, out, err = run_cli(capsys, "validate", "--peer", "openbonemin")
     assert status == 0, err
     assert "craver-2007-ckd-stage-3-4-kdoqi-ranges ca_total day 2776" in out
-    assert "OpenBoneMin: 1 published values on atlas records" in out
+    assert "schwarz-1994-cica-clamp-controls pth day 0" in out
+    assert re.search(r"OpenBoneMin: \d+ published values on atlas records; closer to the data: homeostasis \d+", out)
     status, out, err = run_cli(capsys, "validate", "--peer", "openbonemin", "--tag", "bone")
     assert status != 0 and err.count("\n") == 1 and "--tag" in err
+
+
+def test_peer_report_runs_the_named_records_and_scores_the_peer_by_their_rules(tmp_path):
+    from pathlib import Path
+
+    from homeostasis.atlas.peer import peer_report
+
+    fixtures = Path(__file__).parent / "data" / "atlas"
+    text = PEER_TEXT.replace('experiment = "a"', 'experiment = "healthy-calcium-band"').replace(
+        "time_days = 10.0", "time_days = 0.5").replace('value = 2.4\nunit = "mmol/L"', 'value = 10.4\nunit = "mg/dL"')
+    (tmp_path / "peer.toml").write_text(text, encoding="utf-8")
+    table, peer = peer_report("peer", directory=tmp_path, records=fixtures)
+    row = table.iloc[0]
+    assert peer.name == "Peer" and row["unit"] == "mmol/L"
+    assert_allclose([row["peer"], row["low"], row["high"]], [10.4 * 0.2495, 9.2 * 0.2495, 10.0 * 0.2495], rtol=1e-3)
+    assert_allclose(row["peer_distance"], 0.4 * 0.2495, rtol=1e-3)
+    assert not row["peer_passes"]  # 10.4 mg/dL is outside the 9.2-10.0 mg/dL band
+    assert row["homeostasis_passes"] == (row["homeostasis_distance"] == 0.0)
+    assert row["closer"] in ("homeostasis", "tie")
+    (tmp_path / "peer.toml").write_text(text.replace('"healthy-calcium-band"', '"healthy-calcium-bnad"'),
+                                        encoding="utf-8")
+    with pytest.raises(UnknownNameError, match="did you mean 'healthy-calcium-band'"):
+        peer_report("peer", directory=tmp_path, records=fixtures)

@@ -24,8 +24,8 @@ else:  # pragma: no cover - Python 3.10
 
 PACKAGE = "homeostasis"
 COLUMNS = ("experiment", "variable", "time_days", "quantity", "unit", "measured", "low", "high", "homeostasis",
-           "peer", "homeostasis_distance", "peer_distance", "tie_within", "closer", "figure_read", "source",
-           "protocol_match")
+           "peer", "homeostasis_distance", "peer_distance", "tie_within", "closer", "homeostasis_passes",
+           "peer_passes", "figure_read", "source", "protocol_match")
 _PREDICTION_KEYS = {"experiment", "variable", "time_days", "quantity", "value", "unit", "uncertainty", "source",
                     "figure_read", "what", "how", "protocol_match"}
 _TOP_KEYS = {"peer", "source", "prediction", "unmatched"}
@@ -190,16 +190,25 @@ def verdict(package_distance: float, peer_distance: float, *, peer: str, tie_wit
     return PACKAGE if package_distance < peer_distance else peer
 
 
-def compare(peer: Peer, frame) -> "pandas.DataFrame":
+def compare(peer: Peer, frame, experiments=None) -> "pandas.DataFrame":
     """One row per peer prediction: measured, this package, the peer, both distances and the closer one.
 
     ``frame`` is a :func:`homeostasis.atlas.runner.validate` table holding the named records; its
     values are in the model's units, and each peer value is converted to them. The reading
-    uncertainty of a peer value is the margin within which the two count as a tie.
+    uncertainty of a peer value is the margin within which the two count as a tie. With
+    ``experiments`` (``{id: Experiment}``) the peer value is also scored by the record's own
+    acceptance rule (``peer_passes``, beside the package's ``homeostasis_passes``).
     """
     import pandas as pd
 
-    rows = [_compared(peer, prediction, _atlas_row(frame, prediction)) for prediction in peer.predictions]
+    rows = []
+    for prediction in peer.predictions:
+        row = _atlas_row(frame, prediction)
+        compared = _compared(peer, prediction, row)
+        if experiments is not None:
+            compared["peer_passes"] = _passes(experiments[prediction.experiment], prediction, row,
+                                              compared["peer"])
+        rows.append(compared)
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -223,13 +232,31 @@ def _compared(peer: Peer, prediction: PeerPrediction, row: dict) -> dict:
     scale = _scale(prediction, row["unit"])
     value, tie_within = prediction.value * scale, prediction.uncertainty * scale
     bounds = {"measured": row["measured"], "low": row["low"], "high": row["high"]}
-    ours, theirs = distance(row["model"], **bounds), distance(value, **bounds)
+    judged = {"low": row["low"], "high": row["high"]} if row.get("rule") == "band" else bounds  # as the rule reads
+    ours, theirs = distance(row["model"], **judged), distance(value, **judged)
     return {"experiment": prediction.experiment, "variable": prediction.variable, "time_days": prediction.time_days,
             "quantity": prediction.quantity, "unit": row["unit"], **bounds, "homeostasis": row["model"],
             "peer": value, "homeostasis_distance": ours, "peer_distance": theirs, "tie_within": tie_within,
             "closer": verdict(ours, theirs, peer=peer.name, tie_within=tie_within),
+            "homeostasis_passes": row.get("passed"), "peer_passes": None,
             "figure_read": prediction.figure_read, "source": peer.sources[prediction.source]["citation"],
             "protocol_match": prediction.protocol_match}
+
+
+def _passes(experiment, prediction: PeerPrediction, row: dict, value: float) -> bool:
+    """Whether the peer value satisfies the record's acceptance rule, as the runner scores the model."""
+    import numpy as np
+
+    from .runner import RATIO_UNITS, accept, unit_factor
+
+    rule, measured = experiment.acceptance, experiment.measurements
+    match = measured[(measured["variable"] == prediction.variable)
+                     & np.isclose(measured["time_days"].to_numpy(float), prediction.time_days)]
+    scale = 1.0 if prediction.quantity in RATIO_UNITS else unit_factor(prediction.variable, match["unit"].iloc[0],
+                                                                       row["unit"])
+    return bool(accept(rule.rule, value, measured=row["measured"], sem=row["spread"], low=row["low"],
+                       high=row["high"], k=rule.k, abs_tolerance=rule.abs_tolerance * scale,
+                       min_fraction=rule.min_fraction, quantity=prediction.quantity))
 
 
 def _scale(prediction: PeerPrediction, unit: str) -> float:
@@ -251,13 +278,13 @@ def peer_report(name: str, *, directory=None, records=None):
     from .runner import validate
 
     peer = load_peer(name, directory=directory)
-    known = {experiment.id for experiment in load_atlas(records)}
+    known = {experiment.id: experiment for experiment in load_atlas(records)}
     for prediction in peer.predictions:
         if prediction.experiment not in known:
             raise UnknownNameError("experiment", prediction.experiment, sorted(known))
     only = sorted({prediction.experiment for prediction in peer.predictions})
     frame = validate(only=only, directory=records, progress=False) if only else None
-    return compare(peer, frame), peer
+    return compare(peer, frame, experiments=known), peer
 
 
 def tally(table) -> dict:

@@ -173,8 +173,14 @@ def peer_line(row, peer: str) -> str:
     measured = (f"{row.measured:.4g}" if math.isfinite(row.measured)
                 else f"[{row.low:.4g}, {row.high:.4g}]")
     read = " (read off a figure)" if row.figure_read else ""
+    rule = (f"; record's rule: homeostasis {_word(row.homeostasis_passes)}, {peer} {_word(row.peer_passes)}"
+            if row.peer_passes is not None else "")
     return (f"{row.closer:<11} {row.experiment} {row.variable} day {row.time_days:.4g}: measured {measured}, "
-            f"homeostasis {row.homeostasis:.4g}, {peer} {row.peer:.4g}{read} {row.unit}")
+            f"homeostasis {row.homeostasis:.4g}, {peer} {row.peer:.4g}{read} {row.unit}{rule}")
+
+
+def _word(passed) -> str:
+    return "passes" if passed is True or passed == 1 else "fails"
 
 
 def experiment_line(rows) -> str:
