@@ -59,10 +59,6 @@ def test_check7_clamp_intervention_dynamics():
     assert value_at(high, "pth", 2 / 24) / 3.5 <= 0.35
 
 
-@pytest.mark.xfail(strict=True, reason="model: PTH 3 h after 30 mg cinacalcet is 0.614x its start (target < 0.6x): "
-                                        "the PHPT adenoma sits near its minimal release (PTH 9.1 pmol/L at ionized calcium "
-                                        "1.58 mmol/L, against 13.9-22.4 pmol/L at 2.94 mmol/L in Khan et al. 2015), so a "
-                                        "calcimimetic can lower it by ~40 % at most")
 def test_cinacalcet_in_primary_hyperparathyroidism():
     run = h.simulate("parathyroid-adenoma", start="steady", days=56, step=1 / 48,
                      interventions=["cinacalcet@0:dose_mg=30,every_hours=12"])
