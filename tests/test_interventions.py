@@ -82,6 +82,14 @@ def test_glucocorticoid_in_sarcoidosis():
     assert value_at(run, "urine_ca", 14) < 0.7 * run["urine_ca"][0]
 
 
+def test_glucocorticoid_is_calciuric_and_raises_pth_in_health():
+    # Gram et al. 1998 Bone 23:297: prednisolone 10 mg twice daily for 7 days in 48 healthy men
+    # raised urinary calcium by 44.7 % and PTH by 18.5 % (maximal changes)
+    run = h.simulate(days=7, step=0.05, interventions=["glucocorticoid@0:dose_mg_per_day=20,days=7"])
+    assert 1.3 <= run["urine_ca"].max() / run["urine_ca"][0] <= 1.6
+    assert 1.1 <= run["pth"].max() / run["pth"][0] <= 1.3
+
+
 def test_phosphate_binder_in_advanced_ckd():
     run = h.simulate("ckd", start="steady", days=180, parameters={"gfr_final": 12},
                      interventions=["phosphate-binder@0:fraction=0.4"])
