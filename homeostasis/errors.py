@@ -112,9 +112,12 @@ def check_in_bounds(name: str, value, lower: float, upper: float, unit: str = ""
 
 
 def check_one_of(name: str, value, choices) -> str:
-    """``value`` if it is one of ``choices``, else a ParameterValueError listing them."""
+    """``value`` if it is one of ``choices``, else a ParameterValueError listing them (with a
+    "did you mean" hint when a choice is close to what was given)."""
     if value not in choices:
-        raise ParameterValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+        close = suggest(value, choices) if isinstance(value, str) else []
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ParameterValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}{hint}")
     return value
 
 

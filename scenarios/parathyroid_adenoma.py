@@ -28,7 +28,7 @@ SCENARIO = Scenario(
         "calcitriol rises and bone loses mineral."
     ),
     knobs=(
-        Knob("size", 8.0, "x normal gland mass", 0.1, 50, "adenoma secretory mass relative to the normal total gland mass"),
+        Knob("size", 4.5, "x normal gland mass", 0.1, 50, "adenoma secretory mass relative to the normal total gland mass"),
         Knob("set_point_shift", 0.19, "mmol/L", 0.0, 0.6, "rise of the adenoma's calcium set point (Schwarz 1994: +0.19)"),
         Knob("growth_rate", 0.02, "1/day", 0.001, 1.0, "logistic growth rate of the adenoma from a small seed"),
     ),

@@ -207,8 +207,6 @@ def test_c7_pth_declines_from_its_peak_despite_hypocalcaemia(hypocalcaemic_clamp
     assert at_2h > 1.5 * BASELINE_PTH  # a raised plateau, not a return to baseline
 
 
-@pytest.mark.xfail(strict=True, reason="model: PTH 2 h into a -0.2 mmol/L clamp is 3.06x baseline (10.72 pmol/L), "
-                                       "just above the 2-3x of Schwarz et al. 1993 (3.02x at 3 h; 2.9x at 12 h)")
 def test_c7_plateau_at_two_hours(hypocalcaemic_clamp):
     run = hypocalcaemic_clamp
     at_2h = float(np.interp(2 / 24, run.times, run["pth"]))

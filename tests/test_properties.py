@@ -48,6 +48,9 @@ def schedules(draw):
         for option in spec.options:
             if option.default is None or option.name == "days":
                 continue
+            if option.choices:  # a named choice (the calcium salt)
+                options[option.name] = draw(st.sampled_from(option.choices))
+                continue
             low, high = option.lower, option.upper
             if option.name.startswith("every"):  # keep the number of doses small
                 low = max(low, (high - low) / 4)

@@ -70,7 +70,9 @@ def command_interventions(arguments) -> None:
         first = rows.iloc[0]
         print(f"{name}: {first['description']}")
         for row in rows.itertuples():
-            if row.option:
+            if row.option and row.choices:
+                print(f"    {row.option}={row.default}  [{row.choices}]")
+            elif row.option:
                 default = "none" if row.default != row.default else f"{row.default:g}"
                 print(f"    {row.option}={default}  [{row.lower:g} .. {row.upper:g} {row.unit}]")
         print(f"    sources: {first['sources']}")

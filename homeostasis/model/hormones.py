@@ -10,14 +10,14 @@ from .structure import Process
 from .symbols import TIME, P
 
 
-def pth_release_rate(ca_ionized):
+def pth_release_rate(ca_ionized, hill=P.pth_release_hill):
     """Fractional release of stored PTH: Brown's four-parameter inverse sigmoid of ionized Ca.
 
     Release empties a gland store that is refilled by synthesis, so a step fall in calcium
     gives a peak of PTH that settles to a lower plateau as the store depletes (Schwarz 1993).
     """
     span = P.pth_release_max - P.pth_release_min
-    return span / (1 + (ca_ionized / P.pth_release_set_point) ** P.pth_release_hill) + P.pth_release_min
+    return span / (1 + (ca_ionized / P.pth_release_set_point) ** hill) + P.pth_release_min
 
 
 def sensed_calcium(c):
@@ -79,10 +79,11 @@ def pth_processes(c) -> list[Process]:
 
 
 def adenoma_processes(c) -> list[Process]:
-    """An autonomous adenoma: its own store, a raised set point, logistic growth."""
+    """An autonomous adenoma: its own store, a raised set point and a flatter calcium response
+    (fewer CaSR on adenoma cells), logistic growth."""
     y = c.y
     adenoma = y["adenoma_mass"]
-    release = pth_release_rate(sensed_calcium(c) - P.adenoma_set_point_shift)
+    release = pth_release_rate(sensed_calcium(c) - P.adenoma_set_point_shift, P.adenoma_release_hill)
     growth = P.adenoma_growth_rate * adenoma * (1 - pos(adenoma) / P.adenoma_capacity)
     return [
         Process("adenoma_growth", growth, None, "adenoma_mass", "1/day", "logistic adenoma growth"),
@@ -95,14 +96,35 @@ def adenoma_processes(c) -> list[Process]:
     ]
 
 
+def cinacalcet_rate_constants():
+    """Two-compartment micro-constants (1/day): elimination k10, distribution k12, return k21.
+
+    Plasma cinacalcet falls in two phases, an initial half-life of ~6 h and a terminal one of
+    30-40 h, with ~1000 L at steady state (Sensipar prescribing information; Padhi & Harris 2009):
+    the hybrid rates alpha and beta are the roots of s^2 - (k10 + k12 + k21) s + k10 k21, and
+    Vss = Vc (1 + k12/k21) fixes k12/k21. Of the two solutions the one with the larger k10 is
+    taken (elimination mostly in the initial phase, so a dose's effect wanes within the dosing
+    interval: PTH nadir 2-4 h after a dose, near baseline at trough, Shoback et al. 2003).
+    """
+    alpha = sp.log(2) / (P.cinacalcet_initial_half_life / P.hours_per_day)
+    beta = sp.log(2) / (P.cinacalcet_half_life / P.hours_per_day)
+    ratio = P.cinacalcet_distribution_volume / P.cinacalcet_central_volume  # 1 + k12/k21
+    k21 = ((alpha + beta) - sp.sqrt((alpha + beta) ** 2 - 4 * ratio * alpha * beta)) / (2 * ratio)
+    return alpha * beta / k21, (ratio - 1) * k21, k21
+
+
 def cinacalcet_processes(c) -> list[Process]:
     y = c.y
-    elimination = sp.log(2) / (P.cinacalcet_half_life / P.hours_per_day)
+    k10, k12, k21 = cinacalcet_rate_constants()
     return [
         Process("cinacalcet_absorption", P.cinacalcet_absorption_rate * y["cinacalcet_gut"],
                 "cinacalcet_gut", "cinacalcet_plasma", "umol/day", "oral absorption of cinacalcet"),
-        Process("cinacalcet_elimination", elimination * y["cinacalcet_plasma"],
+        Process("cinacalcet_elimination", k10 * y["cinacalcet_plasma"],
                 "cinacalcet_plasma", None, "umol/day", "hepatic elimination of cinacalcet"),
+        Process("cinacalcet_distribution", k12 * y["cinacalcet_plasma"], "cinacalcet_plasma",
+                "cinacalcet_peripheral", "umol/day", "cinacalcet distribution into slowly equilibrating tissues"),
+        Process("cinacalcet_redistribution", k21 * y["cinacalcet_peripheral"], "cinacalcet_peripheral",
+                "cinacalcet_plasma", "umol/day", "cinacalcet return from slowly equilibrating tissues"),
     ]
 
 

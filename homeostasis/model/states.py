@@ -66,7 +66,10 @@ STATES = (
     State("pth_adenoma", "pmol", "parathyroid adenoma", None, "PTH stored in adenoma cells",
           scale_like="pth_gland", surgery=True),
     State("cinacalcet_gut", "umol", "gut lumen", None, "cinacalcet awaiting absorption"),
-    State("cinacalcet_plasma", "umol", "plasma", None, "cinacalcet in the body", volume="cinacalcet_distribution_volume"),
+    State("cinacalcet_plasma", "umol", "plasma", None, "cinacalcet in plasma and rapidly equilibrating tissues",
+          volume="cinacalcet_central_volume"),
+    State("cinacalcet_peripheral", "umol", "peripheral tissues", None,
+          "cinacalcet in slowly equilibrating tissues (its long terminal half-life)", scale_like="cinacalcet_plasma"),
 ) + BONE_STATES + DRUG_STATES + CALCINOSIS_STATES
 
 
@@ -120,7 +123,7 @@ def concentrations() -> SimpleNamespace:
                               * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
         vdr_ligand=dbp_displacement(calcidiol) * (calcitriol + calcidiol_vdr_equivalent(calcidiol)),
         vdr_reference=vdr_reference(),
-        cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_distribution_volume * P.nmol_per_umol,
+        cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_central_volume * P.nmol_per_umol,
         denosumab=drugs["denosumab"],
         romosozumab=drugs["romosozumab"],
     )

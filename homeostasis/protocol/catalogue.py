@@ -43,10 +43,13 @@ REFERENCES = {
         "Adams ND, Gray RW, Lemann J Jr. J Clin Endocrinol Metab 1979;48:1008 (oral calcium loading lowers calcitriol).",
         "Heaney RP et al. J Bone Miner Res 1989;4:469 (fractional absorption falls as the load rises).",
         "Reid IR et al. Am J Med 1995;98:331 (1 g/day calcium: serum calcium barely changes in healthy women).",
+        "Sakhaee K et al. Am J Ther 1999;6:313 (meta-analysis: citrate absorbed 22-27 % better than carbonate).",
+        "Recker RR. N Engl J Med 1985;313:70 (carbonate needs gastric acid or a meal; citrate does not).",
     ),
     "calcium-load": (
         "Heaney RP et al. J Bone Miner Res 1989;4:469 (absorption of single calcium loads).",
         "Bristow SM et al. Br J Nutr 2014;112:1611 (serum calcium after a 1 g oral calcium dose).",
+        "Sakhaee K et al. Am J Ther 1999;6:313 (meta-analysis: citrate absorbed 22-27 % better than carbonate).",
     ),
     "vitamin-d3": (
         "Barger-Lux MJ, Heaney RP et al. Osteoporos Int 1998;8:222 (25(OH)D after 25-1250 ug/day D3).",
@@ -149,9 +152,18 @@ def _phosphate_load(day, options, base, end):
     return [Event(day, AddAmounts({"phosphate_gut_lumen": options["p_mg"] / PHOSPHORUS_MG_PER_MMOL}))]
 
 
+CALCIUM_SALTS = ("carbonate", "citrate")
+SALT = Option("salt", "carbonate", "", choices=CALCIUM_SALTS)
+
+
 def _oral_calcium(day, options, base, end):
-    """Elemental calcium into the gut lumen, once or every ``every_hours`` (for ``days``)."""
-    amount = options["dose_mg"] / CALCIUM_MG_PER_MMOL
+    """Elemental calcium into the gut lumen, once or every ``every_hours`` (for ``days``).
+
+    Only the share of the salt available for absorption enters the absorptive lumen (the rest
+    passes unabsorbed): ``ca_<salt>_relative_absorption``, citrate 1 and carbonate 0.82
+    (Sakhaee et al. 1999 meta-analysis: citrate absorbed ~22 % better with meals).
+    """
+    amount = options["dose_mg"] / CALCIUM_MG_PER_MMOL * base[f"ca_{options['salt']}_relative_absorption"]
     every = options.get("every_hours")
     if every is None:
         return [Event(day, AddAmounts({"ca_gut_lumen": amount}))]
@@ -241,10 +253,11 @@ CATALOGUE = {spec.name: spec for spec in (
           (Option("delta_ionized", -0.2, "mmol/L", -0.6, 0.6), Option("hours", 2, "h", 0.01, 240)), _clamp),
     _spec("pth-infusion", "intravenous PTH(1-84) infusion",
           (Option("pmol_per_hour", 100, "pmol/h", 0, 40000), Option("hours", 24, "h", 0.01, 8760)), _pth_infusion),
-    _spec("calcium-supplement", "oral elemental calcium (carbonate or citrate taken with meals) every every_hours",
-          (Option("dose_mg", 1000, "mg", 0, 4000), Option("every_hours", 24, "h", 1, 168), DAYS), _oral_calcium),
-    _spec("calcium-load", "a single oral dose of elemental calcium", (Option("dose_mg", 1000, "mg", 0, 4000),),
+    _spec("calcium-supplement", "oral elemental calcium every every_hours, as salt=carbonate (with meals) or citrate",
+          (Option("dose_mg", 1000, "mg", 0, 4000), Option("every_hours", 24, "h", 1, 168), DAYS, SALT),
           _oral_calcium),
+    _spec("calcium-load", "a single oral dose of elemental calcium, as salt=carbonate (with a meal) or citrate",
+          (Option("dose_mg", 1000, "mg", 0, 4000), SALT), _oral_calcium),
     _spec("vitamin-d3", "oral cholecalciferol: a daily dose, or boluses of dose_iu every every_days",
           (Option("dose_iu_per_day", 1000, "IU/day", 0, 100000), Option("dose_iu", None, "IU", 0, 1000000),
            Option("every_days", None, "day", 1, 365), DAYS),
@@ -276,7 +289,8 @@ CATALOGUE = {spec.name: spec for spec in (
 
 
 def catalogue_frame():
-    """Every intervention and option: name, description, option, default, unit, bounds, sources."""
+    """Every intervention and option: name, description, option, default, unit, bounds (or the
+    names a choice option takes), sources."""
     import pandas as pd
 
     rows = []
@@ -288,7 +302,8 @@ def catalogue_frame():
                          "option": option.name if option else "",
                          "default": float("nan") if option is None or option.default is None else option.default,
                          "unit": option.unit if option else "", "lower": option.lower if option else float("nan"),
-                         "upper": option.upper if option else float("nan"), "sources": sources})
+                         "upper": option.upper if option else float("nan"),
+                         "choices": " | ".join(option.choices) if option else "", "sources": sources})
     return pd.DataFrame(rows)
 
 

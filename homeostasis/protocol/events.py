@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterValueError, UnknownNameError, check_in_bounds
+from ..errors import ParameterValueError, UnknownNameError, check_in_bounds, check_one_of
 from ..parameters.table import validate_value
 
 # molar masses (g/mol) used to convert clinical doses to the model's amounts
@@ -296,11 +296,22 @@ class Event:
 
 @dataclass(frozen=True)
 class Option:
+    """One option of an intervention: a number within [lower, upper] in ``unit``, or, when
+    ``choices`` is given, one of those names (then ``lower``/``upper`` are unused)."""
+
     name: str
-    default: float | None
+    default: float | str | None
     unit: str
-    lower: float
-    upper: float
+    lower: float = float("nan")
+    upper: float = float("nan")
+    choices: tuple = ()
+
+    def check(self, owner: str, value):
+        """The validated value of this option given to intervention ``owner``."""
+        if self.choices:
+            return check_one_of(f"{owner} {self.name}", value.strip() if isinstance(value, str) else value,
+                                self.choices)
+        return check_in_bounds(f"{owner} {self.name}", value, self.lower, self.upper, self.unit)
 
 
 @dataclass(frozen=True)
@@ -319,8 +330,7 @@ class InterventionSpec:
         for key, value in (given or {}).items():
             if key not in known:
                 raise UnknownNameError(f"option of {self.name}", key, known)
-            option = known[key]
-            values[key] = check_in_bounds(f"{self.name} {key}", value, option.lower, option.upper, option.unit)
+            values[key] = known[key].check(self.name, value)
         return values
 
     def events(self, day, options, base, end):

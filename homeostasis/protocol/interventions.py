@@ -94,5 +94,6 @@ def as_interventions(items) -> list[Intervention]:
 
 def format_intervention(item: Intervention) -> str:
     """The canonical text of an intervention: ``NAME@DAY[:key=value,...]`` (unset options left out)."""
-    options = ",".join(f"{k}={v:g}" for k, v in item.options.items() if v is not None)
+    options = ",".join(f"{k}={v}" if isinstance(v, str) else f"{k}={v:g}"
+                       for k, v in item.options.items() if v is not None)
     return f"{item.name}@{item.day:g}" + (f":{options}" if options else "")
