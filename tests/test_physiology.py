@@ -183,6 +183,25 @@ def test_vitamin_d_repletion_in_the_normal_range_leaves_pth_nearly_unchanged():
     assert abs(value_at(run, "pth", 56) / run["pth"][0] - 1) <= 0.1
 
 
+def test_calcitriol_nearly_unchanged_when_vitamin_d3_raises_25ohd_to_700_nmol_per_litre():
+    # Barger-Lux et al. 1998: 1250 ug/day for 8 weeks raised 25(OH)D by 643 nmol/L without changing
+    # serum 1,25(OH)2D: free 25(OH)D is ~0.03 % of the total (Bikle et al. 1986) and binds the VDR
+    # hundreds of times more weakly than calcitriol, so the VDR (and its feedback on calcitriol)
+    # barely sees it
+    run = h.simulate(days=56, step=1, interventions=["vitamin-d3@0:dose_iu_per_day=50000"])
+    assert rise(run, "calcidiol", 56) > 500
+    assert abs(rise(run, "calcitriol", 56)) <= 20
+    assert 2.15 <= value_at(run, "ca_total", 56) <= 2.6
+
+
+def test_dbp_displacement_leaves_the_healthy_state_unchanged():
+    # the free-fraction factor is 1 at the healthy 25(OH)D, so switching it on (sourced capacity
+    # ~5 umol/L: Bikle et al. 2017) moves only states with raised 25(OH)D
+    off, on = h.steady_state("healthy"), h.steady_state("healthy", parameters={"dbp_binding_sites": 5000.0})
+    for name in ("ca_total", "pth", "calcitriol", "phosphate"):
+        assert_allclose(on[name], off[name], rtol=1e-9)
+
+
 # --- dialysis records (mechanism 5/7) -----------------------------------------------------------
 
 @pytest.mark.parametrize("record", ["elias-2018-intradialytic-phosphate", "stremke-2022-postdialysis-phosphate-rebound"])
