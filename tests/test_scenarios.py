@@ -172,12 +172,24 @@ def test_hypoparathyroidism_fractional_calcium_excretion_rises():
 
 
 def test_vitamin_d_intoxication():
-    s = steady("vitamin-d-intoxication", calcidiol=500)
-    np.testing.assert_allclose(s["calcidiol"], 500, rtol=1e-6)
-    assert s["ca_total"] > 2.5 and s["pth"] < 0.5 * BASELINE["pth"]
+    # Araki et al. 2011 J Clin Endocrinol Metab 96:3603: hypercalcaemia with suppressed PTH at
+    # 25(OH)D 1220 ng/mL (3045 nmol/L). The earlier form of this test asked for calcium above
+    # 2.5 mmol/L at 500 nmol/L, which the published data contradict (next test).
+    s = steady("vitamin-d-intoxication", calcidiol=3000)
+    np.testing.assert_allclose(s["calcidiol"], 3000, rtol=1e-6)
+    assert s["ca_total"] > 2.6 and s["pth"] < 0.5 * BASELINE["pth"]
     assert s["urine_ca"] > 1.5 * BASELINE["urine_ca"]
     # 25(OH)D acts on the VDR itself: calcitriol is not raised (Jones 2008)
     assert s["calcitriol"] <= 1.2 * BASELINE["calcitriol"]
+
+
+def test_no_hypercalcaemia_at_25ohd_500_nmol_per_litre():
+    # Araki et al. 2011: both intoxicated patients were normocalcaemic once 25(OH)D fell below
+    # 400 ng/mL (1000 nmol/L); McCullough et al. 2019 J Steroid Biochem Mol Biol 189:228: no
+    # hypercalcaemia on 5000-50 000 IU/day for up to 7 years with 25(OH)D up to 202 ng/mL (505 nmol/L)
+    s = steady("vitamin-d-intoxication", calcidiol=500)
+    assert 2.15 <= s["ca_total"] <= 2.6
+    assert s["pth"] < BASELINE["pth"] and s["urine_ca"] > BASELINE["urine_ca"]  # still acting
 
 
 def test_vitamin_d_intoxication_time_scale_follows_calcidiol_half_life():

@@ -143,8 +143,8 @@ def dbp_displacement(calcidiol):
     the unoccupied sites, so it barely moves in the normal range but rises steeply when 25(OH)D
     reaches micromolar levels in intoxication, displacing calcitriol (Tebben et al. 2016 Endocr
     Rev 37:521). A tenth of the sites are kept free so that the form stays finite. Off (1) while
-    ``dbp_binding_sites`` is 0: switched on with the lower 25(OH)D VDR share this form needs, it
-    moves the PHPT, CKD and hypoparathyroid checks (see the parameter's source).
+    ``dbp_binding_sites`` is 0: at the sourced 5 umol/L it lowers total calcitriol at 700 nmol/L
+    25(OH)D more than Barger-Lux et al. 1998 observed (see the parameter's source).
     """
     free_sites = sp.Max(P.dbp_binding_sites - calcidiol, P.dbp_binding_sites / 10)
     return sp.Piecewise((sp.S.One, P.dbp_binding_sites <= 0),
@@ -152,16 +152,27 @@ def dbp_displacement(calcidiol):
 
 
 def calcidiol_vdr_equivalent(calcidiol):
-    """VDR activation by 25(OH)D in pmol/L of calcitriol: its free fraction rises steeply at high levels.
+    """VDR activation by 25(OH)D in pmol/L of calcitriol (before DBP displacement): a saturable
+    intracrine part and a direct part.
 
-    25(OH)D binds the VDR a few hundred times more weakly than calcitriol and is >99.9 % bound to
-    vitamin D binding protein, so in the normal range its direct action is negligible and
-    repletion barely moves PTH. At toxic levels (> ~375 nmol/L, Jones 2008) 25(OH)D and its
-    metabolites displace calcitriol and themselves from DBP, and the free ligand acts on the
-    VDR directly (Tebben et al. 2016 Endocr Rev 37:521): a Hill term in total 25(OH)D.
+    Direct: free 25(OH)D binds the VDR. Its free fraction is ~0.03 % against ~0.4 % for calcitriol
+    (Bikle et al. 1985 J Clin Endocrinol Metab 61:969, 1986 63:954) and its VDR affinity a few
+    hundred times lower (Jones 2008 Am J Clin Nutr 88:582S; Tebben et al. 2016 Endocr Rev 37:521),
+    so total 25(OH)D acts like ``calcidiol_vdr_potency`` times as much calcitriol: negligible in
+    the normal range, hundreds of pmol/L of calcitriol equivalents at micromolar intoxication levels.
+    Intracrine: target cells (parathyroid, bone, gut) convert 25(OH)D to calcitriol themselves; this
+    part saturates (half at ``calcidiol_vdr_half``), which is why PTH stops falling once 25(OH)D is
+    replete. Together they are ``calcidiol_vdr_reference_equivalent`` at the healthy 25(OH)D, the
+    share of the healthy VDR ligand the clinical checks were calibrated with.
     """
-    x = (calcidiol / P.calcidiol_vdr_half) ** P.calcidiol_vdr_hill
-    return P.calcidiol_vdr_potency * P.pmol_per_nmol * calcidiol * x / (1 + x)
+    def direct(level):
+        return P.calcidiol_vdr_potency * P.pmol_per_nmol * level
+
+    def saturation(level):
+        return level / (P.calcidiol_vdr_half + level)
+
+    intracrine_reference = P.calcidiol_vdr_reference_equivalent - direct(P.reference_calcidiol)
+    return direct(calcidiol) + intracrine_reference * saturation(calcidiol) / saturation(P.reference_calcidiol)
 
 
 def gfr_at(time):
