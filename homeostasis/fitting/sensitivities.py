@@ -75,6 +75,11 @@ class SensitivityModel:
         object.__setattr__(self, "_module", module)
         object.__setattr__(self, "compiled", compiled)
 
+    @property
+    def module(self):
+        """The generated module (its functions go to the compiled sensitivity kernel)."""
+        return self._module
+
     def dfdp(self, t, y, p):
         return self._module.dfdp(t, y, p)
 
