@@ -136,5 +136,6 @@ def _run(compiled, sensitivity, y0, s0, grid, p, dp, events, scale, rtol, offset
 
     runner = SensitivityRunner(compiled, sensitivity, y0, s0, grid, p, dp, scale=scale, rtol=rtol,
                                time_offset=offset, solver=default_solver())
-    run_events(runner, grid, events, time_offset=offset)
+    with sensitivity_driver.deferred_signals():  # Ctrl-C takes effect between compiled calls
+        run_events(runner, grid, events, time_offset=offset)
     return runner.observed, runner.derivative

@@ -26,7 +26,8 @@ import numpy as np
 
 from ..errors import SolverError
 from .cache import load_generated
-from .driver import FAILURES, MAX_STEPS, TOLERANCE_FACTOR, _deferred_signals, _module_for, driver_key
+from .driver import FAILURES, MAX_STEPS, TOLERANCE_FACTOR, _module_for, driver_key
+from .driver import _deferred_signals as deferred_signals  # noqa: F401 (re-exported for the runner)
 from .functions import JACOBIAN, addresses
 
 # sensitivity columns are scaled like the states (see fitting.sensitivities) and held to the
@@ -102,6 +103,12 @@ def _patterns(compiled, module):
             *structural_pattern(module.dfdp, (n, len(module.ACTIVE))))
 
 
+def prepare(module) -> None:
+    """Compile (or load) the kernel and bind ``module``'s functions before threads use them."""
+    load_kernel()
+    function_addresses(module)
+
+
 def tolerances(scale, rtol):
     """(state rtol, state atol, sensitivity rtol, sensitivity atol) as the driver sets them."""
     rtol = rtol * TOLERANCE_FACTOR
@@ -116,6 +123,8 @@ def integrate_with_sensitivities(compiled, sensitivity, y0, s0, times, p, dp, *,
     ``sensitivity``: the generated sensitivity module of the estimated set; ``dp`` (active x k)
     says how the active parameters move with the estimated ones. ``counts`` (6 integers, see
     ``COUNT_NAMES``) accumulates the work done. Raises SolverError naming time and parameters.
+    Call it within :func:`deferred_signals` (a Python signal handler must not raise inside
+    compiled code).
     """
     times = np.asarray(times, float)
     y0 = np.ascontiguousarray(y0, float)
@@ -125,12 +134,11 @@ def integrate_with_sensitivities(compiled, sensitivity, y0, s0, times, p, dp, *,
     sens = np.empty((len(times), k * n))
     states[0], sens[0] = y0, np.asarray(s0, float).ravel()
     counts = np.zeros(len(COUNT_NAMES), dtype=np.int64) if counts is None else counts
-    with _deferred_signals():
-        status, reached, y_end, _ = load_kernel().integrate_segment(
-            np.array(addresses(compiled), dtype=np.int64), function_addresses(sensitivity),
-            *_patterns(compiled, sensitivity), times[0], times[-1], y0, sens[0].copy(),
-            np.asarray(p, float), np.ascontiguousarray(dp, float), state_rtol, atol, s_rtol, s_atol, times, states,
-            sens, 1, len(times), MAX_STEPS, counts)
+    status, reached, y_end, _ = load_kernel().integrate_segment(
+        np.array(addresses(compiled), dtype=np.int64), function_addresses(sensitivity),
+        *_patterns(compiled, sensitivity), times[0], times[-1], y0, sens[0].copy(), np.asarray(p, float),
+        np.ascontiguousarray(dp, float), state_rtol, atol, s_rtol, s_atol, times, states, sens, 1, len(times),
+        MAX_STEPS, counts)
     if status:
         raise SolverError(f"integration with sensitivities failed ({FAILURES[status]})", time=float(reached),
                           state=dict(zip(compiled.state_names, np.asarray(y_end, float))), parameters=p)
