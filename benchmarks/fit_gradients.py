@@ -42,7 +42,7 @@ PROTOCOL = {
     "load": (["phosphate-load@0.02:p_mg=1000"], np.linspace(0.0, 1.0, 13), ("phosphate", "pth")),
 }
 GRADIENTS = ("exact", "finite-difference", "central-difference")
-RTOLS = (1e-6, 1e-7, 1e-8, 1e-9)
+RTOLS = (1e-6, 1e-7, 1e-8)
 SAME_RTOL = 1e-8  # the fit's default tolerance
 REFERENCE_RTOL = 1e-11
 ACCURACY = 1e-3  # estimates within 0.1 % of a standard error of the reference
@@ -84,9 +84,9 @@ def accuracy(result, reference) -> float:
                for n in reference.names)
 
 
-def sweep(data, reference, repeats):
+def sweep(data, reference, repeats, gradients=GRADIENTS):
     rows = []
-    for gradient in GRADIENTS:
+    for gradient in gradients:
         for rtol in RTOLS:
             seconds, result = timed_fit(data, gradient, repeats, rtol)
             rows.append({"gradient": gradient, "rtol": rtol, "seconds": seconds,
@@ -105,7 +105,7 @@ def report(table):
     good = table[table.accuracy <= ACCURACY]
     fastest = good.loc[good.groupby("gradient")["seconds"].idxmin()].set_index("gradient")
     exact_same = same.loc["exact", "seconds"]
-    for other in GRADIENTS[1:]:
+    for other in same.index.drop("exact"):
         print(f"{other} / exact at rtol {SAME_RTOL:g}: wall time {same.loc[other, 'seconds'] / exact_same:.2f}")
         if "exact" in fastest.index and other in fastest.index:
             exact, rival = fastest.loc["exact"], fastest.loc[other]
@@ -166,18 +166,19 @@ def one_time_costs():
         print(f"{step:<45} cold {runs['cold'][step]:7.2f} s   warm {runs['warm'][step]:6.2f} s")
 
 
-def main(repeats=2, cold=False):
+def main(repeats=2, cold=False, gradients=GRADIENTS):
     if cold:
         one_time_costs()
     data = synthetic_data()
     timed_fit(data, "exact", 1)  # compile the model, the sensitivity code and the kernel
     _, reference = timed_fit(data, "exact", 1, REFERENCE_RTOL)
-    report(sweep(data, reference, repeats))
+    report(sweep(data, reference, repeats, gradients))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--cold", action="store_true", help="also time first-use compilation in fresh processes")
+    parser.add_argument("--gradients", default=",".join(GRADIENTS), help="comma-separated, exact first")
     arguments = parser.parse_args()
-    main(arguments.repeats, arguments.cold)
+    main(arguments.repeats, arguments.cold, tuple(arguments.gradients.split(",")))

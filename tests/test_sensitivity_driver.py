@@ -98,3 +98,15 @@ def test_the_batch_entry_point_gives_each_point_its_own_result_and_error():
         assert_allclose(outcome[0], single[0], rtol=1e-12, atol=0)
         assert_allclose(outcome[1], single[1], rtol=1e-12, atol=0)
     assert isinstance(batch[2], h.HomeostasisError)  # refused values: this point only
+
+
+def test_runs_without_sensitivities_use_the_problem_tolerance():
+    problem = _problem(1e-6)
+    x = problem.to_x(problem.theta0)
+    plain, _ = problem.simulate(x, jacobian=False)
+    rows = problem.data["scenario"] == "load"
+    result = h.simulate(times=problem.experiments[2].times, interventions=INTERVENTIONS["load"], rtol=1e-6,
+                        parameters=problem.values(problem.to_theta(x), 2))
+    grid, frame = result.times, problem.data[rows]
+    expected = [result[v][np.searchsorted(grid, t)] for t, v in zip(frame["time_days"], frame["variable"])]
+    assert_allclose(plain[rows.to_numpy()], expected, rtol=1e-12)

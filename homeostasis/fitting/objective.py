@@ -16,11 +16,11 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import HomeostasisError, ParameterValueError, SolverError, check_in_bounds
+from ..numerics.sensitivity_driver import prepare as prepare_kernel
 from ..protocol.interventions import as_interventions
 from ..simulation.prepared import scenario_parameters
 from .forward import Experiment, simulate_experiment
 from .names import resolve
-from ..numerics.sensitivity_driver import prepare as prepare_kernel
 from .sensitivities import sensitivity_model
 
 SEARCH_DECADES = 4  # search range of a parameter whose bound is 0 or infinite, around its start
@@ -158,7 +158,7 @@ class Problem:
         theta = self.to_theta(x)
         simulated = np.empty(len(self.data))
         for index, experiment in enumerate(self.experiments):
-            observed, _ = simulate_experiment(experiment, self.parameter_set(theta, index), None)
+            observed, _ = simulate_experiment(experiment, self.parameter_set(theta, index), None, rtol=self.rtol)
             self.simulations += 1
             rows, t_index, o_index = self.row_index[index]
             simulated[rows] = observed[t_index, o_index]
