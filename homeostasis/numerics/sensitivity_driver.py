@@ -2,7 +2,7 @@
 
 The former path handed SciPy's LSODA the augmented system (states and k sensitivity columns,
 (k + 1) n equations) with a Python callback per right-hand side and a dense (k + 1) n square
-Jacobian to factorise, which made an exact gradient cost about as much as 13 plain runs. Here
+Jacobian to factorise, which made an exact gradient cost about nine plain runs. Here
 (``kernels/sensitivity.py.tmpl``) the states take the compiled driver's BDF steps, and after
 each accepted step the sensitivity columns are corrected with the state's own LU factor of
 I - c J (the staggered corrector of CVODES): no augmented matrix is ever formed, and a step
@@ -104,8 +104,12 @@ def _patterns(compiled, module):
 
 
 def prepare(module) -> None:
-    """Compile (or load) the kernel and bind ``module``'s functions before threads use them."""
+    """Compile (or load) the kernel and bind the model's and ``module``'s functions before
+    threads use them."""
+    from .cache import compile_model
+
     load_kernel()
+    addresses(compile_model())
     function_addresses(module)
 
 
