@@ -16,6 +16,7 @@ states:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,9 @@ from ..protocol.events import Instant
 from ..protocol.schedule import parameter_index, run_events, run_schedule
 from ..simulation.prepared import Simulation
 from .sensitivities import SensitivityModel
+
+
+_SCIPY_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -123,8 +127,9 @@ class SensitivityRunner:
                     scale=self.scale, rtol=self.rtol)
             except SolverError:
                 pass  # the reference path decides (and names the failure if it fails too)
-        return integrate_with_sensitivities(self.compiled, self.sensitivity, self.y, self.s, times, self.p, self.dp,
-                                            scale=self.scale, rtol=self.rtol)
+        with _SCIPY_LOCK:  # LSODA keeps its state in Fortran common blocks: one thread at a time
+            return integrate_with_sensitivities(self.compiled, self.sensitivity, self.y, self.s, times, self.p,
+                                                self.dp, scale=self.scale, rtol=self.rtol)
 
     def apply(self, event, model_time):
         at = Instant(self.compiled, model_time, parameter_index(), self.sensitivity, self.active)

@@ -171,7 +171,7 @@ class Problem:
         The batch entry point of exact gradients (one point per optimiser step; many for the
         starts of a multistart or the steps of a profile): every (point, experiment) pair is
         one task, and the compiled sensitivity kernel releases the GIL, so ``threads`` run
-        them on every core."""
+        them on every core (healthy starts with the compiled solver)."""
         model = sensitivity_model(self.estimate)
         prepare_kernel(model.module)  # compiled and bound here, not in several threads at once
         tasks = [(m, index) for m in range(len(points)) for index in range(len(self.experiments))]
@@ -188,7 +188,7 @@ class Problem:
             except (SolverError, ParameterValueError) as error:
                 return error
 
-        results = list(_pool().map(run, tasks)) if threads and len(tasks) > 1 else [run(task) for task in tasks]
+        results = list(_pool().map(run, tasks)) if self._parallel(threads, len(tasks)) else [run(t) for t in tasks]
         self.simulations += len(tasks)
         out = [(np.empty(len(self.data)), np.zeros((len(self.data), len(x)))) for x in points]
         for (m, index), result in zip(tasks, results):
@@ -227,6 +227,14 @@ class Problem:
                 else:
                     out[k][rows] = observed[t_index, o_index]
         return out
+
+    def _parallel(self, threads, count) -> bool:
+        """Threads only where every task runs compiled code: a steady start finds its state
+        and the SciPy solver integrates with SciPy, whose LSODA and MINPACK are not re-entrant."""
+        from ..simulation.prepared import default_solver
+
+        return (threads and count > 1 and default_solver() == "compiled"
+                and all(experiment.start == "healthy" for experiment in self.experiments))
 
     def difference_jacobian(self, x, lower, upper, columns=None, step=None, scheme="forward"):
         """Finite-difference Jacobian of the weighted residuals at x, every step simulated in

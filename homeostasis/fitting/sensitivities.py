@@ -13,6 +13,10 @@ are only taken with respect to the *active* parameters: the estimated ones, the 
 that depend on them, and ``ca_clamp_target`` (which a relative calcium clamp sets from the
 state at the clamp's start, so it inherits a sensitivity).
 
+The compiled staggered corrector (:mod:`homeostasis.numerics.sensitivity_driver`) integrates
+them with the states, calling ``dfdp``, ``dgdy`` and ``dgdp`` of the generated module by address;
+``rhs`` and ``jacobian`` of the augmented system serve the SciPy reference path.
+
 Sensitivities are carried *scaled*: column j holds ``c_j dy/dtheta_j`` with ``c_j = theta_j``
 for a log-transformed parameter (so it is dy/dlog theta_j) and a fixed scale otherwise. Scaled
 columns have the size of the states, so the integrator uses the states' tolerances for them.
