@@ -100,9 +100,9 @@ def solve(problem, settings, *, seed, multistart, profile_intervals, progress, c
         raise HomeostasisError("fit: every start failed to simulate; check the starting values and the data")
     x_hat = np.asarray(best.x, float)
     residuals = problem.residuals(x_hat) if gradient == "exact" else problem.residuals_only(x_hat)
+    step = DIFFERENCE_STEP if gradient == "finite-difference" else None
     jacobian = (problem.jacobian(x_hat) if gradient == "exact"
-                else problem.difference_jacobian(x_hat, lower, upper, step=DIFFERENCE_STEP if gradient == "finite-difference"
-                                                 else None, scheme=DIFFERENCE_SCHEMES[gradient]))
+                else problem.difference_jacobian(x_hat, lower, upper, step=step, scheme=DIFFERENCE_SCHEMES[gradient]))
     chi2 = float(residuals @ residuals)
     dof = len(problem.data) - len(x_hat)
     variance = 1.0 if problem.known_sd else chi2 / max(dof, 1)

@@ -178,6 +178,6 @@ def observable_sensitivities(sensitivity, times, states, sens, p, dp, which=None
     if not len(times):
         return out
     packed = np.ascontiguousarray(sens, float).reshape(len(times), -1)
-    load_kernel().observable_sensitivities(function_addresses(sensitivity), times, np.ascontiguousarray(states, float), packed,
-                                           np.asarray(p, float), np.ascontiguousarray(dp, float), which, out)
+    load_kernel().observable_sensitivities(function_addresses(sensitivity), times, np.ascontiguousarray(states, float),
+                                           packed, np.asarray(p, float), np.ascontiguousarray(dp, float), which, out)
     return out
