@@ -1,13 +1,31 @@
-"""Benchmark: one fit with exact (forward-sensitivity) gradients against finite differences.
+"""Benchmark: one 4-parameter fit with exact (forward-sensitivity) gradients against forward and
+central finite differences, at the same tolerance and at equal final accuracy.
 
 Synthetic data from a calcium clamp, a PTH washout and an oral phosphate load (4 % noise,
 fixed seed); four parameters estimated from the same perturbed start, without profiles.
-Compilation is done before timing. Run: ``python benchmarks/fit_gradients.py``.
+
+* Accuracy of a fit: the largest distance of its estimates from those of a reference fit
+  (exact gradients, rtol 1e-11), in standard errors of the reference. "Equal final accuracy"
+  compares, for each gradient, the fastest fit whose accuracy is within ``ACCURACY``.
+* Every fit runs at each rtol of ``RTOLS`` (best wall time of ``repeats``); compilation is done
+  before timing. ``--cold`` also reports the one-time costs in fresh processes: generating and
+  compiling the sensitivity code for this parameter subset, compiling the staggered kernel, and
+  the same steps loaded from the disk cache (a cache holding only the model and the driver).
+
+Run: ``python benchmarks/fit_gradients.py [--cold]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +41,11 @@ PROTOCOL = {
                 ("pth",)),
     "load": (["phosphate-load@0.02:p_mg=1000"], np.linspace(0.0, 1.0, 13), ("phosphate", "pth")),
 }
+GRADIENTS = ("exact", "finite-difference", "central-difference")
+RTOLS = (1e-6, 1e-7, 1e-8)
+SAME_RTOL = 1e-8  # the fit's default tolerance
+REFERENCE_RTOL = 1e-11
+ACCURACY = 1e-3  # estimates within 0.1 % of a standard error of the reference
 
 
 def synthetic_data(seed=20240611, cv=0.04) -> pd.DataFrame:
@@ -39,32 +62,123 @@ def synthetic_data(seed=20240611, cv=0.04) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def timed_fit(data, gradient, repeats):
+def timed_fit(data, gradient, repeats, rtol=SAME_RTOL):
     interventions = {label: items for label, (items, _, _) in PROTOCOL.items()}
     best, result = np.inf, None
     for _ in range(repeats):
         clock = time.perf_counter()
-        result = h.fit(data, estimate=list(TRUTH), interventions=interventions, start_values=START,
-                       gradient=gradient, profile_intervals=False)
+        try:
+            result = h.fit(data, estimate=list(TRUTH), interventions=interventions, start_values=START,
+                           gradient=gradient, profile_intervals=False, rtol=rtol)
+        except h.HomeostasisError:
+            return np.nan, None
         best = min(best, time.perf_counter() - clock)
     return best, result
 
 
-def main(repeats=3):
-    data = synthetic_data()
-    timed_fit(data, "exact", 1)  # compile the model and the sensitivity code
+def accuracy(result, reference) -> float:
+    """Largest distance of the estimates from the reference's, in its standard errors."""
+    if result is None:
+        return np.inf
+    return max(abs(result.estimates[n] - reference.estimates[n]) / reference.standard_errors[n]
+               for n in reference.names)
+
+
+def sweep(data, reference, repeats, gradients=GRADIENTS):
     rows = []
-    for gradient in ("exact", "finite-difference"):
-        seconds, result = timed_fit(data, gradient, repeats)
-        rows.append((gradient, seconds, result.n_simulations, result.objective, result.estimates))
-    print(f"{'gradient':<18} {'wall s':>8} {'simulations':>12} {'objective':>10}  estimates")
-    for gradient, seconds, count, objective, estimates in rows:
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in estimates.items())
-        print(f"{gradient:<18} {seconds:8.3f} {count:12d} {objective:10.4f}  {shown}")
-    (_, exact_s, exact_n, _, _), (_, fd_s, fd_n, _, _) = rows
-    print(f"ratio finite-difference / exact: wall time {fd_s / exact_s:.2f}, simulations {fd_n / exact_n:.2f} "
-          f"(an exact-gradient simulation integrates the states and 4 sensitivity columns together)")
+    for gradient in gradients:
+        for rtol in RTOLS:
+            seconds, result = timed_fit(data, gradient, repeats, rtol)
+            rows.append({"gradient": gradient, "rtol": rtol, "seconds": seconds,
+                         "simulations": result.n_simulations if result else 0,
+                         "objective": result.objective if result else np.nan,
+                         "accuracy": accuracy(result, reference)})
+    return pd.DataFrame(rows)
+
+
+def report(table):
+    print(f"{'gradient':<19} {'rtol':>6} {'wall s':>7} {'sims':>5} {'objective':>10} {'|est - ref| / SE':>17}")
+    for row in table.itertuples():
+        print(f"{row.gradient:<19} {row.rtol:6.0e} {row.seconds:7.3f} {row.simulations:5d} {row.objective:10.4f} "
+              f"{row.accuracy:17.2e}")
+    same = table[table.rtol == SAME_RTOL].set_index("gradient")
+    good = table[table.accuracy <= ACCURACY]
+    fastest = good.loc[good.groupby("gradient")["seconds"].idxmin()].set_index("gradient")
+    exact_same = same.loc["exact", "seconds"]
+    for other in same.index.drop("exact"):
+        print(f"{other} / exact at rtol {SAME_RTOL:g}: wall time {same.loc[other, 'seconds'] / exact_same:.2f}")
+        if "exact" in fastest.index and other in fastest.index:
+            exact, rival = fastest.loc["exact"], fastest.loc[other]
+            print(f"{other} / exact at equal final accuracy (<= {ACCURACY:g} SE): wall time "
+                  f"{rival.seconds / exact.seconds:.2f} ({other} at rtol {rival.rtol:g}: {rival.seconds:.3f} s; "
+                  f"exact at rtol {exact.rtol:g}: {exact.seconds:.3f} s)")
+        else:
+            print(f"{other}: no fit within {ACCURACY:g} SE of the reference at the tolerances tried")
+
+
+# ---- one-time costs, in fresh processes ------------------------------------------------------
+COLD_SCRIPT = """
+import json, time
+import numpy as np
+clock = time.perf_counter()
+from homeostasis import Simulation
+from homeostasis.fitting.sensitivities import sensitivity_model
+from homeostasis.numerics import sensitivity_driver
+simulation = Simulation("healthy")
+p, y = simulation.vector, simulation.initial_state
+out = {"model loaded (cached)": time.perf_counter() - clock}
+clock = time.perf_counter()
+model = sensitivity_model(tuple(ESTIMATE))
+out["sensitivity code generated (SymPy) or read"] = time.perf_counter() - clock
+clock = time.perf_counter()
+sensitivity_driver.prepare(model.module)
+dp = model.parameter_sensitivity(p, np.ones(len(ESTIMATE)))
+s0 = model.initial_sensitivity(p, dp)
+out["its numba functions compiled or loaded"] = time.perf_counter() - clock
+clock = time.perf_counter()
+sensitivity_driver.integrate_with_sensitivities(simulation.compiled, model.module, y, s0, [0.0, 1e-3], p, dp,
+                                                scale=simulation.scale, rtol=1e-8)
+out["staggered kernel compiled or loaded"] = time.perf_counter() - clock
+print(json.dumps(out))
+"""
+
+
+def one_time_costs():
+    """Seconds of each first-use step, cold (empty sensitivity cache) and warm (cached)."""
+    from homeostasis.numerics.cache import compile_model
+    from homeostasis.numerics.driver import load_driver
+
+    with tempfile.TemporaryDirectory() as folder:
+        for module in (compile_model().module, load_driver().module):  # the model and driver stay warm
+            source = Path(module.__file__)
+            shutil.copy2(source, Path(folder) / source.name)
+            (Path(folder) / "__pycache__").mkdir(exist_ok=True)
+            for cached in (source.parent / "__pycache__").glob(f"{source.stem}*"):
+                shutil.copy2(cached, Path(folder) / "__pycache__" / cached.name)
+        script = COLD_SCRIPT.replace("ESTIMATE", repr(list(TRUTH)))
+        environment = dict(os.environ, HOMEOSTASIS_CACHE=folder)
+        runs = {}
+        for label in ("cold", "warm"):
+            output = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True,
+                                    check=True).stdout
+            runs[label] = json.loads(output.strip().splitlines()[-1])
+    for step in runs["cold"]:
+        print(f"{step:<45} cold {runs['cold'][step]:7.2f} s   warm {runs['warm'][step]:6.2f} s")
+
+
+def main(repeats=2, cold=False, gradients=GRADIENTS):
+    if cold:
+        one_time_costs()
+    data = synthetic_data()
+    timed_fit(data, "exact", 1)  # compile the model, the sensitivity code and the kernel
+    _, reference = timed_fit(data, "exact", 1, REFERENCE_RTOL)
+    report(sweep(data, reference, repeats, gradients))
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--cold", action="store_true", help="also time first-use compilation in fresh processes")
+    parser.add_argument("--gradients", default=",".join(GRADIENTS), help="comma-separated, exact first")
+    arguments = parser.parse_args()
+    main(arguments.repeats, arguments.cold, tuple(arguments.gradients.split(",")))

@@ -10,11 +10,11 @@ import numpy as np
 from ..errors import HomeostasisError, ParameterValueError, SolverError, check_finite_number, renamed_keyword
 from .data import validate_data
 from .intervals import chi2_threshold, fisher, profile_interval, profile_paths
-from .objective import Problem
+from .objective import DIFFERENCE_SCHEMES, Problem
 from .pesto import Scaled, multistart as run_multistart, require_pypesto
 from .result import FitResult
 
-GRADIENTS = ("exact", "finite-difference")
+GRADIENTS = ("exact", "finite-difference", "central-difference")
 DIFFERENCE_STEP = 1e-7  # relative step of the forward-difference Jacobian at the optimum (standard errors)
 
 
@@ -49,7 +49,8 @@ def fit(data, *, estimate, scenario="healthy", interventions=None, start="health
         parameters) within the search bounds with ``seed`` (pyPESTO multistart); the best optimum is kept.
     profile_intervals : compute the profile-likelihood intervals (the final intervals): True for
         every parameter, False for none, or a list of names.
-    gradient : ``"exact"`` (forward sensitivities) or ``"finite-difference"`` (for comparison).
+    gradient : ``"exact"`` (forward sensitivities), or for comparison ``"finite-difference"``
+        (forward differences) or ``"central-difference"``.
     rtol : integrator tolerance.
     confidence : confidence level of the intervals (0.95).
     time_unit : unit of a ``time`` column in the data (days, hours, minutes).
@@ -99,8 +100,9 @@ def solve(problem, settings, *, seed, multistart, profile_intervals, progress, c
         raise HomeostasisError("fit: every start failed to simulate; check the starting values and the data")
     x_hat = np.asarray(best.x, float)
     residuals = problem.residuals(x_hat) if gradient == "exact" else problem.residuals_only(x_hat)
+    step = DIFFERENCE_STEP if gradient == "finite-difference" else None
     jacobian = (problem.jacobian(x_hat) if gradient == "exact"
-                else problem.difference_jacobian(x_hat, lower, upper, step=DIFFERENCE_STEP))
+                else problem.difference_jacobian(x_hat, lower, upper, step=step, scheme=DIFFERENCE_SCHEMES[gradient]))
     chi2 = float(residuals @ residuals)
     dof = len(problem.data) - len(x_hat)
     variance = 1.0 if problem.known_sd else chi2 / max(dof, 1)

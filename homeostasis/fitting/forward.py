@@ -16,16 +16,21 @@ states:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import HomeostasisError
+from ..errors import HomeostasisError, SolverError
+from ..numerics import sensitivity_driver
 from ..numerics.solve import DEFAULT_RTOL, integrate_with_sensitivities
 from ..protocol.events import Instant
 from ..protocol.schedule import parameter_index, run_events, run_schedule
 from ..simulation.prepared import Simulation
 from .sensitivities import SensitivityModel
+
+
+_SCIPY_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -84,11 +89,16 @@ def _initial_sensitivity(compiled, sensitivity, experiment, knobs, y0, p, dp, of
 
 class SensitivityRunner:
     """The hook of :func:`~homeostasis.protocol.schedule.run_events` that integrates states with
-    their forward sensitivities and records observables and their derivatives on the grid."""
+    their forward sensitivities and records observables and their derivatives on the grid.
 
-    def __init__(self, compiled, sensitivity, y0, s0, grid, p, dp, *, scale, rtol, time_offset):
+    ``solver="compiled"`` (default) integrates each segment with the staggered corrector in
+    compiled code (:mod:`homeostasis.numerics.sensitivity_driver`); ``"scipy"`` hands the
+    augmented system to LSODA (the reference path, and the fallback when the compiled kernel
+    fails, as for plain runs)."""
+
+    def __init__(self, compiled, sensitivity, y0, s0, grid, p, dp, *, scale, rtol, time_offset, solver="compiled"):
         self.compiled, self.sensitivity, self.scale, self.rtol = compiled, sensitivity, scale, rtol
-        self.grid, self.offset = np.asarray(grid, float), time_offset
+        self.grid, self.offset, self.solver = np.asarray(grid, float), time_offset, solver
         self.y, self.s, self.p, self.dp = np.asarray(y0, float), s0, p, dp
         self.active = {name: i for i, name in enumerate(sensitivity.active)}
         self.observed = np.empty((len(grid), len(compiled.observable_names)))
@@ -97,17 +107,29 @@ class SensitivityRunner:
     def _record(self, rows, states, sens):
         times = self.grid[rows] + self.offset
         self.observed[rows] = self.compiled.observables(times, states, self.p)
-        for row, t, state, column in zip(rows, times, states, sens):
-            self.derivative[row] = self.sensitivity.observable_sensitivity(t, state, column, self.p, self.dp)
+        self.derivative[rows] = sensitivity_driver.observable_sensitivities(
+            self.sensitivity.module, times, states, sens, self.p, self.dp,
+            observables=len(self.compiled.observable_names))
 
     def record_start(self):
         self._record([0], self.y[None, :], self.s[None])
 
     def advance(self, times, rows, where):
-        states, sens = integrate_with_sensitivities(self.compiled, self.sensitivity, self.y, self.s, times, self.p,
-                                                    self.dp, scale=self.scale, rtol=self.rtol)
+        states, sens = self._integrate(times)
         self._record(rows, states[where], sens[where])
         self.y, self.s = states[-1], sens[-1]
+
+    def _integrate(self, times):
+        if self.solver == "compiled":
+            try:
+                return sensitivity_driver.integrate_with_sensitivities(
+                    self.compiled, self.sensitivity.module, self.y, self.s, times, self.p, self.dp,
+                    scale=self.scale, rtol=self.rtol)
+            except SolverError:
+                pass  # the reference path decides (and names the failure if it fails too)
+        with _SCIPY_LOCK:  # LSODA keeps its state in Fortran common blocks: one thread at a time
+            return integrate_with_sensitivities(self.compiled, self.sensitivity, self.y, self.s, times, self.p,
+                                                self.dp, scale=self.scale, rtol=self.rtol)
 
     def apply(self, event, model_time):
         at = Instant(self.compiled, model_time, parameter_index(), self.sensitivity, self.active)
@@ -115,7 +137,10 @@ class SensitivityRunner:
 
 
 def _run(compiled, sensitivity, y0, s0, grid, p, dp, events, scale, rtol, offset):
+    from ..simulation.prepared import default_solver
+
     runner = SensitivityRunner(compiled, sensitivity, y0, s0, grid, p, dp, scale=scale, rtol=rtol,
-                               time_offset=offset)
-    run_events(runner, grid, events, time_offset=offset)
+                               time_offset=offset, solver=default_solver())
+    with sensitivity_driver.deferred_signals():  # Ctrl-C takes effect between compiled calls
+        run_events(runner, grid, events, time_offset=offset)
     return runner.observed, runner.derivative

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from .objective import DIFFERENCE_SCHEMES
+
 NULL_TOLERANCE = 1e-6
 NULL_COMPONENT = 0.1
 
@@ -207,9 +209,10 @@ def profile_chi2(problem, j, value, x_start, lower, upper, variance, gradient="e
     if gradient == "exact":
         def jacobian(z):
             return problem.jacobian(full(z))[:, free]
-    else:  # SciPy's forward differences, the steps of all free parameters in one batch
+    else:  # SciPy's forward (or central) differences, the steps of all free parameters in one batch
         def jacobian(z):
-            return problem.difference_jacobian(full(z), lower, upper, columns=free)[:, free]
+            return problem.difference_jacobian(full(z), lower, upper, columns=free,
+                                               scheme=DIFFERENCE_SCHEMES[gradient])[:, free]
     margin = 1e-9 * (upper - lower)
     z0 = np.clip(x[free], lower[free] + margin[free], upper[free] - margin[free])
     result = least_squares(lambda z: residuals(full(z)), z0, jacobian=jacobian, bounds=(lower[free], upper[free]),

@@ -9,9 +9,14 @@ the mean absolute measured value and the noise level is estimated from the fit.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
 import numpy as np
 
 from ..errors import HomeostasisError, ParameterValueError, SolverError, check_in_bounds
+from ..numerics.sensitivity_driver import prepare as prepare_kernel
 from ..protocol.interventions import as_interventions
 from ..simulation.prepared import scenario_parameters
 from .forward import Experiment, simulate_experiment
@@ -21,6 +26,8 @@ from .sensitivities import sensitivity_model
 SEARCH_DECADES = 4  # search range of a parameter whose bound is 0 or infinite, around its start
 FAILED_RESIDUAL = 1e4  # residual of every row when a trial point cannot be simulated
 SCIPY_STEP = float(np.sqrt(np.finfo(float).eps))  # relative forward-difference step of SciPy's "2-point"
+CENTRAL_STEP = float(np.finfo(float).eps ** (1 / 3))  # relative central-difference step of SciPy's "3-point"
+DIFFERENCE_SCHEMES = {"finite-difference": "forward", "central-difference": "central"}  # gradient -> scheme
 
 
 class Problem:
@@ -140,22 +147,61 @@ class Problem:
 
     def simulate(self, x, jacobian=True):
         """(simulated values per data row, d(simulated)/dx or None); raises on failure."""
+        if not jacobian:
+            return self._simulate_plain(x)
+        outcome = self.simulate_with_sensitivities([x])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _simulate_plain(self, x):
         theta = self.to_theta(x)
         simulated = np.empty(len(self.data))
-        derivative = np.zeros((len(self.data), len(x))) if jacobian else None
-        model = sensitivity_model(self.estimate) if jacobian else None
         for index, experiment in enumerate(self.experiments):
-            values = self.values(theta, index)
-            parameter_set = self.bases[index].with_values(values)
-            columns = self.columns(index)
-            scales = np.where(self.log[columns], theta[columns], self.scale[columns]) * self.factor[columns]
-            observed, sens = simulate_experiment(experiment, parameter_set, model, scales, self.rtol)
+            observed, _ = simulate_experiment(experiment, self.parameter_set(theta, index), None, rtol=self.rtol)
             self.simulations += 1
             rows, t_index, o_index = self.row_index[index]
             simulated[rows] = observed[t_index, o_index]
-            if jacobian:
-                derivative[np.ix_(rows, columns)] = sens[t_index, o_index, :]
-        return simulated, derivative
+        return simulated, None
+
+    def simulate_with_sensitivities(self, points, *, threads=True) -> list:
+        """``(simulated values per data row, d(simulated)/dx)`` for each x in ``points``, or the
+        exception that stopped it (SolverError, ParameterValueError).
+
+        The batch entry point of exact gradients (one point per optimiser step; many for the
+        starts of a multistart or the steps of a profile): every (point, experiment) pair is
+        one task, and the compiled sensitivity kernel releases the GIL, so ``threads`` run
+        them on every core (healthy starts with the compiled solver)."""
+        model = sensitivity_model(self.estimate)
+        prepare_kernel(model.module)  # compiled and bound here, not in several threads at once
+        tasks = [(m, index) for m in range(len(points)) for index in range(len(self.experiments))]
+        thetas = [self.to_theta(x) for x in points]
+
+        def run(task):
+            m, index = task
+            columns = self.columns(index)
+            theta = thetas[m]
+            scales = np.where(self.log[columns], theta[columns], self.scale[columns]) * self.factor[columns]
+            try:
+                return simulate_experiment(self.experiments[index], self.parameter_set(theta, index), model, scales,
+                                           self.rtol)
+            except (SolverError, ParameterValueError) as error:
+                return error
+
+        results = list(_pool().map(run, tasks)) if self._parallel(threads, len(tasks)) else [run(t) for t in tasks]
+        self.simulations += len(tasks)
+        out = [(np.empty(len(self.data)), np.zeros((len(self.data), len(x)))) for x in points]
+        for (m, index), result in zip(tasks, results):
+            if isinstance(out[m], Exception):
+                continue
+            if isinstance(result, Exception):
+                out[m] = result
+                continue
+            observed, sens = result
+            rows, t_index, o_index = self.row_index[index]
+            out[m][0][rows] = observed[t_index, o_index]
+            out[m][1][np.ix_(rows, self.columns(index))] = sens[t_index, o_index, :]
+        return out
 
     def simulate_points(self, points) -> list:
         """Simulated values per data row for each x in ``points`` (None where it failed),
@@ -182,27 +228,55 @@ class Problem:
                     out[k][rows] = observed[t_index, o_index]
         return out
 
-    def difference_jacobian(self, x, lower, upper, columns=None, step=SCIPY_STEP):
-        """Forward-difference Jacobian of the weighted residuals at x (SciPy's ``2-point``
-        steps by default, turned inward at a bound), every step simulated in one batch per
-        experiment. Only ``columns`` (a mask; default all) are differenced, the others are zero."""
+    def _parallel(self, threads, count) -> bool:
+        """Threads only where every task runs compiled code: a steady start finds its state
+        and the SciPy solver integrates with SciPy, whose LSODA and MINPACK are not re-entrant."""
+        from ..simulation.prepared import default_solver
+
+        return (threads and count > 1 and default_solver() == "compiled"
+                and all(experiment.start == "healthy" for experiment in self.experiments))
+
+    def difference_jacobian(self, x, lower, upper, columns=None, step=None, scheme="forward"):
+        """Finite-difference Jacobian of the weighted residuals at x, every step simulated in
+        one batch per experiment. Only ``columns`` (a mask; default all) are differenced, the
+        others are zero.
+
+        ``scheme="forward"``: SciPy's ``2-point`` (relative step sqrt(eps) by default), turned
+        inward at a bound. ``"central"``: SciPy's ``3-point`` (relative step eps^(1/3), error
+        O(step^2), twice the simulations), one-sided inward where a step would leave the bounds.
+        """
         x = np.asarray(x, float)
         columns = np.arange(len(x)) if columns is None else np.flatnonzero(columns)
         base = self.residuals_only(x)
+        step = (SCIPY_STEP if scheme == "forward" else CENTRAL_STEP) if step is None else step
         h = step * np.where(x >= 0, 1.0, -1.0) * np.maximum(1.0, np.abs(x))
+        central = (scheme == "central") & (x - h >= lower) & (x + h <= upper)
         outside = (x + h < lower) | (x + h > upper)
         h = np.where(outside, -h, h)
-        points = []
+        points, where = [], []
         for j in columns:
-            point = x.copy()
-            point[j] += h[j]
-            points.append(point)
-        derivative = np.zeros((len(base), len(x)))
-        for j, point, simulated in zip(columns, points, self.simulate_points(points)):
+            for sign in ((1.0, -1.0) if central[j] else (1.0,)):
+                point = x.copy()
+                point[j] += sign * h[j]
+                points.append(point)
+                where.append(j)
+        values = {}
+        for j, point, simulated in zip(where, points, self.simulate_points(points)):
             if simulated is None:
                 self.failures += 1
-                continue  # a step the model refuses: no information in that direction
-            derivative[:, j] = ((simulated - self.measured) / self.sigma - base) / (point[j] - x[j])
+                values[j] = None  # a step the model refuses: no information in that direction
+            elif values.get(j, 0) is not None:
+                values.setdefault(j, []).append((point[j], (simulated - self.measured) / self.sigma))
+        derivative = np.zeros((len(base), len(x)))
+        for j, pairs in values.items():
+            if pairs is None:
+                continue
+            if len(pairs) == 2:
+                (x_plus, r_plus), (x_minus, r_minus) = pairs
+                derivative[:, j] = (r_plus - r_minus) / (x_plus - x_minus)
+            else:
+                (x_step, r_step), = pairs
+                derivative[:, j] = (r_step - base) / (x_step - x[j])
         return derivative
 
     def evaluate(self, x, jacobian=True):
@@ -230,6 +304,12 @@ class Problem:
 
     def jacobian(self, x):
         return self.evaluate(x, jacobian=True)[1]
+
+
+@lru_cache(maxsize=1)
+def _pool():
+    """The threads that run sensitivity tasks (one per core; created on first use)."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="homeostasis-sensitivities")
 
 
 def _per_label(setting, label, what):

@@ -4,7 +4,8 @@ pyPESTO (Schälte et al., Bioinformatics 2023) does the multistart and the profi
 package supplies the weighted residuals and their exact Jacobian (forward sensitivities), so
 pyPESTO's least-squares optimiser (``ls_trf``, SciPy's trust-region reflective) sees the
 same problem as before. With ``gradient="finite-difference"`` (for the benchmark) the
-Jacobian is SciPy's forward differences, computed by the package so that the steps of all
+Jacobian is SciPy's forward differences (``"central-difference"``: central ones), computed by
+the package so that the steps of all
 parameters run as one batch (:meth:`Problem.difference_jacobian`).
 
 The objective is half the chi-square divided by ``variance`` (1 with measured sd; the residual
@@ -28,6 +29,7 @@ import time
 import numpy as np
 
 from ..errors import HomeostasisError
+from .objective import DIFFERENCE_SCHEMES
 
 STEP_FRACTION = 0.1  # largest profile step as a fraction of the search range
 MIN_STEP = 1e-3  # smallest profile step in x (log units for log parameters)
@@ -74,7 +76,8 @@ class Scaled:
         def sres(x):
             if scaled.gradient == "exact":
                 return problem.jacobian(x) / np.sqrt(scaled.variance)
-            return problem.difference_jacobian(x, *scaled.bounds) / np.sqrt(scaled.variance)
+            return problem.difference_jacobian(x, *scaled.bounds, scheme=DIFFERENCE_SCHEMES[scaled.gradient]) \
+                / np.sqrt(scaled.variance)
 
         def fun(x):
             r = res(x)

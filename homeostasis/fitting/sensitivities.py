@@ -13,6 +13,10 @@ are only taken with respect to the *active* parameters: the estimated ones, the 
 that depend on them, and ``ca_clamp_target`` (which a relative calcium clamp sets from the
 state at the clamp's start, so it inherits a sensitivity).
 
+The compiled staggered corrector (:mod:`homeostasis.numerics.sensitivity_driver`) integrates
+them with the states, calling ``dfdp``, ``dgdy`` and ``dgdp`` of the generated module by address;
+``rhs`` and ``jacobian`` of the augmented system serve the SciPy reference path.
+
 Sensitivities are carried *scaled*: column j holds ``c_j dy/dtheta_j`` with ``c_j = theta_j``
 for a log-transformed parameter (so it is dy/dlog theta_j) and a fixed scale otherwise. Scaled
 columns have the size of the states, so the integrator uses the states' tolerances for them.
@@ -74,6 +78,11 @@ class SensitivityModel:
                                 requires=(compiled.module,))
         object.__setattr__(self, "_module", module)
         object.__setattr__(self, "compiled", compiled)
+
+    @property
+    def module(self):
+        """The generated module (its functions go to the compiled sensitivity kernel)."""
+        return self._module
 
     def dfdp(self, t, y, p):
         return self._module.dfdp(t, y, p)

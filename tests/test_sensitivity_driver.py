@@ -1,0 +1,127 @@
+"""The compiled staggered sensitivity kernel (homeostasis.numerics.sensitivity_driver) against
+central differences, the SciPy augmented-system reference and its own sparsity patterns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import homeostasis as h
+from homeostasis.fitting.data import validate_data
+from homeostasis.fitting.objective import Problem
+from homeostasis.fitting.sensitivities import sensitivity_model
+from homeostasis.numerics import sensitivity_driver
+from homeostasis.numerics.cache import compile_model
+
+# the estimated subset of tests/test_fitting.py, so the sensitivity code is compiled once
+ESTIMATE = ("pth_half_life", "pth_release_set_point", "gut_transit_rate", "reference_pth")
+MINUTE = 1.0 / 1440.0
+INTERVENTIONS = {
+    "clamp": ["calcium-clamp@0.01:delta_ionized=-0.15,hours=1.5"],
+    "washout": ["parathyroidectomy@0.01:fraction=0.9"],
+    "load": ["phosphate-load@0.02:p_mg=1000"],
+}
+TIMES = {"clamp": np.linspace(0.005, 0.1, 8), "washout": 0.01 + MINUTE * np.array([1, 2, 4, 8, 15, 30]),
+         "load": np.linspace(0.05, 1.0, 8)}
+
+
+def _problem(rtol):
+    rows = [{"scenario": label, "time_days": t, "variable": variable, "value": 1.0, "sd": 1.0}
+            for label, times in TIMES.items() for variable in ("pth", "ca_ionized", "phosphate") for t in times]
+    return Problem(validate_data(pd.DataFrame(rows)), ESTIMATE, interventions=INTERVENTIONS, rtol=rtol)
+
+
+@pytest.fixture(scope="module")
+def tight():
+    problem = _problem(1e-10)
+    x = problem.to_x(problem.theta0) + np.array([0.05, -0.02, 0.1, 0.03])
+    return problem, x
+
+
+def test_exact_jacobian_matches_central_differences_of_the_residuals(tight):
+    problem, x = tight
+    _, exact = problem.simulate(x)
+    lower, upper = problem.search_bounds()
+    central = problem.difference_jacobian(x, lower, upper, scheme="central")
+    # central differences (step eps^(1/3) ~ 6e-6 in log units) at rtol 1e-10 carry an
+    # integration error of up to ~1e-10 / 6e-6 of each column (measured: 1.2e-5 for
+    # pth_half_life, where a step of 1e-4 agrees with the exact column to 4e-8)
+    size = np.abs(central).max(axis=0)
+    for column in range(exact.shape[1]):
+        assert_allclose(exact[:, column], central[:, column], rtol=0, atol=3e-5 * size[column])
+
+
+def test_compiled_sensitivities_match_the_scipy_augmented_system(monkeypatch):
+    problem = _problem(1e-10)
+    x = problem.to_x(problem.theta0)
+    residuals, compiled = problem.simulate(x)
+    plain, _ = problem.simulate(x, jacobian=False)
+    # the states take the driver's BDF steps (the Jacobian of the last accepted point): the
+    # residuals agree with a plain compiled run to the integration tolerance
+    assert_allclose(residuals, plain, rtol=1e-6, atol=1e-9 * np.abs(plain).max())
+    monkeypatch.setenv("HOMEOSTASIS_SOLVER", "scipy")
+    _, reference = problem.simulate(x)
+    # measured at rtol 1e-10: the two agree to 4e-8 of each column
+    size = np.abs(reference).max(axis=0)
+    for column in range(compiled.shape[1]):
+        assert_allclose(compiled[:, column], reference[:, column], rtol=0, atol=1e-6 * size[column])
+
+
+def test_the_jacobian_and_dfdp_patterns_hold_every_nonzero():
+    compiled = compile_model()
+    module = sensitivity_model(ESTIMATE).module
+    jac_ptr, jac_col, f_ptr, f_col = sensitivity_driver._patterns(compiled, module)
+    rng = np.random.default_rng(3)
+    simulation = h.Simulation("healthy")
+    for _ in range(5):  # perturbed states and parameters move no entry outside the pattern
+        y = simulation.initial_state * rng.uniform(0.5, 1.5, size=simulation.initial_state.shape) + rng.uniform(
+            0, 1e-3, size=simulation.initial_state.shape)
+        p = simulation.vector * rng.uniform(0.9, 1.1, size=simulation.vector.shape)
+        for matrix, ptr, col in ((compiled.module.jacobian(0.0, y, p), jac_ptr, jac_col),
+                                 (module.dfdp(0.0, y, p), f_ptr, f_col)):
+            inside = np.zeros(matrix.shape, dtype=bool)
+            for row in range(matrix.shape[0]):
+                inside[row, col[ptr[row]:ptr[row + 1]]] = True
+            assert not np.any(matrix[~inside]), np.argwhere((matrix != 0) & ~inside)[:3]
+    assert len(jac_col) < 0.2 * len(simulation.initial_state) ** 2  # sparse: the point of the pattern
+
+
+def test_the_batch_entry_point_gives_each_point_its_own_result_and_error():
+    problem = _problem(1e-8)
+    x = problem.to_x(problem.theta0)
+    points = [x, x + 0.1, np.full_like(x, np.nan)]
+    batch = problem.simulate_with_sensitivities(points)
+    for point, outcome in zip(points[:2], batch[:2]):
+        single = problem.simulate_with_sensitivities([point], threads=False)[0]
+        assert_allclose(outcome[0], single[0], rtol=1e-12, atol=0)
+        assert_allclose(outcome[1], single[1], rtol=1e-12, atol=0)
+    assert isinstance(batch[2], h.HomeostasisError)  # refused values: this point only
+
+
+def test_runs_without_sensitivities_use_the_problem_tolerance():
+    problem = _problem(1e-6)
+    x = problem.to_x(problem.theta0)
+    plain, _ = problem.simulate(x, jacobian=False)
+    rows = problem.data["scenario"] == "load"
+    result = h.simulate(times=problem.experiments[2].times, interventions=INTERVENTIONS["load"], rtol=1e-6,
+                        parameters=problem.values(problem.to_theta(x), 2))
+    grid, frame = result.times, problem.data[rows]
+    expected = [result[v][np.searchsorted(grid, t)] for t, v in zip(frame["time_days"], frame["variable"])]
+    assert_allclose(plain[rows.to_numpy()], expected, rtol=1e-12)
+
+
+def test_a_year_of_ckd_keeps_its_gradient_accuracy():
+    # the sensitivities take part in the error test: without it this gradient is off by 8e-4 of
+    # its column at rtol 1e-8 (measured); with it by 4e-6, as the LSODA path (6e-6)
+    rows = [{"time_days": t, "variable": v, "value": 1.0, "sd": 1.0}
+            for t in np.linspace(10, 365, 6) for v in ("pth", "phosphate", "calcitriol")]
+    problem = Problem(validate_data(pd.DataFrame(rows)), ESTIMATE, scenario="ckd", rtol=1e-8)
+    x = problem.to_x(problem.theta0)
+    _, compiled = problem.simulate(x)
+    tight = Problem(validate_data(pd.DataFrame(rows)), ESTIMATE, scenario="ckd", rtol=1e-11)
+    _, reference = tight.simulate(x)
+    size = np.abs(reference).max(axis=0)
+    for column in range(compiled.shape[1]):
+        assert_allclose(compiled[:, column], reference[:, column], rtol=0, atol=5e-5 * size[column])
