@@ -18,6 +18,8 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import OutputExistsError, OutputPathError
 from ..outputs import write_atomically, write_text
 
@@ -126,12 +128,23 @@ def write_chunk(folder, index: int, columns: dict, patients) -> None:
     results = pa.table({
         "patient": pa.array(columns["patient"], pa.int64()),
         "time_days": pa.array(columns["time_days"], pa.float64()),
-        "variable": pa.array(columns["variable"], pa.string()).dictionary_encode(),
+        "variable": _dictionary_column(columns["variable"]),
         "value": pa.array(columns["value"], pa.float64()),
-        "unit": pa.array(columns["unit"], pa.string()).dictionary_encode(),
+        "unit": _dictionary_column(columns["unit"]),
     })
     write_parquet(folder / RESULTS / chunk_name(index), results)
     write_parquet(folder / PATIENTS / chunk_name(index), pa.Table.from_pandas(patients, preserve_index=False))
+
+
+def _dictionary_column(values):
+    """A dictionary column (int32 indices) from a pandas Categorical's codes, or from strings."""
+    import pyarrow as pa
+
+    codes = getattr(values, "codes", None)
+    if codes is None:
+        return pa.array(values, pa.string()).dictionary_encode()
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
+                                          pa.array([str(name) for name in values.categories], pa.string()))
 
 
 def finished_chunks(folder) -> set[int]:
