@@ -144,6 +144,18 @@ def roadrunner_pair(design):
     return busy, load, wall, [v for _, _, finals in out for v in finals]
 
 
+def cpu_seconds(client):
+    """CPU seconds used so far by all workers together, and by this (the driver) process: on a
+    shared machine the wall time depends on the other jobs, the CPU time much less."""
+    import resource
+
+    def used():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    return sum(client.run(used).values()), used()
+
+
 def chunk_sizes(n, default):
     """The chunk sizes to time: ``--sizes a,b`` or 1 (for up to 1,000 patients) and the default."""
     if "--sizes" in sys.argv:
@@ -173,10 +185,10 @@ def main():
     with LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client, tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter() - start
-        from homeostasis.numerics.cache import compile_model
+        from homeostasis.numerics.driver import load_driver
 
         begin = time.perf_counter()
-        client.run(lambda: compile_model() and None)
+        client.run(lambda: load_driver() and None)  # the model and the compiled driver
         print(f"  LocalCluster start: {started:.2f} s; model load on the workers: {time.perf_counter() - begin:.2f} s")
         overhead = dask_overhead(client)
         write = parquet_cost(DEFAULT_CHUNK_SIZE, scratch)
@@ -189,11 +201,16 @@ def main():
         results = {}
         for size in chunk_sizes(n, DEFAULT_CHUNK_SIZE):
             out = os.path.join(scratch, f"run{size}")
+            before = cpu_seconds(client)
             begin = time.perf_counter()
             homeostasis.population("healthy", n=n, vary=VARY, days=DAYS, seed=0, client=client, out=out,
                                    chunk_size=size, progress=False)
             results[size] = time.perf_counter() - begin
-            print(f"  population, chunk size {size:3d}: {results[size]:.2f} s, {n / results[size]:.1f} patients/s")
+            workers, driver = (after - earlier for after, earlier in zip(cpu_seconds(client), before))
+            print(f"  population, chunk size {size:3d}: {results[size]:.2f} s, {n / results[size]:.1f} patients/s; "
+                  f"CPU {workers:.2f} s in the workers + {driver:.2f} s in this process = "
+                  f"{(workers + driver) / n * 1e3:.2f} ms per patient (on {WORKERS} idle cores: "
+                  f"{(workers + driver) / WORKERS:.1f} s)")
     ours = results[DEFAULT_CHUNK_SIZE]
     print(f"  batch integration alone (simulate_many, one process, 200 patients): {batch_patient_seconds(design) * 1e3:.2f} ms "
           "per patient")

@@ -27,6 +27,7 @@ MANIFEST = "population.json"
 DESIGN = "design.parquet"
 RESULTS, PATIENTS = "results", "patients"
 FORMAT_VERSION = 1
+REPEATING_COLUMNS = ["patient", "time_days", "variable", "unit"]  # dictionary-encoded in results files
 
 
 def require_pyarrow():
@@ -100,10 +101,11 @@ def write_manifest(folder, manifest: dict) -> None:
     write_text(Path(folder) / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True), overwrite=True)
 
 
-def write_parquet(path: Path, table) -> None:
+def write_parquet(path: Path, table, **options) -> None:
+    """``table`` to ``path`` atomically; ``options`` go to ``pyarrow.parquet.write_table``."""
     import pyarrow.parquet as pq
 
-    write_atomically(path, lambda temporary: pq.write_table(table, temporary), overwrite=True)
+    write_atomically(path, lambda temporary: pq.write_table(table, temporary, **options), overwrite=True)
 
 
 def write_design(folder, frame) -> None:
@@ -132,7 +134,9 @@ def write_chunk(folder, index: int, columns: dict, patients) -> None:
         "value": pa.array(columns["value"], pa.float64()),
         "unit": _dictionary_column(columns["unit"]),
     })
-    write_parquet(folder / RESULTS / chunk_name(index), results)
+    # dictionary pages only where values repeat: trying them on ``value`` (all distinct) took
+    # two thirds of the write (22.6 against 8.3 ms of CPU for 250 patients; smaller file too)
+    write_parquet(folder / RESULTS / chunk_name(index), results, use_dictionary=REPEATING_COLUMNS)
     write_parquet(folder / PATIENTS / chunk_name(index), pa.Table.from_pandas(patients, preserve_index=False))
 
 
