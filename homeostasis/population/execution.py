@@ -25,7 +25,8 @@ import numpy as np
 from ..errors import HomeostasisError
 from ..numerics.batch import simulate_each
 
-DEFAULT_CHUNK_SIZE = 100  # patients; benchmarks/population.py: Dask round trip + Parquet write ~ 7 patients
+DEFAULT_CHUNK_SIZE = 250  # patients; benchmarks/population.py: Dask round trip + Parquet write ~ 11-13 patients, so
+# a chunk of 250 keeps them near 5 % (fewer patients per chunk when n is small: TASKS_PER_WORKER)
 TASKS_PER_WORKER = 4     # at least this many chunks per worker, so a slow chunk does not idle the others
 TASK_RETRIES = 2         # a chunk whose worker died is re-run (the scheduler also allows 3 worker deaths)
 
