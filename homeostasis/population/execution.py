@@ -113,8 +113,8 @@ class PatientRuns:
 
 def _tidy(columns, categories) -> dict:
     """The chunk's columns; ``variable`` and ``unit`` as pandas Categoricals of their codes: a
-    100-patient chunk pickles to the driver as 2.3 MB instead of 7.4 MB of strings, and is
-    written as Parquet dictionary columns without converting 70,000 strings (7 ms, not 19)."""
+    100-patient chunk pickles to the driver as 1.8 MB instead of 7.4 MB of strings, and is
+    written as Parquet dictionary columns without converting 70,000 strings."""
     import pandas as pd
 
     empty = {"patient": np.int64, "time_days": float, "variable": np.int32, "value": float, "unit": np.int32}
