@@ -183,7 +183,7 @@ def population(count, repeats):
 
 
 COLD = r"""
-import json, time
+import json, resource, time
 t0 = time.perf_counter()
 import homeostasis
 from homeostasis.numerics.cache import compile_model
@@ -193,7 +193,9 @@ homeostasis.simulate("healthy", days=365)
 t2 = time.perf_counter()
 homeostasis.simulate("healthy", days=365)
 t3 = time.perf_counter()
-print(json.dumps({"import + model build/load": t1 - t0, "first simulate": t2 - t1, "second simulate": t3 - t2}))
+own, helper = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"import + model build/load": t1 - t0, "first simulate": t2 - t1, "second simulate": t3 - t2,
+                  "CPU": own.ru_utime + own.ru_stime, "CPU of the compile helper": helper.ru_utime + helper.ru_stime}))
 """
 
 

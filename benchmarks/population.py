@@ -1,8 +1,10 @@
 """Virtual populations on Dask: patients per second, Dask overhead per chunk, chunk size, and
 the same draws on libroadrunner (the package's exported SBML) in two processes.
 
-Run: python benchmarks/population.py [N] [--no-roadrunner]   (default N = 200; the issue's figure is
-10,000; without the peer it stays under a minute: each roadrunner process compiles the SBML for ~60 s)
+Run: python benchmarks/population.py [N] [--no-roadrunner] [--sizes 100,250]   (default N = 200; the
+issue's figure is 10,000; without the peer it stays under a minute: each roadrunner process compiles
+the SBML for ~60 s). ``--sizes``: the chunk sizes timed (default 1 and the package's default; chunks of
+1 are left out above 1,000 patients, where they alone would take minutes).
 
 Healthy-year patients: GFR, calcium and phosphate intake drawn from a Latin hypercube, 365 days,
 101 output points, rtol 1e-8 for both simulators (libroadrunner with the package's absolute
@@ -75,6 +77,24 @@ def serial_patient_seconds(design):
     return (time.perf_counter() - start) / rows
 
 
+def batch_patient_seconds(design):
+    """CPU seconds per patient of the compiled batch call alone (what a chunk costs without Dask)."""
+    from homeostasis.numerics.batch import simulate_many
+    from homeostasis.simulation import Simulation, output_times
+
+    base = Simulation("healthy")
+    rows = min(len(design.status), 200)
+    vectors = np.array([base.with_parameters(design.settings(i)).vector for i in range(rows)])
+    grid = output_times(days=DAYS, step=DAYS / (POINTS - 1))
+    simulate_many(base, vectors[:2], grid, threads=False, observables=list(VARIABLES))
+    best = math.inf
+    for _ in range(3):
+        start = time.thread_time()
+        simulate_many(base, vectors, grid, threads=False, observables=list(VARIABLES))
+        best = min(best, time.thread_time() - start)
+    return best / rows
+
+
 # --- libroadrunner in two processes -----------------------------------------------------------
 
 _RR = {}
@@ -124,6 +144,25 @@ def roadrunner_pair(design):
     return busy, load, wall, [v for _, _, finals in out for v in finals]
 
 
+def cpu_seconds(client):
+    """CPU seconds used so far by all workers together, and by this (the driver) process: on a
+    shared machine the wall time depends on the other jobs, the CPU time much less."""
+    import resource
+
+    def used():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    return sum(client.run(used).values()), used()
+
+
+def chunk_sizes(n, default):
+    """The chunk sizes to time: ``--sizes a,b`` or 1 (for up to 1,000 patients) and the default."""
+    if "--sizes" in sys.argv:
+        return sorted({int(size) for size in sys.argv[sys.argv.index("--sizes") + 1].split(",")} | {default})
+    return sorted({1, default}) if n <= 1000 else [default]
+
+
 def main():
     from distributed import Client, LocalCluster
 
@@ -132,7 +171,9 @@ def main():
     from homeostasis.population.sampling import draw_patients
     from homeostasis.scenarios import load_scenario
 
-    numbers = [argument for argument in sys.argv[1:] if not argument.startswith("--")]
+    options = [argument for argument in sys.argv[1:] if argument.startswith("--")]
+    numbers = [argument for argument in sys.argv[1:] if not argument.startswith("--") and "," not in argument
+               and not (options and sys.argv[sys.argv.index(argument) - 1] == "--sizes")]
     n = int(numbers[0]) if numbers else 200
     print(f"homeostasis {homeostasis.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
           f"{n} healthy-year patients, {POINTS} points, rtol {RTOL:g}, {WORKERS} workers")
@@ -144,10 +185,10 @@ def main():
     with LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client, tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter() - start
-        from homeostasis.numerics.cache import compile_model
+        from homeostasis.numerics.driver import load_driver
 
         begin = time.perf_counter()
-        client.run(lambda: compile_model() and None)
+        client.run(lambda: load_driver() and None)  # the model and the compiled driver
         print(f"  LocalCluster start: {started:.2f} s; model load on the workers: {time.perf_counter() - begin:.2f} s")
         overhead = dask_overhead(client)
         write = parquet_cost(DEFAULT_CHUNK_SIZE, scratch)
@@ -158,14 +199,21 @@ def main():
         print(f"  overhead per chunk = {per_chunk / patient:.2f} patients; under {100 * OVERHEAD_SHARE:g}% needs "
               f">= {chosen} patients per chunk (package default {DEFAULT_CHUNK_SIZE}, fewer when n is small)")
         results = {}
-        for size in sorted({1, DEFAULT_CHUNK_SIZE}):
+        for size in chunk_sizes(n, DEFAULT_CHUNK_SIZE):
             out = os.path.join(scratch, f"run{size}")
+            before = cpu_seconds(client)
             begin = time.perf_counter()
             homeostasis.population("healthy", n=n, vary=VARY, days=DAYS, seed=0, client=client, out=out,
                                    chunk_size=size, progress=False)
             results[size] = time.perf_counter() - begin
-            print(f"  population, chunk size {size:3d}: {results[size]:.2f} s, {n / results[size]:.1f} patients/s")
+            workers, driver = (after - earlier for after, earlier in zip(cpu_seconds(client), before))
+            print(f"  population, chunk size {size:3d}: {results[size]:.2f} s, {n / results[size]:.1f} patients/s; "
+                  f"CPU {workers:.2f} s in the workers + {driver:.2f} s in this process = "
+                  f"{(workers + driver) / n * 1e3:.2f} ms per patient (on {WORKERS} idle cores: "
+                  f"{(workers + driver) / WORKERS:.1f} s)")
     ours = results[DEFAULT_CHUNK_SIZE]
+    print(f"  batch integration alone (simulate_many, one process, 200 patients): {batch_patient_seconds(design) * 1e3:.2f} ms "
+          "per patient")
     if "--no-roadrunner" in sys.argv:
         return
     busy, load, wall, finals = roadrunner_pair(design)

@@ -274,3 +274,51 @@ def test_an_interrupt_between_chunks_stops_a_long_run():
     with pytest.raises(KeyboardInterrupt):
         simulation.solve(days=3 * 365, progress=interrupted)
     np.testing.assert_allclose(calls, [1 / 3])
+
+
+def test_elimination_order_is_a_permutation_that_reduces_fill_in():
+    import scipy.linalg
+
+    ckd = Simulation("healthy", parameters={"gfr": 30})
+    order = driver.elimination_order(ckd.compiled)
+    n = len(ckd.initial_state)
+    np.testing.assert_array_equal(np.sort(order), np.arange(n))
+    matrix = np.eye(n) - 10.0 * ckd.compiled.jacobian(0.0, ckd.initial_state, ckd.vector)
+
+    def factor_nonzeros(a):
+        _, lower, upper = scipy.linalg.lu(a)
+        return np.count_nonzero(lower) + np.count_nonzero(upper)
+
+    natural, reordered = factor_nonzeros(matrix), factor_nonzeros(matrix[np.ix_(order, order)])
+    assert reordered < 0.6 * natural, (reordered, natural)
+
+
+def test_reordered_lu_solves_the_iteration_matrix():
+    ckd = Simulation("healthy", parameters={"gfr": 30})
+    module, jac = driver.load_driver().module, ckd.compiled.jacobian(0.0, ckd.initial_state, ckd.vector)
+    order, n = driver.elimination_order(ckd.compiled), len(ckd.initial_state)
+    rhs = np.random.default_rng(1).standard_normal(n)
+    for c in (1e-3, 1.0, 1e3):
+        rows, cols, values = np.empty(n * n, np.int64), np.empty(n * n, np.int64), np.empty(n * n)
+        count = module._permuted_nonzeros(jac, order, rows, cols, values)
+        a = np.empty((n, n))
+        module._iteration_matrix(a, c, count, rows, cols, values)
+        piv, scratch, inv_diag = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
+        pointers, index, value = np.empty(2 * n + 2, np.int64), np.empty(2 * n * n, np.int64), np.empty(2 * n * n)
+        module._lu_factor(a, piv, scratch, pointers, index, value, inv_diag)
+        x = rhs.copy()
+        module._lu_solve(piv, pointers, index, value, inv_diag, order, x, np.empty(n))
+        np.testing.assert_allclose(x, np.linalg.solve(np.eye(n) - c * jac, rhs), rtol=1e-10, atol=1e-12)
+
+
+def test_the_compile_helper_runs_the_driver_without_calling_the_model():
+    driver.compile_driver(driver.driver_key())  # zero addresses: calling any model function would crash
+
+
+def test_no_compile_helper_once_the_driver_is_cached(monkeypatch):
+    module = driver.load_driver().module  # compiled (or loaded from numba's cache) by now
+    monkeypatch.setattr(driver, "_is_cached", lambda dispatcher: True)
+    assert driver._compile_beside(module, driver.driver_key()) is None
+    monkeypatch.setattr(driver, "_is_cached", lambda dispatcher: False)
+    monkeypatch.setenv("HOMEOSTASIS_COMPILE_HELPER", "0")
+    assert driver._compile_beside(module, driver.driver_key()) is None

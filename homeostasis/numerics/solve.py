@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import integrate, optimize
 
 from ..errors import SolverError, check_in_bounds
 from .blas import single_threaded_blas
@@ -32,6 +31,8 @@ def _tolerances(scale, rtol, atol):
 def integrate_states(compiled, y0, times, p, *, scale, rtol=DEFAULT_RTOL, atol=None,
                      max_steps=500_000) -> np.ndarray:
     """States at ``times`` (days) from ``y0`` at ``times[0]``; raises SolverError on failure."""
+    from scipy import integrate  # imported here: a compiled-driver run never needs SciPy
+
     times = np.asarray(times, dtype=float)
     rtol, atol = _tolerances(scale, rtol, atol)
     with warnings.catch_warnings():  # failures become SolverError below, not warnings on stderr
@@ -112,6 +113,8 @@ class _FrozenStates:
 
 
 def _root(compiled, y, p, free, scale, time):
+    from scipy import optimize  # imported here: a compiled-driver run never needs SciPy
+
     def full(z):
         out = y.copy()
         out[free] = z * scale[free]
@@ -150,6 +153,8 @@ def integrate_with_sensitivities(compiled, augmented, y0, s0, times, p, dp, *, s
     ``sensitivity_tolerance``. Returns states (times x states) and sensitivities
     (times x states x k); raises SolverError on failure.
     """
+    from scipy import integrate  # imported here: a compiled-driver run never needs SciPy
+
     times = np.asarray(times, dtype=float)
     y0 = np.asarray(y0, float)
     n, k = y0.size, np.shape(s0)[1]
@@ -183,6 +188,8 @@ def least_squares(residuals, x0, *, jacobian="2-point", bounds=(-np.inf, np.inf)
     than that scale count less than their square (robust fitting). Returns
     SciPy's OptimizeResult (x, cost = half the sum of squares, fun, jac, nfev, njev, status).
     """
+    from scipy import optimize  # imported here: a compiled-driver run never needs SciPy
+
     return optimize.least_squares(residuals, np.asarray(x0, float), jac=jacobian, bounds=bounds,
                                   method="trf", x_scale=1.0, ftol=tolerance, xtol=tolerance,
                                   gtol=tolerance, max_nfev=max_evaluations, diff_step=difference_step,

@@ -18,6 +18,8 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import OutputExistsError, OutputPathError
 from ..outputs import write_atomically, write_text
 
@@ -25,6 +27,7 @@ MANIFEST = "population.json"
 DESIGN = "design.parquet"
 RESULTS, PATIENTS = "results", "patients"
 FORMAT_VERSION = 1
+REPEATING_COLUMNS = ["patient", "time_days", "variable", "unit"]  # dictionary-encoded in results files
 
 
 def require_pyarrow():
@@ -98,10 +101,11 @@ def write_manifest(folder, manifest: dict) -> None:
     write_text(Path(folder) / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True), overwrite=True)
 
 
-def write_parquet(path: Path, table) -> None:
+def write_parquet(path: Path, table, **options) -> None:
+    """``table`` to ``path`` atomically; ``options`` go to ``pyarrow.parquet.write_table``."""
     import pyarrow.parquet as pq
 
-    write_atomically(path, lambda temporary: pq.write_table(table, temporary), overwrite=True)
+    write_atomically(path, lambda temporary: pq.write_table(table, temporary, **options), overwrite=True)
 
 
 def write_design(folder, frame) -> None:
@@ -126,12 +130,25 @@ def write_chunk(folder, index: int, columns: dict, patients) -> None:
     results = pa.table({
         "patient": pa.array(columns["patient"], pa.int64()),
         "time_days": pa.array(columns["time_days"], pa.float64()),
-        "variable": pa.array(columns["variable"], pa.string()).dictionary_encode(),
+        "variable": _dictionary_column(columns["variable"]),
         "value": pa.array(columns["value"], pa.float64()),
-        "unit": pa.array(columns["unit"], pa.string()).dictionary_encode(),
+        "unit": _dictionary_column(columns["unit"]),
     })
-    write_parquet(folder / RESULTS / chunk_name(index), results)
+    # dictionary pages only where values repeat: trying them on ``value`` (all distinct) took
+    # two thirds of the write (22.6 against 8.3 ms of CPU for 250 patients; smaller file too)
+    write_parquet(folder / RESULTS / chunk_name(index), results, use_dictionary=REPEATING_COLUMNS)
     write_parquet(folder / PATIENTS / chunk_name(index), pa.Table.from_pandas(patients, preserve_index=False))
+
+
+def _dictionary_column(values):
+    """A dictionary column (int32 indices) from a pandas Categorical's codes, or from strings."""
+    import pyarrow as pa
+
+    codes = getattr(values, "codes", None)
+    if codes is None:
+        return pa.array(values, pa.string()).dictionary_encode()
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
+                                          pa.array([str(name) for name in values.categories], pa.string()))
 
 
 def finished_chunks(folder) -> set[int]:
