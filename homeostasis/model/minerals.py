@@ -141,7 +141,7 @@ def cell_uptake_saturation(c):
     several-fold high (end-stage CKD): intracellular inorganic phosphate is held within narrow
     limits rather than tracking plasma. The sigmoid onset makes cells give up phosphate when
     plasma phosphate falls below ~0.8-0.9 mmol/L, so serum phosphate plateaus during
-    haemodialysis at about that level whatever its pre-dialysis value (Pogglitsch et al. 1991
+    haemodialysis at about that level whatever its pre-dialysis value (Man et al. 1991
     ASAIO Trans 37:M463; Spalding et al. 2002 Kidney Int 61:655: biphasic regulation).
     """
     half, n, reference = P.phosphate_cell_uptake_half, P.phosphate_cell_uptake_hill, P.reference_phosphate
