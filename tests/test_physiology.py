@@ -170,7 +170,6 @@ def test_sustained_phosphate_loading_raises_fgf23_over_days():
     assert 1.15 <= value_at(run, "fgf23", 5.0) / run["fgf23"][0] <= 2.0
 
 
-@pytest.mark.xfail(strict=True, reason="model: PTH peaks only +8 % after 1 g oral phosphorus")
 def test_acute_phosphate_load_raises_pth(phosphate_load):
     # Reiss et al. 1970 J Clin Invest 49:2146: 1 g oral phosphorus raises PTH by 60-125 %, peak at 1 h
     assert phosphate_load["pth"][:int(len(phosphate_load.times) / 6)].max() >= 1.4 * phosphate_load["pth"][0]

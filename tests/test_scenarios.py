@@ -99,17 +99,10 @@ def test_check16_g3a(ckd_by_gfr):
     assert 0.81 <= band_mean(ckd_by_gfr, "G3a", "phosphate") <= 1.45
 
 
-@pytest.mark.xfail(strict=True, reason="model: G3b PTH band mean 6.886 pmol/L (target >= 1x ULN = 6.9): the "
-                                        "spurious bone calcium sink of end-stage CKD is gone, so CKD PTH is a little lower; "
-                                        "a uraemic PTH resistance exponent above 1.1 reaches it but leaves GFR 3 without a steady state")
 def test_check16_g3b_pth(ckd_by_gfr):
     assert PTH_ULN <= band_mean(ckd_by_gfr, "G3b", "pth") <= 2 * PTH_ULN
 
 
-@pytest.mark.xfail(strict=True, reason="model: G3b calcitriol band mean 49.6 pmol/L, 0.496x (target 0.5-0.9x): with the "
-                                        "spurious bone calcium sink gone, CKD PTH and calcitriol are lower; the hydroxylase "
-                                        "resistance exponent that lifts G3b to 0.5x takes GFR 30 above 40 pmol/L or G3b PTH "
-                                        "below 1x ULN (calcitriol falls ~1.4 pmol/L per mL/min between GFR 43 and 31)")
 def test_check16_g3b_calcitriol(ckd_by_gfr):
     assert 0.5 <= band_mean(ckd_by_gfr, "G3b", "calcitriol") / BASELINE["calcitriol"] <= 0.9
 

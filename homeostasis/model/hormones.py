@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .minerals import kidney, pth_receptor_activation, relaxation
-from .regulation import pos, stimulation, suppression
+from .regulation import hill, pos, stimulation, suppression
 from .structure import Process
 from .symbols import TIME, P
 
@@ -35,8 +35,19 @@ def sensed_calcium(c):
 def pth_synthesis_regulation(c):
     return (suppression(c.vdr_ligand, c.vdr_reference, P.pth_synthesis_calcitriol_half, 1,
                         P.pth_synthesis_calcitriol_floor)
-            * stimulation(c.phosphate, P.reference_phosphate, P.pth_synthesis_phosphate_half,
-                          P.pth_synthesis_phosphate_hill, P.pth_synthesis_phosphate_emax))
+            * phosphate_excess_stimulation(c))
+
+
+def phosphate_excess_stimulation(c):
+    """Phosphate above normal raises PTH secretion by the gland directly, within hours and
+    independently of calcium and calcitriol (Almaden et al. 1996 and 1998; Slatopolsky et al.
+    1996; in man, Reiss et al. 1970: PTH up within 1-2 h of an oral phosphate load). The
+    stimulus is the excess over the healthy level, so phosphate restriction and the low
+    phosphate of primary hyperparathyroidism leave synthesis unchanged (1 at and below normal).
+    """
+    excess = pos(c.phosphate - P.reference_phosphate)
+    return 1 + P.pth_synthesis_phosphate_emax * hill(excess, P.pth_synthesis_phosphate_half,
+                                                     P.pth_synthesis_phosphate_hill)
 
 
 def parathyroid_growth_drive(c):

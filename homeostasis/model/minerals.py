@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .regulation import hill, pos, relative_hill, smooth_minimum, stimulation, suppression
+from .regulation import hill, pos, power, relative_hill, smooth_minimum, stimulation, suppression
 from .structure import Process, state_symbol
 from .symbols import P
 
@@ -146,11 +146,25 @@ def dialysis_processes(c) -> list[Process]:
     ]
 
 
+def cell_uptake_saturation(c):
+    """Sigmoid, saturable cellular phosphate uptake (PiT-1/PiT-2), 1 at the healthy serum phosphate.
+
+    Saturation keeps the rapidly exchangeable intracellular pool bounded when serum phosphate is
+    several-fold high (end-stage CKD): intracellular inorganic phosphate is held within narrow
+    limits rather than tracking plasma. The sigmoid onset makes cells give up phosphate when
+    plasma phosphate falls below ~0.8-0.9 mmol/L, so serum phosphate plateaus during
+    haemodialysis at about that level whatever its pre-dialysis value (Man et al. 1991
+    ASAIO Trans 37:M463; Spalding et al. 2002 Kidney Int 61:655: biphasic regulation).
+    """
+    half, n, reference = P.phosphate_cell_uptake_half, P.phosphate_cell_uptake_hill, P.reference_phosphate
+    return power(c.phosphate / reference, n - 1) * (half**n + reference**n) / (half**n + power(c.phosphate, n))
+
+
 def cell_processes(c) -> list[Process]:
     y = c.y
     return [
-        Process("phosphate_cell_uptake", P.phosphate_cell_uptake_rate * y["phosphate_ecf"],
-                "phosphate_ecf", "phosphate_cells", MMOL_DAY, "phosphate uptake into cells"),
+        Process("phosphate_cell_uptake", P.phosphate_cell_uptake_rate * y["phosphate_ecf"] * cell_uptake_saturation(c),
+                "phosphate_ecf", "phosphate_cells", MMOL_DAY, "saturable phosphate uptake into cells"),
         Process("phosphate_cell_release", P.phosphate_cell_release_rate * y["phosphate_cells"],
                 "phosphate_cells", "phosphate_ecf", MMOL_DAY, "phosphate release from cells"),
     ]
