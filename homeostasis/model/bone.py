@@ -11,12 +11,14 @@ construction (calibration.py derives the mineral rate constants from the budgete
   resorption (McDonald et al. 2021, "osteomorphs"; Bone et al. 2011).
 * osteoclasts die with a lifespan shortened by matrix-derived TGF-beta (Lemaire 2004) and by
   bone-bound bisphosphonate.
-* responding osteoblasts (precursors) are committed in proportion to TGF-beta released by
-  resorption (the coupling of formation to resorption), raised by intermittent PTH and
-  lowered by sclerostin (the Wnt brake); they mature into active osteoblasts.
-* RANKL is expressed by the osteoblast lineage (precursors) under PTH1R and VDR stimulation;
-  OPG by active osteoblasts, suppressed by PTH1R; free RANKL competes between RANK, OPG and
-  denosumab (rapid binding, quasi-equilibrium).
+* responding osteoblasts (precursors) are committed in proportion to the osteoclasts resorbing
+  (matrix-derived TGF-beta/IGF: the coupling of formation to resorption, one for one, so that
+  a lasting change of turnover leaves the remodelling balance of health), raised by
+  intermittent PTH and lowered by sclerostin (the Wnt brake); they mature into active
+  osteoblasts.
+* RANKL and OPG come from osteocytes (Nakashima et al. 2011; Xiong et al. 2011), RANKL under
+  PTH1R, VDR and sclerostin stimulation, OPG suppressed by PTH1R; free RANKL competes between
+  RANK, OPG and denosumab (rapid binding, quasi-equilibrium).
 * PTH acts through a receptor signal and its slowly adapting (desensitised) counterpart: the
   adapted, time-averaged signal drives RANKL and lowers OPG, sclerostin and the matrix
   synthesis of each osteoblast (continuous PTH: resorption up, formation arrested, Horwitz
@@ -28,7 +30,12 @@ Mineral lives in two compartments, cortical (``ca_bone_mineral``) and trabecular
 (``ca_trabecular_mineral``), each resorbed in proportion to osteoclasts and its own mineral and
 formed by mineralising its osteoid (matrix laid down by osteoblasts, mineralised over the
 mineralisation lag time at a rate set by the Ca x Pi supply), with its own share of the
-whole-skeleton turnover. Bone mineral density by site is the site's mix of the two.
+whole-skeleton turnover. New bone takes up only part of its mineral at once (primary
+mineralisation); the rest (the compartment's mineral deficit) it takes up over about two years
+(secondary mineralisation), so when turnover falls the skeleton's bone ages and its density
+rises for years although formation only matches resorption: the gain on antiresorptives is the
+refilled remodelling space plus secondary mineralisation (Boivin et al. 2000 Bone 27:687;
+Boivin & Meunier 2002). Bone mineral density by site is the site's mix of the two compartments.
 """
 
 from __future__ import annotations
@@ -214,7 +221,7 @@ def cell_processes(c) -> list[Process]:
     rankl_drive = (stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.bone_pth_emax)
                    * stimulation(c.vdr_ligand, c.vdr_reference, P.bone_calcitriol_half, 1, P.bone_calcitriol_emax)
                    * power(pos(free_sclerostin(c)), P.sclerostin_rankl_exponent))
-    opg_drive = suppression(adapted_pth(c), P.reference_pth, P.opg_pth_half, 1)
+    opg_drive = suppression(adapted_pth(c), P.reference_pth, P.opg_pth_half, 1)  # osteocytes too (Kramer 2010)
     sclerostin_drive = suppression(adapted_pth(c), P.reference_pth, P.sclerostin_pth_half, 1)
     tau_p, tau_c = P.osteoclast_precursor_time_constant, P.osteoclast_time_constant
     tau_r, tau_b = P.osteoblast_precursor_time_constant, P.osteoblast_time_constant
