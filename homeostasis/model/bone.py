@@ -292,11 +292,13 @@ def matrix_formation(c, site):
     return pos(c.y["osteoblasts"]) * matrix_synthesis_per_osteoblast(c) * site_factors(c, site)[1]
 
 
-def resorption(c, site):
-    ca = COMPARTMENTS[site][0]
+def resorption(c, site, amount=None):
+    """Calcium resorbed per day from a compartment's mineral (or from ``amount``, anything held in
+    the bone in proportion to it, such as its mineral deficit): osteoclasts remove bone of every age."""
     share = turnover_share(site)
+    held = c.y[COMPARTMENTS[site][0]] if amount is None else amount
     return (P.bone_resorption_rate * share * pos(c.y["osteoclasts"]) * site_factors(c, site)[0]
-            * c.y[ca] / healthy_mineral(site))
+            * held / healthy_mineral(site))
 
 
 def mineralization_lag(site):
@@ -339,14 +341,14 @@ def mineral_deposition(c, site):
 
 def deficit_processes(c) -> list[Process]:
     processes = []
-    for site, (ca, _, _) in COMPARTMENTS.items():
+    for site in COMPARTMENTS:
         state = f"{site}_mineral_deficit"
         processes += [
             Process(f"{site}_deficit_formation", (1 - P.primary_mineralization_fraction) * formation(c, site),
                     None, state, MMOL_DAY, f"mineral new {site} bone will take up after its primary mineralisation"),
             Process(f"{site}_secondary_mineralization", secondary_mineralization(c, site), state, None, MMOL_DAY,
                     f"secondary mineralisation of {site} bone (its calcium flux is in the formation process)"),
-            Process(f"{site}_deficit_resorption", resorption(c, site) * deficit(c, site) / pos(c.y[ca]), state,
+            Process(f"{site}_deficit_resorption", resorption(c, site, deficit(c, site)), state,
                     None, MMOL_DAY, f"the missing mineral of {site} bone removed with the bone resorbed"),
         ]
     return processes
