@@ -11,12 +11,14 @@ construction (calibration.py derives the mineral rate constants from the budgete
   resorption (McDonald et al. 2021, "osteomorphs"; Bone et al. 2011).
 * osteoclasts die with a lifespan shortened by matrix-derived TGF-beta (Lemaire 2004) and by
   bone-bound bisphosphonate.
-* responding osteoblasts (precursors) are committed in proportion to TGF-beta released by
-  resorption (the coupling of formation to resorption), raised by intermittent PTH and
-  lowered by sclerostin (the Wnt brake); they mature into active osteoblasts.
-* RANKL is expressed by the osteoblast lineage (precursors) under PTH1R and VDR stimulation;
-  OPG by active osteoblasts, suppressed by PTH1R; free RANKL competes between RANK, OPG and
-  denosumab (rapid binding, quasi-equilibrium).
+* responding osteoblasts (precursors) are committed in proportion to the osteoclasts resorbing
+  (matrix-derived TGF-beta/IGF: the coupling of formation to resorption, one for one, so that
+  a lasting change of turnover leaves the remodelling balance of health), raised by
+  intermittent PTH and lowered by sclerostin (the Wnt brake); they mature into active
+  osteoblasts.
+* RANKL and OPG come from osteocytes (Nakashima et al. 2011; Xiong et al. 2011), RANKL under
+  PTH1R, VDR and sclerostin stimulation, OPG suppressed by PTH1R; free RANKL competes between
+  RANK, OPG and denosumab (rapid binding, quasi-equilibrium).
 * PTH acts through a receptor signal and its slowly adapting (desensitised) counterpart: the
   adapted, time-averaged signal drives RANKL and lowers OPG, sclerostin and the matrix
   synthesis of each osteoblast (continuous PTH: resorption up, formation arrested, Horwitz
@@ -28,7 +30,12 @@ Mineral lives in two compartments, cortical (``ca_bone_mineral``) and trabecular
 (``ca_trabecular_mineral``), each resorbed in proportion to osteoclasts and its own mineral and
 formed by mineralising its osteoid (matrix laid down by osteoblasts, mineralised over the
 mineralisation lag time at a rate set by the Ca x Pi supply), with its own share of the
-whole-skeleton turnover. Bone mineral density by site is the site's mix of the two.
+whole-skeleton turnover. New bone takes up only part of its mineral at once (primary
+mineralisation); the rest (the compartment's mineral deficit) it takes up over about two years
+(secondary mineralisation), so when turnover falls the skeleton's bone ages and its density
+rises for years although formation only matches resorption: the gain on antiresorptives is the
+refilled remodelling space plus secondary mineralisation (Boivin et al. 2000 Bone 27:687;
+Boivin & Meunier 2002). Bone mineral density by site is the site's mix of the two compartments.
 """
 
 from __future__ import annotations
@@ -77,7 +84,20 @@ MINERAL_STATES = (
           slow=True),
 )
 
-BONE_STATES = MINERAL_STATES + CELL_STATES
+
+def _healthy_deficit(site):
+    return lambda b: healthy_deficit_ratio(site) * healthy_mineral(site)
+
+
+# mineral still missing from formed bone (secondary mineralisation): not a mass, so no species;
+# it changes over years, so a clinical steady state holds it at its healthy value like the mineral
+DEFICIT_STATES = tuple(
+    State(f"{site}_mineral_deficit", "mmol", f"{site} bone", None,
+          f"calcium that {site} bone formed but not yet fully mineralised will still take up "
+          "(secondary mineralisation)", healthy=_healthy_deficit(site), slow=True)
+    for site in ("cortical", "trabecular"))
+
+BONE_STATES = MINERAL_STATES + DEFICIT_STATES + CELL_STATES
 
 # (calcium state, phosphate state, process prefix, healthy mineral fraction, turnover share)
 COMPARTMENTS = {
@@ -96,6 +116,20 @@ def turnover_share(site):
 
 def healthy_mineral(site):
     return mineral_fraction(site) * P.reference_bone_mineral_ca
+
+
+def healthy_turnover(site):
+    """Fraction of a compartment's mineral resorbed per day in health (1/day)."""
+    return P.reference_bone_turnover_ca * turnover_share(site) / healthy_mineral(site)
+
+
+def healthy_deficit_ratio(site):
+    """Mineral still to be taken up by secondary mineralisation over the mineral present, in
+    health: new bone takes up the primary share at once and the rest over the secondary time,
+    while resorption removes bone of every age (steady state of deposit, uptake and removal)."""
+    primary, uptake_time = P.primary_mineralization_fraction, P.secondary_mineralization_time
+    rate = healthy_turnover(site) * uptake_time
+    return (1 - primary) * rate / (1 + primary * rate)
 
 
 # --- signals -------------------------------------------------------------------------------
@@ -135,6 +169,17 @@ def tgfb_activity(osteoclasts):
     return raw(pos(osteoclasts)) / raw(1)
 
 
+def coupling_signal(c):
+    """Matrix-derived coupling factors (TGF-beta, IGF) released in proportion to the osteoclasts
+    resorbing, relative to healthy: osteoblast recruitment follows resorption one for one, so
+    at any lasting turnover the remodelling units refill what they resorbed and the
+    remodelling balance is that of health. The extra endocortical resorption of sustained PTH
+    is not coupled (cortical thinning in hyperparathyroidism, Parisien et al. 1990) (Parfitt 1994 "coupling"; Eriksen 2010 Rev Endocr
+    Metab Disord 11:219; FREEDOM: P1NP falls about as far as CTX, Eastell et al. 2011
+    J Bone Miner Res 26:530)."""
+    return pos(c.y["osteoclasts"])
+
+
 def free_sclerostin(c):
     return pos(c.y["sclerostin"]) / (1 + c.romosozumab / P.romosozumab_sclerostin_ic50)
 
@@ -168,13 +213,15 @@ def cell_processes(c) -> list[Process]:
     share = P.osteoclast_precursor_differentiating_share
     tgfb = tgfb_activity(oc)
     anabolic = anabolic_drive(c)
-    commitment = (tgfb * anabolic
+    commitment = (coupling_signal(c) * anabolic
                   * suppression(free_sclerostin(c), 1, P.sclerostin_formation_half, 1))
-    rankl_drive = (pos(ob_p)
-                   * stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.bone_pth_emax)
+    # osteocytes are the main source of RANKL in the adult skeleton (Nakashima et al. 2011 Nat Med
+    # 17:1231; Xiong et al. 2011 Nat Med 17:1235): not proportional to the osteoblasts that coupling
+    # recruits, or the loop osteoclasts -> coupling -> RANKL -> osteoclasts would run away both ways
+    rankl_drive = (stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.bone_pth_emax)
                    * stimulation(c.vdr_ligand, c.vdr_reference, P.bone_calcitriol_half, 1, P.bone_calcitriol_emax)
                    * power(pos(free_sclerostin(c)), P.sclerostin_rankl_exponent))
-    opg_drive = pos(ob) * suppression(adapted_pth(c), P.reference_pth, P.opg_pth_half, 1)
+    opg_drive = suppression(adapted_pth(c), P.reference_pth, P.opg_pth_half, 1)  # osteocytes too (Kramer 2010)
     sclerostin_drive = suppression(adapted_pth(c), P.reference_pth, P.sclerostin_pth_half, 1)
     tau_p, tau_c = P.osteoclast_precursor_time_constant, P.osteoclast_time_constant
     tau_r, tau_b = P.osteoblast_precursor_time_constant, P.osteoblast_time_constant
@@ -245,11 +292,13 @@ def matrix_formation(c, site):
     return pos(c.y["osteoblasts"]) * matrix_synthesis_per_osteoblast(c) * site_factors(c, site)[1]
 
 
-def resorption(c, site):
-    ca = COMPARTMENTS[site][0]
+def resorption(c, site, amount=None):
+    """Calcium resorbed per day from a compartment's mineral (or from ``amount``, anything held in
+    the bone in proportion to it, such as its mineral deficit): osteoclasts remove bone of every age."""
     share = turnover_share(site)
+    held = c.y[COMPARTMENTS[site][0]] if amount is None else amount
     return (P.bone_resorption_rate * share * pos(c.y["osteoclasts"]) * site_factors(c, site)[0]
-            * c.y[ca] / healthy_mineral(site))
+            * held / healthy_mineral(site))
 
 
 def mineralization_lag(site):
@@ -266,7 +315,43 @@ def mineralization(c, site):
 
 
 def formation(c, site):
-    return P.bone_formation_rate * turnover_share(site) * mineralization(c, site)
+    """Bone (matrix with its full mineral, in mmol calcium) made per day: the mineralised osteoid.
+    In health it exceeds the resorbed mineral by the healthy deficit ratio, since resorbed bone
+    is on average not yet fully mineralised."""
+    return (P.bone_formation_rate * turnover_share(site) * (1 + healthy_deficit_ratio(site))
+            * mineralization(c, site))
+
+
+def deficit(c, site):
+    return pos(c.y[f"{site}_mineral_deficit"])
+
+
+def secondary_mineralization(c, site):
+    """Slow uptake of the mineral still missing from formed bone (Fuchs et al. 2008)."""
+    return deficit(c, site) / P.secondary_mineralization_time
+
+
+def mineral_deposition(c, site):
+    """Calcium laid down: the primary share of newly formed bone plus secondary mineralisation
+    of older bone. When turnover falls (antiresorptives, parathyroidectomy) the skeleton's
+    bone ages and takes up mineral for years although formation only matches resorption
+    (Boivin et al. 2000; Boivin & Meunier 2002)."""
+    return P.primary_mineralization_fraction * formation(c, site) + secondary_mineralization(c, site)
+
+
+def deficit_processes(c) -> list[Process]:
+    processes = []
+    for site in COMPARTMENTS:
+        state = f"{site}_mineral_deficit"
+        processes += [
+            Process(f"{site}_deficit_formation", (1 - P.primary_mineralization_fraction) * formation(c, site),
+                    None, state, MMOL_DAY, f"mineral new {site} bone will take up after its primary mineralisation"),
+            Process(f"{site}_secondary_mineralization", secondary_mineralization(c, site), state, None, MMOL_DAY,
+                    f"secondary mineralisation of {site} bone (its calcium flux is in the formation process)"),
+            Process(f"{site}_deficit_resorption", resorption(c, site, deficit(c, site)), state,
+                    None, MMOL_DAY, f"the missing mineral of {site} bone removed with the bone resorbed"),
+        ]
+    return processes
 
 
 def osteoid_processes(c) -> list[Process]:
@@ -285,14 +370,14 @@ def osteoid_processes(c) -> list[Process]:
 def mineral_processes(c) -> list[Process]:
     processes = []
     for site, (ca, phosphate, prefix) in COMPARTMENTS.items():
-        resorbed, formed = resorption(c, site), formation(c, site)
+        resorbed, formed = resorption(c, site), mineral_deposition(c, site)
         processes += [
             Process(f"ca_{prefix}_resorption", resorbed, ca, "ca_ecf", MMOL_DAY,
                     f"osteoclastic resorption of {site} bone mineral (calcium)"),
             Process(f"phosphate_{prefix}_resorption", P.hydroxyapatite_p_to_ca * resorbed, phosphate, "phosphate_ecf",
                     MMOL_DAY, f"phosphate released with resorbed {site} calcium"),
             Process(f"ca_{prefix}_formation", formed, "ca_ecf", ca, MMOL_DAY,
-                    f"osteoblastic formation and mineralisation of {site} bone (calcium)"),
+                    f"primary mineralisation of new {site} bone and secondary mineralisation of older bone (calcium)"),
             Process(f"phosphate_{prefix}_formation", P.hydroxyapatite_p_to_ca * formed, "phosphate_ecf", phosphate,
                     MMOL_DAY, f"phosphate laid down with {site} calcium"),
         ]
@@ -303,7 +388,8 @@ def remodelling_processes(c) -> list[Process]:
     """Bone mineral remodelling, the bone cells and signals, and the bone drugs."""
     from .drugs import drug_processes
 
-    return mineral_processes(c) + osteoid_processes(c) + cell_processes(c) + drug_processes(c)
+    return (mineral_processes(c) + deficit_processes(c) + osteoid_processes(c) + cell_processes(c)
+            + drug_processes(c))
 
 
 # --- observables -----------------------------------------------------------------------------
