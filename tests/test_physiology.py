@@ -44,9 +44,9 @@ def test_calcium_supplement_lowers_calcitriol_and_raises_urine_calcium(supplemen
 @pytest.mark.xfail(strict=True, reason="model: +0.062 mmol/L fasting total calcium after 60 days of 1 g/day "
                                         "carbonate (urine calcium 1.22x, PTH 0.80x), still rising after day 20 "
                                         "(+0.013) as the bone balance falls. The kidney alone cannot close it: TAL "
-                                        "CaSR Hill 8 (its bound; published CaSR Hill 3-4) gives +0.050 and costs 3 "
-                                        "atlas records, Hill 8 with DCT PTH Hill 4 +0.035; needs the PTH-driven "
-                                        "bone-surface calcium exchange (issue 13 mechanisms 1 and 7, bone.py)")
+                                        "CaSR Hill 8 (its bound; published CaSR Hill 3-5) gives +0.050 and loses 3 "
+                                        "passing atlas records (38/55), Hill 8 with DCT PTH Hill 4 +0.035; the rest of "
+                                        "the defence must come from bone (issue 13 mechanisms 1 and 7, bone.py)")
 def test_calcium_supplement_barely_moves_fasting_calcium(supplemented):
     # issue 13 / Reid et al. 1995 Am J Med 98:331: 1 g/day moves fasting serum calcium by a few
     # hundredths of a mmol/L at most in healthy adults
