@@ -392,6 +392,35 @@ def test_steady_state_at_gfr_30_is_a_root(compiled):
     assert public["pth"] > 3.5 and public["calcitriol"] < 100  # secondary hyperparathyroidism
 
 
+def _is_root(compiled, y, p, scale):
+    free = np.array([n not in SLOW_STATES for n in compiled.state_names])
+    return np.abs(compiled.rhs(0.0, y, p.vector)[free] / scale[free]).max() < 1e-7
+
+
+def test_pseudo_transient_settling_rescues_the_root_far_from_health(compiled):
+    # at GFR 1 Powell's method fails from the healthy state and after one year of settling (the
+    # parathyroid mass, half-life 180 days, is still growing); a longer settle then polishes a root
+    p = ParameterSet.default().with_values(gfr=1)
+    scale = state_scale(p)
+    with pytest.raises(h.SolverError, match="1 years of integration"):
+        find_steady_state(compiled, reference_state(p), p.vector, scale=scale, settle_days=(0.0, 365.0))
+    found = find_steady_state(compiled, reference_state(p), p.vector, scale=scale)
+    assert _is_root(compiled, found, p, scale)
+    assert found[compiled.state_names.index("parathyroid_mass")] > 5  # gland hyperplasia in end-stage disease
+
+
+@pytest.mark.parametrize("hill", [2.0, 8.0])  # shallow and steepest (upper bound) TAL CaSR
+@pytest.mark.parametrize("gfr", [1.0, 3.0])
+def test_steady_state_exists_in_end_stage_disease_across_the_tal_casr_range(compiled, hill, gfr):
+    # a steeper thick-ascending-limb CaSR once left GFR 3 without a root within 10 years of settling
+    p = ParameterSet.default().with_values(gfr=gfr, tal_casr_hill=hill)
+    scale = state_scale(p)
+    found = find_steady_state(compiled, reference_state(p), p.vector, scale=scale)
+    assert _is_root(compiled, found, p, scale)
+    observed = dict(zip(compiled.observable_names, compiled.observables(np.array([0.0]), found[None, :], p.vector)[0]))
+    assert 2.0 < observed["ca_total"] < 2.6 and observed["pth"] > 30  # secondary hyperparathyroidism
+
+
 def test_steady_state_failure_is_a_solver_error_naming_time_and_state(compiled, reference, scale, parameters):
     with pytest.raises(h.SolverError) as caught:
         find_steady_state(compiled, reference, parameters.vector, scale=scale, settle_days=(0.0,), tolerance=0.0)

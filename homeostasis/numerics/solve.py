@@ -74,14 +74,21 @@ def _raise_failure(compiled, times, states, info, p):
                       time=float(failed_at if plausible else times[good]), state=state, parameters=p)
 
 
+SETTLE_DAYS = (0.0, 365.0, 3650.0, 36500.0)  # successive integration spans before each root polish
+
+
 def find_steady_state(compiled, y_guess, p, *, scale, time=0.0, fixed=None,
-                      settle_days=(0.0, 365.0, 3650.0), tolerance=1e-7) -> np.ndarray:
+                      settle_days=SETTLE_DAYS, tolerance=1e-7) -> np.ndarray:
     """A steady state near ``y_guess``; the skeletal mineral reservoir is held fixed.
 
     Bone mineral changes over decades, so a clinical steady state is one in which every other
     pool has settled while the skeleton still gains or loses (the net bone balance is then
     an output). Root finding starts from the guess; if it fails, the model is integrated
-    forward and the root is polished from there.
+    forward with the skeleton frozen (pseudo-transient continuation) for each span of
+    ``settle_days`` in turn and the root is polished from there. Far from the healthy state
+    (GFR 1-3 mL/min) Powell's hybrid method fails from the healthy guess, and the slowest free
+    pool, the parathyroid functional mass (half-life 180 days), can need decades to come close
+    enough for it: the last span (100 years, cheap with the skeleton frozen) covers that.
     """
     fixed = compiled.slow_states if fixed is None else fixed
     free = np.array([name not in fixed for name in compiled.state_names])
@@ -94,7 +101,8 @@ def find_steady_state(compiled, y_guess, p, *, scale, time=0.0, fixed=None,
         solution = _root(compiled, y, p, free, scale, time)
         if solution is not None and _is_steady(compiled, solution, p, free, scale, time, tolerance):
             return solution
-    raise SolverError("no steady state found (root finding and 10 years of integration)",
+    years = sum(settle_days) / 365.0
+    raise SolverError(f"no steady state found (root finding and {years:.3g} years of integration)",
                       time=time, state=dict(zip(compiled.state_names, y)), parameters=p)
 
 

@@ -18,7 +18,7 @@ import os
 from .._version import __version__
 from ..errors import ParameterValueError, SolverError, UnknownNameError, check_finite_number, check_one_of
 from ..numerics.cache import compile_model
-from ..numerics.solve import DEFAULT_RTOL, check_tolerance, find_steady_state
+from ..numerics.solve import DEFAULT_RTOL, SETTLE_DAYS, check_tolerance, find_steady_state
 from ..parameters import ParameterSet, parameter_table
 from ..protocol.interventions import as_interventions, format_intervention
 from ..protocol.schedule import run_schedule
@@ -149,7 +149,7 @@ def steady_solution(compiled, parameter_set, healthy, seeds) -> np.ndarray:
     if key not in _steady_cache:
         guess = override_state(compiled, healthy, seeds)
         # a seeded disease branch (adenoma) is reached by integrating before the root is polished
-        settle = (365.0, 3650.0) if seeds else (0.0, 365.0, 3650.0)
+        settle = SETTLE_DAYS[1:] if seeds else SETTLE_DAYS
         solution = find_steady_state(compiled, guess, vector, scale=compiled.state_scale(vector),
                                      time=steady_time(parameter_set), settle_days=settle)
         while len(_steady_cache) >= STEADY_CACHE_SIZE:
