@@ -129,10 +129,6 @@ def test_pth_infusion_is_calcaemic():
     assert value_at(run, "urine_phosphate", 0.5) > 1.1 * run["urine_phosphate"][0]
 
 
-@pytest.mark.xfail(strict=True, reason="model: urine phosphate x1.18 and serum phosphate -0.021 mmol/L at 12 h: "
-                                        "the cell-phosphate exchange that gives the intradialytic plateau (550 mmol/day, "
-                                        "sigmoid uptake) buffers ECF phosphate on the scale of hours, and rising "
-                                        "calcium suppresses endogenous PTH (total PTH only 4.8 pmol/L)")
 def test_pth_infusion_is_phosphaturic():
     run = h.simulate(times=np.linspace(0, 1, 289), interventions=["pth-infusion@0:pmol_per_hour=500,hours=24"])
     assert value_at(run, "urine_phosphate", 0.5) > 1.2 * run["urine_phosphate"][0]
