@@ -162,6 +162,10 @@ class ParameterSet:
         return isinstance(other, ParameterSet) and self._values == other._values
 
     def __hash__(self):
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
         return hash(tuple(self._values.items()))
 
     def as_dict(self) -> dict[str, float]:
