@@ -171,3 +171,48 @@ def test_to_frame_lists_every_parameter(parameters):
     assert list(frame["name"]) == list(parameter_names())
     assert_allclose(frame.set_index("name").loc["gfr", "value"], 60.0)
     assert frame[["unit", "meaning", "source"]].map(lambda s: bool(str(s).strip())).all().all()
+
+
+def _outcome(parameter_set, changes):
+    """The set's vector, or the message of the error ``with_values`` raises."""
+    try:
+        return parameter_set.with_values(changes).vector
+    except h.ParameterValueError as error:
+        return str(error)
+
+
+def test_a_population_is_refused_row_by_row_with_the_same_messages(parameters):
+    """ParameterSet.refusals checks rows as one array; each refused row has with_values' message
+    (naming the parameter and its range): values out of bounds, not finite, and derived
+    constants out of range (a low ``dct_pth_half`` puts ``dct_pth_share`` above 0.8)."""
+    rng = np.random.default_rng(3)
+    names = ("dct_pth_half", "reference_pth", "gfr")
+    table = parameter_table()
+    rows = np.array([[table[n].default * rng.uniform(0.2, 4.0) for n in names] for _ in range(300)])
+    rows[:, 0] = table["dct_pth_half"].default * rng.uniform(0.2, 1.0, len(rows))
+    rows[5, 2], rows[7, 1] = -1.0, np.nan
+    refusals = parameters.refusals(names, rows)
+    outcomes = [_outcome(parameters, dict(zip(names, row.tolist()))) for row in rows]
+    assert [type(o) is str for o in outcomes] == [r is not None for r in refusals]
+    assert all(str(r) == o for r, o in zip(refusals, outcomes) if r is not None)
+    assert 0 < sum(r is not None for r in refusals) < len(rows)  # both kinds of row occur
+    assert "gfr: expected a value in [" in str(refusals[5]) and "reference_pth" in str(refusals[7])
+    assert "dct_pth_share (derived from the reference values) came out as" in " ".join(map(str, refusals))
+    with pytest.raises(h.UnknownNameError, match="did you mean 'gfr'"):
+        parameters.refusals(("gfrr",), [[90.0]])
+
+
+def test_values_and_changes_match_the_dict_definition(parameters):
+    """The vector-backed set: values by name, the changed ones by np.isclose, a pickle round trip."""
+    import pickle
+
+    changed = parameters.with_values(gfr=80.0, reference_pth=4.0, pth_synthesis_rate=1.0)
+    defaults = parameters.as_dict()
+    expected = {n: v for n, v in changed.as_dict().items()
+                if not np.isclose(v, defaults[n], rtol=1e-12, atol=0)}
+    assert changed.changed() == expected and {"gfr", "reference_pth", "pth_synthesis_rate"} <= set(expected)
+    assert_allclose([changed[n] for n in parameter_names()], changed.vector, rtol=0)
+    assert changed.overridden_derived == {"pth_synthesis_rate"}
+    copy = pickle.loads(pickle.dumps(changed))
+    assert copy == changed and copy.changed() == changed.changed()
+    assert_allclose(copy.with_values(gfr=70.0).vector, changed.with_values(gfr=70.0).vector, rtol=0)

@@ -354,3 +354,19 @@ def test_the_commands_on_an_existing_scheduler(client, capsys, tmp_path):
     assert status == 0, err
     table = pd.read_csv(tmp_path / "s.csv").set_index("parameter")
     assert_allclose(table.loc["gfr", "ST"], 1.0, atol=0.02)
+
+
+def test_drawn_rows_are_validated_as_one_array_with_the_reasons_of_each_row():
+    """validation_errors (one parameter set for the scenario, rows as an array) gives the same
+    reasons as validating each patient's settings on its own, over fixed settings too."""
+    from homeostasis.population.sampling import validation_error, validation_errors
+
+    scenario = load_scenario("healthy")
+    rng = np.random.default_rng(5)
+    names = ("dct_pth_half", "gfr")
+    rows = np.column_stack([rng.uniform(0.5, 3.0, 200), rng.uniform(20.0, 130.0, 200)])
+    rows[3, 1] = 500.0
+    fixed = {"phosphate_intake": 40.0}
+    each = [validation_error(scenario, {**fixed, **dict(zip(names, row.tolist()))}) for row in rows]
+    assert validation_errors(scenario, names, rows, fixed) == each
+    assert each[3].startswith("gfr: expected a value in [") and 0 < sum(e is not None for e in each) < len(rows)

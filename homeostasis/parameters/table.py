@@ -59,11 +59,17 @@ def parameter_names() -> tuple[str, ...]:
 
 def validate_value(name: str, value) -> ParameterInfo:
     """Check that ``name`` exists, may be set, and that ``value`` lies within its bounds."""
+    info = settable(name)
+    check_in_bounds(name, value, info.lower, info.upper, info.unit)
+    return info
+
+
+def settable(name: str) -> ParameterInfo:
+    """The row of ``name``, if it exists and is not a constant (values are not checked)."""
     table = parameter_table()
     if name not in table:
         raise UnknownNameError("parameter", name, table)
     info = table[name]
     if info.kind == "constant":
         raise ParameterValueError(f"{name} is a constant ({info.meaning}) and cannot be set")
-    check_in_bounds(name, value, info.lower, info.upper, info.unit)
     return info
