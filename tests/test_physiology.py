@@ -231,6 +231,40 @@ def test_calcitriol_nearly_unchanged_when_vitamin_d3_raises_25ohd_to_700_nmol_pe
     assert 2.15 <= value_at(run, "ca_total", 56) <= 2.6
 
 
+def test_calcitriol_induced_25ohd_catabolism_follows_its_share_and_leaves_health_unchanged():
+    # CYP24A1, induced by calcitriol through the VDR, 24-hydroxylates 25(OH)D too (Jones, Prosser &
+    # Kaufmann 2014; Clements et al. 1987, 1992): its share of 25(OH)D catabolism rises in proportion
+    # to calcitriol, so with production fixed 25(OH)D = 75 / (1 - share + share * calcitriol / 100)
+    share = 0.5
+    healthy = h.steady_state("healthy", parameters={"cyp24_calcidiol_share": share})
+    assert_allclose([healthy["calcidiol"], healthy["calcitriol"]], [BASELINE_CALCIDIOL, 100.0], rtol=1e-9)
+    dosed = h.simulate(days=400, step=50, parameters={"cyp24_calcidiol_share": share},
+                       interventions=["calcitriol@0:dose_ug_per_day=2"])
+    ratio = float(dosed["calcitriol"][-1]) / 100.0
+    assert ratio > 1.2
+    assert_allclose(dosed["calcidiol"][-1], BASELINE_CALCIDIOL / (1 - share + share * ratio), rtol=0.01)
+
+
+def test_granuloma_consumes_its_25ohd_substrate_one_for_one():
+    # mass balance: each calcitriol the granuloma makes uses one 25(OH)D, so at the sarcoidosis
+    # steady state hepatic production = first-order catabolism + granuloma synthesis (nmol/day);
+    # low 25(OH)D with high calcitriol is the usual sarcoidosis pattern (Capolongo et al. 2016)
+    from scipy.optimize import brentq
+
+    values = h.ParameterSet.default().with_values({"granuloma_burden": 1.0})
+    km, reference = values["granuloma_calcidiol_km"], values["reference_calcidiol"]
+    clearance = values["calcidiol_elimination_rate"] * values["calcidiol_distribution_volume"]  # L/day
+
+    def balance(calcidiol):
+        granuloma = (values["granuloma_calcitriol_synthesis"] * (calcidiol / (km + calcidiol))
+                     * (km + reference) / reference / values["pmol_per_nmol"])
+        return clearance * reference - clearance * calcidiol - granuloma
+
+    sarcoid = h.steady_state("healthy", parameters={"granuloma_burden": 1.0})
+    assert_allclose(sarcoid["calcidiol"], brentq(balance, 1.0, reference), rtol=1e-6)
+    assert sarcoid["calcidiol"] < 0.7 * BASELINE_CALCIDIOL
+
+
 def test_dbp_displacement_leaves_the_healthy_state_unchanged():
     # the free-fraction factor is 1 at the healthy 25(OH)D, so switching it on (sourced capacity
     # ~5 umol/L: Bikle et al. 2017) moves only states with raised 25(OH)D

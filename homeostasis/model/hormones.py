@@ -169,6 +169,23 @@ def granuloma_synthesis(c):
     return P.granuloma_calcitriol_synthesis * P.granuloma_burden * substrate * steroid
 
 
+def calcidiol_catabolism_induction(c):
+    """25(OH)D catabolism relative to health: its CYP24A1 share rises in proportion to serum calcitriol.
+
+    CYP24A1, induced by calcitriol through the VDR, 24-hydroxylates 25(OH)D as well as calcitriol
+    (Jones, Prosser & Kaufmann 2014), so high calcitriol shortens the 25(OH)D half-life: secondary
+    hyperparathyroidism of calcium deprivation (Clements et al. 1987 Nature 325:62), primary
+    hyperparathyroidism (Clements et al. 1987 Clin Sci 73:659) and raised calcitriol in human
+    subjects (Clements et al. 1992 Clin Endocrinol 37:17; Davies et al. 1997 J Clin Endocrinol
+    Metab 82:209). Serum calcitriol, not 25(OH)D, is the inducer: 24,25(OH)2D rises in proportion
+    to 25(OH)D on cholecalciferol at normal calcitriol (Wagner et al. 2011), i.e. first order in
+    25(OH)D. FGF23 is left out: 24,25(OH)2D falls with eGFR in CKD despite high FGF23
+    (Bosworth et al. 2012). 1 in health, so the healthy state is unchanged.
+    """
+    share = P.cyp24_calcidiol_share
+    return 1 - share + share * c.calcitriol / P.reference_calcitriol
+
+
 def vitamin_d_processes(c) -> list[Process]:
     y = c.y
     # CYP27B1 capacity falls with nephron mass, less than proportionally (remnant hypertrophy)
@@ -179,8 +196,9 @@ def vitamin_d_processes(c) -> list[Process]:
         *vitamin_d3_processes(c),
         Process("calcifediol_dosing", P.calcifediol_bioavailability * P.calcifediol_dose_rate, None,
                 "calcidiol_amount", "nmol/day", "oral calcifediol (25(OH)D3) absorbed"),
-        Process("calcidiol_elimination", P.calcidiol_elimination_rate * y["calcidiol_amount"],
-                "calcidiol_amount", None, "nmol/day", "25(OH)D catabolism"),
+        Process("calcidiol_elimination", P.calcidiol_elimination_rate * calcidiol_catabolism_induction(c)
+                * y["calcidiol_amount"], "calcidiol_amount", None, "nmol/day",
+                "25(OH)D catabolism (CYP24A1 share induced by calcitriol)"),
         *relaxation("hydroxylase_activity", hydroxylase_drive(c), P.hydroxylase_time_constant,
                     "renal 1-alpha-hydroxylase expression"),
         Process("calcitriol_synthesis",
@@ -188,6 +206,10 @@ def vitamin_d_processes(c) -> list[Process]:
                 None, "calcitriol_amount", "pmol/day", "renal 1-alpha-hydroxylation of 25(OH)D"),
         Process("calcitriol_extrarenal_synthesis", granuloma_synthesis(c), None, "calcitriol_amount",
                 "pmol/day", "granuloma macrophage 1-alpha-hydroxylation (PTH-, FGF23- and phosphate-insensitive)"),
+        # the substrate of that synthesis, one 25(OH)D per calcitriol (the renal conversion, ~4 nmol/day
+        # in health, is part of the first-order calcidiol_elimination it was calibrated with)
+        Process("calcidiol_granuloma_uptake", granuloma_synthesis(c) / P.pmol_per_nmol, "calcidiol_amount", None,
+                "nmol/day", "25(OH)D consumed by granuloma macrophage 1-alpha-hydroxylation"),
         Process("calcitriol_dosing", P.calcitriol_dose_rate, None, "calcitriol_amount", "pmol/day",
                 "oral calcitriol"),
         Process("calcitriol_catabolism",
