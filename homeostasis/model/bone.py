@@ -168,13 +168,13 @@ def maturation_arrest_target(c):
     """Matrix synthesis per osteoblast that a rise of the sustained PTH1R signal above the one the
     lineage has settled to over weeks drives towards (1 in any lasting state): a new continuous
     PTH or PTHrP exposure arrests osteoblast maturation within days (P1NP -30 to -40 % over a
-    7-day infusion while resorption rises, and formation rebounds once it stops: Horwitz et al.
-    2011 J Bone Miner Res 26:2287; Horwitz et al. 2005 J Bone Miner Res 20:1792), while months of
-    hyperparathyroidism raise formation with resorption (Rubin et al. 2008)."""
-    def raw(ratio):
-        return 1 / (1 + power(ratio / P.pth_arrest_half, P.pth_arrest_hill))
-    guard = P.pth_arrest_floor_signal  # 1 whenever the two are equal, including without PTH
-    return raw((pos(c.y["pth_signal_adapted"]) + guard) / (pos(c.y["pth_signal_settled"]) + guard)) / raw(1)
+    7-day infusion while resorption rises: Horwitz et al. 2011 J Bone Miner Res 26:2287; Horwitz
+    et al. 2005 J Bone Miner Res 20:1792), while months of hyperparathyroidism raise formation with
+    resorption (Rubin et al. 2008). One-sided and measured from at least the healthy signal: PTH
+    falling, or returning to normal from suppression, is not a new exposure."""
+    settled = 1 + pos(c.y["pth_signal_settled"] - 1)
+    rise = pos(pos(c.y["pth_signal_adapted"]) / settled - 1)
+    return 1 / (1 + power(rise / P.pth_arrest_half, P.pth_arrest_hill))
 
 
 def matrix_synthesis_per_osteoblast(c):
