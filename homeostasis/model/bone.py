@@ -24,7 +24,11 @@ construction (calibration.py derives the mineral rate constants from the budgete
   synthesis of each osteoblast (continuous PTH: resorption up, formation arrested, Horwitz
   et al. 2011); the excess of the instantaneous over the adapted signal (a pulse, as after a
   daily injection) drives osteoblast commitment and survival: the anabolic window
-  (Frolik et al. 2003).
+  (Frolik et al. 2003). A rise of the adapted signal above the one the lineage has settled to
+  over weeks arrests osteoblast maturation (matrix synthesis falls over days): a new continuous
+  exposure suppresses formation while resorption rises and formation rebounds when it stops
+  (Horwitz et al. 2011), while in any lasting state (hyperparathyroidism) the arrest is gone and
+  formation follows resorption.
 
 Mineral lives in two compartments, cortical (``ca_bone_mineral``) and trabecular
 (``ca_trabecular_mineral``), each resorbed in proportion to osteoclasts and its own mineral and
@@ -63,6 +67,12 @@ CELL_STATES = (
     State("sclerostin", "dimensionless", "bone", None, "osteocyte sclerostin relative to healthy", healthy=1),
     State("pth_signal_adapted", "dimensionless", "bone", None,
           "desensitised (time-averaged) PTH1R signal in the osteoblast lineage relative to healthy", healthy=1),
+    State("pth_signal_settled", "dimensionless", "bone", None,
+          "PTH1R signal the osteoblast lineage has settled to over weeks (its maturation program re-set) "
+          "relative to healthy", healthy=1),
+    State("osteoblast_matrix_synthesis", "dimensionless", "bone", None,
+          "matrix synthesis per active osteoblast left by the maturation arrest of a new sustained PTH1R "
+          "signal relative to healthy", healthy=1),
     State("cortical_osteoid", "dimensionless", "cortical bone", None,
           "unmineralised matrix (osteoid) on cortical forming surfaces relative to healthy", healthy=1),
     State("trabecular_osteoid", "dimensionless", "trabecular bone", None,
@@ -154,12 +164,26 @@ def anabolic_drive(c):
     return 1 + P.pth_anabolic_emax * hill(excess, P.pth_anabolic_half, P.pth_anabolic_hill)
 
 
+def maturation_arrest_target(c):
+    """Matrix synthesis per osteoblast that a rise of the sustained PTH1R signal above the one the
+    lineage has settled to over weeks drives towards (1 in any lasting state): a new continuous
+    PTH or PTHrP exposure arrests osteoblast maturation within days (P1NP -30 to -40 % over a
+    7-day infusion while resorption rises: Horwitz et al. 2011 J Bone Miner Res 26:2287; Horwitz
+    et al. 2005 J Bone Miner Res 20:1792), while months of hyperparathyroidism raise formation with
+    resorption (Rubin et al. 2008). One-sided and measured from at least the healthy signal: PTH
+    falling, or returning to normal from suppression, is not a new exposure."""
+    settled = 1 + pos(c.y["pth_signal_settled"] - 1)
+    rise = pos(pos(c.y["pth_signal_adapted"]) / settled - 1)
+    return 1 / (1 + power(rise / P.pth_arrest_half, P.pth_arrest_hill))
+
+
 def matrix_synthesis_per_osteoblast(c):
-    """Sustained PTH1R signalling arrests osteoblast maturation (Horwitz et al. 2011)."""
+    """Sustained PTH1R signalling arrests osteoblast maturation (Horwitz et al. 2011): a lasting
+    level-dependent part and the transient arrest of a new exposure (maturation_arrest)."""
     def raw(value):  # written with power(): its derivative stays finite when the signal is 0
         return P.pth_formation_floor + (1 - P.pth_formation_floor) / (
             1 + power(value / P.pth_formation_half, P.pth_formation_hill))
-    return raw(adapted_pth(c)) / raw(P.reference_pth)
+    return raw(adapted_pth(c)) / raw(P.reference_pth) * pos(c.y["osteoblast_matrix_synthesis"])
 
 
 def tgfb_activity(osteoclasts):
@@ -262,6 +286,15 @@ def cell_processes(c) -> list[Process]:
                 PER_DAY, "PTH1R desensitisation follows the signal"),
         Process("pth_signal_recovery", y["pth_signal_adapted"] / P.pth_adaptation_time, "pth_signal_adapted", None,
                 PER_DAY, "resensitisation"),
+        Process("pth_signal_settling", pos(y["pth_signal_adapted"]) / P.pth_arrest_time, None, "pth_signal_settled",
+                PER_DAY, "the osteoblast lineage re-sets its maturation program to the sustained signal"),
+        Process("pth_signal_unsettling", y["pth_signal_settled"] / P.pth_arrest_time, "pth_signal_settled", None,
+                PER_DAY, "loss of the settled state"),
+        Process("osteoblast_matrix_program_gain", maturation_arrest_target(c) / P.pth_arrest_onset_time, None,
+                "osteoblast_matrix_synthesis", PER_DAY,
+                "the maturation (matrix-synthesis) program follows the PTH1R signal over days"),
+        Process("osteoblast_matrix_program_loss", y["osteoblast_matrix_synthesis"] / P.pth_arrest_onset_time,
+                "osteoblast_matrix_synthesis", None, PER_DAY, "turnover of the matrix-synthesis program"),
     ]
 
 
