@@ -177,10 +177,15 @@ def _compile_beside(module, key: str):
 
     if os.environ.get("HOMEOSTASIS_COMPILE_HELPER", "1") == "0" or _is_cached(module.run):
         return None
+    from .cache import cache_directory
+
     code = "import sys; from homeostasis.numerics.driver import compile_driver; compile_driver(sys.argv[1])"
     try:
-        return subprocess.Popen([sys.executable, "-c", code, key], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # the helper's errors go to a log beside the compiled modules, so a helper that dies
+        # (this process then compiles the driver itself) leaves its reason behind
+        with open(cache_directory() / "compile-helper.log", "ab") as log:
+            return subprocess.Popen([sys.executable, "-c", code, key], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=log)
     except OSError:
         return None
 
