@@ -7,8 +7,6 @@ rtol 1e-8, so global differences of ~1e-6 relative are expected and 1e-4 is a fa
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 
@@ -330,10 +328,8 @@ def test_a_failing_compile_helper_leaves_its_reason_in_the_cache_log(monkeypatch
     module = driver.load_driver().module
     monkeypatch.setenv("HOMEOSTASIS_CACHE", str(tmp_path))
     monkeypatch.setattr(driver, "_is_cached", lambda dispatcher: False)
-    python = tmp_path / "python"  # stands in for the interpreter: fails at once, on stderr
-    python.write_text("#!/bin/sh\necho 'helper failed on purpose' >&2\nexit 3\n", encoding="utf-8")
-    python.chmod(0o755)
-    monkeypatch.setattr(sys, "executable", str(python))
+    # the helper fails at once, on stderr (not sys.executable: multiprocessing keeps its value)
+    monkeypatch.setattr(driver, "_HELPER_CODE", "import sys; sys.stderr.write('helper failed on purpose'); sys.exit(3)")
     helper = driver._compile_beside(module, driver.driver_key())
     assert helper is not None and helper.wait(timeout=60) == 3
     log = (tmp_path / "compile-helper.log").read_text(encoding="utf-8")

@@ -162,6 +162,10 @@ def _driver_for(key: str, model_key: str) -> Driver:
             _finish(helper)
 
 
+# what the helper process runs (its only argument is the driver key)
+_HELPER_CODE = "import sys; from homeostasis.numerics.driver import compile_driver; compile_driver(sys.argv[1])"
+
+
 def _compile_beside(module, key: str):
     """On a first run, compile the driver in a second process while this one compiles the model.
 
@@ -179,12 +183,11 @@ def _compile_beside(module, key: str):
         return None
     from .cache import cache_directory
 
-    code = "import sys; from homeostasis.numerics.driver import compile_driver; compile_driver(sys.argv[1])"
     try:
         # the helper's errors go to a log beside the compiled modules, so a helper that dies
         # (this process then compiles the driver itself) leaves its reason behind
         with open(cache_directory() / "compile-helper.log", "ab") as log:
-            return subprocess.Popen([sys.executable, "-c", code, key], stdin=subprocess.DEVNULL,
+            return subprocess.Popen([sys.executable, "-c", _HELPER_CODE, key], stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=log)
     except OSError:
         return None
