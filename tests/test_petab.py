@@ -98,7 +98,11 @@ def test_estimating_a_reference_parameter_in_another_tool_moves_its_derived_cons
 @pytest.mark.slow
 def test_pypesto_with_libroadrunner_finds_the_packages_optimum(data, exported):
     """The same exported problem fitted by pyPESTO (libroadrunner simulating the SBML, L-BFGS-B
-    with finite differences) and by the package: optima agree well within the data's precision."""
+    with finite differences) and by the package: on pyPESTO's own objective the package's optimum
+    is at least as good as pyPESTO's best point, and pyPESTO's point lies inside the package's
+    95 % region. (Since granulomas consume the 25(OH)D they convert, granuloma_calcidiol_km is
+    nearly unidentifiable from these data (SE ~1100 at 490) and L-BFGS-B stops early along it,
+    with an ABNORMAL line search, at burden 1.72-1.91 against the package's 1.89 +- 0.12.)"""
     import petab.v1 as petab
     import pypesto.optimize
     import pypesto.petab
@@ -120,9 +124,10 @@ def test_pypesto_with_libroadrunner_finds_the_packages_optimum(data, exported):
     problem.objective.solver_options = Tolerances(relative_tolerance=1e-8, maximum_num_steps=500_000)
     result = pypesto.optimize.minimize(problem, pypesto.optimize.ScipyOptimizer(method="L-BFGS-B"), n_starts=2,
                                        progress_bar=False)
-    theirs = dict(zip(problem.x_names, 10 ** np.asarray(result.optimize_result.list[0].x)))
+    best = result.optimize_result.list[0]
     ours = h.fit(data, scenario=SCENARIO, estimate=ESTIMATE, profile_intervals=False, progress=False)
-    for name, parameter in zip(ESTIMATE, ("granuloma_burden", "granuloma_calcidiol_km")):
-        # within a tenth of a standard error of the estimate
-        assert abs(theirs[parameter] - ours.estimates[name]) < 0.1 * ours.standard_errors[name], \
-            (name, theirs[parameter], ours.estimates[name], ours.standard_errors[name])
+    at_ours = problem.objective(np.log10([ours.estimates[name] for name in ESTIMATE]))
+    # negative log-likelihoods: ours no worse than theirs (measured 11.792 vs 11.839), and theirs
+    # within the 95 % threshold of ours (chi-square 3.84 for one parameter, halved)
+    assert at_ours <= best.fval + 1e-3, (at_ours, best.fval, dict(zip(problem.x_names, best.x)))
+    assert best.fval - at_ours < 3.84 / 2, (at_ours, best.fval)
