@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .regulation import hill, pos, power, relative_hill, smooth_minimum, stimulation, suppression
+from .regulation import emax_effect, hill, pos, power, relative_hill, smooth_minimum, stimulation, suppression
 from .structure import Process, state_symbol
 from .symbols import P
 
@@ -46,7 +46,7 @@ def gut_vdr_drive(c):
 def glucocorticoid_gut_factor():
     """Glucocorticoids lower calbindin/TRPV6 and so transcellular calcium absorption."""
     dose = P.glucocorticoid_dose
-    return 1 - P.glucocorticoid_gut_max_inhibition * dose / (dose + P.glucocorticoid_gut_ic50)
+    return 1 - emax_effect(dose, P.glucocorticoid_gut_max_inhibition, P.glucocorticoid_gut_ic50)
 
 
 def relaxation(state: str, target, time_constant, meaning: str) -> list[Process]:
@@ -95,7 +95,7 @@ def proximal_delivery():
 
 def loop_diuretic_inhibition():
     """Daily-averaged share of thick-ascending-limb calcium reabsorption lost to NKCC2 blockade."""
-    return P.loop_diuretic_emax * P.loop_diuretic_dose / (P.loop_diuretic_dose + P.loop_diuretic_ed50)
+    return emax_effect(P.loop_diuretic_dose, P.loop_diuretic_emax, P.loop_diuretic_ed50)
 
 
 def glucocorticoid_calciuria():
@@ -107,12 +107,12 @@ def glucocorticoid_calciuria():
     1990 Ann Intern Med 112:352).
     """
     dose = P.glucocorticoid_dose
-    return 1 + P.glucocorticoid_renal_ca_emax * dose / (dose + P.glucocorticoid_renal_ca_ed50)
+    return 1 + emax_effect(dose, P.glucocorticoid_renal_ca_emax, P.glucocorticoid_renal_ca_ed50)
 
 
 def thiazide_distal_effect():
     """Fall of the calcium that escapes distal reabsorption under NCC blockade (thiazides)."""
-    return P.thiazide_emax * P.thiazide_dose / (P.thiazide_dose + P.thiazide_ed50)
+    return emax_effect(P.thiazide_dose, P.thiazide_emax, P.thiazide_ed50)
 
 
 def kidney_processes(c) -> list[Process]:

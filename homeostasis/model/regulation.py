@@ -41,6 +41,11 @@ def hill(x, half, n):
     return power(x, n) / (power(x, n) + power(half, n))
 
 
+def emax_effect(dose, emax, ed50):
+    """Hyperbolic (Emax) dose-effect, emax * dose / (dose + ed50): 0 without the drug."""
+    return emax * dose / (dose + ed50)
+
+
 def relative_hill(x, reference, half, n):
     """Hill occupancy relative to its value at the reference (0 .. (1 + (half/ref)^n))."""
     return hill(x, half, n) / hill(reference, half, n)
