@@ -146,16 +146,18 @@ def _polish(residual, jacobian, z, steps=2):
     """Newton steps after hybr, kept while they shrink the residual: hybr stops at a relative
     step of ~1.5e-8, which slow modes (bone cells over months) turn into state errors large
     enough to spoil central differences of a steady start."""
-    size = np.linalg.norm(residual(z))
+    value = residual(z)
+    size = np.linalg.norm(value)
     for _ in range(steps):
         try:
-            trial = z - np.linalg.solve(jacobian(z), residual(z))
+            trial = z - np.linalg.solve(jacobian(z), value)
         except np.linalg.LinAlgError:
             break
-        trial_size = np.linalg.norm(residual(trial))
+        trial_value = residual(trial)
+        trial_size = np.linalg.norm(trial_value)
         if not np.isfinite(trial_size) or trial_size >= size:
             break
-        z, size = trial, trial_size
+        z, value, size = trial, trial_value, trial_size
     return z
 
 
