@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..errors import ParameterValueError
-from .driver import FAILURES, MAX_STEPS, TOLERANCE_FACTOR, EncodedEvents, is_special, load_driver, run_compiled
+from .driver import FAILURES, MAX_STEPS, EncodedEvents, driver_tolerances, is_special, load_driver, run_compiled
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,7 @@ def simulate_many(prepared, vectors, times, *, threads=True, observables=True) -
         result = _one_by_one(prepared, vectors, grid, selection)
         return result if observables is not False else replace(result, observables=result.observables[:, :0])
     y0s, scales = _starts(prepared, vectors)
-    rtol = prepared.rtol * TOLERANCE_FACTOR
-    atols = rtol * 1e-3 * np.maximum(np.abs(scales), 1e-12)
+    rtol, atols = driver_tolerances(scales, prepared.rtol)
     from ..protocol.schedule import event_groups
 
     encoded = EncodedEvents(compiled, event_groups(events, grid[0], grid[-1]), offset)

@@ -43,6 +43,15 @@ from .cache import compile_model, load_generated
 # 5.9e-8 vs 1.5e-8); integrating at a quarter of the requested tolerance matches the SciPy path
 # (washout ~7e-7, CKD ~6e-8, dosing ~2e-8) for about 25 % more steps.
 TOLERANCE_FACTOR = 0.25
+
+
+def driver_tolerances(scale, rtol):
+    """(rtol, atol) the compiled driver integrates with for a requested rtol: a quarter of it
+    (TOLERANCE_FACTOR) and an absolute tolerance of 1e-3 of that per state scale (any shape)."""
+    rtol = rtol * TOLERANCE_FACTOR
+    return rtol, rtol * 1e-3 * np.maximum(np.abs(np.asarray(scale, float)), 1e-12)
+
+
 MAX_STEPS = 500_000  # per segment, as odeint's mxstep in the SciPy path
 # a long run is integrated one compiled call per year: Ctrl-C and progress reports between calls
 # (each restart costs a few dozen small steps, ~0.1 ms)
@@ -286,8 +295,7 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0,
     grid = np.asarray(grid, float)
     p = np.array(p, dtype=float)
     y = np.asarray(y0, float)
-    rtol = rtol * TOLERANCE_FACTOR
-    atol = rtol * 1e-3 * np.maximum(np.abs(np.asarray(scale, float)), 1e-12)
+    rtol, atol = driver_tolerances(scale, rtol)
     pieces = list(_pieces(event_groups(events, grid[0], grid[-1]), grid[0], grid[-1], chunk_days))
     if len(pieces) == 1 and pieces[0][2] is None:  # the usual case: the whole grid in one call
         states, observed, _, _ = _run(driver, compiled, y, p, grid + time_offset, pieces[0][1], time_offset, atol,

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import SolverError
 from .cache import load_generated
-from .driver import FAILURES, MAX_STEPS, TOLERANCE_FACTOR, _module_for, driver_key
+from .driver import FAILURES, MAX_STEPS, _module_for, driver_key, driver_tolerances
 from .driver import _deferred_signals as deferred_signals  # noqa: F401 (re-exported for the runner)
 from .functions import JACOBIAN, addresses
 
@@ -121,8 +121,7 @@ def prepare(module) -> None:
 
 def tolerances(scale, rtol):
     """(state rtol, state atol, sensitivity rtol, sensitivity atol) as the driver sets them."""
-    rtol = rtol * TOLERANCE_FACTOR
-    atol = rtol * 1e-3 * np.maximum(np.abs(np.asarray(scale, float)), 1e-12)
+    rtol, atol = driver_tolerances(scale, rtol)
     return rtol, atol, rtol * SENSITIVITY_TOLERANCE, atol * SENSITIVITY_TOLERANCE
 
 
