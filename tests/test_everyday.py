@@ -196,7 +196,9 @@ def test_doses_are_sampled_finely_enough_or_at_troughs(tmp_path, capsys):
     assert_allclose(days[1:-1] % 0.5, 0.5, atol=1e-5)  # just before each dose
     troughs = pth["t"]["value"].to_numpy()[3:-1]  # after the first doses
     rises = np.diff(troughs)
-    assert np.all(rises > 0) or np.all(rises < 0)  # a smooth trough line: no sawtooth
+    # a smooth trough line, no sawtooth: it falls while the drug accumulates and may turn once,
+    # rising as calcium falls and the adenoma escapes (PTH recovers between doses, Shoback 2003)
+    assert np.count_nonzero(np.diff(np.sign(rises))) <= 1
     last_day = pth["p"][pth["p"]["time_days"] >= 9]["value"]
     fine_last_day = direct[np.linspace(0, 10, 4001) >= 9]
     # the profile shows each dose's swing as a fine grid does (the troughs alone cannot)
