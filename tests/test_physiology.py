@@ -44,8 +44,8 @@ def test_calcium_supplement_lowers_calcitriol_and_raises_urine_calcium(supplemen
 @pytest.mark.xfail(strict=True, reason="model: +0.062 mmol/L fasting total calcium after 60 days of 1 g/day "
                                         "carbonate (urine calcium 1.22x, PTH 0.80x, calcitriol 0.81x, CTX 0.92x), still "
                                         "rising after day 20 (+0.053) as the bone balance falls. Days 59-60: net absorption "
-                                        "+2.6 mmol/day, urine +1.5, bone +1.2 (balance studies retain most of it: Hunt & "
-                                        "Johnson 2007; CTX falls 20-30 %). A distal PTH gain near normal PTH (DCT PTH Hill "
+                                        "+2.6 mmol/day, urine +1.5, bone +1.2 (balance studies show a positive balance on "
+                                        "high intake, Hill et al. 2013; CTX falls 20-30 %). A distal PTH gain near normal PTH (DCT PTH Hill "
                                         "4, half 2.5 pmol/L) gives +0.027 but PTH then falls only 0.91x and 5 atlas records "
                                         "are lost (adams calcitriol 0.77, horwitz, koumakis, muntner, barger-lux 0.5 ug); "
                                         "it needs a larger resorption fall (bone.py) and calcitriol gain (mechanism 2)")
