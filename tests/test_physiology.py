@@ -204,6 +204,20 @@ def test_weekly_vitamin_d3_matches_the_same_daily_dose():
     assert_allclose(rise(weekly, "calcidiol", 55.5), rise(daily, "calcidiol", 55.5), rtol=0.2)
 
 
+def test_single_vitamin_d3_bolus_peaks_modestly_and_stays_above_baseline_for_two_months():
+    # Ilahi, Armas & Heaney 2008 Am J Clin Nutr 87:688: 100 000 IU once raised 25(OH)D from 27.1 to
+    # a mean maximum of 42.0 ng/mL and kept it above baseline for about two months (adipose storage
+    # and slow release of cholecalciferol: d3_storage_share, d3_storage_half_life)
+    ng_per_ml = 2.496  # nmol/L per ng/mL
+    run = h.simulate(days=112, step=1, start="steady", parameters={"vitamin_d_supply": 27.1 * ng_per_ml / 75},
+                     interventions=["vitamin-d3@0:dose_iu=100000,every_days=365,days=1"])
+    rise_ng = (run["calcidiol"] - run["calcidiol"][0]) / ng_per_ml
+    assert_allclose(rise_ng.max(), 42.0 - 27.1, rtol=0.2)
+    assert 3 <= np.argmax(rise_ng) <= 21  # peak within days to weeks
+    assert value_at(run, "calcidiol", 56) / ng_per_ml - 27.1 >= 2.0
+    assert rise_ng[-1] <= 0.5 * rise_ng.max()
+
+
 @pytest.mark.parametrize("ug_per_day, measured", [(10, 40.0), (20, 76.0), (50, 206.0)])
 def test_calcifediol_dose_response_at_four_weeks(ug_per_day, measured):
     # Barger-Lux et al. 1998: 25(OH)D3 10, 20 and 50 ug/day raise 25(OH)D by ~40, 76 and
