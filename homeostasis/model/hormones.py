@@ -220,14 +220,15 @@ def vitamin_d_processes(c) -> list[Process]:
 
 
 def vitamin_d3_processes(c) -> list[Process]:
-    """Supplemental cholecalciferol: a pool (plasma and fat) cleared by hepatic 25-hydroxylation
-    and by other routes (storage, catabolism).
+    """Supplemental cholecalciferol: a plasma pool cleared by hepatic 25-hydroxylation, by
+    uptake into adipose tissue (which releases it again over weeks) and by catabolism.
 
     25-hydroxylation has a high-affinity saturable component (CYP2R1, half-saturated at a few
     tens of ug/day of intake) and a low-affinity, effectively linear one (CYP27A1), so the
-    share of a dose that becomes 25(OH)D falls from ~60 % at 25 ug/day to ~13 % at 1250 ug/day
-    (Barger-Lux et al. 1998; Heaney et al. 2003; Jetter et al. 2014). The healthy supply stays
-    in ``calcidiol_production``; this pool is empty in health.
+    share of each pass through the plasma pool that becomes 25(OH)D falls from 25 % at low
+    doses to 6.5 % when CYP2R1 is saturated; what fat returns passes again (Barger-Lux et al.
+    1998; Heaney et al. 2003; Ilahi et al. 2008; Jetter et al. 2014). The healthy supply stays
+    in ``calcidiol_production``; both pools are empty in health.
     """
     # no positive-part clamp: the pool is empty in health, where a clamp would make its
     # derivative (and so the steady-state Jacobian used by the fitting sensitivities) singular
