@@ -163,20 +163,20 @@ def test_pthrp_raises_calcitriol_far_less_than_pth(phpt_and_hhm):
     assert hhm["ca_total"] >= 2.6  # both are hypercalcaemic
 
 
-@pytest.mark.xfail(strict=True, reason="model: HHM calcitriol 1.06x healthy (106 pmol/L); a PTHrP 1-alpha-hydroxylase "
-                                        "share of 0.2 (not 0.25) gives 0.994x but PTH 0.718 pmol/L and calcium 2.635 mmol/L "
-                                        "(test_malignancy_pthrp: PTH below 0.7): HHM calcium still needs calcitriol while "
-                                        "sustained PTH1R activation is net anabolic in the bone model (HHM P1NP 140 %, CTX "
-                                        "137 %). The osteoblast maturation arrest of a new exposure (Horwitz et al. 2011, "
-                                        "pth_arrest_*) fades in a lasting state; the sustained trabecular support "
-                                        "(trabecular_pth_formation_emax 3 -> 1.5) with share 0.2 gives calcitriol 95.6 pmol/L "
-                                        "and PTH 0.581 but PHPT spine -3.7 % at 15 years (rubin-2008 spine-stable fails) "
-                                        "and teriparatide spine +5.8 %: chronic HHM formation suppression (Stewart et al. "
-                                        "1982) needs a PTHrP- or tumour-specific mechanism")
 def test_calcitriol_is_low_normal_in_hhm(phpt_and_hhm):
-    # Stewart et al. 1980: HHM 1,25(OH)2D below the healthy mean
+    # Stewart et al. 1980: HHM 1,25(OH)2D below the healthy mean; with the tumour's osteoblast
+    # suppression (Stewart et al. 1982) bone supplies the calcium and calcitriol is not needed
     _, hhm, healthy = phpt_and_hhm
     assert hhm["calcitriol"] <= 1.0 * healthy["calcitriol"]
+
+
+def test_hhm_uncouples_formation_from_resorption_unlike_phpt(phpt_and_hhm):
+    # Stewart et al. 1982 J Clin Endocrinol Metab 55:219: in HHM osteoclast surface is raised
+    # (8.6 vs 2.7 % in PHPT) while osteoblast surface is low (2.5 vs 13.8 %); PHPT stays coupled
+    phpt, hhm, healthy = phpt_and_hhm
+    assert hhm["p1np"] < healthy["p1np"] and hhm["ctx"] > 1.2 * healthy["ctx"]
+    assert hhm["p1np"] / hhm["ctx"] <= 0.6 * phpt["p1np"] / phpt["ctx"]
+    assert_allclose(phpt["p1np"] / phpt["ctx"], 1.0, atol=0.1)
 
 
 # --- FGF23 is a slow osteocyte hormone (mechanism 4) -------------------------------------------
@@ -224,6 +224,20 @@ def test_weekly_vitamin_d3_matches_the_same_daily_dose():
     weekly = h.simulate(days=56, step=0.5, interventions=["vitamin-d3@0:dose_iu=7000,every_days=7"])
     daily = h.simulate(days=56, step=0.5, interventions=["vitamin-d3@0:dose_iu_per_day=1000"])
     assert_allclose(rise(weekly, "calcidiol", 55.5), rise(daily, "calcidiol", 55.5), rtol=0.2)
+
+
+def test_single_vitamin_d3_bolus_peaks_modestly_and_stays_above_baseline_for_two_months():
+    # Ilahi, Armas & Heaney 2008 Am J Clin Nutr 87:688: 100 000 IU once raised 25(OH)D from 27.1 to
+    # a mean maximum of 42.0 ng/mL and kept it above baseline for about two months (adipose storage
+    # and slow release of cholecalciferol: d3_storage_share, d3_storage_half_life)
+    ng_per_ml = 2.496  # nmol/L per ng/mL
+    run = h.simulate(days=112, step=1, start="steady", parameters={"vitamin_d_supply": 27.1 * ng_per_ml / 75},
+                     interventions=["vitamin-d3@0:dose_iu=100000,every_days=365,days=1"])
+    rise_ng = (run["calcidiol"] - run["calcidiol"][0]) / ng_per_ml
+    assert_allclose(rise_ng.max(), 42.0 - 27.1, rtol=0.2)
+    assert 3 <= np.argmax(rise_ng) <= 21  # peak within days to weeks
+    assert value_at(run, "calcidiol", 56) / ng_per_ml - 27.1 >= 2.0
+    assert rise_ng[-1] <= 0.5 * rise_ng.max()
 
 
 @pytest.mark.parametrize("ug_per_day, measured", [(10, 40.0), (20, 76.0), (50, 206.0)])

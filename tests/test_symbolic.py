@@ -189,13 +189,13 @@ def test_derived_rate_constants_have_closed_forms(parameters):
     assert_allclose(p["bone_exchange_uptake_rate"], 100 / 1.248, rtol=1e-12)
     assert_allclose(p["bone_exchange_release_rate"], 1.0, rtol=1e-12)
     assert_allclose([p["bone_resorption_rate"], p["bone_formation_rate"]], 12.5, rtol=1e-12)
-    # cholecalciferol pool: half-life 2 days, 45 % converted at low doses, 10 % at saturation
+    # cholecalciferol pool: half-life 2 days, 25 % converted per pass at low doses, 6.5 % at saturation
     turnover = math.log(2) / 2.0
-    loss = 0.55 * turnover
-    linear = 0.10 / 0.90 * loss
+    loss = 0.75 * turnover
+    linear = 0.065 / 0.935 * loss
     assert_allclose(p["d3_loss_rate"], loss, rtol=1e-12)
     assert_allclose(p["d3_linear_hydroxylation_rate"], linear, rtol=1e-12)
-    assert_allclose(p["d3_hydroxylation_km"], 18 / (0.45 * turnover - linear), rtol=1e-12)
+    assert_allclose(p["d3_hydroxylation_km"], 14 / (0.25 * turnover - linear), rtol=1e-12)
 
 
 def test_compiled_observables_match_symbolic_at_reference(compiled, budget_at_reference, reference, parameters,

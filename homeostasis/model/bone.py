@@ -320,9 +320,22 @@ def site_factors(c, site):
     return 1, stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.trabecular_pth_formation_emax)
 
 
+def tumour_formation_factor():
+    """Osteoblast activity left by a PTHrP-secreting tumour (1 without one).
+
+    Humoral hypercalcaemia of malignancy uncouples bone: resorption is high but osteoblast and
+    osteoid surfaces are low, where primary hyperparathyroidism keeps formation coupled to
+    resorption (Stewart et al. 1982 J Clin Endocrinol Metab 55:219: osteoblast surface 2.5 vs
+    13.8 %, osteoid surface 12.9 vs 42.0 %, osteoclast surface 8.6 vs 2.7 %). Tumour-borne, so it
+    is a setting of the malignancy scenario, not an action of PTHrP on PTH1R.
+    """
+    return 1 - P.tumour_formation_suppression
+
+
 def matrix_formation(c, site):
     """Relative collagen (matrix) synthesis of one compartment: osteoblasts x activity."""
-    return pos(c.y["osteoblasts"]) * matrix_synthesis_per_osteoblast(c) * site_factors(c, site)[1]
+    return (pos(c.y["osteoblasts"]) * matrix_synthesis_per_osteoblast(c) * site_factors(c, site)[1]
+            * tumour_formation_factor())
 
 
 def resorption(c, site, amount=None):

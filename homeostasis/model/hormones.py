@@ -220,14 +220,15 @@ def vitamin_d_processes(c) -> list[Process]:
 
 
 def vitamin_d3_processes(c) -> list[Process]:
-    """Supplemental cholecalciferol: a pool (plasma and fat) cleared by hepatic 25-hydroxylation
-    and by other routes (storage, catabolism).
+    """Supplemental cholecalciferol: a plasma pool cleared by hepatic 25-hydroxylation, by
+    uptake into adipose tissue (which releases it again over weeks) and by catabolism.
 
     25-hydroxylation has a high-affinity saturable component (CYP2R1, half-saturated at a few
     tens of ug/day of intake) and a low-affinity, effectively linear one (CYP27A1), so the
-    share of a dose that becomes 25(OH)D falls from ~60 % at 25 ug/day to ~13 % at 1250 ug/day
-    (Barger-Lux et al. 1998; Heaney et al. 2003; Jetter et al. 2014). The healthy supply stays
-    in ``calcidiol_production``; this pool is empty in health.
+    share of each pass through the plasma pool that becomes 25(OH)D falls from 25 % at low
+    doses to 6.5 % when CYP2R1 is saturated; what fat returns passes again (Barger-Lux et al.
+    1998; Heaney et al. 2003; Ilahi et al. 2008; Jetter et al. 2014). The healthy supply stays
+    in ``calcidiol_production``; both pools are empty in health.
     """
     # no positive-part clamp: the pool is empty in health, where a clamp would make its
     # derivative (and so the steady-state Jacobian used by the fitting sensitivities) singular
@@ -239,8 +240,28 @@ def vitamin_d3_processes(c) -> list[Process]:
         Process("vitamin_d3_25_hydroxylation", saturable + P.d3_linear_hydroxylation_rate * d3,
                 "vitamin_d3_amount", "calcidiol_amount", "nmol/day",
                 "hepatic 25-hydroxylation (saturable CYP2R1 + linear CYP27A1)"),
-        Process("vitamin_d3_loss", P.d3_loss_rate * d3, "vitamin_d3_amount", None, "nmol/day",
-                "cholecalciferol lost to storage and other catabolism"),
+        Process("vitamin_d3_loss", (1 - P.d3_storage_share) * P.d3_loss_rate * d3, "vitamin_d3_amount", None,
+                "nmol/day", "cholecalciferol catabolism other than 25-hydroxylation"),
+        *vitamin_d3_storage_processes(c),
+    ]
+
+
+def vitamin_d3_storage_processes(c) -> list[Process]:
+    """Cholecalciferol taken up by adipose tissue and released back to plasma over weeks.
+
+    Most body vitamin D3 sits in fat (Heaney et al. 2009 J Am Coll Nutr 28:252; Mawer et al.
+    1972 Clin Sci 43:413), so a large bolus raises 25(OH)D less at its peak and for longer than
+    the plasma pool alone would give: 100 000 IU raises it from 27 to a mean maximum of 42 ng/mL
+    and keeps it above baseline for about two months (Ilahi, Armas & Heaney 2008 Am J Clin Nutr
+    87:688). Both pools are empty in health.
+    """
+    d3, stored = c.y["vitamin_d3_amount"], c.y["vitamin_d3_stored"]
+    release = sp.log(2) / P.d3_storage_half_life
+    return [
+        Process("vitamin_d3_storage", P.d3_storage_share * P.d3_loss_rate * d3, "vitamin_d3_amount",
+                "vitamin_d3_stored", "nmol/day", "cholecalciferol taken up by adipose tissue"),
+        Process("vitamin_d3_release", release * stored, "vitamin_d3_stored", "vitamin_d3_amount", "nmol/day",
+                "cholecalciferol released from adipose tissue"),
     ]
 
 

@@ -61,6 +61,8 @@ STATES = (
           healthy=1),
     State("vitamin_d3_amount", "nmol", "plasma and adipose tissue", None,
           "supplemental cholecalciferol awaiting hepatic 25-hydroxylation", scale_like="calcidiol_amount"),
+    State("vitamin_d3_stored", "nmol", "adipose tissue", None,
+          "supplemental cholecalciferol held in adipose tissue and released slowly", scale_like="calcidiol_amount"),
     State("adenoma_mass", "dimensionless", "parathyroid adenoma", None,
           "adenoma cell mass relative to the normal total gland mass", scale_like="parathyroid_mass", surgery=True),
     State("pth_adenoma", "pmol", "parathyroid adenoma", None, "PTH stored in adenoma cells",
