@@ -145,14 +145,31 @@ def hydroxylase_drive(c):
     The PTH signal is PTH plus a small share of PTHrP: PTHrP activates PTH1R in bone and
     tubule but induces CYP27B1 weakly (Horwitz et al. 2003 and 2005; Stewart et al. 1980:
     low calcitriol in humoral hypercalcaemia of malignancy, high in PHPT). Phosphate acts
-    directly and steeply around its normal level (Portale et al. 1986, 1989).
+    directly around its normal level (Portale et al. 1986, 1989) and through the dietary
+    phosphate load (its post-prandial excursions, see :func:`dietary_phosphate_load`).
     """
     return (stimulation(c.hydroxylase_receptor, P.reference_pth, P.hydroxylase_pth_half, P.hydroxylase_pth_hill,
                         P.hydroxylase_pth_emax)
             * suppression(c.fgf23, P.reference_fgf23, P.hydroxylase_fgf23_half, P.hydroxylase_fgf23_hill,
                           P.hydroxylase_fgf23_floor)
             * suppression(c.phosphate, P.reference_phosphate, P.hydroxylase_phosphate_half, P.hydroxylase_phosphate_hill)
+            * suppression(dietary_phosphate_load(), 1, 1, P.hydroxylase_dietary_phosphate_hill)
             * suppression(c.vdr_ligand, c.vdr_reference, P.hydroxylase_calcitriol_half, 1))
+
+
+def dietary_phosphate_load():
+    """Unbound dietary phosphorus relative to the healthy intake (1 in health).
+
+    It stands for the post-prandial rise of serum phosphate after each meal, which a model with
+    continuous intake does not show: calcitriol production follows dietary phosphorus through the
+    24-h mean serum phosphate, not the fasting level (Portale et al. 1986 J Clin Invest 77:7 and
+    1987 J Clin Invest 80:1147: restriction abolishes the afternoon rise; supplementation lowers
+    calcitriol by 29 % with the fasting phosphate unchanged; Van den Berg et al. 1980 J Clin
+    Endocrinol Metab 51:998: 2 g/day of oral phosphorus lowers calcitriol by ~40 % with fasting
+    serum phosphate and PTH unchanged). It acts independently of PTH: on restriction calcitriol
+    rises although PTH falls (Portale et al. 1984 J Clin Invest 73:1580: +60 % with PTH -25 %).
+    """
+    return P.phosphate_intake * (1 - P.phosphate_binder_fraction) / P.reference_phosphate_intake
 
 
 def substrate_factor(c):
