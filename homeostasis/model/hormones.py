@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .minerals import kidney, pth_receptor_activation, relaxation
+from .minerals import kidney, phosphate_gut_outflows, pth_receptor_activation, relaxation
 from .regulation import hill, pos, stimulation, suppression
 from .structure import Process
 from .symbols import TIME, P
@@ -153,12 +153,12 @@ def hydroxylase_drive(c):
             * suppression(c.fgf23, P.reference_fgf23, P.hydroxylase_fgf23_half, P.hydroxylase_fgf23_hill,
                           P.hydroxylase_fgf23_floor)
             * suppression(c.phosphate, P.reference_phosphate, P.hydroxylase_phosphate_half, P.hydroxylase_phosphate_hill)
-            * suppression(dietary_phosphate_load(), 1, 1, P.hydroxylase_dietary_phosphate_hill)
+            * suppression(c.y["dietary_phosphate_signal"], 1, 1, P.hydroxylase_dietary_phosphate_hill)
             * suppression(c.vdr_ligand, c.vdr_reference, P.hydroxylase_calcitriol_half, 1))
 
 
-def dietary_phosphate_load():
-    """Unbound dietary phosphorus relative to the healthy intake (1 in health).
+def dietary_phosphate_load(c):
+    """Unbound dietary phosphorus passing through the gut, relative to the healthy intake (1 in health).
 
     It stands for the post-prandial rise of serum phosphate after each meal, which a model with
     continuous intake does not show: calcitriol production follows dietary phosphorus through the
@@ -168,8 +168,14 @@ def dietary_phosphate_load():
     Endocrinol Metab 51:998: 2 g/day of oral phosphorus lowers calcitriol by ~40 % with fasting
     serum phosphate and PTH unchanged). It acts independently of PTH: on restriction calcitriol
     rises although PTH falls (Portale et al. 1984 J Clin Invest 73:1580: +60 % with PTH -25 %).
+    It is read from the phosphate leaving the gut lumen (absorbed plus faecal), which equals the
+    intake at steady state whatever calcitriol does to absorption, and averages to it over a day
+    when intake comes as meals (``daily-rhythm``); the binder-bound share is taken off. The
+    hydroxylase sees it averaged over about a day (``dietary_phosphate_signal``), as the 24-h
+    mean serum phosphate of Portale et al. 1987, so three meals a day do not raise calcitriol.
     """
-    return P.phosphate_intake * (1 - P.phosphate_binder_fraction) / P.reference_phosphate_intake
+    return ((1 - P.phosphate_binder_fraction) * sum(phosphate_gut_outflows(c).values())
+            / P.reference_phosphate_intake)
 
 
 def substrate_factor(c):
@@ -216,6 +222,8 @@ def vitamin_d_processes(c) -> list[Process]:
         Process("calcidiol_elimination", P.calcidiol_elimination_rate * calcidiol_catabolism_induction(c)
                 * y["calcidiol_amount"], "calcidiol_amount", None, "nmol/day",
                 "25(OH)D catabolism (CYP24A1 share induced by calcitriol)"),
+        *relaxation("dietary_phosphate_signal", dietary_phosphate_load(c), P.dietary_phosphate_signal_time_constant,
+                    "day-averaged dietary phosphorus load sensed by the kidney"),
         *relaxation("hydroxylase_activity", hydroxylase_drive(c), P.hydroxylase_time_constant,
                     "renal 1-alpha-hydroxylase expression"),
         Process("calcitriol_synthesis",
