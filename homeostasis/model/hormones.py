@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .minerals import kidney, phosphate_gut_outflows, pth_receptor_activation, relaxation
-from .regulation import hill, pos, stimulation, suppression
+from .regulation import hill, pos, power, stimulation, suppression
 from .structure import Process
 from .symbols import TIME, P
 
@@ -153,7 +153,9 @@ def hydroxylase_drive(c):
             * suppression(c.fgf23, P.reference_fgf23, P.hydroxylase_fgf23_half, P.hydroxylase_fgf23_hill,
                           P.hydroxylase_fgf23_floor)
             * suppression(c.phosphate, P.reference_phosphate, P.hydroxylase_phosphate_half, P.hydroxylase_phosphate_hill)
-            * suppression(c.y["dietary_phosphate_signal"], 1, 1, P.hydroxylase_dietary_phosphate_hill)
+            # suppression with its half-point at the healthy load (1), written with power() so the
+            # Jacobian stays finite when the load is zero (no intake)
+            * 2 / (1 + power(pos(c.y["dietary_phosphate_signal"]), P.hydroxylase_dietary_phosphate_hill))
             * suppression(c.vdr_ligand, c.vdr_reference, P.hydroxylase_calcitriol_half, 1))
 
 
