@@ -208,6 +208,32 @@ def test_acute_phosphate_load_raises_pth(phosphate_load):
     assert phosphate_load["pth"][:int(len(phosphate_load.times) / 6)].max() >= 1.4 * phosphate_load["pth"][0]
 
 
+# --- calcitriol follows dietary phosphorus (mechanism 2) -----------------------------------------
+
+def test_oral_phosphate_lowers_calcitriol_without_moving_serum_phosphate_much():
+    # Van den Berg et al. 1980 J Clin Endocrinol Metab 51:998: 2 g/day oral phosphorus for 2 weeks
+    # lowered 1,25(OH)2D from 57 to 35 pg/mL (x0.61) with serum phosphorus unchanged
+    run = h.simulate(days=14, step=0.5, interventions=["diet@0:ca_mg_per_day=1000,p_mg_per_day=3200,days=14"])
+    assert_allclose(run["calcitriol"][-1] / run["calcitriol"][0], 0.61, atol=0.1)
+    assert run["phosphate"][-1] - run["phosphate"][0] < 0.15
+
+
+def test_phosphate_restriction_raises_calcitriol_although_pth_falls():
+    # Portale et al. 1986 J Clin Invest 77:7: +80 % after 10 days of 500 mg/day with aluminium
+    # hydroxide; Portale et al. 1984 J Clin Invest 73:1580: +60 % while PTH fell 25 % (moderate CKD)
+    run = h.simulate(days=10, step=0.5, interventions=["diet@0:ca_mg_per_day=1000,p_mg_per_day=500,days=10",
+                                                       "phosphate-binder@0:fraction=0.3,days=10"])
+    assert 1.3 <= run["calcitriol"][-1] / run["calcitriol"][0] <= 2.2
+    assert run["pth"][-1] < run["pth"][0]
+
+
+def test_meals_do_not_shift_calcitriol():
+    # three meals a day carry the same daily phosphorus as continuous intake: the hydroxylase
+    # follows the day-averaged load (Portale et al. 1987 J Clin Invest 80:1147: the 24-h mean)
+    run = h.simulate(days=10, step=1 / 24, interventions=["daily-rhythm@0"])
+    assert_allclose(run["calcitriol"][run.times >= 9].mean() / run["calcitriol"][0], 1.0, atol=0.04)
+
+
 # --- vitamin D3 and calcifediol (mechanism 6) --------------------------------------------------
 
 @pytest.mark.parametrize("ug_per_day, measured", [(25, 29.0), (250, 146.0), (1250, 643.0)])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .minerals import kidney, pth_receptor_activation, relaxation
-from .regulation import hill, pos, stimulation, suppression
+from .minerals import kidney, phosphate_gut_outflows, pth_receptor_activation, relaxation
+from .regulation import hill, pos, power, stimulation, suppression
 from .structure import Process
 from .symbols import TIME, P
 
@@ -145,14 +145,39 @@ def hydroxylase_drive(c):
     The PTH signal is PTH plus a small share of PTHrP: PTHrP activates PTH1R in bone and
     tubule but induces CYP27B1 weakly (Horwitz et al. 2003 and 2005; Stewart et al. 1980:
     low calcitriol in humoral hypercalcaemia of malignancy, high in PHPT). Phosphate acts
-    directly and steeply around its normal level (Portale et al. 1986, 1989).
+    directly around its normal level (Portale et al. 1986, 1989) and through the dietary
+    phosphate load (its post-prandial excursions, see :func:`dietary_phosphate_load`).
     """
     return (stimulation(c.hydroxylase_receptor, P.reference_pth, P.hydroxylase_pth_half, P.hydroxylase_pth_hill,
                         P.hydroxylase_pth_emax)
             * suppression(c.fgf23, P.reference_fgf23, P.hydroxylase_fgf23_half, P.hydroxylase_fgf23_hill,
                           P.hydroxylase_fgf23_floor)
             * suppression(c.phosphate, P.reference_phosphate, P.hydroxylase_phosphate_half, P.hydroxylase_phosphate_hill)
+            # suppression with its half-point at the healthy load (1), written with power() so the
+            # Jacobian stays finite when the load is zero (no intake)
+            * 2 / (1 + power(pos(c.y["dietary_phosphate_signal"]), P.hydroxylase_dietary_phosphate_hill))
             * suppression(c.vdr_ligand, c.vdr_reference, P.hydroxylase_calcitriol_half, 1))
+
+
+def dietary_phosphate_load(c):
+    """Unbound dietary phosphorus passing through the gut, relative to the healthy intake (1 in health).
+
+    It stands for the post-prandial rise of serum phosphate after each meal, which a model with
+    continuous intake does not show: calcitriol production follows dietary phosphorus through the
+    24-h mean serum phosphate, not the fasting level (Portale et al. 1986 J Clin Invest 77:7 and
+    1987 J Clin Invest 80:1147: restriction abolishes the afternoon rise; supplementation lowers
+    calcitriol by 29 % with the fasting phosphate unchanged; Van den Berg et al. 1980 J Clin
+    Endocrinol Metab 51:998: 2 g/day of oral phosphorus lowers calcitriol by ~40 % with fasting
+    serum phosphate and PTH unchanged). It acts independently of PTH: on restriction calcitriol
+    rises although PTH falls (Portale et al. 1984 J Clin Invest 73:1580: +60 % with PTH -25 %).
+    It is read from the phosphate leaving the gut lumen (absorbed plus faecal), which equals the
+    intake at steady state whatever calcitriol does to absorption, and averages to it over a day
+    when intake comes as meals (``daily-rhythm``); the binder-bound share is taken off. The
+    hydroxylase sees it averaged over about a day (``dietary_phosphate_signal``), as the 24-h
+    mean serum phosphate of Portale et al. 1987, so three meals a day do not raise calcitriol.
+    """
+    return ((1 - P.phosphate_binder_fraction) * sum(phosphate_gut_outflows(c).values())
+            / P.reference_phosphate_intake)
 
 
 def substrate_factor(c):
@@ -199,6 +224,8 @@ def vitamin_d_processes(c) -> list[Process]:
         Process("calcidiol_elimination", P.calcidiol_elimination_rate * calcidiol_catabolism_induction(c)
                 * y["calcidiol_amount"], "calcidiol_amount", None, "nmol/day",
                 "25(OH)D catabolism (CYP24A1 share induced by calcitriol)"),
+        *relaxation("dietary_phosphate_signal", dietary_phosphate_load(c), P.dietary_phosphate_signal_time_constant,
+                    "day-averaged dietary phosphorus load sensed by the kidney"),
         *relaxation("hydroxylase_activity", hydroxylase_drive(c), P.hydroxylase_time_constant,
                     "renal 1-alpha-hydroxylase expression"),
         Process("calcitriol_synthesis",

@@ -13,8 +13,7 @@ def gut_processes(c) -> list[Process]:
     """Intake, absorption (transcellular + paracellular), endogenous secretion, faecal loss."""
     y = c.y
     vdr = y["gut_vdr_activity"]
-    lumen_ca, lumen_p = y["ca_gut_lumen"], y["phosphate_gut_lumen"]
-    unbound = 1 - P.phosphate_binder_fraction  # binder-bound phosphate passes unabsorbed
+    lumen_ca = y["ca_gut_lumen"]
     return [
         Process("ca_intake", P.ca_intake, None, "ca_gut_lumen", MMOL_DAY, "dietary calcium"),
         Process("ca_transcellular_absorption",
@@ -27,16 +26,26 @@ def gut_processes(c) -> list[Process]:
         Process("ca_faecal_loss", P.gut_transit_rate * lumen_ca,
                 "ca_gut_lumen", None, MMOL_DAY, "unabsorbed calcium leaving the absorptive gut"),
         Process("phosphate_intake", P.phosphate_intake, None, "phosphate_gut_lumen", MMOL_DAY, "dietary phosphorus"),
-        Process("phosphate_passive_absorption", P.phosphate_passive_rate * unbound * lumen_p,
+        Process("phosphate_passive_absorption", phosphate_gut_outflows(c)["passive"],
                 "phosphate_gut_lumen", "phosphate_ecf", MMOL_DAY, "passive (paracellular) phosphate absorption"),
-        Process("phosphate_active_absorption",
-                P.phosphate_active_vmax * vdr * unbound * lumen_p / (P.phosphate_active_km + lumen_p),
+        Process("phosphate_active_absorption", phosphate_gut_outflows(c)["active"],
                 "phosphate_gut_lumen", "phosphate_ecf", MMOL_DAY, "calcitriol-dependent NaPi-IIb absorption"),
-        Process("phosphate_faecal_loss", P.gut_transit_rate * lumen_p,
+        Process("phosphate_faecal_loss", phosphate_gut_outflows(c)["faecal"],
                 "phosphate_gut_lumen", None, MMOL_DAY, "unabsorbed phosphate leaving the absorptive gut"),
         *relaxation("gut_vdr_activity", gut_vdr_drive(c), P.gut_vdr_time_constant,
                     "intestinal transporter induction by calcitriol"),
     ]
+
+
+def phosphate_gut_outflows(c) -> dict:
+    """Phosphate leaving the gut lumen, mmol/day: passive (paracellular) and calcitriol-dependent
+    (NaPi-IIb) absorption, and faecal loss; binder-bound phosphate passes unabsorbed."""
+    lumen_p = c.y["phosphate_gut_lumen"]
+    unbound = 1 - P.phosphate_binder_fraction
+    return {"passive": P.phosphate_passive_rate * unbound * lumen_p,
+            "active": (P.phosphate_active_vmax * c.y["gut_vdr_activity"] * unbound * lumen_p
+                       / (P.phosphate_active_km + lumen_p)),
+            "faecal": P.gut_transit_rate * lumen_p}
 
 
 def gut_vdr_drive(c):
