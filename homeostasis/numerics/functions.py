@@ -58,9 +58,42 @@ def addresses(compiled) -> tuple:
     compiled, or loaded from numba's cache, for exactly the signature the driver calls)."""
     from numba.experimental.function_type import _get_jit_address
 
+    prepare_numba()
     model = compiled.module
     out = []
     for function, signature in ((model.rhs, RHS), (model.jacobian, JACOBIAN), (model.observe_into, OBSERVE)):
         function.compile(signature)
         out.append(int(_get_jit_address(function, signature)))
     return tuple(out)
+
+
+_BLAS_MODULE = "scipy.linalg.cython_blas"
+
+
+@lru_cache(maxsize=1)
+def prepare_numba() -> None:
+    """Load numba's CPU target (its typing and lowering registries) without importing
+    ``scipy.linalg``: 0.12-0.16 s of a 0.61-0.63 s warm start (CPU; `benchmarks/startup.py`).
+
+    numba checks that BLAS is available when its array-math registry is first imported
+    (``numba.np.arraymath._check_blas`` imports ``scipy.linalg.cython_blas``, which imports
+    the whole of ``scipy.linalg`` and ``scipy._lib``), which happens the first time a process
+    compiles a function or loads one from the cache. The model and the driver call no BLAS. A
+    placeholder module stands in for ``scipy.linalg.cython_blas`` while the registries load and is
+    removed at once, so code that does use BLAS later (``np.dot`` in numba) finds the real one:
+    numba's typing imports it again (``ensure_blas``) and its C helpers import it when first
+    called. Nothing is stubbed when the module or the registry is already imported.
+    """
+    import sys
+    import types
+
+    from numba.core.registry import cpu_target
+
+    if _BLAS_MODULE in sys.modules or "numba.np.arraymath" in sys.modules:
+        return
+    placeholder = sys.modules[_BLAS_MODULE] = types.ModuleType(_BLAS_MODULE)
+    try:
+        cpu_target.target_context.refresh()
+    finally:
+        if sys.modules.get(_BLAS_MODULE) is placeholder:
+            del sys.modules[_BLAS_MODULE]
