@@ -27,6 +27,8 @@ _VECTOR, _MATRIX = types.float64[::1], types.float64[:, ::1]
 RHS = _VECTOR(types.float64, _VECTOR, _VECTOR)
 JACOBIAN = _MATRIX(types.float64, _VECTOR, _VECTOR)
 OBSERVE = types.none(types.float64, _VECTOR, _VECTOR, types.int64[::1], types.boolean[::1], _VECTOR)
+RHS_HOISTED = _VECTOR(types.float64, _VECTOR, _VECTOR, _VECTOR)
+CONSTANTS = types.none(_VECTOR, _VECTOR)
 
 
 def _function_at(signature):
@@ -50,18 +52,35 @@ def _function_at(signature):
 rhs_at = _function_at(RHS)
 jacobian_at = _function_at(JACOBIAN)
 observe_at = _function_at(OBSERVE)
+rhs_hoisted_at = _function_at(RHS_HOISTED)
+constants_at = _function_at(CONSTANTS)
 
 
 @lru_cache(maxsize=None)
 def addresses(compiled) -> tuple:
     """Addresses of ``rhs``, ``jacobian`` and ``observe_into`` of a compiled model (each
-    compiled, or loaded from numba's cache, for exactly the signature the driver calls)."""
+    compiled, or loaded from numba's cache, for exactly the signature the sensitivity kernel calls)."""
+    model = compiled.module
+    return _addresses_of(((model.rhs, RHS), (model.jacobian, JACOBIAN), (model.observe_into, OBSERVE)))
+
+
+@lru_cache(maxsize=None)
+def driver_addresses(compiled) -> tuple:
+    """What the driver calls: addresses of ``rhs_hoisted`` (the right-hand side reading its
+    parameter-only subexpressions from ``k``), ``jacobian``, ``observe_into`` and
+    ``rhs_constants`` (which fills ``k``), then the length of ``k``."""
+    model = compiled.module
+    return _addresses_of(((model.rhs_hoisted, RHS_HOISTED), (model.jacobian, JACOBIAN),
+                          (model.observe_into, OBSERVE), (model.rhs_constants, CONSTANTS))) + (model.RHS_CONSTANTS,)
+
+
+def _addresses_of(functions) -> tuple:
+    """Each (dispatcher, signature) compiled (or loaded from numba's cache), as an address."""
     from numba.experimental.function_type import _get_jit_address
 
     prepare_numba()
-    model = compiled.module
     out = []
-    for function, signature in ((model.rhs, RHS), (model.jacobian, JACOBIAN), (model.observe_into, OBSERVE)):
+    for function, signature in functions:
         function.compile(signature)
         out.append(int(_get_jit_address(function, signature)))
     return tuple(out)
