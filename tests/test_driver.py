@@ -7,6 +7,10 @@ rtol 1e-8, so global differences of ~1e-6 relative are expected and 1e-4 is a fa
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -368,3 +372,15 @@ def test_a_failing_compile_helper_leaves_its_reason_in_the_cache_log(monkeypatch
     assert helper is not None and helper.wait(timeout=60) == 3
     log = (tmp_path / "compile-helper.log").read_text(encoding="utf-8")
     assert "helper failed on purpose" in log
+
+
+def test_a_warm_simulation_imports_no_scipy_linalg_and_numba_blas_still_works():
+    homeostasis.simulate("healthy", days=1)  # the compiled model and driver are in the cache now
+    code = ("import json, sys, numpy as np, numba, homeostasis; homeostasis.simulate('healthy', days=1); "
+            "loaded = 'scipy.linalg' in sys.modules; "
+            "product = numba.njit(lambda a, b: np.dot(a, b))(np.eye(2) * 3.0, np.ones(2)).tolist(); "
+            "print(json.dumps([loaded, product]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded, product = json.loads(out.strip().splitlines()[-1])
+    assert loaded is False
+    np.testing.assert_allclose(product, [3.0, 3.0])

@@ -29,6 +29,7 @@ JACOBIAN = _MATRIX(types.float64, _VECTOR, _VECTOR)
 OBSERVE = types.none(types.float64, _VECTOR, _VECTOR, types.int64[::1], types.boolean[::1], _VECTOR)
 RHS_HOISTED = _VECTOR(types.float64, _VECTOR, _VECTOR, _VECTOR)
 CONSTANTS = types.none(_VECTOR, _VECTOR)
+OBSERVE_HOISTED = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, types.int64[::1], types.boolean[::1], _VECTOR)
 
 
 def _function_at(signature):
@@ -54,6 +55,7 @@ jacobian_at = _function_at(JACOBIAN)
 observe_at = _function_at(OBSERVE)
 rhs_hoisted_at = _function_at(RHS_HOISTED)
 constants_at = _function_at(CONSTANTS)
+observe_hoisted_at = _function_at(OBSERVE_HOISTED)
 
 
 @lru_cache(maxsize=None)
@@ -67,11 +69,13 @@ def addresses(compiled) -> tuple:
 @lru_cache(maxsize=None)
 def driver_addresses(compiled) -> tuple:
     """What the driver calls: addresses of ``rhs_hoisted`` (the right-hand side reading its
-    parameter-only subexpressions from ``k``), ``jacobian``, ``observe_into`` and
-    ``rhs_constants`` (which fills ``k``), then the length of ``k``."""
+    parameter-only subexpressions from a vector filled by ``rhs_constants``), ``jacobian``,
+    ``observe_hoisted`` (the same for the observables), ``rhs_constants`` and
+    ``observe_constants``, then the lengths of the two vectors of constants."""
     model = compiled.module
-    return _addresses_of(((model.rhs_hoisted, RHS_HOISTED), (model.jacobian, JACOBIAN),
-                          (model.observe_into, OBSERVE), (model.rhs_constants, CONSTANTS))) + (model.RHS_CONSTANTS,)
+    functions = ((model.rhs_hoisted, RHS_HOISTED), (model.jacobian, JACOBIAN), (model.observe_hoisted, OBSERVE_HOISTED),
+                 (model.rhs_constants, CONSTANTS), (model.observe_constants, CONSTANTS))
+    return _addresses_of(functions) + (model.RHS_CONSTANTS, model.OBSERVE_CONSTANTS)
 
 
 def _addresses_of(functions) -> tuple:
