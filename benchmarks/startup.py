@@ -25,6 +25,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -52,21 +53,32 @@ print(statistics.median(times))
 
 def wall(code: str, tree: Path | None, repeats: int) -> tuple[float, float]:
     """Median wall time and median CPU time (s) of ``python -c code`` in a fresh process."""
+    return interleaved([(code, tree)], repeats)[0]
+
+
+def interleaved(runs, repeats: int) -> list[tuple[float, float]]:
+    """Medians (wall, CPU) of each ``(code, tree)`` in ``runs``, run in turn ``repeats`` times so
+    that all see the same load (CPU of the whole child process, its exit included)."""
     import resource
 
-    environment = dict(os.environ)
-    if tree is not None:
-        environment["PYTHONPATH"] = str(tree)
-    subprocess.run([sys.executable, "-c", code], check=True, env=environment)  # warm the caches
-    times, cpu = [], []
-    for _ in range(repeats):
+    def once(code, tree):
+        environment = dict(os.environ)
+        if tree is not None:
+            environment["PYTHONPATH"] = str(tree)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env=environment)
-        times.append(time.perf_counter() - start)
+        # run outside the project folder: with ``-c`` the working folder comes first on sys.path
+        # and would shadow ``PYTHONPATH`` (an older tree would import this checkout)
+        subprocess.run([sys.executable, "-c", code], check=True, env=environment, cwd=tempfile.gettempdir())
+        seconds = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    return statistics.median(times), statistics.median(cpu)
+        return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+    for code, tree in runs:
+        once(code, tree)  # warm the caches
+    samples = [[once(code, tree) for code, tree in runs] for _ in range(repeats)]
+    return [(statistics.median(row[k][0] for row in samples), statistics.median(row[k][1] for row in samples))
+            for k in range(len(runs))]
 
 
 def in_process(template: str, tree: Path | None, repeats: int) -> float:
@@ -74,7 +86,7 @@ def in_process(template: str, tree: Path | None, repeats: int) -> float:
     if tree is not None:
         environment["PYTHONPATH"] = str(tree)
     out = subprocess.run([sys.executable, "-c", template.format(repeats=repeats)], check=True, env=environment,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, cwd=tempfile.gettempdir()).stdout
     return float(out.strip().splitlines()[-1])
 
 
@@ -87,8 +99,7 @@ def main() -> None:
     rows = [("import floor (numpy, scipy.integrate, numba)", floor, None),
             ("numba floor (numpy, numba)", wall(NUMBA_FLOOR, None, arguments.repeats), None)]
     trees = [("this checkout", Path.cwd())] + ([("before", arguments.before)] if arguments.before else [])
-    for label, tree in trees:
-        warm = wall(WARM, tree, arguments.repeats)
+    for (label, _), warm in zip(trees, interleaved([(WARM, tree) for _, tree in trees], arguments.repeats)):
         rows.append((f"warm start, {label}", warm, (warm[0] / floor[0], warm[1] / floor[1])))
     for label, tree in trees:
         call = in_process(PER_CALL, tree, 50)
