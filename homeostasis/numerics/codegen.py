@@ -93,6 +93,21 @@ def _constants_source(name, model, hoisted, kept, printer) -> list[str]:
     return lines + ["    return None"]
 
 
+def _hoisted_start(model, expressions, constants_name, signature):
+    """The constants function and the start of the hoisted one (its unpacking of the states,
+    the parameters and the constants): (lines, the non-constant subexpressions as (position,
+    symbol, expression), the reduced outputs, the number of constants, the printer)."""
+    replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
+    hoisted, dynamic, kept, needed = _split_constants(model, replacements, reduced)
+    printer = _Printer({"fully_qualified_modules": True})
+    lines = _constants_source(constants_name, model, hoisted, kept, printer)
+    lines += ["", "", '@njit(cache=True, error_model="numpy")', f"def {signature}:"]
+    lines += _unpack(model.state_symbols, "y", needed)
+    lines += _unpack(model.parameter_symbols, "p", needed)
+    lines += [f"    {symbol} = k[{i}]" for i, symbol in enumerate(kept)]
+    return lines, dynamic, reduced, len(kept), printer
+
+
 def hoisted_rhs_source(model, rhs) -> tuple[str, int]:
     """``rhs_constants(p, k)`` and ``rhs_hoisted(t, y, p, k)``: the right-hand side with its
     parameter-only subexpressions computed once per parameter vector.
@@ -104,19 +119,12 @@ def hoisted_rhs_source(model, rhs) -> tuple[str, int]:
     (0.98 -> 0.68 µs per call, bitwise the same values as ``rhs``: the same common
     subexpressions in the same order). Returns the source and the length of ``k``.
     """
-    replacements, reduced = sp.cse(rhs, symbols=sp.numbered_symbols("_c"), optimizations="basic")
-    hoisted, dynamic, kept, needed = _split_constants(model, replacements, reduced)
-    printer = _Printer({"fully_qualified_modules": True})
-    lines = _constants_source("rhs_constants", model, hoisted, kept, printer)
-    lines += ["", "", '@njit(cache=True, error_model="numpy")', "def rhs_hoisted(t, y, p, k):"]
-    lines += _unpack(model.state_symbols, "y", needed)
-    lines += _unpack(model.parameter_symbols, "p", needed)
-    lines += [f"    {symbol} = k[{i}]" for i, symbol in enumerate(kept)]
+    lines, dynamic, reduced, count, printer = _hoisted_start(model, rhs, "rhs_constants", "rhs_hoisted(t, y, p, k)")
     lines += [f"    {symbol} = {printer.doprint(expr)}" for _, symbol, expr in dynamic]
     lines.append(f"    out = np.empty({len(rhs)})")
     lines += [f"    out[{index}] = {printer.doprint(expr)}" for index, expr in enumerate(reduced)]
     lines.append("    return out")
-    return "\n".join(lines), len(kept)
+    return "\n".join(lines), count
 
 
 def hoisted_observables_source(model, expressions) -> tuple[str, int]:
@@ -125,19 +133,13 @@ def hoisted_observables_source(model, expressions) -> tuple[str, int]:
     transcendental calls) computed once per parameter vector, as :func:`hoisted_rhs_source`.
     ``need`` indexes the same common subexpressions as ``observe_into``'s (``OBSERVABLE_NEEDS``).
     Returns the source and the length of ``k``."""
-    replacements, reduced = sp.cse(expressions, symbols=sp.numbered_symbols("_c"), optimizations="basic")
-    hoisted, dynamic, kept, needed = _split_constants(model, replacements, reduced)
-    printer = _Printer({"fully_qualified_modules": True})
-    lines = _constants_source("observe_constants", model, hoisted, kept, printer)
-    lines += ["", "", '@njit(cache=True, error_model="numpy")', "def observe_hoisted(t, y, p, k, which, need, out):"]
-    lines += _unpack(model.state_symbols, "y", needed)
-    lines += _unpack(model.parameter_symbols, "p", needed)
-    lines += [f"    {symbol} = k[{i}]" for i, symbol in enumerate(kept)]
+    lines, dynamic, reduced, count, printer = _hoisted_start(model, expressions, "observe_constants",
+                                                            "observe_hoisted(t, y, p, k, which, need, out)")
     lines += [f"    {symbol} = 0.0" for _, symbol, _ in dynamic]
     for j, symbol, expr in dynamic:
         lines += [f"    if need[{j}]:", f"        {symbol} = {printer.doprint(expr)}"]
     lines += _selected_outputs(reduced, printer)
-    return "\n".join(lines), len(kept)
+    return "\n".join(lines), count
 
 
 def _selected_outputs(reduced, printer) -> list[str]:
