@@ -7,8 +7,10 @@ Run from the project root (under a minute on 2 shared cores)::
 
 Cases: healthy year, CKD year (gfr = 30 from the healthy state), cinacalcet 30 mg every 12 h
 for a year, and N varied healthy years (physiology parameters x U(0.8, 1.2)); 501 output
-points. Timings are medians of interleaved calls (the machine is shared: only ratios within
-one run mean much). Accuracy is the largest error against a tight reference (the compiled
+points. Timings are medians of interleaved calls in CPU seconds of this process
+(``time.process_time``: the machine is shared, and other jobs disturb CPU time less than wall
+time; still, only ratios within one run mean much). To compare versions, run the same script with
+``PYTHONPATH`` set to an older checkout of the package (e.g. ``git archive``). Accuracy is the largest error against a tight reference (the compiled
 driver at rtol 1e-12, itself checked against odeint at rtol 1e-12 where that is affordable),
 max over times and states of |x - x_ref| / max(|x_ref|, typical size of the state).
 """
@@ -33,14 +35,14 @@ TIGHT = 4e-12  # the driver integrates at a quarter of this (driver.TOLERANCE_FA
 
 
 def interleaved(functions: dict, repeats: dict) -> dict:
-    """Median seconds of each function, calls interleaved so that all see the same load."""
+    """Median CPU seconds of each function, calls interleaved so that all see the same load."""
     times = {name: [] for name in functions}
     for round_ in range(max(repeats.values())):
         for name, function in functions.items():
             if round_ < repeats.get(name, 0):
-                start = time.perf_counter()
+                start = time.process_time()
                 function()
-                times[name].append(time.perf_counter() - start)
+                times[name].append(time.process_time() - start)
     return {name: statistics.median(values) for name, values in times.items() if values}
 
 

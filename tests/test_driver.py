@@ -7,6 +7,10 @@ rtol 1e-8, so global differences of ~1e-6 relative are expected and 1e-4 is a fa
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -311,6 +315,40 @@ def test_reordered_lu_solves_the_iteration_matrix():
         np.testing.assert_allclose(x, np.linalg.solve(np.eye(n) - c * jac, rhs), rtol=1e-10, atol=1e-12)
 
 
+
+def _factorised(module, a):
+    n = a.shape[0]
+    piv, scratch, inv_diag = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
+    pointers, index, value = np.empty(2 * n + 2, np.int64), np.empty(2 * n * n, np.int64), np.empty(2 * n * n)
+    module._lu_factor(a, piv, scratch, pointers, index, value, inv_diag)
+    return piv, pointers, index, value, inv_diag
+
+
+def test_refactorisation_with_the_first_pivots_solves_the_matrix_at_another_step():
+    ckd = Simulation("healthy", parameters={"gfr": 30})
+    module, jac = driver.load_driver().module, ckd.compiled.jacobian(0.0, ckd.initial_state, ckd.vector)
+    order, n = driver.elimination_order(ckd.compiled), len(ckd.initial_state)
+    rows, cols, values = np.empty(n * n, np.int64), np.empty(n * n, np.int64), np.empty(n * n)
+    count = module._permuted_nonzeros(jac, order, rows, cols, values)
+    rhs = np.random.default_rng(2).standard_normal(n)
+    for first, again in ((1.0, 1.3), (1.0, 0.7), (1e-2, 1.25e-2), (1e2, 60.0)):
+        a = np.empty((n, n))
+        module._iteration_matrix(a, first, count, rows, cols, values)
+        piv, pointers, index, value, inv_diag = _factorised(module, a)
+        module._iteration_matrix(a, again, count, rows, cols, values)
+        assert module._lu_refactor(a, piv, pointers, index, value, inv_diag)
+        x = rhs.copy()
+        module._lu_solve(piv, pointers, index, value, inv_diag, order, x, np.empty(n))
+        np.testing.assert_allclose(x, np.linalg.solve(np.eye(n) - again * jac, rhs), rtol=1e-10, atol=1e-12)
+
+
+def test_refactorisation_refuses_pivots_that_would_grow_the_factors():
+    module = driver.load_driver().module
+    a = np.array([[1.0, 0.0], [0.5, 1.0]])  # partial pivoting keeps row 0 first
+    piv, pointers, index, value, inv_diag = _factorised(module, a.copy())
+    assert not module._lu_refactor(np.array([[1e-3, 0.0], [0.5, 1.0]]), piv, pointers, index, value, inv_diag)
+    assert module._lu_refactor(np.array([[0.9, 0.0], [0.5, 1.0]]), piv, pointers, index, value, inv_diag)
+
 def test_the_compile_helper_runs_the_driver_without_calling_the_model():
     driver.compile_driver(driver.driver_key())  # zero addresses: calling any model function would crash
 
@@ -334,3 +372,15 @@ def test_a_failing_compile_helper_leaves_its_reason_in_the_cache_log(monkeypatch
     assert helper is not None and helper.wait(timeout=60) == 3
     log = (tmp_path / "compile-helper.log").read_text(encoding="utf-8")
     assert "helper failed on purpose" in log
+
+
+def test_a_warm_simulation_imports_no_scipy_linalg_and_numba_blas_still_works():
+    homeostasis.simulate("healthy", days=1)  # the compiled model and driver are in the cache now
+    code = ("import json, sys, numpy as np, numba, homeostasis; homeostasis.simulate('healthy', days=1); "
+            "loaded = 'scipy.linalg' in sys.modules; "
+            "product = numba.njit(lambda a, b: np.dot(a, b))(np.eye(2) * 3.0, np.ones(2)).tolist(); "
+            "print(json.dumps([loaded, product]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded, product = json.loads(out.strip().splitlines()[-1])
+    assert loaded is False
+    np.testing.assert_allclose(product, [3.0, 3.0])

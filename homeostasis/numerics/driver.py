@@ -84,10 +84,10 @@ class Driver:
     """The compiled driver bound to one model (the addresses of its compiled functions)."""
 
     def __init__(self, module, compiled):
-        from .functions import addresses
+        from .functions import driver_addresses
 
         self.module = module
-        self.model = np.array(addresses(compiled), dtype=np.int64)
+        self.model = np.array(driver_addresses(compiled), dtype=np.int64)
         self.perm = elimination_order(compiled)
 
     def run(self, *arrays):
@@ -228,7 +228,7 @@ def compile_driver(key: str) -> None:
     integrates nothing and calls no model function (the addresses are zeros)."""
     module = _module_for(key)
     empty_float, empty_int = np.zeros(0), np.zeros(0, dtype=np.int64)
-    module.run(np.zeros(3, dtype=np.int64), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1),
+    module.run(np.zeros(7, dtype=np.int64), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1),
                np.zeros(2, dtype=np.int64), empty_int, empty_int, empty_float, 1e-8, np.ones(1), MAX_STEPS,
                np.zeros((1, 1)), empty_int, np.zeros(0, dtype=np.bool_), np.zeros((1, 0)),
                np.zeros(4, dtype=np.int64), np.zeros(1, dtype=np.int64))

@@ -27,6 +27,9 @@ _VECTOR, _MATRIX = types.float64[::1], types.float64[:, ::1]
 RHS = _VECTOR(types.float64, _VECTOR, _VECTOR)
 JACOBIAN = _MATRIX(types.float64, _VECTOR, _VECTOR)
 OBSERVE = types.none(types.float64, _VECTOR, _VECTOR, types.int64[::1], types.boolean[::1], _VECTOR)
+RHS_HOISTED = _VECTOR(types.float64, _VECTOR, _VECTOR, _VECTOR)
+CONSTANTS = types.none(_VECTOR, _VECTOR)
+OBSERVE_HOISTED = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, types.int64[::1], types.boolean[::1], _VECTOR)
 
 
 def _function_at(signature):
@@ -50,17 +53,70 @@ def _function_at(signature):
 rhs_at = _function_at(RHS)
 jacobian_at = _function_at(JACOBIAN)
 observe_at = _function_at(OBSERVE)
+rhs_hoisted_at = _function_at(RHS_HOISTED)
+constants_at = _function_at(CONSTANTS)
+observe_hoisted_at = _function_at(OBSERVE_HOISTED)
 
 
 @lru_cache(maxsize=None)
 def addresses(compiled) -> tuple:
     """Addresses of ``rhs``, ``jacobian`` and ``observe_into`` of a compiled model (each
-    compiled, or loaded from numba's cache, for exactly the signature the driver calls)."""
+    compiled, or loaded from numba's cache, for exactly the signature the sensitivity kernel calls)."""
+    model = compiled.module
+    return _addresses_of(((model.rhs, RHS), (model.jacobian, JACOBIAN), (model.observe_into, OBSERVE)))
+
+
+@lru_cache(maxsize=None)
+def driver_addresses(compiled) -> tuple:
+    """What the driver calls: addresses of ``rhs_hoisted`` (the right-hand side reading its
+    parameter-only subexpressions from a vector filled by ``rhs_constants``), ``jacobian``,
+    ``observe_hoisted`` (the same for the observables), ``rhs_constants`` and
+    ``observe_constants``, then the lengths of the two vectors of constants."""
+    model = compiled.module
+    functions = ((model.rhs_hoisted, RHS_HOISTED), (model.jacobian, JACOBIAN), (model.observe_hoisted, OBSERVE_HOISTED),
+                 (model.rhs_constants, CONSTANTS), (model.observe_constants, CONSTANTS))
+    return _addresses_of(functions) + (model.RHS_CONSTANTS, model.OBSERVE_CONSTANTS)
+
+
+def _addresses_of(functions) -> tuple:
+    """Each (dispatcher, signature) compiled (or loaded from numba's cache), as an address."""
     from numba.experimental.function_type import _get_jit_address
 
-    model = compiled.module
+    prepare_numba()
     out = []
-    for function, signature in ((model.rhs, RHS), (model.jacobian, JACOBIAN), (model.observe_into, OBSERVE)):
+    for function, signature in functions:
         function.compile(signature)
         out.append(int(_get_jit_address(function, signature)))
     return tuple(out)
+
+
+_BLAS_MODULE = "scipy.linalg.cython_blas"
+
+
+@lru_cache(maxsize=1)
+def prepare_numba() -> None:
+    """Load numba's CPU target (its typing and lowering registries) without importing
+    ``scipy.linalg``: 0.12-0.16 s of a 0.61-0.63 s warm start (CPU; `benchmarks/startup.py`).
+
+    numba checks that BLAS is available when its array-math registry is first imported
+    (``numba.np.arraymath._check_blas`` imports ``scipy.linalg.cython_blas``, which imports
+    the whole of ``scipy.linalg`` and ``scipy._lib``), which happens the first time a process
+    compiles a function or loads one from the cache. The model and the driver call no BLAS. A
+    placeholder module stands in for ``scipy.linalg.cython_blas`` while the registries load and is
+    removed at once, so code that does use BLAS later (``np.dot`` in numba) finds the real one:
+    numba's typing imports it again (``ensure_blas``) and its C helpers import it when first
+    called. Nothing is stubbed when the module or the registry is already imported.
+    """
+    import sys
+    import types
+
+    from numba.core.registry import cpu_target
+
+    if _BLAS_MODULE in sys.modules or "numba.np.arraymath" in sys.modules:
+        return
+    placeholder = sys.modules[_BLAS_MODULE] = types.ModuleType(_BLAS_MODULE)
+    try:
+        cpu_target.target_context.refresh()
+    finally:
+        if sys.modules.get(_BLAS_MODULE) is placeholder:
+            del sys.modules[_BLAS_MODULE]
