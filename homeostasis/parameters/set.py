@@ -154,8 +154,8 @@ class ParameterSet:
     def __contains__(self, name) -> bool:
         return name in _layout().index
 
-    @property
-    def _values(self) -> dict[str, float]:
+    @cached_property
+    def _values(self) -> dict[str, float]:  # built once per set (the set never changes); never handed out
         return dict(zip(_layout().names, self._list))
 
     def __eq__(self, other) -> bool:
@@ -169,8 +169,8 @@ class ParameterSet:
         return hash(tuple(self._values.items()))
 
     def as_dict(self) -> dict[str, float]:
-        """All values (including derived ones) keyed by name, in table order."""
-        return self._values
+        """All values (including derived ones) keyed by name, in table order (a new dict)."""
+        return dict(self._values)
 
     def changed(self) -> dict[str, float]:
         """Values that differ from the packaged defaults (computed once per set)."""

@@ -115,7 +115,8 @@ def _stepped_grid(days, step):
         raise ParameterValueError(f"step: {days:g} days every {step:g} days would give {points:.3g} output "
                                   f"points; expected at most {MAX_OUTPUT_POINTS:,} (use a larger step)")
     grid = np.arange(0.0, days + step * 1e-9, step)
-    return grid if np.isclose(grid[-1], days) else np.append(grid, days)
+    last = float(grid[-1])  # np.isclose's rule (rtol 1e-5, atol 1e-8) without its array machinery
+    return grid if abs(last - days) <= 1e-8 + 1e-5 * abs(days) else np.append(grid, days)
 
 
 def steady_time(parameter_set) -> float:
