@@ -360,8 +360,11 @@ def deficit(c, site):
 
 
 def secondary_mineralization(c, site):
-    """Slow uptake of the mineral still missing from formed bone (Fuchs et al. 2008)."""
-    return deficit(c, site) / P.secondary_mineralization_time
+    """Slow uptake of the mineral still missing from formed bone (Fuchs et al. 2008), at a rate set
+    by the Ca x Pi supply like primary mineralisation (crystal growth in the matrix is fed from the
+    extracellular fluid): the large mineral deficit of the skeleton buffers serum calcium for months,
+    taking up less when calcium falls (denosumab) and more when it rises (vitamin D excess)."""
+    return deficit(c, site) / P.secondary_mineralization_time * mineral_supply(c)
 
 
 def mineral_deposition(c, site):
