@@ -80,7 +80,7 @@ def test_continuous_pth_of_the_same_daily_amount_loses_bone():
 def test_continuous_pth_suppresses_formation_in_the_first_week():
     # Horwitz et al. 2011 J Bone Miner Res 26:2287: formation markers -30 to -40 % over 7 days of
     # 2 pmol/kg/h while resorption rises, and formation rebounds once the infusion stops; the
-    # model's transient maturation arrest gives -13.5 % (held down by the study's serum calcium,
+    # model's transient maturation arrest gives -12.8 % (held down by the study's serum calcium,
     # see the atlas record horwitz-2011-continuous-pth-suppresses-formation)
     run = h.simulate(days=10, times=np.linspace(0, 10, 11), interventions=["pth-infusion@0:pmol_per_hour=140,hours=168"])
     assert value_at(run, "p1np", 7) < 90 and value_at(run, "ctx", 7) > 105
