@@ -80,7 +80,7 @@ def test_continuous_pth_of_the_same_daily_amount_loses_bone():
 def test_continuous_pth_suppresses_formation_in_the_first_week():
     # Horwitz et al. 2011 J Bone Miner Res 26:2287: formation markers -30 to -40 % over 7 days of
     # 2 pmol/kg/h while resorption rises, and formation rebounds once the infusion stops; the
-    # model's transient maturation arrest gives -13.5 % (held down by the study's serum calcium,
+    # model's transient maturation arrest gives -12.8 % (held down by the study's serum calcium,
     # see the atlas record horwitz-2011-continuous-pth-suppresses-formation)
     run = h.simulate(days=10, times=np.linspace(0, 10, 11), interventions=["pth-infusion@0:pmol_per_hour=140,hours=168"])
     assert value_at(run, "p1np", 7) < 90 and value_at(run, "ctx", 7) > 105
@@ -115,6 +115,28 @@ def test_denosumab_lowers_calcium_and_raises_pth_in_the_first_month(denosumab_st
     first_month = run.times <= 30
     assert run["ca_total"][first_month].min() < run["ca_total"][0]
     assert run["pth"][first_month].max() > 1.2 * run["pth"][0]
+
+
+def test_denosumab_lowers_calcium_only_a_little(denosumab_stopped):
+    # McClung et al. 2006 N Engl J Med 354:821; Cummings et al. 2009: serum calcium falls by
+    # ~0.05-0.1 mmol/L in the first weeks. The model's fall is -0.10 mmol/L at day 14 and its
+    # nadir 2.22 mmol/L at day 63 (formation outlasts resorption for months); with the earlier
+    # remodelling budget (12.5 mmol/day, cancellous turnover 45.6 %/yr) it was 2.00 mmol/L
+    run = denosumab_stopped
+    start = run["ca_total"][0]
+    assert_allclose(value_at(run, "ca_total", 14) - start, -0.08, atol=0.04)
+    assert run["ca_total"][run.times <= 182].min() > start - 0.2
+
+
+def test_healthy_turnover_by_compartment_follows_histomorphometry():
+    # Parfitt 1983; Recker et al. 2004 J Bone Miner Res 19:1628: cancellous bone remodels ~20-35 %
+    # a year in adults (postmenopausal women at the top), cortical bone a few per cent, the whole
+    # skeleton ~10 %
+    p = h.ParameterSet.default()
+    per_year = 365 * p["reference_bone_turnover_ca"] / p["reference_bone_mineral_ca"]
+    trabecular = per_year * p["trabecular_turnover_share"] / p["trabecular_mineral_fraction"]
+    cortical = per_year * (1 - p["trabecular_turnover_share"]) / (1 - p["trabecular_mineral_fraction"])
+    assert 0.2 <= trabecular <= 0.35 and 0.02 <= cortical <= 0.08 and 0.07 <= per_year <= 0.13
 
 
 def test_stopping_denosumab_gives_a_resorption_rebound_and_bone_loss(denosumab_stopped):

@@ -34,12 +34,16 @@ Mineral lives in two compartments, cortical (``ca_bone_mineral``) and trabecular
 (``ca_trabecular_mineral``), each resorbed in proportion to osteoclasts and its own mineral and
 formed by mineralising its osteoid (matrix laid down by osteoblasts, mineralised over the
 mineralisation lag time at a rate set by the Ca x Pi supply), with its own share of the
-whole-skeleton turnover. New bone takes up only part of its mineral at once (primary
-mineralisation); the rest (the compartment's mineral deficit) it takes up over about two years
-(secondary mineralisation), so when turnover falls the skeleton's bone ages and its density
-rises for years although formation only matches resorption: the gain on antiresorptives is the
-refilled remodelling space plus secondary mineralisation (Boivin et al. 2000 Bone 27:687;
-Boivin & Meunier 2002). Bone mineral density by site is the site's mix of the two compartments.
+whole-skeleton turnover (healthy turnover from histomorphometry: cancellous ~30 %/yr, cortical
+~6 %/yr; Parfitt 1983; Recker et al. 2004). New bone takes up only part of its mineral at once
+(primary mineralisation); the rest (the compartment's mineral deficit) it takes up over about
+three years (secondary mineralisation), at a rate set by the Ca x Pi supply like primary
+mineralisation, so when turnover falls the skeleton's bone ages and its density rises for years
+although formation only matches resorption: the gain on antiresorptives is the refilled
+remodelling space plus secondary mineralisation (Boivin et al. 2000 Bone 27:687; Boivin &
+Meunier 2002). The large deficit also buffers serum calcium: it takes up less when calcium falls
+(denosumab) and more when it rises. Bone mineral density by site is the site's mix of the two
+compartments.
 """
 
 from __future__ import annotations
@@ -99,12 +103,14 @@ def _healthy_deficit(site):
     return lambda b: healthy_deficit_ratio(site) * healthy_mineral(site)
 
 
-# mineral still missing from formed bone (secondary mineralisation): not a mass, so no species;
-# it changes over years, so a clinical steady state holds it at its healthy value like the mineral
+# mineral still missing from formed bone (secondary mineralisation): not a mass, so no species.
+# Unlike the mineral it settles in a clinical steady state (a patient has had the disease for years):
+# held at its healthy value, a raised Ca x Pi product (CKD) would keep feeding bone calcium at the
+# healthy deficit for ever, a calcium sink that lowered end-stage calcium to 1.76 mmol/L
 DEFICIT_STATES = tuple(
     State(f"{site}_mineral_deficit", "mmol", f"{site} bone", None,
           f"calcium that {site} bone formed but not yet fully mineralised will still take up "
-          "(secondary mineralisation)", healthy=_healthy_deficit(site), slow=True)
+          "(secondary mineralisation)", healthy=_healthy_deficit(site))
     for site in ("cortical", "trabecular"))
 
 BONE_STATES = MINERAL_STATES + DEFICIT_STATES + CELL_STATES
@@ -373,8 +379,11 @@ def deficit(c, site):
 
 
 def secondary_mineralization(c, site):
-    """Slow uptake of the mineral still missing from formed bone (Fuchs et al. 2008)."""
-    return deficit(c, site) / P.secondary_mineralization_time
+    """Slow uptake of the mineral still missing from formed bone (Fuchs et al. 2008), at a rate set
+    by the Ca x Pi supply like primary mineralisation (crystal growth in the matrix is fed from the
+    extracellular fluid): the large mineral deficit of the skeleton buffers serum calcium for months,
+    taking up less when calcium falls (denosumab) and more when it rises (vitamin D excess)."""
+    return deficit(c, site) / P.secondary_mineralization_time * mineral_supply(c)
 
 
 def mineral_deposition(c, site):
