@@ -95,6 +95,7 @@ REFERENCES = {
     ),
 }
 
+STANDARD_DIALYSIS_HOURS = 12.0  # 3 sessions of 4 h a week, the programme dialysis_solute_clearance describes
 MEALS = ((7.0, 0.25), (12.0, 0.35), (19.0, 0.40))  # clock hour, share of the day's calcium and phosphorus
 
 
@@ -129,6 +130,11 @@ def _dialysis(day, options, base, end):
     for start in repeated(day, stop, interval):
         events.append(Event(start.time, on))
         events.append(Event(start.time + length, off))
+    # the programme's uraemic solute clearance, relative to the standard 3 x 4 h a week
+    programme = {"dialysis_programme": options["sessions_per_week"] * options["hours"] / STANDARD_DIALYSIS_HOURS}
+    events.append(Event(day, SetParameters(programme)))
+    if options.get("days"):
+        events.append(Event(stop, SetParameters({"dialysis_programme": base["dialysis_programme"]})))
     return events
 
 
