@@ -130,3 +130,14 @@ def test_every_catalogue_intervention_is_made_of_actions(healthy):
         assert events, name
         assert all(isinstance(a, Action) for e in events for a in e.actions), name
         assert not any(hasattr(e, flag) for e in events for flag in ("relative_clamp", "remove_adenoma_or_all"))
+
+
+def test_hemodialysis_programme_lasts_as_long_as_the_sessions(healthy):
+    # the uraemic solute clearance of the programme (dialysis_programme, 1 for 3 x 4 h a week) holds
+    # between sessions, unlike dialysis_active, and ends with the programme
+    base = healthy.parameter_set.as_dict()
+    spec = CATALOGUE["hemodialysis"]
+    events = spec.events(1.0, spec.validate({"sessions_per_week": 4, "hours": 4.5, "days": 10}), base, 30.0)
+    programme = [(e.time, dict(a.values)["dialysis_programme"]) for e in events for a in e.actions
+                 if isinstance(a, SetParameters) and "dialysis_programme" in dict(a.values)]
+    assert_allclose(programme, [(1.0, 4 * 4.5 / 12), (11.0, base["dialysis_programme"])])

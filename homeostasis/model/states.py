@@ -121,7 +121,7 @@ def concentrations() -> SimpleNamespace:
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
         pth_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume + P.pthrp_potency * P.pthrp
                        + drugs["teriparatide"] + P.abaloparatide_pth1r_potency * drugs["abaloparatide"])
-                      * (gfr_at(TIME) / P.reference_gfr) ** P.pth_resistance_exponent),
+                      * uraemic_pth1r_responsiveness()),
         # CYP27B1 induction: PTH plus a small share of PTHrP, with its own uraemic resistance
         hydroxylase_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume
                                + P.pthrp_hydroxylase_potency * P.pthrp)
@@ -132,6 +132,18 @@ def concentrations() -> SimpleNamespace:
         denosumab=drugs["denosumab"],
         romosozumab=drugs["romosozumab"],
     )
+
+
+def uraemic_pth1r_responsiveness():
+    """PTH1R responsiveness of bone and tubule (1 in health), lowered by uraemia.
+
+    Uraemic toxins, not nephron mass as such, blunt the receptor (Torres et al. 1995: on
+    maintenance dialysis a normal osteoblast surface needs intact PTH 75-260 pg/mL, before
+    dialysis 300-500 pg/mL), so a dialysis programme adds its time-averaged solute clearance to
+    the GFR here. The renal 1-alpha-hydroxylase keeps the nephron-mass form (dialysis restores
+    no tubule)."""
+    uraemic_clearance = gfr_at(TIME) + P.dialysis_programme * P.dialysis_solute_clearance
+    return (uraemic_clearance / P.reference_gfr) ** P.pth_resistance_exponent
 
 
 def vdr_reference():

@@ -64,6 +64,8 @@ REFERENCES = {
     "hemodialysis": (
         "Kuhlmann MK. Blood Purif 2010;29:137 (phosphate elimination in haemodialysis).",
         "KDIGO 2017 CKD-MBD guideline update (dialysate calcium 1.25-1.50 mmol/L).",
+        "Torres A et al. Kidney Int 1995;47:1434 (dialysis patients need less PTH for a normal osteoblast surface).",
+        "Casino FG, Lopez T. Nephrol Dial Transplant 1996;11:1574 (equivalent renal urea clearance of haemodialysis).",
     ),
     "iv-calcium": (
         "Brent GA et al. J Clin Endocrinol Metab 1988;67:944 (calcium gluconate infusion suppresses PTH).",
@@ -95,6 +97,7 @@ REFERENCES = {
     ),
 }
 
+STANDARD_DIALYSIS_HOURS = 12.0  # 3 sessions of 4 h a week, the programme dialysis_solute_clearance describes
 MEALS = ((7.0, 0.25), (12.0, 0.35), (19.0, 0.40))  # clock hour, share of the day's calcium and phosphorus
 
 
@@ -129,6 +132,11 @@ def _dialysis(day, options, base, end):
     for start in repeated(day, stop, interval):
         events.append(Event(start.time, on))
         events.append(Event(start.time + length, off))
+    # the programme's uraemic solute clearance, relative to the standard 3 x 4 h a week
+    programme = {"dialysis_programme": options["sessions_per_week"] * options["hours"] / STANDARD_DIALYSIS_HOURS}
+    events.append(Event(day, SetParameters(programme)))
+    if options.get("days"):
+        events.append(Event(stop, SetParameters({"dialysis_programme": base["dialysis_programme"]})))
     return events
 
 
@@ -282,7 +290,8 @@ CATALOGUE = {spec.name: spec for spec in (
           (Option("dose_iu_per_kg", 4, "IU/kg", 0, 20), Option("every_hours", 12, "h", 1, 168), DAYS), _calcitonin),
     _spec("daily-rhythm", "three meals a day (07:00, 12:00, 19:00) and the circadian PTH rhythm", (DAYS,),
           _daily_rhythm),
-    _spec("hemodialysis", "intermittent haemodialysis sessions",
+    _spec("hemodialysis", "intermittent haemodialysis sessions (the programme's uraemic solute clearance eases the "
+          "uraemic PTH1R resistance while it lasts)",
           (Option("sessions_per_week", 3, "1/week", 1, 7), Option("hours", 4, "h", 1, 12),
            Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), DAYS), _dialysis),
 )}
