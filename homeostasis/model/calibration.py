@@ -55,7 +55,8 @@ def derived_expressions() -> dict[str, sp.Expr]:
     d["ca_complex_ratio"] = P.reference_complexed_fraction / P.reference_ionized_fraction
     d.update(_gut(b))
     d.update(_kidney(b))
-    d["phosphate_cell_uptake_rate"] = P.reference_phosphate_cell_exchange / _ecf(P.reference_phosphate)
+    d["phosphate_cell_uptake_rate"] = (P.reference_phosphate_cell_exchange
+                                       / (P.reference_phosphate * P.phosphate_distribution_volume))
     d["phosphate_cell_release_rate"] = P.reference_phosphate_cell_exchange / P.reference_intracellular_phosphate
     d["bone_exchange_uptake_rate"] = P.reference_bone_exchange_ca / b["ca_ionized"]
     d["bone_exchange_release_rate"] = P.reference_bone_exchange_ca / P.reference_bone_exchangeable_ca
