@@ -197,7 +197,8 @@ def test_a_population_is_refused_row_by_row_with_the_same_messages(parameters):
     assert all(str(r) == o for r, o in zip(refusals, outcomes) if r is not None)
     assert 0 < sum(r is not None for r in refusals) < len(rows)  # both kinds of row occur
     assert "gfr: expected a value in [" in str(refusals[5]) and "reference_pth" in str(refusals[7])
-    assert "dct_pth_share (derived from the reference values) came out as" in " ".join(map(str, refusals))
+    assert "dct_pth_share (derived from calcidiol_vdr_reference_equivalent, " in " ".join(map(str, refusals))
+    assert "these values cannot occur together" in " ".join(map(str, refusals))
     with pytest.raises(h.UnknownNameError, match="did you mean 'gfr'"):
         parameters.refusals(("gfrr",), [[90.0]])
 
@@ -216,3 +217,21 @@ def test_values_and_changes_match_the_dict_definition(parameters):
     copy = pickle.loads(pickle.dumps(changed))
     assert copy == changed and copy.changed() == changed.changed()
     assert_allclose(copy.with_values(gfr=70.0).vector, changed.with_values(gfr=70.0).vector, rtol=0)
+
+
+def test_two_compartment_half_lives_that_no_model_can_have_are_refused(parameters):
+    """Cinacalcet's micro-constants are derived from two half-lives and two volumes; when
+    (alpha + beta)^2 < 4 (Vss/Vc) alpha beta no two-compartment model has them (a population
+    drawing each value within x0.8-1.2 met this: 6.94 h and 28.3 h with Vss/Vc 1.82), and the set
+    is refused naming the changed values instead of giving NaN rates to the solver."""
+    bad = {"cinacalcet_half_life": 28.25, "cinacalcet_initial_half_life": 6.94}
+    with pytest.raises(h.ParameterValueError, match="cinacalcet_half_life"):
+        parameters.with_values(bad)
+    refusals = parameters.refusals(tuple(bad), [list(bad.values()), [35.0, 6.0]])
+    assert refusals[0] is not None and refusals[1] is None
+    ok = parameters.with_values({"cinacalcet_half_life": 35.0, "cinacalcet_initial_half_life": 6.0})
+    k10, k12, k21 = (ok[n] for n in ("cinacalcet_elimination_rate", "cinacalcet_distribution_rate",
+                                     "cinacalcet_return_rate"))
+    alpha, beta = np.log(2) / (6.0 / 24), np.log(2) / (35.0 / 24)
+    # the hybrid rates are the roots of s^2 - (k10 + k12 + k21) s + k10 k21, and Vss/Vc = 1 + k12/k21
+    assert_allclose([k10 + k12 + k21, k10 * k21, 1 + k12 / k21], [alpha + beta, alpha * beta, 1000 / 550], rtol=1e-12)

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from .hormones import pth_release_rate
+from .hormones import cinacalcet_rate_constants, pth_release_rate
 from .regulation import hill, lambdify_modules
 from .states import STATES, vdr_reference
 from ..parameters.table import parameter_names
@@ -127,6 +127,8 @@ def _hormones(b) -> dict[str, sp.Expr]:
         "calcitriol_synthesis_rate": calcitriol_catabolism * P.reference_calcitriol * P.calcitriol_distribution_volume,
         "fgf23_clearance_rate": fgf23_clearance,
         "fgf23_secretion_rate": fgf23_clearance * P.reference_fgf23 * P.fgf23_distribution_volume,
+        **dict(zip(("cinacalcet_elimination_rate", "cinacalcet_distribution_rate", "cinacalcet_return_rate"),
+                   cinacalcet_rate_constants())),
     }
 
 

@@ -108,7 +108,9 @@ def adenoma_processes(c) -> list[Process]:
 
 
 def cinacalcet_rate_constants():
-    """Two-compartment micro-constants (1/day): elimination k10, distribution k12, return k21.
+    """Two-compartment micro-constants (1/day): elimination k10, distribution k12, return k21
+    (derived parameters, :mod:`.calibration`: a set whose half-lives and volumes no two-compartment
+    model can have, discriminant below zero, is refused with the parameters named).
 
     Plasma cinacalcet falls in two phases, an initial half-life of ~6 h and a terminal one of
     30-40 h, with ~1000 L at steady state (Sensipar prescribing information; Padhi & Harris 2009):
@@ -126,7 +128,7 @@ def cinacalcet_rate_constants():
 
 def cinacalcet_processes(c) -> list[Process]:
     y = c.y
-    k10, k12, k21 = cinacalcet_rate_constants()
+    k10, k12, k21 = P.cinacalcet_elimination_rate, P.cinacalcet_distribution_rate, P.cinacalcet_return_rate
     return [
         Process("cinacalcet_absorption", P.cinacalcet_absorption_rate * y["cinacalcet_gut"],
                 "cinacalcet_gut", "cinacalcet_plasma", "umol/day", "oral absorption of cinacalcet"),

@@ -228,9 +228,11 @@ def _differs(values: np.ndarray, base: np.ndarray) -> np.ndarray:
 def _check_derived(name: str, value: float) -> None:
     info = parameter_table()[name]
     if not (np.isfinite(value) and info.lower <= value <= info.upper):
+        depends = compile_model().derived_depends.get(name, ())
+        sources = ", ".join(depends[:6]) + (f" and {len(depends) - 6} more" if len(depends) > 6 else "")
         raise ParameterValueError(
-            f"{name} (derived from the reference values) came out as {value:g}, outside its valid "
-            f"range [{info.lower:g}, {info.upper:g}] {info.unit}; check the reference values")
+            f"{name} (derived from {sources}) came out as {value:g}, expected a value in "
+            f"[{info.lower:g}, {info.upper:g}] {info.unit}; these values cannot occur together")
 
 
 def _complete(primary: np.ndarray, overridden: dict[str, float]) -> np.ndarray:
