@@ -323,6 +323,7 @@ def test_validate_selects_and_scores():
     assert scores.loc[("all", "all"), "score"] == "2/3"
     assert scores.loc[("split", "holdout"), "score"] == "1/2"
     assert scores.loc[("split", "holdout"), "missing"] == 1
+    assert scores.loc[("split", "holdout, independent"), "score"] == "1/2"  # no parameter cites the fixtures
     assert scores.loc[("mechanism", "calcium-clamp"), "passed"] == 1
     assert set(validate(directory=FIXTURES, split="holdout", progress=False)["id"]) == {"clamp-pth-ratio",
                                                                                      "supplement-missing"}
@@ -371,7 +372,8 @@ def test_validate_command_prints_a_line_per_experiment_and_the_score(tmp_path, c
     arguments = parser.parse_args(["validate", "--records", str(FIXTURES), "--report", str(tmp_path / "r")])
     assert run(arguments) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[-1] == "atlas: 2/3 experiments pass"
+    assert lines[-2] == "atlas: 2/3 experiments pass"
+    assert lines[-1] == "splits: calibration 1/1, holdout 1/2 (independent of every calibrated value 1/2)"
     assert lines[0].startswith("ok ") and "clamp-pth-ratio  pth: model" in lines[0]
     assert lines[2].startswith("missing ") and "calcium-supplement" in lines[2]
     assert (tmp_path / "r" / "index.html").exists()
@@ -380,7 +382,7 @@ def test_validate_command_prints_a_line_per_experiment_and_the_score(tmp_path, c
     assert run(argparse.Namespace(only=None, tag=None, split=None, report=None, directory=str(failing))) == 1
     out = capsys.readouterr().out.strip().splitlines()
     assert out[0].startswith("FAIL ") and "ca_total: model 2.4 vs measured [3, 3.2] mmol/L (day 1)" in out[0]
-    assert out[-1] == "atlas: 0/1 experiments pass"
+    assert out[-2] == "atlas: 0/1 experiments pass"
     with pytest.raises(UnknownNameError):
         run(parser.parse_args(["validate", "--records", str(FIXTURES), "--tag", "nope"]))
 
@@ -436,3 +438,16 @@ def test_importing_the_atlas_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
     assert out.stdout.strip() == "False"
+
+
+def test_a_held_back_record_whose_paper_calibrated_a_parameter_is_not_counted_as_independent():
+    """A held-back record is an independent test only while no parameter was calibrated with its
+    paper: calibration_uses reads the parameter sources (the record's id, or its first author and
+    year, in a row that says it was calibrated)."""
+    from homeostasis.atlas.records import calibration_uses, load_atlas
+
+    atlas = {e.id: e for e in load_atlas()}
+    # rubin-2008 radius set cortical_pth_resorption_emax (2026-11-30); stremke-2022 is cited by id
+    assert "cortical_pth_resorption_emax" in calibration_uses(atlas["rubin-2008-phpt-15-year-bmd"])
+    assert "reference_phosphate_cell_exchange" in calibration_uses(atlas["stremke-2022-postdialysis-phosphate-rebound"])
+    assert calibration_uses(atlas["muntner-2009-nhanes-pth-by-egfr"]) == ()

@@ -102,6 +102,25 @@ class Experiment:
         return f"{names} ({year}) {self.source.get('journal', '')}".strip()
 
 
+def calibration_uses(experiment: Experiment) -> tuple:
+    """Parameters whose source says they were calibrated with this experiment's paper: the row's
+    source says "calibrat" and names the record's id, or its first author with the year within a
+    few words (a strict reading: a paper cited there only as a check also counts). A held-back record cited this way
+    no longer tests the model independently, and the score says so (:func:`.runner.summary`)."""
+    import re
+
+    from ..parameters.table import parameter_table
+
+    authors = str(experiment.source.get("authors", "")).split(",")
+    surname = authors[0].strip().split(" ")[0] if authors and authors[0].strip() else ""
+    year = experiment.source.get("year")
+    if not surname or not isinstance(year, (int, float)):
+        return ()
+    cited = re.compile(rf"\b{re.escape(surname)}\b[^;()]{{0,40}}?\b{year:.0f}\b")
+    return tuple(name for name, info in parameter_table().items()
+                 if "calibrat" in info.source.lower() and (experiment.id in info.source or cited.search(info.source)))
+
+
 class _Record:
     """Error reporting for one file: every problem becomes a one-line HomeostasisError naming it."""
 

@@ -20,10 +20,11 @@ from ..errors import HomeostasisError, ParameterValueError, UnknownNameError
 # the one import of the clinical unit table
 from ..clinical_units import TITLES as _TITLES, factor as _clinical_factor
 from .conversions import _ALIASES, _CLINICAL_UNITS, _GENERIC, _MODEL_UNITS, known_units  # noqa: F401
-from .records import MECHANISMS, SPLITS, Experiment, load_atlas
+from .records import MECHANISMS, SPLITS, Experiment, calibration_uses, load_atlas
 
 COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
-           "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "days", "note")
+           "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "days", "note",
+           "calibration_uses")
 DEFAULT_POINTS = 201
 RATIO_UNITS = {"percent_change": "%", "ratio": "ratio"}
 
@@ -215,7 +216,8 @@ def _compare(experiment: Experiment, measured: dict, course) -> dict:
            "quantity": quantity, "unit": measured["unit"], "measured": measured["value"],
            "spread": sem_of(measured["spread"], measured["spread_kind"], measured["n"]),
            "low": measured["low"], "high": measured["high"], "model": math.nan, "passed": False,
-           "rule": rule.rule, "days": experiment.protocol.days, "note": measured["note"]}
+           "rule": rule.rule, "days": experiment.protocol.days, "note": measured["note"],
+           "calibration_uses": ",".join(calibration_uses(experiment))}
     tolerance = rule.abs_tolerance
     if course is None or variable not in course["values"]:
         return row
@@ -299,7 +301,7 @@ def without_attrs(frame: pd.DataFrame) -> pd.DataFrame:
 
 def experiment_table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per experiment: id, title, source, mechanism, split, status, passed (all rows pass)."""
-    columns = ["id", "title", "source", "mechanism", "mechanisms", "split", "status"]
+    columns = ["id", "title", "source", "mechanism", "mechanisms", "split", "status", "calibration_uses"]
     frame = without_attrs(frame)
     if frame.empty:
         return pd.DataFrame(columns=columns + ["passed"])
@@ -316,8 +318,22 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     for group in ("mechanism", "split"):
         for name, rows in experiments.groupby(group, sort=True):
             parts.append(_score_row(group, name, rows))
+    held_back = experiments[(experiments["split"] == "holdout") & (experiments["calibration_uses"] == "")]
+    if len(held_back):  # held-back records no parameter was calibrated with (calibration_uses)
+        parts.append(_score_row("split", "holdout, independent", held_back))
     parts.append(_score_row("all", "all", experiments))
     return pd.DataFrame(parts, columns=["group", "name", "passed", "total", "missing", "errors", "score"])
+
+
+def split_line(frame: pd.DataFrame) -> str:
+    """``"splits: calibration 28/32, holdout 23/25 (independent of every calibrated value 8/9)"``
+    ("" for an empty atlas)."""
+    rows = summary(frame)
+    rows = rows[rows["group"] == "split"]
+    parts = [f"{r.name} {r.score}" for r in rows.itertuples() if r.name != "holdout, independent"]
+    independent = rows[rows["name"] == "holdout, independent"]
+    tail = f" (independent of every calibrated value {independent['score'].iloc[0]})" if len(independent) else ""
+    return "splits: " + ", ".join(parts) + tail if parts else ""
 
 
 def _score_row(group: str, name: str, rows: pd.DataFrame) -> dict:

@@ -126,7 +126,7 @@ def _calibration_progress():
 
 def run(args) -> int:
     """Validate, print one line per experiment and the score; write the report if asked."""
-    from ..atlas.runner import experiment_table, validate, without_attrs
+    from ..atlas.runner import experiment_table, split_line, validate, without_attrs
 
     if getattr(args, "peer", None):
         return run_peer(args)
@@ -142,6 +142,8 @@ def run(args) -> int:
         path = write_report(frame, args.report, force=bool(getattr(args, "force", False)))
         print(f"report: {path}")
     print(f"atlas: {int(experiments['passed'].sum())}/{len(experiments)} experiments pass")
+    if line := split_line(frame):
+        print(line)
     failing = experiments["status"].str.startswith(("FAIL", "error"))
     return 1 if bool(failing.any()) else 0
 
