@@ -235,3 +235,24 @@ def test_two_compartment_half_lives_that_no_model_can_have_are_refused(parameter
     alpha, beta = np.log(2) / (6.0 / 24), np.log(2) / (35.0 / 24)
     # the hybrid rates are the roots of s^2 - (k10 + k12 + k21) s + k10 k21, and Vss/Vc = 1 + k12/k21
     assert_allclose([k10 + k12 + k21, k10 * k21, 1 + k12 / k21], [alpha + beta, alpha * beta, 1000 / 550], rtol=1e-12)
+
+
+def test_an_edited_table_with_impossible_derived_constants_is_refused(monkeypatch):
+    """Editing parameters.csv so that a derived constant leaves its range (a DCT PTH Hill of 4 with
+    its half-point at 2 pmol/L puts dct_pth_share at ~1.5, above 0.8) stops at the default set with
+    the constant named, instead of giving NaN rates to every simulation."""
+    import dataclasses
+
+    from homeostasis.parameters import set as parameter_sets, table as tables
+
+    original = tables.parameter_table()
+    edited = {name: (dataclasses.replace(info, default=4.0) if name == "dct_pth_hill" else
+                     dataclasses.replace(info, default=2.0) if name == "dct_pth_half" else info)
+              for name, info in original.items()}
+    monkeypatch.setattr(parameter_sets, "parameter_table", lambda: edited)
+    parameter_sets._default_set.cache_clear()
+    try:
+        with pytest.raises(h.ParameterValueError, match=r"dct_pth_share \(derived from .*expected a value in \[0, 0.8\]"):
+            parameter_sets._default_set()
+    finally:
+        parameter_sets._default_set.cache_clear()

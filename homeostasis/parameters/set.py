@@ -213,8 +213,12 @@ class ParameterSet:
 
 @lru_cache(maxsize=1)
 def _default_set() -> ParameterSet:
+    """The table's values; an edited table whose derived constants leave their ranges is refused
+    here with the constant named (not left to give NaN rates in every simulation)."""
     table = parameter_table()
-    return ParameterSet({n: i.default for n, i in table.items() if i.kind != "derived"})
+    defaults = ParameterSet({n: i.default for n, i in table.items() if i.kind != "derived"})
+    defaults._check_derived_ranges()
+    return defaults
 
 
 def _differs(values: np.ndarray, base: np.ndarray) -> np.ndarray:
