@@ -219,22 +219,48 @@ def test_values_and_changes_match_the_dict_definition(parameters):
     assert_allclose(copy.with_values(gfr=70.0).vector, changed.with_values(gfr=70.0).vector, rtol=0)
 
 
-def test_two_compartment_half_lives_that_no_model_can_have_are_refused(parameters):
-    """Cinacalcet's micro-constants are derived from two half-lives and two volumes; when
-    (alpha + beta)^2 < 4 (Vss/Vc) alpha beta no two-compartment model has them (a population
-    drawing each value within x0.8-1.2 met this: 6.94 h and 28.3 h with Vss/Vc 1.82), and the set
-    is refused naming the changed values instead of giving NaN rates to the solver."""
-    bad = {"cinacalcet_half_life": 28.25, "cinacalcet_initial_half_life": 6.94}
-    with pytest.raises(h.ParameterValueError, match="cinacalcet_half_life"):
-        parameters.with_values(bad)
-    refusals = parameters.refusals(tuple(bad), [list(bad.values()), [35.0, 6.0]])
-    assert refusals[0] is not None and refusals[1] is None
-    ok = parameters.with_values({"cinacalcet_half_life": 35.0, "cinacalcet_initial_half_life": 6.0})
-    k10, k12, k21 = (ok[n] for n in ("cinacalcet_elimination_rate", "cinacalcet_distribution_rate",
-                                     "cinacalcet_return_rate"))
+CINACALCET_PK = ("cinacalcet_initial_half_life", "cinacalcet_half_life", "cinacalcet_terminal_auc_fraction",
+                 "cinacalcet_distribution_volume")
+CINACALCET_DERIVED = ("cinacalcet_elimination_rate", "cinacalcet_distribution_rate", "cinacalcet_return_rate",
+                      "cinacalcet_central_volume")
+
+
+def test_every_cinacalcet_disposition_within_bounds_is_a_two_compartment_model(parameters):
+    """Cinacalcet's micro-constants follow from the two half-lives and the terminal-phase share of
+    the AUC, the central volume from the steady-state volume as well: any share in (0, 1) gives a
+    model (with half-lives and a central volume, 129 of 200 population draws x0.8-1.2 had none and
+    were refused). Random draws over the whole bounds, corners included, all give finite positive
+    values, and each set has the hybrid rates of its half-lives and its steady-state volume."""
+    table = parameter_table()
+    lower = np.array([table[n].lower for n in CINACALCET_PK])
+    upper = np.array([table[n].upper for n in CINACALCET_PK])
+    rng = np.random.default_rng(7)
+    unit_corners = np.array(np.meshgrid(*[[0, 1]] * len(CINACALCET_PK))).reshape(len(CINACALCET_PK), -1).T
+    corners = lower + (upper - lower) * unit_corners
+    former_refusal = [6.94, 28.25, parameters["cinacalcet_terminal_auc_fraction"], 1000.0]  # Vss/Vc was 1.82
+    draws = np.vstack([[former_refusal], corners, rng.uniform(lower, upper, (300, len(CINACALCET_PK)))])
+    assert parameters.refusals(CINACALCET_PK, draws.tolist()) == [None] * len(draws)
+    for initial, terminal, share, vss in draws[:: 10]:
+        changed = parameters.with_values(dict(zip(CINACALCET_PK, (initial, terminal, share, vss))))
+        k10, k12, k21, vc = (changed[n] for n in CINACALCET_DERIVED)
+        assert np.all(np.isfinite([k10, k12, k21, vc])) and min(k10, k12, k21, vc) > 0
+        alpha, beta = np.log(2) / (initial / 24), np.log(2) / (terminal / 24)
+        # the hybrid rates are the roots of s^2 - (k10 + k12 + k21) s + k10 k21; Vss = Vc (1 + k12/k21)
+        assert_allclose([k10 + k12 + k21, k10 * k21, vc * (1 + k12 / k21)], [alpha + beta, alpha * beta, vss],
+                        rtol=1e-10)
+
+
+def test_cinacalcet_defaults_keep_the_former_two_compartment_model(parameters):
+    """The default share reproduces the micro-constants of the former parametrisation (6 h and 35 h
+    half-lives, 1000 L at steady state, 550 L central), so the atlas does not move: alpha and beta
+    from the half-lives, Vss from the table, and the central volume 550 L."""
+    k10, k12, k21, vc = (parameters[n] for n in CINACALCET_DERIVED)
     alpha, beta = np.log(2) / (6.0 / 24), np.log(2) / (35.0 / 24)
-    # the hybrid rates are the roots of s^2 - (k10 + k12 + k21) s + k10 k21, and Vss/Vc = 1 + k12/k21
-    assert_allclose([k10 + k12 + k21, k10 * k21, 1 + k12 / k21], [alpha + beta, alpha * beta, 1000 / 550], rtol=1e-12)
+    ratio = 1000 / 550
+    former_k21 = ((alpha + beta) - np.sqrt((alpha + beta) ** 2 - 4 * ratio * alpha * beta)) / (2 * ratio)
+    assert_allclose([k10, k12, k21], [alpha * beta / former_k21, (ratio - 1) * former_k21, former_k21], rtol=1e-12)
+    assert_allclose([k10 + k12 + k21, k10 * k21, vc * (1 + k12 / k21), vc],
+                    [alpha + beta, alpha * beta, 1000.0, 550.0], rtol=1e-12)
 
 
 def test_an_edited_table_with_impossible_derived_constants_is_refused(monkeypatch):

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from .hormones import cinacalcet_rate_constants, pth_release_rate
+from .hormones import cinacalcet_central_volume, cinacalcet_rate_constants, pth_release_rate
 from .regulation import hill, lambdify_modules
 from .states import STATES, vdr_reference
 from ..parameters.table import parameter_names
@@ -129,6 +129,7 @@ def _hormones(b) -> dict[str, sp.Expr]:
         "fgf23_secretion_rate": fgf23_clearance * P.reference_fgf23 * P.fgf23_distribution_volume,
         **dict(zip(("cinacalcet_elimination_rate", "cinacalcet_distribution_rate", "cinacalcet_return_rate"),
                    cinacalcet_rate_constants())),
+        "cinacalcet_central_volume": cinacalcet_central_volume(),
     }
 
 
