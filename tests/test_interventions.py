@@ -121,7 +121,9 @@ def test_phosphate_binder_in_advanced_ckd():
 @pytest.mark.xfail(strict=True, reason="model: PTH 0.737x after 180 days of calcitriol 0.5 ug/day at GFR 20 "
                                         "(0.699x before the histomorphometric bone turnover). Re-measured 2026-11-30 "
                                         "(bone, main 76a77d2): calcium +0.033 mmol/L, CTX 0.90 -> 0.77x of healthy "
-                                        "(resorption falls with PTH, as Nordal & Dahl 1988 observed). Bone levers tried: "
+                                        "(resorption falls with PTH, as Nordal & Dahl 1988 observed); bone keeps 0.56 "
+                                        "of the 0.72 mmol/day calcitriol adds to net absorption (resorption -1.00, "
+                                        "formation -0.44 mmol/day; urine +0.14). Bone levers tried: "
                                         "a uraemic resistance of the PTH drive of osteoclast precursor supply (C-PTH "
                                         "fragments: Divieti 2002, Langub 2003; as a power k of the PTH1R "
                                         "responsiveness) gives 0.724x / 0.710x / 0.705x / 0.691x at k 0.15 / 0.3 / 0.35 / "
@@ -135,8 +137,8 @@ def test_phosphate_binder_in_advanced_ckd():
                                         "goodman-2003 Ca x P at 1x); secondary mineralisation independent of Ca x Pi "
                                         "0.723x (rubin-2008 neck fails); bone_calcitriol_emax 3: 0.733x. Not bone: "
                                         "pth_synthesis_calcitriol_half 70: 0.735x (goodman-2003 PTH fails). Needs a "
-                                        "mechanism that separates predialysis CKD from dialysis, or a placebo-corrected "
-                                        "Block band (placebo +9 %: -47.7 %)")
+                                        "mechanism that separates predialysis CKD from dialysis (a Block band centred "
+                                        "on the placebo-corrected -47.7 %, -57.7..-37.7, still leaves no k passing both)")
 def test_calcitriol_suppresses_pth_in_ckd():
     run = h.simulate("ckd", start="steady", days=180, parameters={"gfr_final": 20},
                      interventions=["calcitriol@0:dose_ug_per_day=0.5"])
