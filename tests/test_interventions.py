@@ -176,6 +176,22 @@ def test_pth_infusion_is_phosphaturic():
     assert value_at(run, "phosphate", 0.5) < run["phosphate"][0] - 0.05
 
 
+def test_pth_1_34_infusion_is_cleared_like_teriparatide():
+    # PTH(1-34) is cleared at 62 L/h (Forteo label), intact PTH at ln 2 / 3 min x 3.1 L = 43 L/h
+    # (Schmitt et al. 1996; Papapoulos et al. 1977): the same pmol/h gives 0.69x the plasma level
+    base = {"pth_clearance_rate": np.log(2) / (3.0 / 1440), "pth_distribution_volume": 3.1,
+            "teriparatide_clearance": 62.0, "pth_infusion_rate": 0.0}
+    rates = {peptide: dict(Intervention("pth-infusion", 0, {"pmol_per_hour": 140, "peptide": peptide})
+             .events(base, 10)[0].actions[0].values)["pth_infusion_rate"] for peptide in ("1-84", "1-34")}
+    np.testing.assert_allclose(rates["1-84"], 140 * 24, rtol=1e-12)
+    np.testing.assert_allclose(rates["1-34"] / rates["1-84"], np.log(2) / 3 * 60 * 3.1 / 62, rtol=1e-9)
+
+
+def test_pth_infusion_rejects_an_unknown_peptide():
+    with pytest.raises(ValueError, match="1-34"):
+        Intervention("pth-infusion", 0, {"peptide": "1-38"})
+
+
 def test_hemodialysis_removes_phosphate_within_a_session():
     run = h.simulate("ckd", start="steady", days=7, step=1 / 96, parameters={"gfr_final": 5},
                      interventions=["hemodialysis@0.5:sessions_per_week=3,hours=4"])

@@ -38,7 +38,8 @@ REFERENCES = {
         "Schwarz P et al. Eur J Clin Invest 1993;23:546 (citrate and calcium clamps).",
         "Brent GA et al. J Clin Endocrinol Metab 1988;67:944 (static PTH-calcium curve).",
     ),
-    "pth-infusion": ("Horwitz MJ et al. J Clin Endocrinol Metab 2003;88:569 (PTH and PTHrP infusions).",),
+    "pth-infusion": ("Horwitz MJ et al. J Clin Endocrinol Metab 2003;88:569 (PTH and PTHrP infusions).",
+                     "Forteo (teriparatide) US prescribing information (PTH(1-34) clearance 62 L/h in women).",),
     "calcium-supplement": (
         "Adams ND, Gray RW, Lemann J Jr. J Clin Endocrinol Metab 1979;48:1008 (oral calcium loading lowers calcitriol).",
         "Heaney RP et al. J Bone Miner Res 1989;4:469 (fractional absorption falls as the load rises).",
@@ -140,8 +141,26 @@ def _dialysis(day, options, base, end):
     return events
 
 
+PTH_PEPTIDES = ("1-84", "1-34")
+
+
+def pth_1_34_equivalent(base) -> float:
+    """PTH(1-84) infusion rate giving the plasma PTH1R signal of one unit of PTH(1-34).
+
+    Both act on PTH1R mole for mole (the model's assumption for teriparatide), but PTH(1-34) is
+    cleared faster: 62 L/h (``teriparatide_clearance``, Forteo label) against the intact
+    hormone's ~43 L/h (``pth_clearance_rate`` x ``pth_distribution_volume``; Papapoulos et al.
+    1977). With half-lives of minutes a continuous infusion is at steady state within the hour,
+    so the steady concentration, rate / clearance, is what matters: infusing PTH(1-34) as
+    PTH(1-84) pmol for pmol gives 1.4x its plasma level.
+    """
+    intact_l_per_hour = base["pth_clearance_rate"] * base["pth_distribution_volume"] / 24.0
+    return intact_l_per_hour / base["teriparatide_clearance"]
+
+
 def _pth_infusion(day, options, base, end):
-    on = {"pth_infusion_rate": options["pmol_per_hour"] * 24.0}
+    per_pmol = pth_1_34_equivalent(base) if options["peptide"] == "1-34" else 1.0
+    on = {"pth_infusion_rate": options["pmol_per_hour"] * 24.0 * per_pmol}
     return [Event(day, SetParameters(on)),
             Event(day + options["hours"] / 24.0, SetParameters({"pth_infusion_rate": base["pth_infusion_rate"]}))]
 
@@ -259,8 +278,9 @@ CATALOGUE = {spec.name: spec for spec in (
     _spec("phosphate-load", "a single oral phosphate load", (Option("p_mg", 1000, "mg", 0, 5000),), _phosphate_load),
     _spec("calcium-clamp", "hold ionized calcium at its start value + delta (Ca or citrate/EDTA infusion)",
           (Option("delta_ionized", -0.2, "mmol/L", -0.6, 0.6), Option("hours", 2, "h", 0.01, 240)), _clamp),
-    _spec("pth-infusion", "intravenous PTH(1-84) infusion",
-          (Option("pmol_per_hour", 100, "pmol/h", 0, 40000), Option("hours", 24, "h", 0.01, 8760)), _pth_infusion),
+    _spec("pth-infusion", "intravenous PTH infusion, peptide=1-84 (intact) or 1-34 (cleared at teriparatide_clearance)",
+          (Option("pmol_per_hour", 100, "pmol/h", 0, 40000), Option("hours", 24, "h", 0.01, 8760),
+           Option("peptide", "1-84", "", choices=PTH_PEPTIDES)), _pth_infusion),
     _spec("calcium-supplement", "oral elemental calcium every every_hours, as salt=carbonate (with meals) or citrate",
           (Option("dose_mg", 1000, "mg", 0, 4000), Option("every_hours", 24, "h", 1, 168), DAYS, SALT),
           _oral_calcium),
