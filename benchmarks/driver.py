@@ -94,6 +94,45 @@ def kernel(simulation, grid, rtol, observables=None):
     return run, dict(zip(("rhs", "jacobians", "LU", "steps"), counts.tolist()))
 
 
+def evaluation_costs(simulation, calls=(20000, 5000)):
+    """CPU microseconds of one right-hand side (the hoisted form the driver calls) and one
+    Jacobian, called from compiled loops: with the counts, where a case's kernel time goes."""
+    from numba import njit
+
+    module = simulation.compiled.module
+    rhs, jacobian = module.rhs_hoisted, module.jacobian
+    y, p = simulation.initial_state.copy(), np.array(simulation.vector, float)
+    constants = np.empty(module.RHS_CONSTANTS)
+    module.rhs_constants(p, constants)
+
+    @njit
+    def rhs_loop(n, y, p, constants):
+        total = 0.0
+        for _ in range(n):
+            y[0] += 1e-12  # a changing input: the call cannot be hoisted out of the loop
+            total += rhs(0.0, y, p, constants)[0]
+        return total
+
+    @njit
+    def jacobian_loop(n, y, p):
+        total = 0.0
+        for _ in range(n):
+            y[0] += 1e-12
+            total += jacobian(0.0, y, p)[0, 0]
+        return total
+
+    costs = []
+    for loop, args, n in ((rhs_loop, (y, p, constants), calls[0]), (jacobian_loop, (y, p), calls[1])):
+        loop(10, *args)
+        best = np.inf
+        for _ in range(5):
+            start = time.process_time()
+            loop(n, *args)
+            best = min(best, (time.process_time() - start) / n)
+        costs.append(best * 1e6)
+    return costs
+
+
 def one_case(label, simulation, grid, repeats, peer=None, target=None, matched=(2.5e-9, 5e-9, 1e-8)):
     import homeostasis  # noqa: F401
 
@@ -115,6 +154,9 @@ def one_case(label, simulation, grid, repeats, peer=None, target=None, matched=(
               f"(evaluations {counts[rtol]})")
         functions[f"compiled kernel, internal rtol {rtol:g}"] = run
     functions["compiled kernel, rtol 2.5e-9, no observables"] = kernel(simulation, grid, 2.5e-9, ())[0]
+    rhs_us, jacobian_us = evaluation_costs(simulation)
+    print(f"  {len(simulation.initial_state)} states: one right-hand side {rhs_us:.3f} us, one Jacobian "
+          f"{jacobian_us:.3f} us (fastest of 5 compiled loops)")
     if peer is not None:
         functions["libroadrunner (CVODE, rtol 1e-8)"] = peer
         print(f"  libroadrunner: {error(peer(), reference, scale):.1e}")
