@@ -105,10 +105,9 @@ class Experiment:
 def calibration_uses(experiment: Experiment) -> tuple:
     """Parameters whose source says they were calibrated with this experiment's paper: the row's
     source says "calibrat" and names the record's id, or its first author with the year within a
-    few words (a strict reading: a paper cited there only as a check also counts). A held-back record cited this way
-    no longer tests the model independently, and the score says so (:func:`.runner.summary`)."""
-    import re
-
+    few words (a strict reading: a paper cited there only as a check also counts). A held-back
+    record cited this way no longer tests the model independently, and the score says so
+    (:func:`.runner.summary`)."""
     from ..parameters.table import parameter_table
 
     authors = str(experiment.source.get("authors", "")).split(",")

@@ -200,8 +200,10 @@ def _score(experiment: Experiment, course, status) -> pd.DataFrame:
         rows.append(row)
     if status is None:
         status = "ok" if all(r["passed"] for r in rows) else "FAIL"
+    uses = ",".join(calibration_uses(experiment))  # per experiment: a scan of every parameter source
     for row in rows:
         row["status"] = status
+        row["calibration_uses"] = uses
         row["passed"] = bool(row["passed"]) and status in ("ok", "FAIL")  # row-level; never for missing/error
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
@@ -216,8 +218,7 @@ def _compare(experiment: Experiment, measured: dict, course) -> dict:
            "quantity": quantity, "unit": measured["unit"], "measured": measured["value"],
            "spread": sem_of(measured["spread"], measured["spread_kind"], measured["n"]),
            "low": measured["low"], "high": measured["high"], "model": math.nan, "passed": False,
-           "rule": rule.rule, "days": experiment.protocol.days, "note": measured["note"],
-           "calibration_uses": ",".join(calibration_uses(experiment))}
+           "rule": rule.rule, "days": experiment.protocol.days, "note": measured["note"]}
     tolerance = rule.abs_tolerance
     if course is None or variable not in course["values"]:
         return row

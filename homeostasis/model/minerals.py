@@ -14,6 +14,7 @@ def gut_processes(c) -> list[Process]:
     y = c.y
     vdr = y["gut_vdr_activity"]
     lumen_ca = y["ca_gut_lumen"]
+    phosphate_out = phosphate_gut_outflows(c)
     return [
         Process("ca_intake", P.ca_intake, None, "ca_gut_lumen", MMOL_DAY, "dietary calcium"),
         Process("ca_transcellular_absorption",
@@ -26,11 +27,11 @@ def gut_processes(c) -> list[Process]:
         Process("ca_faecal_loss", P.gut_transit_rate * lumen_ca,
                 "ca_gut_lumen", None, MMOL_DAY, "unabsorbed calcium leaving the absorptive gut"),
         Process("phosphate_intake", P.phosphate_intake, None, "phosphate_gut_lumen", MMOL_DAY, "dietary phosphorus"),
-        Process("phosphate_passive_absorption", phosphate_gut_outflows(c)["passive"],
+        Process("phosphate_passive_absorption", phosphate_out["passive"],
                 "phosphate_gut_lumen", "phosphate_ecf", MMOL_DAY, "passive (paracellular) phosphate absorption"),
-        Process("phosphate_active_absorption", phosphate_gut_outflows(c)["active"],
+        Process("phosphate_active_absorption", phosphate_out["active"],
                 "phosphate_gut_lumen", "phosphate_ecf", MMOL_DAY, "calcitriol-dependent NaPi-IIb absorption"),
-        Process("phosphate_faecal_loss", phosphate_gut_outflows(c)["faecal"],
+        Process("phosphate_faecal_loss", phosphate_out["faecal"],
                 "phosphate_gut_lumen", None, MMOL_DAY, "unabsorbed phosphate leaving the absorptive gut"),
         *relaxation("gut_vdr_activity", gut_vdr_drive(c), P.gut_vdr_time_constant,
                     "intestinal transporter induction by calcitriol"),
