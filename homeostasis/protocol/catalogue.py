@@ -96,6 +96,16 @@ REFERENCES = {
         "el-Hajj Fuleihan G et al. J Clin Endocrinol Metab 1997;82:281 (24-h PTH rhythm, nocturnal peak).",
         "Portale AA et al. J Clin Invest 1987;80:1147 (circadian phosphorus rhythm with meals).",
     ),
+    "acidosis": (
+        "Hughes WS, Aurbach GD, Sharp ME, Marx SJ. J Lab Clin Med 1984;103:93 (serum ionized calcium varies "
+        "0.0060 mmol/L per 0.01 pH unit).",
+        "Wang S et al. Clin Chem Lab Med 2002;40:1236 (ionized calcium and pH).",
+    ),
+    "alkalosis": (
+        "Hughes WS, Aurbach GD, Sharp ME, Marx SJ. J Lab Clin Med 1984;103:93 (serum ionized calcium varies "
+        "0.0060 mmol/L per 0.01 pH unit).",
+        "Wang S et al. Clin Chem Lab Med 2002;40:1236 (ionized calcium and pH).",
+    ),
 }
 
 STANDARD_DIALYSIS_HOURS = 12.0  # 3 sessions of 4 h a week, the programme dialysis_solute_clearance describes
@@ -255,6 +265,24 @@ def _daily_rhythm(day, options, base, end):
     return sorted(events, key=lambda event: event.time)
 
 
+def _blood_ph(sign):
+    """Blood pH moved by ``sign`` x delta_ph from the scenario's value, for ``hours`` if given.
+
+    pH acts at once on the calcium bound to albumin (``albumin_ca_ph_sensitivity``) and on the
+    calcium-phosphate chemistry, at constant total calcium: the acute shift of ionized calcium
+    that acidosis and alkalosis cause before PTH answers it.
+    """
+    def make_events(day, options, base, end):
+        events = [Event(day, SetParameters({"ph": base["ph"] + sign * options["delta_ph"]}))]
+        if options.get("hours") is not None:
+            events.append(Event(day + options["hours"] / 24.0, SetParameters({"ph": base["ph"]})))
+        return events
+    return make_events
+
+
+PH_OPTIONS = (Option("delta_ph", 0.1, "pH unit", 0, 0.4), Option("hours", None, "h", 0.01, 876600))
+
+
 def _spec(name, description, options, make_events):
     return InterventionSpec(name, description, options, make_events, REFERENCES[name])
 
@@ -310,6 +338,10 @@ CATALOGUE = {spec.name: spec for spec in (
           (Option("dose_iu_per_kg", 4, "IU/kg", 0, 20), Option("every_hours", 12, "h", 1, 168), DAYS), _calcitonin),
     _spec("daily-rhythm", "three meals a day (07:00, 12:00, 19:00) and the circadian PTH rhythm", (DAYS,),
           _daily_rhythm),
+    _spec("acidosis", "blood pH lowered by delta_ph (less calcium bound to albumin: ionized calcium up)",
+          PH_OPTIONS, _blood_ph(-1.0)),
+    _spec("alkalosis", "blood pH raised by delta_ph (more calcium bound to albumin: ionized calcium down)",
+          PH_OPTIONS, _blood_ph(+1.0)),
     _spec("hemodialysis", "intermittent haemodialysis sessions (the programme's uraemic solute clearance eases the "
           "uraemic PTH1R resistance while it lasts)",
           (Option("sessions_per_week", 3, "1/week", 1, 7), Option("hours", 4, "h", 1, 12),
