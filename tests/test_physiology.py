@@ -152,6 +152,19 @@ def test_ph_moves_ionized_calcium_at_constant_total(ph, change):
     assert_allclose(run["ca_ionized"][0] - reference["ca_ionized"][0], change, atol=0.012)
 
 
+@pytest.mark.parametrize("intervention, change", [("acidosis", 0.060), ("alkalosis", -0.060)])
+def test_acidosis_and_alkalosis_shift_ionized_calcium_then_recover(intervention, change):
+    # Hughes et al. 1984 J Lab Clin Med 103:93: serum ionized calcium varies 0.0060 mmol/L per
+    # 0.01 pH unit at constant total calcium (atlas record hughes-1984-serum-ionized-calcium-per-ph);
+    # the step lasts 1 h, after which pH and ionized calcium return to the steady state
+    run = h.simulate(times=[0, 1.0, 1.0 + 1 / 1440, 1.0 + 2 / 24, 3.0], start="steady",
+                     interventions=[f"{intervention}@1:delta_ph=0.1,hours=1"])
+    before = float(run["ca_ionized"][1])
+    assert_allclose(run["ca_ionized"][2] - before, change, atol=0.015)
+    assert_allclose(run["ca_total"][2], run["ca_total"][1], rtol=1e-3)  # the chemistry acts first
+    assert_allclose(run["ca_ionized"][4], before, atol=0.002)  # restored after the hour
+
+
 def test_low_albumin_lowers_total_not_ionized_calcium_at_steady_state():
     # Payne et al. 1973 BMJ 4:643: total calcium falls ~0.02 mmol/L per g/L albumin (the
     # correction formula) while the regulated ionized calcium is defended
