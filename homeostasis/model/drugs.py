@@ -70,6 +70,15 @@ def _subcutaneous(drug, absorption_half_life, unit, target=None, hours=False, de
                    f"first-order subcutaneous absorption of {drug} ({depot.replace('_', ' ')})")
 
 
+def teriparatide_renal_factor(c):
+    """Teriparatide clearance relative to normal renal function: its renal share falls with GFR.
+
+    Forteo label / Lilly medical information: in 5 patients with severe renal impairment
+    (CrCl < 30 mL/min) a single dose gave a 73 % larger AUC and a 77 % longer half-life; in 11
+    with mild or moderate impairment (CrCl 30-72) no significant difference."""
+    return 1 - P.teriparatide_renal_share * (1 - c.gfr / P.reference_gfr)
+
+
 def peptide_processes(c) -> list[Process]:
     y = c.y
     return [
@@ -77,7 +86,8 @@ def peptide_processes(c) -> list[Process]:
         Process("teriparatide_infusion", P.teriparatide_infusion_rate, None, "teriparatide_plasma", "pmol/day",
                 "intravenous PTH(1-34) infusion (pth-infusion peptide=1-34)"),
         Process("teriparatide_clearance",
-                P.teriparatide_clearance * P.hours_per_day / P.teriparatide_volume * y["teriparatide_plasma"],
+                P.teriparatide_clearance * P.hours_per_day / P.teriparatide_volume * teriparatide_renal_factor(c)
+                * y["teriparatide_plasma"],
                 "teriparatide_plasma", None, "pmol/day", "renal and hepatic clearance of teriparatide"),
         _subcutaneous("abaloparatide", P.abaloparatide_absorption_half_life, "pmol/day", hours=True),
         Process("abaloparatide_clearance",
