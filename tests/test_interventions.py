@@ -198,6 +198,16 @@ def test_pth_1_34_infusion_is_cleared_like_teriparatide_and_reaches_cyp27b1():
     assert value_at(run, "calcitriol", 1.0) > 1.05 * run["calcitriol"][0]
 
 
+def test_teriparatide_exposure_rises_in_severe_renal_impairment():
+    # Forteo label: a single dose gave a 73 % larger AUC in 5 patients with CrCl < 30 mL/min
+    # (taken at 15 mL/min); the renal share of clearance falls with GFR
+    def auc(gfr):
+        run = h.simulate(times=np.linspace(0, 1, 1441), parameters={"gfr": gfr},
+                         interventions=["teriparatide@0:dose_ug=20,every_hours=672"])
+        return np.trapezoid(run["teriparatide_plasma"], run.times)
+    np.testing.assert_allclose(auc(15) / auc(100), 1.73, rtol=0.02)
+
+
 def test_every_pth1r_agonist_reaches_tubule_bone_and_cyp27b1():
     from homeostasis.model.drugs import drug_concentrations
     from homeostasis.model.states import STATES, pth1r_agonists, pth1r_signal
