@@ -176,15 +176,47 @@ def test_pth_infusion_is_phosphaturic():
     assert value_at(run, "phosphate", 0.5) < run["phosphate"][0] - 0.05
 
 
-def test_pth_1_34_infusion_is_cleared_like_teriparatide():
-    # PTH(1-34) is cleared at 62 L/h (Forteo label), intact PTH at ln 2 / 3 min x 3.1 L = 43 L/h
-    # (Schmitt et al. 1996; Papapoulos et al. 1977): the same pmol/h gives 0.69x the plasma level
-    base = {"pth_clearance_rate": np.log(2) / (3.0 / 1440), "pth_distribution_volume": 3.1,
-            "teriparatide_clearance": 62.0, "pth_infusion_rate": 0.0}
-    rates = {peptide: dict(Intervention("pth-infusion", 0, {"pmol_per_hour": 140, "peptide": peptide})
-             .events(base, 10)[0].actions[0].values)["pth_infusion_rate"] for peptide in ("1-84", "1-34")}
-    np.testing.assert_allclose(rates["1-84"], 140 * 24, rtol=1e-12)
-    np.testing.assert_allclose(rates["1-34"] / rates["1-84"], np.log(2) / 3 * 60 * 3.1 / 62, rtol=1e-9)
+def test_pth_1_34_infusion_enters_the_teriparatide_pool():
+    # infused PTH(1-34) is teriparatide: it sets the teriparatide infusion, not the intact-PTH one
+    base = {"pth_infusion_rate": 0.0, "teriparatide_infusion_rate": 0.0}
+    for peptide, parameter in (("1-84", "pth_infusion_rate"), ("1-34", "teriparatide_infusion_rate")):
+        on = dict(Intervention("pth-infusion", 0, {"pmol_per_hour": 140, "peptide": peptide})
+                  .events(base, 10)[0].actions[0].values)
+        assert set(on) == {parameter}
+        np.testing.assert_allclose(on[parameter], 140 * 24, rtol=1e-12)
+
+
+def test_pth_1_34_infusion_is_cleared_like_teriparatide_and_reaches_cyp27b1():
+    # 140 pmol/h of PTH(1-34): plasma level rate / 62 L/h (Forteo label clearance, 5-min half-life,
+    # so steady within the hour); an intact-PTH assay does not see it, and the endogenous hormone
+    # falls as calcium rises; through the PTH1R sum it induces CYP27B1 as subcutaneous teriparatide
+    # does (Horwitz et al. 2003, 2005: 1,25(OH)2D rises within a day of PTH(1-34) infusion)
+    run = h.simulate(times=np.linspace(0, 2, 97), interventions=["pth-infusion@0:pmol_per_hour=140,hours=48,peptide=1-34"])
+    level = value_at(run, "teriparatide_plasma", 0.5) / run.parameters["teriparatide_volume"]
+    np.testing.assert_allclose(level, 140 / 62.0, rtol=0.01)
+    assert value_at(run, "pth", 0.5) < 0.9 * run["pth"][0]
+    assert value_at(run, "calcitriol", 1.0) > 1.05 * run["calcitriol"][0]
+
+
+def test_teriparatide_exposure_rises_in_severe_renal_impairment():
+    # Forteo label: a single dose gave a 73 % larger AUC in 5 patients with CrCl < 30 mL/min
+    # (taken at 15 mL/min); the renal share of clearance falls with GFR
+    def auc(gfr):
+        run = h.simulate(times=np.linspace(0, 1, 1441), parameters={"gfr": gfr},
+                         interventions=["teriparatide@0:dose_ug=20,every_hours=672"])
+        return np.trapezoid(run["teriparatide_plasma"], run.times)
+    np.testing.assert_allclose(auc(15) / auc(100), 1.73, rtol=0.02)
+
+
+def test_every_pth1r_agonist_reaches_tubule_bone_and_cyp27b1():
+    from homeostasis.model.drugs import drug_concentrations
+    from homeostasis.model.states import STATES, pth1r_agonists, pth1r_signal
+    y = {s.name: s.symbol for s in STATES}
+    drugs = drug_concentrations(y)
+    assert set(pth1r_agonists(y, drugs)) == {"intact PTH", "PTHrP", "teriparatide", "abaloparatide"}
+    for target in ("tubule and bone", "CYP27B1"):
+        signal = pth1r_signal(y, drugs, target).free_symbols
+        assert {y["pth_plasma"], y["teriparatide_plasma"], y["abaloparatide_plasma"]} <= signal
 
 
 def test_pth_infusion_rejects_an_unknown_peptide():

@@ -2,7 +2,8 @@
 
 * teriparatide (PTH 1-34), abaloparatide (PTHrP 1-34 analogue) and PTH(1-84): subcutaneous
   depot with first-order absorption. Teriparatide and abaloparatide have their own plasma
-  pool and clearance and act on PTH1R (they enter the receptor signal of bone and kidney);
+  pool and clearance and act on PTH1R (they enter the one receptor sum of bone, tubule and
+  CYP27B1: ``states.pth1r_agonists``); intravenous PTH(1-34) enters the teriparatide pool;
   PTH(1-84) joins the circulating intact PTH pool (it *is* PTH, cleared like it).
 * denosumab and romosozumab: subcutaneous depot, one central pool with linear clearance plus a
   saturable (target-mediated) elimination (Sutjandra et al. 2011 quasi-steady-state TMDD).
@@ -69,12 +70,24 @@ def _subcutaneous(drug, absorption_half_life, unit, target=None, hours=False, de
                    f"first-order subcutaneous absorption of {drug} ({depot.replace('_', ' ')})")
 
 
+def teriparatide_renal_factor(c):
+    """Teriparatide clearance relative to normal renal function: its renal share falls with GFR.
+
+    Forteo label / Lilly medical information: in 5 patients with severe renal impairment
+    (CrCl < 30 mL/min) a single dose gave a 73 % larger AUC and a 77 % longer half-life; in 11
+    with mild or moderate impairment (CrCl 30-72) no significant difference."""
+    return 1 - P.teriparatide_renal_share * (1 - c.gfr / P.reference_gfr)
+
+
 def peptide_processes(c) -> list[Process]:
     y = c.y
     return [
         _subcutaneous("teriparatide", P.teriparatide_absorption_half_life, "pmol/day", hours=True),
+        Process("teriparatide_infusion", P.teriparatide_infusion_rate, None, "teriparatide_plasma", "pmol/day",
+                "intravenous PTH(1-34) infusion (pth-infusion peptide=1-34)"),
         Process("teriparatide_clearance",
-                P.teriparatide_clearance * P.hours_per_day / P.teriparatide_volume * y["teriparatide_plasma"],
+                P.teriparatide_clearance * P.hours_per_day / P.teriparatide_volume * teriparatide_renal_factor(c)
+                * y["teriparatide_plasma"],
                 "teriparatide_plasma", None, "pmol/day", "renal and hepatic clearance of teriparatide"),
         _subcutaneous("abaloparatide", P.abaloparatide_absorption_half_life, "pmol/day", hours=True),
         Process("abaloparatide_clearance",

@@ -120,12 +120,9 @@ def concentrations() -> SimpleNamespace:
         fgf23=pos(y["fgf23_amount"]) / P.fgf23_distribution_volume,
         gfr=gfr_at(TIME),
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
-        pth_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume + P.pthrp_potency * P.pthrp
-                       + drugs["teriparatide"] + P.abaloparatide_pth1r_potency * drugs["abaloparatide"])
-                      * uraemic_pth1r_responsiveness()),
-        # CYP27B1 induction: PTH plus a small share of PTHrP, with its own uraemic resistance
-        hydroxylase_receptor=((pos(y["pth_plasma"]) / P.pth_distribution_volume
-                               + P.pthrp_hydroxylase_potency * P.pthrp)
+        pth_receptor=pth1r_signal(y, drugs, "tubule and bone") * uraemic_pth1r_responsiveness(),
+        # CYP27B1 induction: the same agonists, PTHrP-like ones with a small share, with its own uraemic resistance
+        hydroxylase_receptor=(pth1r_signal(y, drugs, "CYP27B1")
                               * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
         vdr_ligand=dbp_displacement(calcidiol) * (calcitriol + calcidiol_vdr_equivalent(calcidiol)),
         vdr_reference=vdr_reference(),
@@ -133,6 +130,33 @@ def concentrations() -> SimpleNamespace:
         denosumab=drugs["denosumab"],
         romosozumab=drugs["romosozumab"],
     )
+
+
+def pth1r_agonists(y, drugs) -> dict:
+    """Every circulating PTH1R agonist (pmol/L) with its potency, relative to equimolar intact PTH,
+    at the tubule and bone and at the renal 1-alpha-hydroxylase (CYP27B1).
+
+    One receptor, one occupancy sum: intact PTH, PTHrP, teriparatide (PTH(1-34), given
+    subcutaneously or infused, ``pth-infusion peptide=1-34``) and abaloparatide all enter it, so
+    each reaches calcium reabsorption, TmP, CYP27B1 and bone alike. PTH(1-34) carries the whole
+    N-terminal activation domain and acts as intact PTH does, CYP27B1 included (Horwitz et al.
+    2003, 2005: PTH(1-34) infusions raise 1,25(OH)2D within 24 h). PTHrP and its analogue
+    abaloparatide act on tubule and bone but induce CYP27B1 poorly (Horwitz et al. 2003, 2005;
+    Stewart et al. 1980); abaloparatide's sustained signal is smaller (it prefers the transient RG
+    conformation of PTH1R: Hattersley et al. 2016).
+    """
+    return {
+        "intact PTH": (pos(y["pth_plasma"]) / P.pth_distribution_volume, 1, 1),
+        "PTHrP": (P.pthrp, P.pthrp_potency, P.pthrp_hydroxylase_potency),
+        "teriparatide": (drugs["teriparatide"], 1, 1),
+        "abaloparatide": (drugs["abaloparatide"], P.abaloparatide_pth1r_potency, P.abaloparatide_hydroxylase_potency),
+    }
+
+
+def pth1r_signal(y, drugs, target):
+    """PTH1R agonism in intact-PTH equivalents (pmol/L) at ``target``: "tubule and bone" or "CYP27B1"."""
+    column = {"tubule and bone": 1, "CYP27B1": 2}[target]
+    return sum(ligand[0] * ligand[column] for ligand in pth1r_agonists(y, drugs).values())
 
 
 def uraemic_pth1r_responsiveness():

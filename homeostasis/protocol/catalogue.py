@@ -151,28 +151,17 @@ def _dialysis(day, options, base, end):
     return events
 
 
-PTH_PEPTIDES = ("1-84", "1-34")
-
-
-def pth_1_34_equivalent(base) -> float:
-    """PTH(1-84) infusion rate giving the plasma PTH1R signal of one unit of PTH(1-34).
-
-    Both act on PTH1R mole for mole (the model's assumption for teriparatide), but PTH(1-34) is
-    cleared faster: 62 L/h (``teriparatide_clearance``, Forteo label) against the intact
-    hormone's ~43 L/h (``pth_clearance_rate`` x ``pth_distribution_volume``; Papapoulos et al.
-    1977). With half-lives of minutes a continuous infusion is at steady state within the hour,
-    so the steady concentration, rate / clearance, is what matters: infusing PTH(1-34) as
-    PTH(1-84) pmol for pmol gives 1.4x its plasma level.
-    """
-    intact_l_per_hour = base["pth_clearance_rate"] * base["pth_distribution_volume"] / 24.0
-    return intact_l_per_hour / base["teriparatide_clearance"]
+PTH_INFUSION_RATES = {"1-84": "pth_infusion_rate", "1-34": "teriparatide_infusion_rate"}
+PTH_PEPTIDES = tuple(PTH_INFUSION_RATES)
 
 
 def _pth_infusion(day, options, base, end):
-    per_pmol = pth_1_34_equivalent(base) if options["peptide"] == "1-34" else 1.0
-    on = {"pth_infusion_rate": options["pmol_per_hour"] * 24.0 * per_pmol}
-    return [Event(day, SetParameters(on)),
-            Event(day + options["hours"] / 24.0, SetParameters({"pth_infusion_rate": base["pth_infusion_rate"]}))]
+    """Intravenous PTH: intact PTH(1-84) into the circulating PTH pool (measured as intact PTH, cleared
+    like it); PTH(1-34) into the teriparatide pool, cleared at ``teriparatide_clearance`` (Forteo
+    label, 62 L/h) and acting on PTH1R through the same receptor sum (``states.pth1r_agonists``)."""
+    parameter = PTH_INFUSION_RATES[options["peptide"]]
+    return [Event(day, SetParameters({parameter: options["pmol_per_hour"] * 24.0})),
+            Event(day + options["hours"] / 24.0, SetParameters({parameter: base[parameter]}))]
 
 
 def _setting(parameter, option, factor=1.0):
@@ -306,7 +295,7 @@ CATALOGUE = {spec.name: spec for spec in (
     _spec("phosphate-load", "a single oral phosphate load", (Option("p_mg", 1000, "mg", 0, 5000),), _phosphate_load),
     _spec("calcium-clamp", "hold ionized calcium at its start value + delta (Ca or citrate/EDTA infusion)",
           (Option("delta_ionized", -0.2, "mmol/L", -0.6, 0.6), Option("hours", 2, "h", 0.01, 240)), _clamp),
-    _spec("pth-infusion", "intravenous PTH infusion, peptide=1-84 (intact) or 1-34 (cleared at teriparatide_clearance)",
+    _spec("pth-infusion", "intravenous PTH infusion, peptide=1-84 (intact PTH pool) or 1-34 (teriparatide pool, cleared at teriparatide_clearance)",
           (Option("pmol_per_hour", 100, "pmol/h", 0, 40000), Option("hours", 24, "h", 0.01, 8760),
            Option("peptide", "1-84", "", choices=PTH_PEPTIDES)), _pth_infusion),
     _spec("calcium-supplement", "oral elemental calcium every every_hours, as salt=carbonate (with meals) or citrate",
