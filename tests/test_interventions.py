@@ -138,7 +138,12 @@ def test_phosphate_binder_in_advanced_ckd():
                                         "0.723x (rubin-2008 neck fails); bone_calcitriol_emax 3: 0.733x. Not bone: "
                                         "pth_synthesis_calcitriol_half 70: 0.735x (goodman-2003 PTH fails). Needs a "
                                         "mechanism that separates predialysis CKD from dialysis (a Block band centred "
-                                        "on the placebo-corrected -47.7 %, -57.7..-37.7, still leaves no k passing both)")
+                                        "on the placebo-corrected -47.7 %, -57.7..-37.7, still leaves no k passing both). "
+                                        "Phosphate-side levers (2026-11-30, 8 L phosphate volume; serum phosphate moves only "
+                                        "1.32 -> 1.33 mmol/L): fgf23_calcitriol_emax 4 / 8 gives 0.734x / 0.732x (the FGF23 "
+                                        "action on TmP is saturated at FGF23 ~400 ng/L), no calcitriol feedback on CYP27B1 "
+                                        "(hydroxylase_calcitriol_half 1000) 0.731x, calcitriol-dependent phosphate absorption "
+                                        "share 0.1 0.732x")
 def test_calcitriol_suppresses_pth_in_ckd():
     run = h.simulate("ckd", start="steady", days=180, parameters={"gfr_final": 20},
                      interventions=["calcitriol@0:dose_ug_per_day=0.5"])
