@@ -397,7 +397,7 @@ def test_intradialytic_phosphate_reaches_its_plateau_within_the_first_hour():
     # Elias et al. 2018 Kidney Blood Press Res 43:110: serum phosphate -47.4 % at 1 h and -45.1 %
     # at the end of a 4-h session (the fall is complete by 1 h); Man et al. 1991 ASAIO Trans
     # 37:M463 and Spalding et al. 2002: plateau at ~0.8-0.9 mmol/L. The rapidly accessible
-    # phosphate volume (phosphate_distribution_volume, ~10 L: Agar 2011, Leypoldt 2013) sets the
+    # phosphate volume (phosphate_distribution_volume, 8 L: Agar 2011, Leypoldt 2013, Elias 2018) sets the
     # speed: with the 14 L ECF the 1-h fall was only 79 % of the 4-h fall
     start = 28.0
     session = start + np.linspace(0, 4, 49) / 24
