@@ -7,9 +7,11 @@ Run from the project root (under a minute on 2 shared cores)::
 
 Cases: healthy year, CKD year (gfr = 30 from the healthy state), cinacalcet 30 mg every 12 h
 for a year, and N varied healthy years (physiology parameters x U(0.8, 1.2)); 501 output
-points. Timings are medians of interleaved calls in CPU seconds of this process
-(``time.process_time``: the machine is shared, and other jobs disturb CPU time less than wall
-time; still, only ratios within one run mean much). To compare versions, run the same script with
+points. Timings are medians of interleaved calls (every contender, libroadrunner included, timed
+in the same rounds), in CPU seconds of this process (``time.process_time``: the machine is shared,
+and other jobs disturb CPU time less than wall time) and in wall seconds; the load average is
+printed at the start, after each case and with the closing summary of ratios. Only ratios within
+one run mean much. To compare versions, run the same script with
 ``PYTHONPATH`` set to an older checkout of the package (e.g. ``git archive``). Accuracy is the largest error against a tight reference (the compiled
 driver at rtol 1e-12, itself checked against odeint at rtol 1e-12 where that is affordable),
 max over times and states of |x - x_ref| / max(|x_ref|, typical size of the state).
@@ -23,6 +25,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,16 +37,38 @@ FEW = ("ca_total", "phosphate", "pth")  # a typical request: the observables a f
 TIGHT = 4e-12  # the driver integrates at a quarter of this (driver.TOLERANCE_FACTOR): 1e-12
 
 
+class Timing(NamedTuple):
+    """Medians of one function's calls: CPU seconds of this process (``time.process_time``, which
+    other jobs on a shared machine disturb less) and wall seconds (``time.perf_counter``)."""
+
+    cpu: float
+    wall: float
+
+
 def interleaved(functions: dict, repeats: dict) -> dict:
-    """Median CPU seconds of each function, calls interleaved so that all see the same load."""
-    times = {name: [] for name in functions}
+    """:class:`Timing` of each function, calls interleaved so that all see the same load.
+
+    The order rotates every round: a call right after a slow contender (the SciPy path,
+    libroadrunner) starts with caches full of that contender's data and took ~0.3 ms more on a
+    2 ms CKD year, so a fixed order charged that to whichever function came next."""
+    cpu, wall = {name: [] for name in functions}, {name: [] for name in functions}
+    names = list(functions)
     for round_ in range(max(repeats.values())):
-        for name, function in functions.items():
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            function = functions[name]
             if round_ < repeats.get(name, 0):
-                start = time.process_time()
+                start_cpu, start_wall = time.process_time(), time.perf_counter()
                 function()
-                times[name].append(time.process_time() - start)
-    return {name: statistics.median(values) for name, values in times.items() if values}
+                wall[name].append(time.perf_counter() - start_wall)
+                cpu[name].append(time.process_time() - start_cpu)
+    return {name: Timing(statistics.median(cpu[name]), statistics.median(wall[name]))
+            for name in functions if cpu[name]}
+
+
+def load() -> str:
+    """The 1-minute load average (runnable processes on the 2 shared cores)."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def error(states, reference, scale) -> float:
@@ -162,15 +187,36 @@ def one_case(label, simulation, grid, repeats, peer=None, target=None, matched=(
         print(f"  libroadrunner: {error(peer(), reference, scale):.1e}")
     medians = interleaved(functions, {name: repeats["fast"] if "SciPy" not in name and "road" not in name
                                       else repeats["slow"] for name in functions})
-    base = medians["SciPy path (run_schedule + observe)"]
-    for name, seconds in medians.items():
-        print(f"  {name:40s} {seconds * 1e3:10.3f} ms   ratio to SciPy path {seconds / base:6.3f}")
+    base, rr = medians["SciPy path (run_schedule + observe)"], medians.get("libroadrunner (CVODE, rtol 1e-8)")
+    print(f"  {'median of interleaved calls':45s} {'CPU ms':>9s} {'wall ms':>9s}   / SciPy path (CPU, wall)"
+          + ("   / libroadrunner (CPU, wall)" if rr else ""))
+    for name, timing in medians.items():
+        print(f"  {name:45s} {timing.cpu * 1e3:9.3f} {timing.wall * 1e3:9.3f}   "
+              f"{timing.cpu / base.cpu:6.3f} {timing.wall / base.wall:6.3f}"
+              + (f"        {timing.cpu / rr.cpu:6.3f} {timing.wall / rr.wall:6.3f}" if rr else ""))
     if target:
-        best = medians["Simulation.solve (compiled, public)"]
-        print(f"  target {target * 1e3:g} ms: Simulation.solve {best * 1e3:.3f} ms "
-              f"({'met' if best <= target else 'MISSED'}); kernel at public rtol 1e-8 "
-              f"{medians['compiled kernel, internal rtol 2.5e-09'] * 1e3:.3f} ms")
+        solve = medians["Simulation.solve (compiled, public)"]
+        print(f"  target {target * 1e3:g} ms: Simulation.solve {solve.cpu * 1e3:.3f} ms CPU, {solve.wall * 1e3:.3f} ms "
+              f"wall ({'met' if solve.cpu <= target else 'MISSED'} in CPU); kernel at public rtol 1e-8 "
+              f"{medians['compiled kernel, internal rtol 2.5e-09'].cpu * 1e3:.3f} ms CPU (load now {load()})")
+    SUMMARY.append((label, medians, target, rr))
     return medians
+
+
+SUMMARY = []  # (case, timings, target, libroadrunner timing): the closing table of ratios
+
+
+def print_summary() -> None:
+    """The issue's figures in one place: Simulation.solve against its target, the SciPy path and
+    libroadrunner, in CPU and wall time."""
+    print(f"\nsummary (load average now {', '.join(f'{x:.2f}' for x in os.getloadavg())}): Simulation.solve, all "
+          "observables; ratios < 1 mean homeostasis is faster")
+    for label, medians, target, rr in SUMMARY:
+        solve, base = medians["Simulation.solve (compiled, public)"], medians["SciPy path (run_schedule + observe)"]
+        verdict = f"target {target * 1e3:g} ms {'met' if solve.cpu <= target else 'MISSED'} (CPU)" if target else ""
+        peer = f"; / libroadrunner {solve.cpu / rr.cpu:.3f} CPU, {solve.wall / rr.wall:.3f} wall" if rr else ""
+        print(f"  {label}: {solve.cpu * 1e3:.3f} ms CPU, {solve.wall * 1e3:.3f} ms wall; {verdict}; / SciPy path "
+              f"{solve.cpu / base.cpu:.3f} CPU, {solve.wall / base.wall:.3f} wall{peer}")
 
 
 def roadrunner_peer(simulation, grid):
@@ -213,12 +259,20 @@ def population(count, repeats):
                            "scipy": scipy_loop}, {"batch (threads)": repeats, "batch (one thread)": repeats,
                                                   "scipy": repeats})
     result = simulate_many(prepared, vectors, grid)
-    per_scipy = medians["scipy"] / len(sims)
-    print(f"  SciPy path, one by one: {per_scipy * 1e3:.3f} ms each (measured on {len(sims)}), "
-          f"{per_scipy * count:.2f} s for {count}")
+    per_scipy = Timing(medians["scipy"].cpu / len(sims), medians["scipy"].wall / len(sims))
+    print(f"  SciPy path, one by one: {per_scipy.cpu * 1e3:.3f} ms CPU, {per_scipy.wall * 1e3:.3f} ms wall each "
+          f"(measured on {len(sims)}), {per_scipy.wall * count:.2f} s wall for {count}")
     for name in ("batch (threads)", "batch (one thread)"):
-        print(f"  simulate_many {name:18s} {medians[name]:.3f} s  ({medians[name] / count * 1e3:.3f} ms each)  "
-              f"ratio to SciPy path {medians[name] / (per_scipy * count):.3f}")
+        timing = medians[name]
+        print(f"  simulate_many {name:18s} {timing.cpu:.3f} s CPU, {timing.wall:.3f} s wall  "
+              f"({timing.wall / count * 1e3:.3f} ms wall each)  ratio to SciPy path {timing.cpu / (per_scipy.cpu * count):.3f} "
+              f"CPU, {timing.wall / (per_scipy.wall * count):.3f} wall")
+    ten_thousand = medians["batch (threads)"].wall / count * 10_000
+    idle = medians["batch (threads)"].cpu / count * 10_000 / os.cpu_count()
+    print(f"  10,000 healthy years projected from the threaded batch: {ten_thousand:.1f} s wall on {os.cpu_count()} "
+          f"CPUs at this load, {idle:.1f} s from its CPU time on {os.cpu_count()} free CPUs (target 10 s: "
+          f"{'met' if ten_thousand <= 10 else 'MISSED'} in wall, {'met' if idle <= 10 else 'MISSED'} in CPU; "
+          f"load now {load()})")
     print(f"  failed: {int(result.failed.sum())}; numba threads: {os.environ.get('NUMBA_NUM_THREADS', 'default')}")
     errors = []
     for sim, states in zip(sims[:20], result.states[:20]):
@@ -297,6 +351,7 @@ def main(argv=None):
         population(options.runs or (200 if options.quick else 1000), 3 if options.quick else 3)
     if options.cold:
         cold_start()
+    print_summary()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ fixed seed); four parameters estimated from the same perturbed start, without pr
 * Accuracy of a fit: the largest distance of its estimates from those of a reference fit
   (exact gradients, rtol 1e-11), in standard errors of the reference. "Equal final accuracy"
   compares, for each gradient, the fastest fit whose accuracy is within ``ACCURACY``.
-* Every fit runs at each rtol of ``RTOLS`` (best wall time of ``repeats``); compilation is done
+* Every fit runs at each rtol of ``RTOLS``, ``repeats`` times in interleaved rounds (medians of wall
+  and CPU time, the load average printed before and after); compilation is done
   before timing. ``--cold`` also reports the one-time costs in fresh processes: generating and
   compiling the sensitivity code for this parameter subset, compiling the staggered kernel, and
   the same steps loaded from the disk cache (a cache holding only the model and the driver).
@@ -62,18 +63,16 @@ def synthetic_data(seed=20240611, cv=0.04) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def timed_fit(data, gradient, repeats, rtol=SAME_RTOL):
+def timed_fit(data, gradient, rtol=SAME_RTOL):
+    """(wall seconds, CPU seconds of this process and its threads, fit result or None)."""
     interventions = {label: items for label, (items, _, _) in PROTOCOL.items()}
-    best, result = np.inf, None
-    for _ in range(repeats):
-        clock = time.perf_counter()
-        try:
-            result = h.fit(data, estimate=list(TRUTH), interventions=interventions, start_values=START,
-                           gradient=gradient, profile_intervals=False, rtol=rtol)
-        except h.HomeostasisError:
-            return np.nan, None
-        best = min(best, time.perf_counter() - clock)
-    return best, result
+    clock, cpu = time.perf_counter(), time.process_time()
+    try:
+        result = h.fit(data, estimate=list(TRUTH), interventions=interventions, start_values=START,
+                       gradient=gradient, profile_intervals=False, rtol=rtol)
+    except h.HomeostasisError:
+        return np.nan, np.nan, None
+    return time.perf_counter() - clock, time.process_time() - cpu, result
 
 
 def accuracy(result, reference) -> float:
@@ -85,33 +84,47 @@ def accuracy(result, reference) -> float:
 
 
 def sweep(data, reference, repeats, gradients=GRADIENTS):
+    """Every (gradient, rtol) fit ``repeats`` times, in interleaved rounds so that all see the
+    same machine load; medians of wall and CPU seconds."""
+    cases = [(gradient, rtol) for gradient in gradients for rtol in RTOLS]
+    walls, cpus, results = {c: [] for c in cases}, {c: [] for c in cases}, {}
+    for _ in range(repeats):
+        for case in cases:
+            wall, cpu, results[case] = timed_fit(data, *case)
+            walls[case].append(wall)
+            cpus[case].append(cpu)
     rows = []
-    for gradient in gradients:
-        for rtol in RTOLS:
-            seconds, result = timed_fit(data, gradient, repeats, rtol)
-            rows.append({"gradient": gradient, "rtol": rtol, "seconds": seconds,
-                         "simulations": result.n_simulations if result else 0,
-                         "objective": result.objective if result else np.nan,
-                         "accuracy": accuracy(result, reference)})
+    for case in cases:
+        result = results[case]
+        rows.append({"gradient": case[0], "rtol": case[1], "seconds": float(np.median(walls[case])),
+                     "cpu": float(np.median(cpus[case])), "simulations": result.n_simulations if result else 0,
+                     "objective": result.objective if result else np.nan,
+                     "accuracy": accuracy(result, reference)})
     return pd.DataFrame(rows)
 
 
 def report(table):
-    print(f"{'gradient':<19} {'rtol':>6} {'wall s':>7} {'sims':>5} {'objective':>10} {'|est - ref| / SE':>17}")
+    print(f"{'gradient':<19} {'rtol':>6} {'wall s':>7} {'CPU s':>7} {'sims':>5} {'objective':>10} "
+          f"{'|est - ref| / SE':>17}")
     for row in table.itertuples():
-        print(f"{row.gradient:<19} {row.rtol:6.0e} {row.seconds:7.3f} {row.simulations:5d} {row.objective:10.4f} "
-              f"{row.accuracy:17.2e}")
+        print(f"{row.gradient:<19} {row.rtol:6.0e} {row.seconds:7.3f} {row.cpu:7.3f} {row.simulations:5d} "
+              f"{row.objective:10.4f} {row.accuracy:17.2e}")
     same = table[table.rtol == SAME_RTOL].set_index("gradient")
     good = table[table.accuracy <= ACCURACY]
     fastest = good.loc[good.groupby("gradient")["seconds"].idxmin()].set_index("gradient")
-    exact_same = same.loc["exact", "seconds"]
+    thriftiest = good.loc[good.groupby("gradient")["cpu"].idxmin()].set_index("gradient")  # least CPU
+    exact_same = same.loc["exact"]
     for other in same.index.drop("exact"):
-        print(f"{other} / exact at rtol {SAME_RTOL:g}: wall time {same.loc[other, 'seconds'] / exact_same:.2f}")
+        print(f"{other} / exact at rtol {SAME_RTOL:g}: wall time {same.loc[other, 'seconds'] / exact_same.seconds:.2f}, "
+              f"CPU {same.loc[other, 'cpu'] / exact_same.cpu:.2f}")
         if "exact" in fastest.index and other in fastest.index:
             exact, rival = fastest.loc["exact"], fastest.loc[other]
             print(f"{other} / exact at equal final accuracy (<= {ACCURACY:g} SE): wall time "
                   f"{rival.seconds / exact.seconds:.2f} ({other} at rtol {rival.rtol:g}: {rival.seconds:.3f} s; "
                   f"exact at rtol {exact.rtol:g}: {exact.seconds:.3f} s)")
+            exact, rival = thriftiest.loc["exact"], thriftiest.loc[other]
+            print(f"{other} / exact at equal final accuracy: CPU time {rival.cpu / exact.cpu:.2f} ({other} at rtol "
+                  f"{rival.rtol:g}: {rival.cpu:.3f} s; exact at rtol {exact.rtol:g}: {exact.cpu:.3f} s)")
         else:
             print(f"{other}: no fit within {ACCURACY:g} SE of the reference at the tolerances tried")
 
@@ -166,18 +179,20 @@ def one_time_costs():
         print(f"{step:<45} cold {runs['cold'][step]:7.2f} s   warm {runs['warm'][step]:6.2f} s")
 
 
-def main(repeats=2, cold=False, gradients=GRADIENTS):
+def main(repeats=3, cold=False, gradients=GRADIENTS):
     if cold:
         one_time_costs()
     data = synthetic_data()
-    timed_fit(data, "exact", 1)  # compile the model, the sensitivity code and the kernel
-    _, reference = timed_fit(data, "exact", 1, REFERENCE_RTOL)
+    timed_fit(data, "exact")  # compile the model, the sensitivity code and the kernel
+    _, _, reference = timed_fit(data, "exact", REFERENCE_RTOL)
+    print(f"load average at the start {os.getloadavg()[0]:.1f} (2 shared cores: wall times move with it)")
     report(sweep(data, reference, repeats, gradients))
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cold", action="store_true", help="also time first-use compilation in fresh processes")
     parser.add_argument("--gradients", default=",".join(GRADIENTS), help="comma-separated, exact first")
     arguments = parser.parse_args()

@@ -387,6 +387,19 @@ def test_validate_command_prints_a_line_per_experiment_and_the_score(tmp_path, c
         run(parser.parse_args(["validate", "--records", str(FIXTURES), "--tag", "nope"]))
 
 
+def test_validate_command_builds_the_experiment_table_once(capsys, monkeypatch):
+    from homeostasis.atlas import runner
+
+    built = []
+    original = runner.experiment_table
+    monkeypatch.setattr(runner, "experiment_table", lambda frame: built.append(len(frame)) or original(frame))
+    run(argparse.Namespace(only=None, tag=None, split=None, report=None, directory=str(FIXTURES)))
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(built) == 1, built  # the score line and the splits line share one table
+    assert out[-2:] == ["atlas: 2/3 experiments pass",
+                        "splits: calibration 1/1, holdout 1/2 (independent of every calibrated value 1/2)"]
+
+
 # ---------------------------------------------------------------- every packaged experiment
 
 def _packaged():

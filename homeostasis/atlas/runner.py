@@ -312,9 +312,11 @@ def experiment_table(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Score by primary mechanism and by split: experiments passing / total (and missing, errors)."""
-    experiments = experiment_table(frame)
+def summary(frame: pd.DataFrame, *, experiments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Score by primary mechanism and by split: experiments passing / total (and missing, errors).
+
+    ``experiments``: the frame's :func:`experiment_table` when the caller has built it already."""
+    experiments = experiment_table(frame) if experiments is None else experiments
     parts = []
     for group in ("mechanism", "split"):
         for name, rows in experiments.groupby(group, sort=True):
@@ -326,10 +328,10 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(parts, columns=["group", "name", "passed", "total", "missing", "errors", "score"])
 
 
-def split_line(frame: pd.DataFrame) -> str:
+def split_line(frame: pd.DataFrame, *, experiments: pd.DataFrame | None = None) -> str:
     """``"splits: calibration 28/32, holdout 23/25 (independent of every calibrated value 8/9)"``
-    ("" for an empty atlas)."""
-    rows = summary(frame)
+    ("" for an empty atlas); ``experiments`` as for :func:`summary`."""
+    rows = summary(frame, experiments=experiments)
     rows = rows[rows["group"] == "split"]
     parts = [f"{r.name} {r.score}" for r in rows.itertuples() if r.name != "holdout, independent"]
     independent = rows[rows["name"] == "holdout, independent"]

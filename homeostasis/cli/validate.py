@@ -142,7 +142,7 @@ def run(args) -> int:
         path = write_report(frame, args.report, force=bool(getattr(args, "force", False)))
         print(f"report: {path}")
     print(f"atlas: {int(experiments['passed'].sum())}/{len(experiments)} experiments pass")
-    if line := split_line(frame):
+    if line := split_line(frame, experiments=experiments):  # the table built above, not a second one
         print(line)
     failing = experiments["status"].str.startswith(("FAIL", "error"))
     return 1 if bool(failing.any()) else 0

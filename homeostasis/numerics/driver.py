@@ -114,19 +114,32 @@ def _deferred_signals():
         yield
         return
     pending, previous = [], {}
-    for number in (signal.SIGINT, signal.SIGTERM):
-        handler = signal.getsignal(number)
+
+    def defer(received, frame):
+        pending.append((received, frame))
+
+    for number in _DEFERRED:
+        handler = _raw_signal.getsignal(number)
         if callable(handler):
             previous[number] = handler
-            signal.signal(number, lambda received, frame: pending.append((received, frame)))
+            _raw_signal.signal(number, defer)
     try:
         yield
     finally:
         for number, handler in previous.items():
-            signal.signal(number, handler)
+            _raw_signal.signal(number, handler)
         if pending:
             received, frame = pending[0]
             previous[received](received, frame)
+
+
+# the C module under ``signal``: the same calls without converting every number and handler to
+# and from ``enum`` members (a third of the Python time around a year's compiled call)
+try:
+    import _signal as _raw_signal
+except ImportError:  # another Python implementation
+    _raw_signal = signal
+_DEFERRED = (int(signal.SIGINT), int(signal.SIGTERM))
 
 
 def elimination_order(compiled) -> np.ndarray:
@@ -296,7 +309,10 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0,
     p = np.array(p, dtype=float)
     y = np.asarray(y0, float)
     rtol, atol = driver_tolerances(scale, rtol)
-    pieces = list(_pieces(event_groups(events, grid[0], grid[-1]), grid[0], grid[-1], chunk_days))
+    if not events and grid[-1] - grid[0] <= chunk_days:  # no schedule to cut: one call (what _pieces gives)
+        pieces = [(grid[-1], [], None)]
+    else:
+        pieces = list(_pieces(event_groups(events, grid[0], grid[-1]), grid[0], grid[-1], chunk_days))
     if len(pieces) == 1 and pieces[0][2] is None:  # the usual case: the whole grid in one call
         states, observed, _, _ = _run(driver, compiled, y, p, grid + time_offset, pieces[0][1], time_offset, atol,
                                       rtol, selection)
@@ -346,11 +362,14 @@ def _pieces(groups, first, last, chunk_days=None):
 
 
 def _run(driver, compiled, y, p, times, groups, time_offset, atol, rtol, selection):
-    encoded = EncodedEvents(compiled, groups, time_offset)
-    bounds, op_start, op_kind, op_index, op_value = encoded.arrays()
-    if not len(bounds) or bounds[-1] < times[-1]:
-        bounds = np.append(bounds, times[-1])
-        op_start = np.append(op_start, op_start[-1])
+    if groups:
+        bounds, op_start, op_kind, op_index, op_value = EncodedEvents(compiled, groups, time_offset).arrays()
+        if bounds[-1] < times[-1]:
+            bounds = np.append(bounds, times[-1])
+            op_start = np.append(op_start, op_start[-1])
+    else:  # what EncodedEvents and the final bound give for no events, without their Python work
+        bounds, op_start = np.array([times[-1]]), np.zeros(2, dtype=np.int64)
+        op_kind, op_index, op_value = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     states = np.empty((len(times), len(y)))
     observed = np.empty((len(times), len(selection.names)))
     counts = np.zeros(4, dtype=np.int64)

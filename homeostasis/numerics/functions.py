@@ -5,7 +5,7 @@ optimises it again with the caller: the driver, calling the model's right-hand s
 Jacobian and observables (thousands of generated lines), spent about as long compiling them
 a second time as their own compilation took (10 s of a 28 s first run). The driver instead
 receives each model function's address as an integer and calls it through a numba
-first-class function value built from that address (:func:`rhs_at` and its siblings), so the
+first-class function value built from that address (:func:`rhs_hoisted_at` and its siblings), so the
 driver is compiled once, for every model, and caches like any other numba function. The call
 costs the same as a direct one (0.1 µs on this machine); passing the functions as numba
 dispatchers would cost ~100 µs per driver call in argument conversion.
@@ -24,9 +24,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 _VECTOR, _MATRIX = types.float64[::1], types.float64[:, ::1]
-RHS = _VECTOR(types.float64, _VECTOR, _VECTOR)
 JACOBIAN = _MATRIX(types.float64, _VECTOR, _VECTOR)
-OBSERVE = types.none(types.float64, _VECTOR, _VECTOR, types.int64[::1], types.boolean[::1], _VECTOR)
 RHS_HOISTED = _VECTOR(types.float64, _VECTOR, _VECTOR, _VECTOR)
 CONSTANTS = types.none(_VECTOR, _VECTOR)
 OBSERVE_HOISTED = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, types.int64[::1], types.boolean[::1], _VECTOR)
@@ -50,26 +48,17 @@ def _function_at(signature):
     return function_at
 
 
-rhs_at = _function_at(RHS)
 jacobian_at = _function_at(JACOBIAN)
-observe_at = _function_at(OBSERVE)
 rhs_hoisted_at = _function_at(RHS_HOISTED)
 constants_at = _function_at(CONSTANTS)
 observe_hoisted_at = _function_at(OBSERVE_HOISTED)
 
 
 @lru_cache(maxsize=None)
-def addresses(compiled) -> tuple:
-    """Addresses of ``rhs``, ``jacobian`` and ``observe_into`` of a compiled model (each
-    compiled, or loaded from numba's cache, for exactly the signature the sensitivity kernel calls)."""
-    model = compiled.module
-    return _addresses_of(((model.rhs, RHS), (model.jacobian, JACOBIAN), (model.observe_into, OBSERVE)))
-
-
-@lru_cache(maxsize=None)
 def driver_addresses(compiled) -> tuple:
-    """What the driver calls: addresses of ``rhs_hoisted`` (the right-hand side reading its
-    parameter-only subexpressions from a vector filled by ``rhs_constants``), ``jacobian``,
+    """What the driver (and the sensitivity kernel, through the driver's loop) calls: addresses
+    of ``rhs_hoisted`` (the right-hand side reading its parameter-only subexpressions from a
+    vector filled by ``rhs_constants``), ``jacobian``,
     ``observe_hoisted`` (the same for the observables), ``rhs_constants`` and
     ``observe_constants``, then the lengths of the two vectors of constants."""
     model = compiled.module

@@ -27,9 +27,9 @@ import numpy as np
 
 from ..errors import SolverError
 from .cache import load_generated
-from .driver import FAILURES, MAX_STEPS, _module_for, driver_key, driver_tolerances
+from .driver import FAILURES, MAX_STEPS, _module_for, driver_key, driver_tolerances, elimination_order
 from .driver import _deferred_signals as deferred_signals  # noqa: F401 (re-exported for the runner)
-from .functions import JACOBIAN, addresses
+from .functions import JACOBIAN, driver_addresses
 
 # sensitivity columns are scaled like the states (see fitting.sensitivities) and held to the
 # states' tolerances times this factor, in the Newton iteration and the error test (as the LSODA
@@ -109,13 +109,26 @@ def _patterns(compiled, module):
             *structural_pattern(module.dfdp, (n, len(module.ACTIVE))))
 
 
+@lru_cache(maxsize=None)
+def _model_addresses(compiled) -> np.ndarray:
+    """What the driver's loop calls (``functions.driver_addresses``), as its int64 vector."""
+    return np.array(driver_addresses(compiled), dtype=np.int64)
+
+
+@lru_cache(maxsize=None)
+def _elimination_order(compiled) -> np.ndarray:
+    return elimination_order(compiled)
+
+
 def prepare(module) -> None:
     """Compile (or load) the kernel and bind the model's and ``module``'s functions before
     threads use them."""
     from .cache import compile_model
 
     load_kernel()
-    addresses(compile_model())
+    compiled = compile_model()
+    _model_addresses(compiled)
+    _elimination_order(compiled)
     function_addresses(module)
 
 
@@ -146,8 +159,8 @@ def integrate_with_sensitivities(compiled, sensitivity, y0, s0, times, p, dp, *,
     sens = np.empty((len(times), k * n))
     states[0], sens[0] = y0, np.asarray(s0, float).ravel()
     counts = np.zeros(len(COUNT_NAMES), dtype=np.int64) if counts is None else counts
-    status, reached, y_end, _ = load_kernel().integrate_segment(
-        np.array(addresses(compiled), dtype=np.int64), function_addresses(sensitivity),
+    status, reached, y_end, _ = load_kernel().integrate(
+        _model_addresses(compiled), function_addresses(sensitivity), _elimination_order(compiled),
         *_patterns(compiled, sensitivity), times[0], times[-1], y0, sens[0].copy(), np.asarray(p, float),
         np.ascontiguousarray(dp, float), state_rtol, atol, s_rtol, s_atol,
         ERROR_CONTROL if error_control is None else bool(error_control), times, states, sens, 1, len(times),

@@ -83,7 +83,7 @@ def output_times(days=None, times=None, step=None) -> np.ndarray:
             raise ParameterValueError("times: expected a sequence of numbers (days)") from None
         if np.ndim(times) != 1:
             raise ParameterValueError(f"times: expected a one-dimensional sequence of days, got {np.ndim(times)} dimensions")
-        if grid.size < 2 or not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0) or grid[0] < 0:
+        if not _increasing_days(grid):
             raise ParameterValueError("times: expected at least two finite, increasing, non-negative days")
         if grid[-1] > MAX_DAYS:
             raise ParameterValueError(f"times: expected days up to {MAX_DAYS:g}, got {grid[-1]:g}")
@@ -103,6 +103,14 @@ def output_times(days=None, times=None, step=None) -> np.ndarray:
     if not 0 < step <= days:
         raise ParameterValueError(f"step: expected a value in (0, {days:g}] days, got {step:g}")
     return _stepped_grid(days, step)
+
+
+def _increasing_days(grid) -> bool:
+    """At least two finite, strictly increasing, non-negative values: with every step positive
+    (a NaN step fails the comparison) and finite ends, every value is finite."""
+    if grid.size < 2 or not 0 <= grid[0] or not np.isfinite(grid[-1]):
+        return False
+    return bool((grid[1:] - grid[:-1]).min() > 0)
 
 
 MAX_DAYS = 1e5  # an adult lifetime several times over; longer runs only accumulate round-off
@@ -247,6 +255,8 @@ class Simulation:
 
     def events(self, end: float) -> list:
         """Every event of the interventions up to run day ``end``, in time order."""
+        if not self.interventions:
+            return []
         base = self.parameter_set.as_dict()
         events = [e for item in self.interventions for e in item.events(base, end)]
         return sorted(events, key=lambda e: e.time)
