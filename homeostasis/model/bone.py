@@ -71,6 +71,9 @@ CELL_STATES = (
     State("sclerostin", "dimensionless", "bone", None, "osteocyte sclerostin relative to healthy", healthy=1),
     State("pth_signal_adapted", "dimensionless", "bone", None,
           "desensitised (time-averaged) PTH1R signal in the osteoblast lineage relative to healthy", healthy=1),
+    State("pth_exposure_duty", "dimensionless", "bone", None,
+          "share of the last day the PTH1R signal spent above the one the osteoblast lineage has settled to "
+          "(time above threshold; 0 in health)", scale_like="osteoclasts"),
     State("pth_signal_settled", "dimensionless", "bone", None,
           "PTH1R signal the osteoblast lineage has settled to over weeks (its maturation program re-set) "
           "relative to healthy", healthy=1),
@@ -171,16 +174,29 @@ def anabolic_drive(c):
 
 
 def maturation_arrest_target(c):
-    """Matrix synthesis per osteoblast that a rise of the sustained PTH1R signal above the one the
+    """Matrix synthesis per osteoblast that a rise of the uninterrupted PTH1R signal above the one the
     lineage has settled to over weeks drives towards (1 in any lasting state): a new continuous
     PTH or PTHrP exposure arrests osteoblast maturation within days (P1NP -30 to -40 % over a
     7-day infusion while resorption rises: Horwitz et al. 2011 J Bone Miner Res 26:2287; Horwitz
     et al. 2005 J Bone Miner Res 20:1792), while months of hyperparathyroidism raise formation with
     resorption (Rubin et al. 2008). One-sided and measured from at least the healthy signal: PTH
-    falling, or returning to normal from suppression, is not a new exposure."""
+    falling, or returning to normal from suppression, is not a new exposure. Driven by the signal held
+    without a break (``pth_signal_sustained``), not the time-averaged one: what arrests maturation is
+    the duration of each exposure, not its peak or area (Frolik et al. 2003 Bone 33:372: the same
+    daily PTH(1-34) dose built bone given within 1 h and lost it spread over 6 h; Hodsman et al. 1993
+    J Clin Invest 91:1138: formation markers fell during a 24-h PTH(1-34) infusion and rose by more
+    than 100 % on daily injections), so a daily injection, gone within hours, does not arrest it."""
+    return 1 / (1 + power(pos(c.y["pth_exposure_duty"]) / P.pth_arrest_half, P.pth_arrest_hill))
+
+
+def above_settled_signal(c):
+    """1 while the instantaneous PTH1R signal is above the one the lineage has settled to (or the
+    healthy signal if higher), 0 below: a steep switch, so the exposure duty measures the time
+    spent above it whatever the peak (Frolik et al. 2003: neither Cmax nor AUC predicted the
+    catabolic outcome, the duration of exposure did)."""
     settled = 1 + pos(c.y["pth_signal_settled"] - 1)
-    rise = pos(pos(c.y["pth_signal_adapted"]) / settled - 1)
-    return 1 / (1 + power(rise / P.pth_arrest_half, P.pth_arrest_hill))
+    rise = pos(pth_signal(c) / settled - 1)
+    return hill(rise, P.pth_exposure_threshold, P.pth_exposure_hill)
 
 
 def matrix_synthesis_per_osteoblast(c):
@@ -292,6 +308,10 @@ def cell_processes(c) -> list[Process]:
                 PER_DAY, "PTH1R desensitisation follows the signal"),
         Process("pth_signal_recovery", y["pth_signal_adapted"] / P.pth_adaptation_time, "pth_signal_adapted", None,
                 PER_DAY, "resensitisation"),
+        Process("pth_exposure_gain", above_settled_signal(c) / P.pth_exposure_time, None, "pth_exposure_duty",
+                PER_DAY, "time the PTH1R signal spends above the settled one (running share of the day)"),
+        Process("pth_exposure_loss", y["pth_exposure_duty"] / P.pth_exposure_time, "pth_exposure_duty", None,
+                PER_DAY, "the running share forgets earlier exposure"),
         Process("pth_signal_settling", pos(y["pth_signal_adapted"]) / P.pth_arrest_time, None, "pth_signal_settled",
                 PER_DAY, "the osteoblast lineage re-sets its maturation program to the sustained signal"),
         Process("pth_signal_unsettling", y["pth_signal_settled"] / P.pth_arrest_time, "pth_signal_settled", None,
