@@ -24,9 +24,10 @@ construction (calibration.py derives the mineral rate constants from the budgete
   synthesis of each osteoblast (continuous PTH: resorption up, formation arrested, Horwitz
   et al. 2011); the excess of the instantaneous over the adapted signal (a pulse, as after a
   daily injection) drives osteoblast commitment and survival: the anabolic window
-  (Frolik et al. 2003). A rise of the adapted signal above the one the lineage has settled to
-  over weeks arrests osteoblast maturation (matrix synthesis falls over days): a new continuous
-  exposure suppresses formation while resorption rises and formation rebounds when it stops
+  (Frolik et al. 2003). Time spent with the signal above the one the lineage has settled to over
+  weeks (the exposure duty: hours a day after an injection, all day under an infusion) arrests
+  osteoblast maturation (matrix synthesis falls over days): a new continuous exposure
+  suppresses formation while resorption rises and formation rebounds when it stops
   (Horwitz et al. 2011), while in any lasting state (hyperparathyroidism) the arrest is gone and
   formation follows resorption.
 
