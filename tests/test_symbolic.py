@@ -185,7 +185,7 @@ def test_derived_rate_constants_have_closed_forms(parameters):
     assert_allclose(p["calcidiol_elimination_rate"], math.log(2) / 15.0, rtol=1e-12)
     assert_allclose(p["ca_complex_ratio"], 0.10 / 0.52, rtol=1e-12)
     assert_allclose(p["ca_gut_secretion_rate"], 3.75 / (2.40 * 14), rtol=1e-12)
-    assert_allclose(p["phosphate_cell_uptake_rate"], 550 / (1.10 * 10), rtol=1e-12)  # phosphate volume 10 L
+    assert_allclose(p["phosphate_cell_uptake_rate"], 550 / (1.10 * p["phosphate_distribution_volume"]), rtol=1e-12)
     assert_allclose(p["phosphate_cell_release_rate"], 550 / 500, rtol=1e-12)
     assert_allclose(p["bone_exchange_uptake_rate"], 100 / 1.248, rtol=1e-12)
     assert_allclose(p["bone_exchange_release_rate"], 1.0, rtol=1e-12)
