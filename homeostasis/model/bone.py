@@ -376,13 +376,28 @@ def matrix_formation(c, site):
             * tumour_formation_factor())
 
 
+def osteoclast_activation(c):
+    """Resorption per osteoclast raised by a new rise of the sustained PTH1R signal above the one the
+    bone has settled to over weeks (1 in health and in any lasting state): continuous PTH or PTHrP
+    activates the osteoclasts already on the surface within a day or two, before new ones are
+    recruited (Horwitz et al. 2011 J Bone Miner Res 26:2287: resorption markers rose rapidly during a
+    7-day infusion and reversed promptly when it stopped), so serum calcium keeps rising over the
+    first two days of an infusion (Wesseling-Perry et al. 2010: +2.7 mg/dL at 46 h against +0.08
+    mmol/L ionized at 8 h, Fraher et al. 1999), while months of hyperparathyroidism raise resorption
+    only through the osteoclast number. Driven by the adapted signal (a day's lag) over the settled
+    one (weeks), both from the osteoblast lineage that activates the osteoclasts (RANKL)."""
+    settled = 1 + pos(c.y["pth_signal_settled"] - 1)
+    rise = pos(pos(c.y["pth_signal_adapted"]) / settled - 1)
+    return 1 + P.osteoclast_activation_emax * hill(rise, P.osteoclast_activation_half, P.osteoclast_activation_hill)
+
+
 def resorption(c, site, amount=None):
     """Calcium resorbed per day from a compartment's mineral (or from ``amount``, anything held in
     the bone in proportion to it, such as its mineral deficit): osteoclasts remove bone of every age."""
     share = turnover_share(site)
     held = c.y[COMPARTMENTS[site][0]] if amount is None else amount
-    return (P.bone_resorption_rate * share * pos(c.y["osteoclasts"]) * site_factors(c, site)[0]
-            * held / healthy_mineral(site))
+    return (P.bone_resorption_rate * share * pos(c.y["osteoclasts"]) * osteoclast_activation(c)
+            * site_factors(c, site)[0] * held / healthy_mineral(site))
 
 
 def mineralization_lag(site):
