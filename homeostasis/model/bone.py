@@ -206,9 +206,14 @@ def above_settled_signal(c):
     healthy signal if higher), 0 below: a steep switch, so the exposure duty measures the time
     spent above it whatever the peak (Frolik et al. 2003: neither Cmax nor AUC predicted the
     catabolic outcome, the duration of exposure did)."""
+    return hill(rise_above_settled(c, pth_signal(c)), P.pth_exposure_threshold, P.pth_exposure_hill)
+
+
+def rise_above_settled(c, signal):
+    """Relative rise of a PTH1R signal above the one the bone has settled to over weeks (or the
+    healthy signal if higher): 0 in health and in any lasting state."""
     settled = 1 + pos(c.y["pth_signal_settled"] - 1)
-    rise = pos(pth_signal(c) / settled - 1)
-    return hill(rise, P.pth_exposure_threshold, P.pth_exposure_hill)
+    return pos(signal / settled - 1)
 
 
 def matrix_synthesis_per_osteoblast(c):
@@ -386,8 +391,7 @@ def osteoclast_activation(c):
     mmol/L ionized at 8 h, Fraher et al. 1999), while months of hyperparathyroidism raise resorption
     only through the osteoclast number. Driven by the adapted signal (a day's lag) over the settled
     one (weeks), both from the osteoblast lineage that activates the osteoclasts (RANKL)."""
-    settled = 1 + pos(c.y["pth_signal_settled"] - 1)
-    rise = pos(pos(c.y["pth_signal_adapted"]) / settled - 1)
+    rise = rise_above_settled(c, pos(c.y["pth_signal_adapted"]))
     return 1 + P.osteoclast_activation_emax * hill(rise, P.osteoclast_activation_half, P.osteoclast_activation_hill)
 
 
