@@ -206,9 +206,14 @@ def above_settled_signal(c):
     healthy signal if higher), 0 below: a steep switch, so the exposure duty measures the time
     spent above it whatever the peak (Frolik et al. 2003: neither Cmax nor AUC predicted the
     catabolic outcome, the duration of exposure did)."""
+    return hill(rise_above_settled(c, pth_signal(c)), P.pth_exposure_threshold, P.pth_exposure_hill)
+
+
+def rise_above_settled(c, signal):
+    """Relative rise of a PTH1R signal above the one the bone has settled to over weeks (or the
+    healthy signal if higher): 0 in health and in any lasting state."""
     settled = 1 + pos(c.y["pth_signal_settled"] - 1)
-    rise = pos(pth_signal(c) / settled - 1)
-    return hill(rise, P.pth_exposure_threshold, P.pth_exposure_hill)
+    return pos(signal / settled - 1)
 
 
 def matrix_synthesis_per_osteoblast(c):
@@ -376,13 +381,27 @@ def matrix_formation(c, site):
             * tumour_formation_factor())
 
 
+def osteoclast_activation(c):
+    """Resorption per osteoclast raised by a new rise of the sustained PTH1R signal above the one the
+    bone has settled to over weeks (1 in health and in any lasting state): continuous PTH or PTHrP
+    activates the osteoclasts already on the surface within a day or two, before new ones are
+    recruited (Horwitz et al. 2011 J Bone Miner Res 26:2287: resorption markers rose rapidly during a
+    7-day infusion and reversed promptly when it stopped), so serum calcium keeps rising over the
+    first two days of an infusion (Wesseling-Perry et al. 2010: +2.7 mg/dL at 46 h against +0.08
+    mmol/L ionized at 8 h, Fraher et al. 1999), while months of hyperparathyroidism raise resorption
+    only through the osteoclast number. Driven by the adapted signal (a day's lag) over the settled
+    one (weeks), both from the osteoblast lineage that activates the osteoclasts (RANKL)."""
+    rise = rise_above_settled(c, pos(c.y["pth_signal_adapted"]))
+    return 1 + P.osteoclast_activation_emax * hill(rise, P.osteoclast_activation_half, P.osteoclast_activation_hill)
+
+
 def resorption(c, site, amount=None):
     """Calcium resorbed per day from a compartment's mineral (or from ``amount``, anything held in
     the bone in proportion to it, such as its mineral deficit): osteoclasts remove bone of every age."""
     share = turnover_share(site)
     held = c.y[COMPARTMENTS[site][0]] if amount is None else amount
-    return (P.bone_resorption_rate * share * pos(c.y["osteoclasts"]) * site_factors(c, site)[0]
-            * held / healthy_mineral(site))
+    return (P.bone_resorption_rate * share * pos(c.y["osteoclasts"]) * osteoclast_activation(c)
+            * site_factors(c, site)[0] * held / healthy_mineral(site))
 
 
 def mineralization_lag(site):
