@@ -19,7 +19,7 @@ from ..errors import HomeostasisError, ParameterValueError, SolverError, check_i
 from ..numerics.sensitivity_driver import prepare as prepare_kernel
 from ..protocol.interventions import as_interventions
 from ..simulation.prepared import scenario_parameters
-from .forward import Experiment, simulate_experiment
+from .forward import Experiment, experiment_events, refuse_event_parameters, simulate_experiment
 from .names import resolve
 from .sensitivities import sensitivity_model
 
@@ -63,6 +63,8 @@ class Problem:
             self.row_index.append((rows, t_index, o_index))
         self.resolved = _resolve_all(self.user_estimate, self.experiments)
         self.estimate = tuple(self.resolved[n].parameter for n in self.user_estimate)  # model parameters
+        for experiment, base in zip(self.experiments, self.bases):  # before any kernel is compiled
+            refuse_event_parameters(experiment_events(experiment, base), self.estimate, experiment)
         self.shared = tuple(n for n in self.user_estimate if n not in self.individual)
         self.names = self.shared + tuple(f"{n}[{label}]" for label in self.labels for n in self.individual)
         self.base_names = self.shared + tuple(n for label in self.labels for n in self.individual)
