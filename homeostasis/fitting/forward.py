@@ -54,20 +54,15 @@ def simulate_experiment(experiment: Experiment, parameter_set, sensitivity: Sens
     y0, events, offset = prepared.initial_state, prepared.events(grid[-1]), prepared.time_offset
     if sensitivity is None:  # the compiled driver (falling back to the SciPy path, as simulate does)
         return prepared.solve(times=grid).observables, None
-    refuse_event_parameters(events, sensitivity.estimated, experiment)
     dp = sensitivity.parameter_sensitivity(p, scales, parameter_set.overridden_derived)
     s0 = _initial_sensitivity(compiled, sensitivity, experiment, prepared.knobs, y0, p, dp, offset)
     return _run(compiled, sensitivity, y0, s0, grid, p, dp, events, prepared.scale, rtol, offset)
 
 
-def experiment_events(experiment: Experiment, base) -> list:
-    """The events of the experiment's interventions over its grid (cheap: no compiled code)."""
-    values = base.as_dict() if hasattr(base, "as_dict") else dict(base)
-    return [event for item in experiment.interventions for event in item.events(values, experiment.times[-1])]
-
-
 def refuse_event_parameters(events, estimated, experiment):
-    """An intervention may not set an estimated parameter (its value would be overwritten)."""
+    """An intervention may not set an estimated parameter (its value would be overwritten).
+    Checked once, when the problem is built (:class:`.objective.Problem`): which parameters the
+    events set does not depend on the parameter values tried."""
     for event in events:
         clash = event.parameters_set & set(estimated)
         if clash:

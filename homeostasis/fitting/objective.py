@@ -17,9 +17,9 @@ import numpy as np
 
 from ..errors import HomeostasisError, ParameterValueError, SolverError, check_in_bounds
 from ..numerics.sensitivity_driver import prepare as prepare_kernel
-from ..protocol.interventions import as_interventions
+from ..protocol.interventions import as_interventions, schedule_events
 from ..simulation.prepared import scenario_parameters
-from .forward import Experiment, experiment_events, refuse_event_parameters, simulate_experiment
+from .forward import Experiment, refuse_event_parameters, simulate_experiment
 from .names import resolve
 from .sensitivities import sensitivity_model
 
@@ -64,7 +64,8 @@ class Problem:
         self.resolved = _resolve_all(self.user_estimate, self.experiments)
         self.estimate = tuple(self.resolved[n].parameter for n in self.user_estimate)  # model parameters
         for experiment, base in zip(self.experiments, self.bases):  # before any kernel is compiled
-            refuse_event_parameters(experiment_events(experiment, base), self.estimate, experiment)
+            refuse_event_parameters(schedule_events(experiment.interventions, base.as_dict(), experiment.times[-1]),
+                                    self.estimate, experiment)
         self.shared = tuple(n for n in self.user_estimate if n not in self.individual)
         self.names = self.shared + tuple(f"{n}[{label}]" for label in self.labels for n in self.individual)
         self.base_names = self.shared + tuple(n for label in self.labels for n in self.individual)

@@ -193,7 +193,7 @@ def maturation_arrest_target(c):
     et al. 2005 J Bone Miner Res 20:1792), while months of hyperparathyroidism raise formation with
     resorption (Rubin et al. 2008). One-sided and measured from at least the healthy signal: PTH
     falling, or returning to normal from suppression, is not a new exposure. Driven by the signal held
-    without a break (``pth_signal_sustained``), not the time-averaged one: what arrests maturation is
+    above the settled one (the exposure duty, ``pth_exposure_duty``), not the time-averaged one: what arrests maturation is
     the duration of each exposure, not its peak or area (Frolik et al. 2003 Bone 33:372: the same
     daily PTH(1-34) dose built bone given within 1 h and lost it spread over 6 h; Hodsman et al. 1993
     J Clin Invest 91:1138: formation markers fell during a 24-h PTH(1-34) infusion and rose by more

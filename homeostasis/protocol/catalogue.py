@@ -96,17 +96,13 @@ REFERENCES = {
         "el-Hajj Fuleihan G et al. J Clin Endocrinol Metab 1997;82:281 (24-h PTH rhythm, nocturnal peak).",
         "Portale AA et al. J Clin Invest 1987;80:1147 (circadian phosphorus rhythm with meals).",
     ),
-    "acidosis": (
-        "Hughes WS, Aurbach GD, Sharp ME, Marx SJ. J Lab Clin Med 1984;103:93 (serum ionized calcium varies "
-        "0.0060 mmol/L per 0.01 pH unit).",
-        "Wang S et al. Clin Chem Lab Med 2002;40:1236 (ionized calcium and pH).",
-    ),
-    "alkalosis": (
-        "Hughes WS, Aurbach GD, Sharp ME, Marx SJ. J Lab Clin Med 1984;103:93 (serum ionized calcium varies "
-        "0.0060 mmol/L per 0.01 pH unit).",
-        "Wang S et al. Clin Chem Lab Med 2002;40:1236 (ionized calcium and pH).",
-    ),
 }
+PH_REFERENCES = (
+    "Hughes WS, Aurbach GD, Sharp ME, Marx SJ. J Lab Clin Med 1984;103:93 (serum ionized calcium varies "
+    "0.0060 mmol/L per 0.01 pH unit).",
+    "Wang S et al. Clin Chem Lab Med 2002;40:1236 (ionized calcium and pH).",
+)
+REFERENCES["acidosis"] = REFERENCES["alkalosis"] = PH_REFERENCES
 
 STANDARD_DIALYSIS_HOURS = 12.0  # 3 sessions of 4 h a week, the programme dialysis_solute_clearance describes
 MEALS = ((7.0, 0.25), (12.0, 0.35), (19.0, 0.40))  # clock hour, share of the day's calcium and phosphorus

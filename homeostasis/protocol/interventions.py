@@ -37,6 +37,12 @@ class Intervention:
         return _spec(self.name).events(self.day, self.options, base, end)
 
 
+def schedule_events(interventions, base: dict, end: float) -> list[Event]:
+    """Every event of ``interventions`` up to run day ``end``, in time order (``base``: the
+    scenario's parameter values, which settings return to)."""
+    events = [event for item in interventions for event in item.events(base, end)]
+    return sorted(events, key=lambda event: event.time)
+
 
 TEXT_FORM = re.compile(r"\s*([A-Za-z0-9_-]+)\s*@\s*([^:]+?)\s*(?::(.*))?")  # NAME@DAY[:key=value,...]
 

@@ -20,7 +20,7 @@ from ..errors import ParameterValueError, SolverError, UnknownNameError, check_f
 from ..numerics.cache import compile_model
 from ..numerics.solve import DEFAULT_RTOL, SETTLE_DAYS, check_tolerance, find_steady_state
 from ..parameters import ParameterSet, parameter_table
-from ..protocol.interventions import as_interventions, format_intervention
+from ..protocol.interventions import as_interventions, format_intervention, schedule_events
 from ..protocol.schedule import run_schedule
 from ..scenarios.base import load_scenario
 from .results import ObservableValues
@@ -257,9 +257,7 @@ class Simulation:
         """Every event of the interventions up to run day ``end``, in time order."""
         if not self.interventions:
             return []
-        base = self.parameter_set.as_dict()
-        events = [e for item in self.interventions for e in item.events(base, end)]
-        return sorted(events, key=lambda e: e.time)
+        return schedule_events(self.interventions, self.parameter_set.as_dict(), end)
 
     def metadata(self) -> dict:
         """Provenance recorded with every result."""
