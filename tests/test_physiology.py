@@ -505,3 +505,16 @@ def test_healthy_default_stays_a_true_steady_state_without_the_rhythm():
 def test_new_intervention_options_are_checked(text, message):
     with pytest.raises(h.HomeostasisError, match=message):
         h.simulate(days=1, interventions=[text])
+
+
+# --- intestinal phosphate absorption across intakes (issue 13, mechanism 5) -----------------------
+
+def test_fractional_phosphate_absorption_barely_moves_with_intake():
+    # IOM 1997 (DRI, phosphorus): net absorption 60-65 % on mixed diets and "virtually constant
+    # across a broad range of intakes" (mostly passive); calcitriol raises it somewhat on restriction
+    fractions = {}
+    for mg in (500, 1500, 2500):
+        run = h.simulate(days=30, step=1, start="steady", interventions=[f"diet@0:ca_mg_per_day=1000,p_mg_per_day={mg}"])
+        fractions[mg] = run["gut_phosphate_absorption"][-1] / (mg / 30.974)
+    assert all(0.55 <= f <= 0.75 for f in fractions.values()), fractions
+    assert 0 < fractions[500] - fractions[2500] < 0.15
