@@ -274,3 +274,37 @@ def test_a_single_intervention_string_is_one_intervention():
     listed = h.simulate("healthy", days=1, interventions=["cinacalcet@0.5"])
     assert one.metadata["interventions"] == ["cinacalcet@0.5:dose_mg=30,every_hours=12"]
     assert_allclose(one["pth"], listed["pth"], rtol=1e-12)
+
+
+# --- phosphate binder: a dose binds an amount (issue 13, mechanism 5) ---------------------------
+
+def _absorption_with_binder(p_mg_per_day, binder=None):
+    interventions = [f"diet@0:ca_mg_per_day=1000,p_mg_per_day={p_mg_per_day}"] + ([binder] if binder else [])
+    return h.simulate(days=10, step=1, start="steady", interventions=interventions)["gut_phosphate_absorption"][-1]
+
+
+def test_aluminium_hydroxide_binds_an_amount_not_a_share():
+    # a dose binds up to dose x aluminium_hydroxide_phosphate_capacity (2.4 mmol/g: Daugirdas et al.
+    # 2011 relative coefficients x Martin et al. in vivo binding): 6 g/day holds nearly all of a
+    # restricted intake (500 mg/day) and about its capacity (14.4 mmol/day) of a high one
+    dose = "phosphate-binder@0:aluminium_hydroxide_g_per_day=6"
+    capacity = 6 * h.ParameterSet.default()["aluminium_hydroxide_phosphate_capacity"]
+    restricted, restricted_bound = _absorption_with_binder(500), _absorption_with_binder(500, dose)
+    high, high_bound = _absorption_with_binder(1500), _absorption_with_binder(1500, dose)
+    assert restricted_bound < 0.15 * restricted
+    np.testing.assert_allclose(high - high_bound, capacity, rtol=0.15)
+    assert high_bound / high > 2 * restricted_bound / restricted  # a share would be the same at both
+
+
+def test_phosphate_binder_old_spelling_keeps_the_fraction_default():
+    plain = h.simulate("ckd", start="steady", days=2, interventions=["phosphate-binder@0"])
+    spelled = h.simulate("ckd", start="steady", days=2, interventions=["phosphate-binder@0:fraction=0.3"])
+    np.testing.assert_allclose(plain["gut_phosphate_absorption"], spelled["gut_phosphate_absorption"], rtol=1e-9)
+    assert spelled["gut_phosphate_absorption"][-1] < 0.8 * spelled["gut_phosphate_absorption"][0]
+
+
+def test_phosphate_binder_refuses_a_fraction_and_a_dose_together():
+    with pytest.raises(h.HomeostasisError, match="fraction or aluminium_hydroxide_g_per_day, got both"):
+        h.simulate(days=1, interventions=["phosphate-binder@0:fraction=0.3,aluminium_hydroxide_g_per_day=6"])
+    with pytest.raises(h.HomeostasisError, match=r"\[0, 20\]"):
+        h.simulate(days=1, interventions=["phosphate-binder@0:aluminium_hydroxide_g_per_day=50"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .minerals import kidney, phosphate_gut_outflows, pth_receptor_activation, relaxation
+from .minerals import kidney, phosphate_gut_outflows, phosphate_unbound_share, pth_receptor_activation, relaxation
 from .regulation import hill, pos, power, stimulation, suppression
 from .structure import Process
 from .symbols import TIME, P
@@ -192,7 +192,7 @@ def dietary_phosphate_load(c):
     hydroxylase sees it averaged over about a day (``dietary_phosphate_signal``), as the 24-h
     mean serum phosphate of Portale et al. 1987, so three meals a day do not raise calcitriol.
     """
-    return ((1 - P.phosphate_binder_fraction) * sum(phosphate_gut_outflows(c).values())
+    return (phosphate_unbound_share(c) * sum(phosphate_gut_outflows(c).values())
             / P.reference_phosphate_intake)
 
 

@@ -42,19 +42,52 @@ def phosphate_gut_outflows(c) -> dict:
     """Phosphate leaving the gut lumen, mmol/day: passive (paracellular) and calcitriol-dependent
     (NaPi-IIb) absorption, and faecal loss.
 
-    A binder takes its fraction of the luminal phosphate out of reach of absorption: that share of
-    what would have been absorbed leaves in the faeces as the insoluble complex, so absorption falls
-    by the bound fraction (net absorption x (1 - fraction); binders bind ~20-45 % of dietary
-    phosphorus, Daugirdas et al. 2011 Semin Dial 24:41) and the lumen empties as fast as without
-    it. Scaling only the absorption rate left the bound phosphate in the lumen for a later
-    absorption, so a fraction of 0.3 lowered net absorption by only 13 % (issue 13, mechanism 5).
+    An oral binder holds its share of what would have been absorbed (``phosphate_binder_share``)
+    in the lumen as the insoluble complex, which leaves in the faeces, so the lumen empties as fast
+    as without it. Scaling only the absorption rate left the bound phosphate in the lumen for a
+    later absorption, so a fraction of 0.3 lowered net absorption by only 13 % (issue 13,
+    mechanism 5).
     """
+    passive, active = phosphate_absorbable(c)
+    bound = phosphate_binder_share(passive + active)
+    return {"passive": (1 - bound) * passive, "active": (1 - bound) * active,
+            "faecal": P.gut_transit_rate * c.y["phosphate_gut_lumen"] + bound * (passive + active)}
+
+
+def phosphate_absorbable(c) -> tuple:
+    """Passive (paracellular) and calcitriol-dependent (NaPi-IIb) absorption without a binder, mmol/day."""
     lumen_p = c.y["phosphate_gut_lumen"]
-    binder = P.phosphate_binder_fraction
     passive = P.phosphate_passive_rate * lumen_p
     active = P.phosphate_active_vmax * c.y["gut_vdr_activity"] * lumen_p / (P.phosphate_active_km + lumen_p)
-    return {"passive": (1 - binder) * passive, "active": (1 - binder) * active,
-            "faecal": P.gut_transit_rate * lumen_p + binder * (passive + active)}
+    return passive, active
+
+
+def phosphate_binder_share(absorbable):
+    """Share of the absorbable phosphate (mmol/day) an oral binder holds in the lumen.
+
+    Two ways to give a binder. ``phosphate_binder_fraction`` takes a fixed share (binders bind
+    ~20-45 % of dietary phosphorus at clinical doses and intakes: Daugirdas et al. 2011 Semin Dial
+    24:41). An aluminium hydroxide dose binds up to its capacity, dose x
+    ``aluminium_hydroxide_phosphate_capacity`` mmol/day, so it binds a fixed *amount* rather than
+    a share: the same dose holds nearly all of a restricted intake but only part of a normal one
+    (a smooth minimum of the absorbable load and the capacity, splay ``phosphate_binder_sharpness``).
+    The two combine as independent binders. Loads are scaled by the healthy absorption so the
+    expression stays finite when both are zero.
+    """
+    scale = P.reference_phosphate_absorption_fraction * P.reference_phosphate_intake
+    load = absorbable / scale
+    capacity = P.aluminium_hydroxide_dose * P.aluminium_hydroxide_phosphate_capacity / scale
+    k = P.phosphate_binder_sharpness
+    by_dose = capacity / (load**k + capacity**k + BINDER_FLOOR) ** (1 / k)
+    return 1 - (1 - P.phosphate_binder_fraction) * (1 - by_dose)
+
+
+BINDER_FLOOR = 1e-12  # keeps 0/0 away when the gut is empty and no binder is given (dimensionless)
+
+
+def phosphate_unbound_share(c):
+    """Share of the phosphate reaching the absorptive gut that no binder holds (1 without one)."""
+    return 1 - phosphate_binder_share(sum(phosphate_absorbable(c)))
 
 
 def gut_vdr_drive(c):

@@ -29,6 +29,7 @@ REFERENCES = {
     ),
     "phosphate-binder": (
         "Daugirdas JT et al. Semin Dial 2011;24:41 (binding capacity of phosphate binders).",
+        "Martin P, Wang P, Robinson A et al. Am J Kidney Dis (balance study: phosphorus bound per lanthanum and sevelamer dose).",
         "Block GA et al. J Am Soc Nephrol 2012;23:1407 (binders in CKD 3-4: phosphate, PTH, FGF23).",
     ),
     "calcitriol": ("Coburn JW et al. Am J Kidney Dis 2004;43:877 (active vitamin D lowers PTH in CKD 3-4).",),
@@ -165,6 +166,22 @@ def _setting(parameter, option, factor=1.0):
     return lambda day, options, base, end: lasting(day, options, base, {parameter: options[option] * factor})
 
 
+BINDER_FRACTION_DEFAULT = 0.3  # sevelamer/lanthanum/calcium acetate bind ~20-45 % (Daugirdas et al. 2011)
+
+
+def _phosphate_binder(day, options, base, end):
+    """A fixed bound fraction, or an aluminium hydroxide dose that binds up to its capacity
+    (``aluminium_hydroxide_phosphate_capacity`` mmol/g): not both, so a dose is never doubled
+    by the old default fraction."""
+    fraction, dose = options["fraction"], options["aluminium_hydroxide_g_per_day"]
+    if fraction is not None and dose is not None:
+        raise ParameterValueError("phosphate-binder: expected fraction or aluminium_hydroxide_g_per_day, got both")
+    if dose is not None:
+        return lasting(day, options, base, {"aluminium_hydroxide_dose": dose})
+    return lasting(day, options, base, {"phosphate_binder_fraction": BINDER_FRACTION_DEFAULT if fraction is None
+                                        else fraction})
+
+
 def _diet(day, options, base, end):
     return lasting(day, options, base, {"ca_intake": options["ca_mg_per_day"] / CALCIUM_MG_PER_MMOL,
                                          "phosphate_intake": options["p_mg_per_day"] / PHOSPHORUS_MG_PER_MMOL})
@@ -280,8 +297,10 @@ CATALOGUE = {spec.name: spec for spec in (
     _spec("glucocorticoid", "prednisolone-equivalent daily dose",
           (Option("dose_mg_per_day", 30, "mg/day", 0, 200), DAYS),
           _setting("glucocorticoid_dose", "dose_mg_per_day")),
-    _spec("phosphate-binder", "oral phosphate binder",
-          (Option("fraction", 0.3, "fraction", 0, 0.9), DAYS), _setting("phosphate_binder_fraction", "fraction")),
+    _spec("phosphate-binder", "oral phosphate binder: a fixed fraction of the absorbable phosphate (default 0.3), "
+          "or aluminium_hydroxide_g_per_day binding up to its capacity",
+          (Option("fraction", None, "fraction", 0, 0.9), Option("aluminium_hydroxide_g_per_day", None, "g/day", 0, 20),
+           DAYS), _phosphate_binder),
     _spec("calcitriol", "oral calcitriol (active vitamin D)",
           (Option("dose_ug_per_day", 0.5, "ug/day", 0, 8), DAYS),
           _setting("calcitriol_dose_rate", "dose_ug_per_day", CALCITRIOL_PMOL_PER_UG)),
