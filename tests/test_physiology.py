@@ -53,7 +53,12 @@ def test_calcium_supplement_lowers_calcitriol_and_raises_urine_calcium(supplemen
                                         "loses rubin-2008 radius and shoback-2003) or a steeper parathyroid (Hill 20 at the "
                                         "matched set point loses the Schwarz 1994 plateau). Retried 2026-11-30 (s9b) with "
                                         "CYP27B1 PTH Hill 3 (adams-1979 0.58-0.64): DCT Hill 3 +0.040, Hill 4 +0.034, but "
-                                        "atlas 51/70 and 52/70 (goodman-2003, muntner-2009, koumakis-2013, shoback-2003 lost)")
+                                        "atlas 51/70 and 52/70 (goodman-2003, muntner-2009, koumakis-2013, shoback-2003 lost). "
+                                        "s10: a skeletal sink, secondary mineralisation x (ionized Ca/reference)^E, gives "
+                                        "+0.043 / +0.037 / +0.023 at E 4 / 10 / 30 but atlas 52 / 50 / 49 of 71 (adams-1979 "
+                                        "load, block-2004, koumakis-2013, khan-2015 cinacalcet, rubin-2008 spine, "
+                                        "wesseling-perry healthy lost: bone would take up the calcium of PHPT and PTH "
+                                        "infusions too); on the ionized Ca x P product (E 10) +0.031, 49/71")
 def test_calcium_supplement_barely_moves_fasting_calcium(supplemented):
     # issue 13 / Reid et al. 1995 Am J Med 98:331: 1 g/day moves fasting serum calcium by a few
     # hundredths of a mmol/L at most in healthy adults
@@ -65,7 +70,9 @@ def test_calcium_supplement_barely_moves_fasting_calcium(supplemented):
                                         "sigmoid distal PTH gain); Hill et al. found the calcium retained with urine calcium "
                                         "unchanged, so this needs a bone/tissue sink, not a steeper kidney (DCT PTH Hill 4, "
                                         "half 2.5, maximum 0.88: +0.074; the atlas record hill-2013 fails the same way; "
-                                        "2026-11-30 s9b, CYP27B1 PTH Hill 3 with DCT Hill 3 / 4: +0.082 / +0.068)")
+                                        "2026-11-30 s9b, CYP27B1 PTH Hill 3 with DCT Hill 3 / 4: +0.082 / +0.068; "
+                                        "s10, skeletal sink x (ionized/reference)^E, E 4 / 10 / 30: +0.087 / +0.067 / "
+                                        "+0.035 at 52 / 50 / 49 of 71 records; Ca x P product E 10: +0.059, 49/71)")
 def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
     # Hill et al. 2013 Kidney Int 83:959: calcium carbonate 1500 mg/day in CKD 3b-4 gave a positive
     # calcium balance with no change in serum calcium
@@ -81,13 +88,18 @@ def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
                                                                   "gain): the same weak renal PTH gain as the supplement "
                                                                   "(DCT PTH Hill 4, half 2.5, maximum 0.88: -0.093; "
                                                                   "with CYP27B1 PTH Hill 3 and DCT Hill 3 / 4: "
-                                                                  "-0.086 / -0.082)")),
+                                                                  "-0.086 / -0.082; s10: skeletal sink x (ionized/"
+                                                                  "reference)^E, E 4 / 10 / 30: -0.084 / -0.080 / "
+                                                                  "-0.070 (the sink can only fall to zero), 52-49 of 71 "
+                                                                  "records; transcellular Km ratio 0.3: -0.074)")),
     pytest.param(2000, marks=pytest.mark.xfail(strict=True, reason="model: +0.083 mmol/L (main 3055630; +0.085 before) after 60 days on 2000 mg/day "
                                                                    "(PTH 0.72x, calcitriol 0.80x, urine calcium 1.37x; "
                                                                    "+0.090 before the sigmoid distal PTH gain); DCT PTH "
                                                                    "Hill 4, half 2.5, maximum 0.88: +0.064; with "
                                                                    "CYP27B1 PTH Hill 3 and DCT Hill 3 / 4: +0.069 / "
-                                                                   "+0.060)")),
+                                                                   "+0.060; s10: skeletal sink x (ionized/reference)^E, "
+                                                                   "E 4 / 10 / 30: +0.077 / +0.068 / +0.048, 52-49 of "
+                                                                   "71 records; transcellular Km ratio 0.3: +0.068)")),
 ])
 def test_dietary_calcium_change_barely_moves_calcium(ca_mg_per_day):
     # issue 13 mechanism 1 (the target): changing calcium intake by about 1 g/day moves serum calcium
@@ -97,6 +109,27 @@ def test_dietary_calcium_change_barely_moves_calcium(ca_mg_per_day):
     # PTH and calcitriol (the size of the decline is not given there)
     run = h.simulate(days=60, step=0.25, interventions=[f"diet@0:ca_mg_per_day={ca_mg_per_day}"])
     assert abs(rise(run, "ca_total", 60)) <= 0.05
+
+
+def _gross_absorption(run):
+    """True (gross) calcium absorption, mmol/day: net absorption plus the endogenous secretion,
+    which is proportional to ECF calcium (its reference value at the healthy start)."""
+    secretion = run.parameters["reference_ca_gut_secretion"] * run["ca_ecf"] / run["ca_ecf"][0]
+    return run["gut_ca_absorption"] + secretion
+
+
+def test_calcium_absorption_adapts_to_intake_as_the_square_root():
+    # Heaney et al. 1989 J Bone Miner Res 4:469 (526 double-isotope/balance studies in 189 women on
+    # their own intakes): absorption fraction ~ 1/sqrt(intake), from 0.45 at ~200 mg/day to ~0.15
+    # above 2000 mg/day, so true absorption ~ sqrt(intake): 0.548x at 300 and 1.414x at 2000 mg/day
+    # against 1000 mg/day. The model (0.517x, 1.400x at day 60) already adapts this much, so the
+    # calcium-intake xfails above are not for lack of absorptive adaptation (2026-11-30, s10: a lower
+    # transcellular Km, ca_transcellular_km_ratio 0.3, moves them only to -0.074 / +0.068 mmol/L and
+    # leaves Heaney's curve). Tolerance 15 %: the spread between women was very broad
+    absorbed = {mg: _gross_absorption(h.simulate(days=60, step=0.5, interventions=[f"diet@0:ca_mg_per_day={mg}"]))[-1]
+                for mg in (300, 1000, 2000)}
+    assert_allclose([absorbed[300] / absorbed[1000], absorbed[2000] / absorbed[1000]],
+                    np.sqrt([0.3, 2.0]), rtol=0.15)
 
 
 @pytest.mark.xfail(strict=True, reason="model: FECa 3.7 % (main 3055630) after 8 h at +0.09 mmol/L ionized (PTH 0.54x; 3.3 % "
