@@ -116,7 +116,7 @@ MALFORMED = {
     "unknown rule": ({'rule = "band"': 'rule = "nearly"'}, "within, band, direction"),
     "unknown mechanism": ({'"healthy-reference"]': '"healthy-referense"]'}, "did you mean 'healthy-reference'"),
     "unknown split": ({'split = "calibration"': 'split = "training"'}, "calibration, holdout"),
-    "no doi or pmid": ({'pmid = "00000001"': ""}, "[source]: expected a doi or a pmid, got neither"),
+    "no doi, pmid or url": ({'pmid = "00000001"': ""}, "[source]: expected a doi, pmid or url (a label), got none"),
     "bad start": ({'start = "healthy"': 'start = "cold"'}, "healthy, steady"),
     "bad intervention": ({"interventions = []": 'interventions = ["clamp"]'}, "NAME@DAY"),
     "figure_read not boolean": ({"figure_read = false": 'figure_read = "no"'}, "true or false"),

@@ -258,8 +258,8 @@ def _source(record: _Record, data: dict) -> dict:
     record.string(source, "authors", "source")
     record.string(source, "journal", "source")
     record.number(source, "year", "source", low=1800, high=2100)
-    if not any(str(source.get(key, "")).strip() for key in ("doi", "pmid")):
-        raise HomeostasisError(f"{record.path}: [source]: expected a doi or a pmid, got neither")
+    if not any(str(source.get(key, "")).strip() for key in ("doi", "pmid", "url")):
+        raise HomeostasisError(f"{record.path}: [source]: expected a doi, pmid or url (a label), got none")
     return dict(source)
 
 
