@@ -270,7 +270,8 @@ def test_pth_washout_is_exponential_with_the_half_life(washout, parameters):
     half_life_days = parameters["pth_half_life"] * MINUTE
     assert_allclose(washout.times, WASHOUT_TIMES)
     expected = 3.5 * np.exp(-np.log(2) * washout.times / half_life_days)
-    assert_allclose(washout["pth"], expected, rtol=1e-6)
+    # atol: the integrator's global error near 10 half-lives (3.8e-9 pmol/L with the fast bone pool)
+    assert_allclose(washout["pth"], expected, rtol=1e-6, atol=1e-8)
     assert washout["pth"][-1] < 0.01 * 3.5  # 10 half-lives: the comparison covers a real decay
 
 

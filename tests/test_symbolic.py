@@ -24,7 +24,7 @@ BOUNDARY = {
                   "leaving": {"phosphate_faecal_loss", "urine_phosphate", "dialysis_phosphate_removal"}},
 }
 SPECIES_STATES = {
-    "calcium": {"ca_gut_lumen", "ca_ecf", "ca_bone_exchangeable", "ca_bone_mineral"},
+    "calcium": {"ca_gut_lumen", "ca_ecf", "ca_bone_exchangeable", "ca_bone_fast", "ca_bone_mineral"},
     "phosphate": {"phosphate_gut_lumen", "phosphate_ecf", "phosphate_cells", "phosphate_bone_mineral"},
 }
 MG_PER_MMOL_CA = 40.0  # 100 mg = 2.5 mmol (clinical-targets, unit conversions)

@@ -76,7 +76,11 @@ STATES = (
           volume="cinacalcet_central_volume"),
     State("cinacalcet_peripheral", "umol", "peripheral tissues", None,
           "cinacalcet in slowly equilibrating tissues (its long terminal half-life)", scale_like="cinacalcet_plasma"),
-) + BONE_STATES + DRUG_STATES + CALCINOSIS_STATES
+) + BONE_STATES + DRUG_STATES + CALCINOSIS_STATES + (
+    State("ca_bone_fast", "mmol", "bone fluid and surface mineral", "calcium",
+          "calcium in the fast (minutes-hours) physicochemical exchange with bone fluid and surface mineral",
+          healthy=lambda b: P.bone_fast_ca_capacity * b["ca_ionized"]),
+)
 
 
 def protein_binding_capacity():
