@@ -207,9 +207,12 @@ def hydroxylase_pulse_induction(c, signal):
     several-fold normal; Horwitz et al. 2011 J Bone Miner Res 26:2287: unaltered over a 7-day
     PTH(1-34) infusion), whereas a single teriparatide injection, whose PTH1R signal is tens of
     times normal for 2-3 h, raises it by ~80 % a day later (teriparatide-2012, PMID 23093347) and
-    a 6-h PTH(1-34) infusion within hours: the tubule's CYP27B1 response desensitises to a
-    sustained signal. Steep (Hill ``hydroxylase_pulse_hill``), so the +24 % of a low-dose infusion
-    or the day-to-day scatter of PTH do not count.
+    a 6-h PTH(1-34) infusion within hours. The model reads this as the tubule's CYP27B1 response
+    adapting to a sustained signal over days (``hydroxylase_pth_adaptation_time``: an assumption,
+    no human measurement of the adaptation itself was found; Hulter et al. 1985 J Clin Invest
+    76:695: a 12-day PTH infusion in dogs did not hold calcitriol up). Steep (Hill
+    ``hydroxylase_pulse_hill``), so the +24 % of a low-dose infusion or the day-to-day scatter of
+    PTH do not count.
     """
     excess = pos(signal / c.y["hydroxylase_pth_adapted"] - 1)
     return 1 + P.hydroxylase_pulse_emax * hill(excess, P.hydroxylase_pulse_half, P.hydroxylase_pulse_hill)
