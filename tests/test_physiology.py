@@ -593,3 +593,34 @@ def test_bone_exchange_buffers_an_iv_calcium_load():
     assert 3.11 <= total[1] <= 3.31 < runs["no fast pool"]["ca_total"][1] - 0.2
     assert 2.78 <= total[2] <= 3.10
     assert runs["linear slow uptake"]["ca_total"][2] < total[2] - 0.08
+
+
+# --- CYP27B1 integrates a PTH1R pulse (issue 13, mechanism 2) ------------------------------------
+
+@pytest.fixture(scope="module")
+def single_teriparatide():
+    return h.simulate(days=3, step=1 / 24, interventions=["teriparatide@0:dose_ug=28.2,every_hours=672"])
+
+
+def test_single_teriparatide_injection_raises_calcitriol_for_a_day(single_teriparatide):
+    # teriparatide-2012 (Osteoporos Int, PMID 23093347): 1,25(OH)2D ~80 % above baseline after one
+    # sc injection, while the peptide is gone within hours; the enzyme made during the pulse outlasts it
+    run = single_teriparatide
+    ratio = run["calcitriol"] / run["calcitriol"][0]
+    assert_allclose(ratio[np.argmin(abs(run.times - 1.0))], 1.8, atol=0.3)
+    assert ratio[np.argmin(abs(run.times - 0.25))] > 1.1  # rising within hours (6-h PTH(1-34) infusions)
+    assert ratio[-1] < ratio[np.argmin(abs(run.times - 1.0))]  # and falling back once the enzyme turns over
+
+
+def test_cyp27b1_pulse_term_leaves_sustained_pth_responses_alone():
+    # the pulse term compares the signal with the one the tubule has adapted to: a lasting rise
+    # keeps the steady-state drive (PHPT calcitriol 1.0-1.8x; Horwitz et al. 2011: unaltered over a
+    # 7-day low-dose PTH(1-34) infusion), so switching it off changes neither
+    off = {"hydroxylase_pulse_emax": 0.0}
+    assert_allclose(h.steady_state("parathyroid-adenoma")["calcitriol"],
+                    h.steady_state("parathyroid-adenoma", parameters=off)["calcitriol"], rtol=1e-6)
+    infusion = ["pth-infusion@0:pmol_per_hour=140,hours=168,peptide=1-34"]
+    on = h.simulate(days=7, step=1, interventions=infusion)
+    without = h.simulate(days=7, step=1, interventions=infusion, parameters=off)
+    assert on["calcitriol"][-1] / on["calcitriol"][0] <= 1.3
+    assert_allclose(on["calcitriol"][-1], without["calcitriol"][-1], rtol=0.02)

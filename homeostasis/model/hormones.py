@@ -175,6 +175,49 @@ def hydroxylase_drive(c):
             * suppression(c.vdr_ligand, c.vdr_reference, P.hydroxylase_calcitriol_half, 1))
 
 
+def hydroxylase_induction_processes(c) -> list[Process]:
+    """Renal CYP27B1 in two steps: its mRNA follows the transcriptional drive within hours, the
+    enzyme protein follows the mRNA with its own, slower turnover (``hydroxylase_time_constant``).
+
+    PTH1R signalling (cAMP/PKA) raises CYP27B1 transcription through cAMP response elements of
+    its promoter (Kong et al. 1999 PNAS 96:6988; Brenza et al. 1998), and serum 1,25(OH)2D rises
+    within a 6-h PTH(1-34) infusion; the enzyme made meanwhile keeps synthesising calcitriol after
+    the PTH pulse has gone, so a single teriparatide injection raises 1,25(OH)2D for a day or two.
+    At any steady state the mRNA settles to the drive (:func:`hydroxylase_drive`; the pulse term
+    is 1 there) and the enzyme to the mRNA, so steady states are those of a one-step enzyme.
+    """
+    mrna_time_constant = P.hydroxylase_mrna_half_life / sp.log(2) / P.hours_per_day
+    signal = c.hydroxylase_receptor / P.reference_pth
+    return [
+        *relaxation("hydroxylase_pth_adapted", signal, P.hydroxylase_pth_adaptation_time,
+                    "PTH1R signal at CYP27B1 the proximal tubule has adapted to"),
+        *relaxation("hydroxylase_mrna", hydroxylase_drive(c) * hydroxylase_pulse_induction(c, signal),
+                    mrna_time_constant,
+                    "renal CYP27B1 mRNA (transcription driven by PTH1R, repressed by FGF23, phosphate, calcitriol)"),
+        *relaxation("hydroxylase_activity", c.y["hydroxylase_mrna"], P.hydroxylase_time_constant,
+                    "renal CYP27B1 enzyme protein, translated from its mRNA"),
+    ]
+
+
+def hydroxylase_pulse_induction(c, signal):
+    """Extra CYP27B1 transcription while the PTH1R signal is well above the one the tubule has
+    adapted to (1 in any lasting state, so every steady state keeps :func:`hydroxylase_drive`).
+
+    A lasting rise of PTH raises calcitriol little (primary hyperparathyroidism: 1.0-1.8x at PTH
+    several-fold normal; Horwitz et al. 2011 J Bone Miner Res 26:2287: unaltered over a 7-day
+    PTH(1-34) infusion), whereas a single teriparatide injection, whose PTH1R signal is tens of
+    times normal for 2-3 h, raises it by ~80 % a day later (teriparatide-2012, PMID 23093347) and
+    a 6-h PTH(1-34) infusion within hours. The model reads this as the tubule's CYP27B1 response
+    adapting to a sustained signal over days (``hydroxylase_pth_adaptation_time``: an assumption,
+    no human measurement of the adaptation itself was found; Hulter et al. 1985 J Clin Invest
+    76:695: a 12-day PTH infusion in dogs did not hold calcitriol up). Steep (Hill
+    ``hydroxylase_pulse_hill``), so the +24 % of a low-dose infusion or the day-to-day scatter of
+    PTH do not count.
+    """
+    excess = pos(signal / c.y["hydroxylase_pth_adapted"] - 1)
+    return 1 + P.hydroxylase_pulse_emax * hill(excess, P.hydroxylase_pulse_half, P.hydroxylase_pulse_hill)
+
+
 def dietary_phosphate_load(c):
     """Unbound dietary phosphorus passing through the gut, relative to the healthy intake (1 in health).
 
@@ -242,8 +285,7 @@ def vitamin_d_processes(c) -> list[Process]:
                 "25(OH)D catabolism (CYP24A1 share induced by calcitriol)"),
         *relaxation("dietary_phosphate_signal", dietary_phosphate_load(c), P.dietary_phosphate_signal_time_constant,
                     "day-averaged dietary phosphorus load sensed by the kidney"),
-        *relaxation("hydroxylase_activity", hydroxylase_drive(c), P.hydroxylase_time_constant,
-                    "renal 1-alpha-hydroxylase expression"),
+        *hydroxylase_induction_processes(c),
         Process("calcitriol_synthesis",
                 P.calcitriol_synthesis_rate * y["hydroxylase_activity"] * renal_mass * substrate_factor(c),
                 None, "calcitriol_amount", "pmol/day", "renal 1-alpha-hydroxylation of 25(OH)D"),

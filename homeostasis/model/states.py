@@ -76,6 +76,10 @@ STATES = (
           volume="cinacalcet_central_volume"),
     State("cinacalcet_peripheral", "umol", "peripheral tissues", None,
           "cinacalcet in slowly equilibrating tissues (its long terminal half-life)", scale_like="cinacalcet_plasma"),
+    State("hydroxylase_mrna", "dimensionless", "kidney", None,
+          "renal CYP27B1 mRNA relative to healthy (induced within hours by PTH1R signalling)", healthy=1),
+    State("hydroxylase_pth_adapted", "dimensionless", "kidney", None,
+          "PTH1R signal at the renal 1-alpha-hydroxylase the tubule has adapted to, relative to healthy", healthy=1),
 ) + BONE_STATES + DRUG_STATES + CALCINOSIS_STATES + (
     State("ca_bone_fast", "mmol", "bone fluid and surface mineral", "calcium",
           "calcium in the fast (minutes-hours) physicochemical exchange with bone fluid and surface mineral",
