@@ -187,7 +187,7 @@ class Problem:
             scales = np.where(self.log[columns], theta[columns], self.scale[columns]) * self.factor[columns]
             try:
                 return simulate_experiment(self.experiments[index], self.parameter_set(theta, index), model, scales,
-                                           self.rtol)
+                                           self.rtol, observed=self.row_index[index][2])
             except (SolverError, ParameterValueError) as error:
                 return error
 
@@ -294,9 +294,14 @@ class Problem:
             residuals = np.full(len(self.data), FAILED_RESIDUAL)
             self._memo = (key, residuals, np.zeros((len(self.data), len(x))))
             return self._memo[1], self._memo[2]
+        return self.remember(x, simulated, derivative)
+
+    def remember(self, x, simulated, derivative):
+        """Weighted residuals and Jacobian of a simulation at x, memoised for :meth:`evaluate`
+        (the fit's setup check simulates the first start, which the optimiser then asks for)."""
         residuals = (simulated - self.measured) / self.sigma
         weighted = None if derivative is None else derivative / self.sigma[:, None]
-        self._memo = (key, residuals, weighted)
+        self._memo = (np.asarray(x, float).tobytes(), residuals, weighted)
         return residuals, weighted
 
     def residuals(self, x):
