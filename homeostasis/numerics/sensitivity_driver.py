@@ -29,7 +29,7 @@ from ..errors import SolverError
 from .cache import load_generated
 from .driver import FAILURES, MAX_STEPS, _module_for, driver_key, driver_tolerances, elimination_order
 from .driver import _deferred_signals as deferred_signals  # noqa: F401 (re-exported for the runner)
-from .functions import JACOBIAN, driver_addresses
+from .functions import JACOBIAN, driver_addresses, sensitivity_addresses
 
 # sensitivity columns are scaled like the states (see fitting.sensitivities) and held to the
 # states' tolerances times this factor, in the Newton iteration and the error test (as the LSODA
@@ -105,14 +105,23 @@ def structural_pattern(function, shape) -> tuple[np.ndarray, np.ndarray]:
 @lru_cache(maxsize=None)
 def _patterns(compiled, module):
     n = len(compiled.state_names)
-    return (*structural_pattern(compiled.module.jacobian, (n, n)),
-            *structural_pattern(module.dfdp, (n, len(module.ACTIVE))))
+    jac_ptr, jac_col = structural_pattern(compiled.module.jacobian, (n, n))
+    if jac_col.shape[0] != compiled.module.JACOBIAN_NONZEROS:  # jacobian_values fills that many, in this order
+        raise SolverError(f"the Jacobian's pattern read from its source has {jac_col.shape[0]} entries, "
+                          f"its generated nonzeros {compiled.module.JACOBIAN_NONZEROS}")
+    return jac_ptr, jac_col, *structural_pattern(module.dfdp, (n, len(module.ACTIVE)))
 
 
 @lru_cache(maxsize=None)
 def _model_addresses(compiled) -> np.ndarray:
     """What the driver's loop calls (``functions.driver_addresses``), as its int64 vector."""
     return np.array(driver_addresses(compiled), dtype=np.int64)
+
+
+@lru_cache(maxsize=None)
+def _jacobian_addresses(compiled) -> np.ndarray:
+    """The hoisted sparse Jacobian's addresses (``functions.sensitivity_addresses``), as int64."""
+    return np.array(sensitivity_addresses(compiled), dtype=np.int64)
 
 
 @lru_cache(maxsize=None)
@@ -128,6 +137,7 @@ def prepare(module) -> None:
     load_kernel()
     compiled = compile_model()
     _model_addresses(compiled)
+    _jacobian_addresses(compiled)
     _elimination_order(compiled)
     function_addresses(module)
 
@@ -160,7 +170,8 @@ def integrate_with_sensitivities(compiled, sensitivity, y0, s0, times, p, dp, *,
     states[0], sens[0] = y0, np.asarray(s0, float).ravel()
     counts = np.zeros(len(COUNT_NAMES), dtype=np.int64) if counts is None else counts
     status, reached, y_end, _ = load_kernel().integrate(
-        _model_addresses(compiled), function_addresses(sensitivity), _elimination_order(compiled),
+        _model_addresses(compiled), function_addresses(sensitivity), _jacobian_addresses(compiled),
+        _elimination_order(compiled),
         *_patterns(compiled, sensitivity), times[0], times[-1], y0, sens[0].copy(), np.asarray(p, float),
         np.ascontiguousarray(dp, float), state_rtol, atol, s_rtol, s_atol,
         ERROR_CONTROL if error_control is None else bool(error_control), times, states, sens, 1, len(times),
