@@ -110,18 +110,22 @@ def test_the_hoisted_sparse_jacobian_gives_the_dense_values_bitwise():
         assert np.count_nonzero(dense) == np.count_nonzero(values)  # nothing outside the pattern
 
 
-def test_the_jacobian_compile_helper_starts_only_while_the_jacobian_is_not_cached(monkeypatch):
+def test_the_compile_helper_starts_only_while_the_jacobian_or_the_kernel_is_not_cached(monkeypatch):
     started = []
     monkeypatch.setattr(sensitivity_driver, "start_helper", lambda code, *arguments: started.append(code))
     monkeypatch.setattr(sensitivity_driver, "_is_cached", lambda dispatcher: True)
-    with sensitivity_driver.jacobian_compiled_beside():
+    with sensitivity_driver.compiled_beside():
         pass
     assert started == []
     monkeypatch.setattr(sensitivity_driver, "_is_cached", lambda dispatcher: False)
-    with sensitivity_driver.jacobian_compiled_beside():
+    with sensitivity_driver.compiled_beside():
         pass
-    assert started == [sensitivity_driver._JACOBIAN_HELPER]
-    exec(sensitivity_driver._JACOBIAN_HELPER, {})  # what the helper runs (cached here: it only loads)
+    assert started == [sensitivity_driver._HELPER]
+    monkeypatch.setenv("HOMEOSTASIS_SOLVER", "scipy")  # the kernel is not used: no helper
+    with sensitivity_driver.compiled_beside():
+        pass
+    assert started == [sensitivity_driver._HELPER]
+    exec(sensitivity_driver._HELPER, {})  # what the helper runs (cached here: it only loads)
 
 
 def test_the_batch_entry_point_gives_each_point_its_own_result_and_error():

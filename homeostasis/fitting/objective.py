@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import HomeostasisError, ParameterValueError, SolverError, check_in_bounds
-from ..numerics.sensitivity_driver import jacobian_compiled_beside, prepare as prepare_kernel
+from ..numerics.sensitivity_driver import compiled_beside, function_addresses, prepare as prepare_kernel
 from ..protocol.interventions import as_interventions, schedule_events
 from ..simulation.prepared import scenario_parameters
 from .forward import Experiment, refuse_event_parameters, simulate_experiment
@@ -175,8 +175,9 @@ class Problem:
         starts of a multistart or the steps of a profile): every (point, experiment) pair is
         one task, and the compiled sensitivity kernel releases the GIL, so ``threads`` run
         them on every core (healthy starts with the compiled solver)."""
-        with jacobian_compiled_beside():  # a first fit: the Jacobian compiles while SymPy works
+        with compiled_beside():  # a first fit: the Jacobian and the kernel compile while SymPy works
             model = sensitivity_model(self.estimate)
+            function_addresses(model.module)
         prepare_kernel(model.module)  # compiled and bound here, not in several threads at once
         tasks = [(m, index) for m in range(len(points)) for index in range(len(self.experiments))]
         thetas = [self.to_theta(x) for x in points]

@@ -131,21 +131,38 @@ def _elimination_order(compiled) -> np.ndarray:
     return elimination_order(compiled)
 
 
-_JACOBIAN_HELPER = ("from homeostasis.numerics.cache import compile_model; "
-                    "from homeostasis.numerics.functions import sensitivity_addresses; "
-                    "sensitivity_addresses(compile_model())")
+_HELPER = ("from homeostasis.numerics.cache import compile_model; "
+           "from homeostasis.numerics.functions import sensitivity_addresses; "
+           "from homeostasis.numerics.sensitivity_driver import compile_kernel; "
+           "sensitivity_addresses(compile_model()); compile_kernel()")
+
+
+def compile_kernel() -> None:
+    """Compile the staggered kernel's ``integrate`` into numba's disk cache without running it
+    (the helper's work: the entry calls the model's functions at once, so it is compiled from
+    the argument types of the call in :func:`integrate_with_sensitivities`)."""
+    from numba import typeof
+
+    ints, vector, matrix = np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros((1, 1))
+    arguments = (ints,) * 8 + (0.0, 0.0, vector, vector, vector, matrix, 0.0, vector, 0.0, vector, True, vector,
+                               matrix, matrix, 1, 1, MAX_STEPS, ints)
+    load_kernel().integrate.compile(tuple(typeof(argument) for argument in arguments))
 
 
 @contextlib.contextmanager
-def jacobian_compiled_beside():
-    """On the first fit of an installation, compile the model's hoisted sparse Jacobian (8.5 s
-    of CPU) in a helper process while the block runs (the estimated set's sensitivity code
-    generated with SymPy, 16-24 s), as the driver is compiled beside the model on a first run;
-    the block's end waits for the helper."""
+def compiled_beside():
+    """On the first fit of an installation, compile the model's hoisted sparse Jacobian (8.5 s of
+    CPU) and the staggered kernel (~15-30 s) in a helper process while the block runs (the
+    estimated set's sensitivity code generated with SymPy and compiled, 30-45 s), as the driver is
+    compiled beside the model on a first run; the block's end waits for the helper. No helper
+    once both are cached, or when the SciPy path integrates the sensitivities."""
+    import os
+
     from .cache import compile_model
 
-    jacobian_values = compile_model().module.jacobian_values
-    helper = None if _is_cached(jacobian_values) else start_helper(_JACOBIAN_HELPER)
+    cached = _is_cached(compile_model().module.jacobian_values) and _is_cached(load_kernel().integrate)
+    scipy = os.environ.get("HOMEOSTASIS_SOLVER") == "scipy"
+    helper = None if cached or scipy else start_helper(_HELPER)
     try:
         yield
     finally:
