@@ -90,6 +90,44 @@ def test_the_jacobian_and_dfdp_patterns_hold_every_nonzero():
     assert len(jac_col) < 0.2 * len(simulation.initial_state) ** 2  # sparse: the point of the pattern
 
 
+def test_the_hoisted_sparse_jacobian_gives_the_dense_values_bitwise():
+    """The sensitivity steps take the Jacobian's nonzeros from ``jacobian_values``: the same
+    common subexpressions in the same order as ``jacobian``, so the fits' results do not move."""
+    compiled = compile_model()
+    jac_ptr, jac_col, _, _ = sensitivity_driver._patterns(compiled, sensitivity_model(ESTIMATE).module)
+    rows = np.repeat(np.arange(len(jac_ptr) - 1), np.diff(jac_ptr))
+    rng = np.random.default_rng(5)
+    simulation = h.Simulation("healthy", parameters={"gfr": 30})
+    states = simulation.solve(times=np.linspace(0.0, 365.0, 6)).states
+    for y in states:
+        p = simulation.vector * rng.uniform(0.9, 1.1, size=simulation.vector.shape)
+        constants = np.empty(compiled.module.JACOBIAN_CONSTANTS)
+        compiled.module.jacobian_constants(p, constants)
+        values = np.empty(compiled.module.JACOBIAN_NONZEROS)
+        compiled.module.jacobian_values(2.0, np.ascontiguousarray(y), p, constants, values)
+        dense = compiled.module.jacobian(2.0, np.ascontiguousarray(y), p)
+        assert np.array_equal(values, dense[rows, jac_col])
+        assert np.count_nonzero(dense) == np.count_nonzero(values)  # nothing outside the pattern
+
+
+def test_the_compile_helper_starts_only_while_the_jacobian_or_the_kernel_is_not_cached(monkeypatch):
+    started = []
+    monkeypatch.setattr(sensitivity_driver, "start_helper", lambda code, *arguments: started.append(code))
+    monkeypatch.setattr(sensitivity_driver, "_is_cached", lambda dispatcher: True)
+    with sensitivity_driver.compiled_beside():
+        pass
+    assert started == []
+    monkeypatch.setattr(sensitivity_driver, "_is_cached", lambda dispatcher: False)
+    with sensitivity_driver.compiled_beside():
+        pass
+    assert started == [sensitivity_driver._HELPER]
+    monkeypatch.setenv("HOMEOSTASIS_SOLVER", "scipy")  # the kernel is not used: no helper
+    with sensitivity_driver.compiled_beside():
+        pass
+    assert started == [sensitivity_driver._HELPER]
+    exec(sensitivity_driver._HELPER, {})  # what the helper runs (cached here: it only loads)
+
+
 def test_the_batch_entry_point_gives_each_point_its_own_result_and_error():
     problem = _problem(1e-8)
     x = problem.to_x(problem.theta0)

@@ -138,9 +138,10 @@ def _check_setup(problem, x0, gradient):
     """Run the first start once outside pyPESTO, which would swallow a configuration error
     (an intervention setting an estimated parameter) as a failed start."""
     try:
-        problem.simulate(x0, jacobian=gradient == "exact")
+        simulated, derivative = problem.simulate(x0, jacobian=gradient == "exact")
     except SolverError:
-        pass  # a bad start point: the other starts may do better
+        return  # a bad start point: the other starts may do better
+    problem.remember(x0, simulated, derivative)  # the optimiser's first evaluation (it starts at x0)
 
 
 def _warn_unidentifiable(result):

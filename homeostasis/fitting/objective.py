@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import HomeostasisError, ParameterValueError, SolverError, check_in_bounds
-from ..numerics.sensitivity_driver import prepare as prepare_kernel
+from ..numerics.sensitivity_driver import compiled_beside, function_addresses, prepare as prepare_kernel
 from ..protocol.interventions import as_interventions, schedule_events
 from ..simulation.prepared import scenario_parameters
 from .forward import Experiment, refuse_event_parameters, simulate_experiment
@@ -175,7 +175,9 @@ class Problem:
         starts of a multistart or the steps of a profile): every (point, experiment) pair is
         one task, and the compiled sensitivity kernel releases the GIL, so ``threads`` run
         them on every core (healthy starts with the compiled solver)."""
-        model = sensitivity_model(self.estimate)
+        with compiled_beside():  # a first fit: the Jacobian and the kernel compile while SymPy works
+            model = sensitivity_model(self.estimate)
+            function_addresses(model.module)
         prepare_kernel(model.module)  # compiled and bound here, not in several threads at once
         tasks = [(m, index) for m in range(len(points)) for index in range(len(self.experiments))]
         thetas = [self.to_theta(x) for x in points]
@@ -187,7 +189,7 @@ class Problem:
             scales = np.where(self.log[columns], theta[columns], self.scale[columns]) * self.factor[columns]
             try:
                 return simulate_experiment(self.experiments[index], self.parameter_set(theta, index), model, scales,
-                                           self.rtol)
+                                           self.rtol, observed=self.row_index[index][2])
             except (SolverError, ParameterValueError) as error:
                 return error
 
@@ -294,9 +296,14 @@ class Problem:
             residuals = np.full(len(self.data), FAILED_RESIDUAL)
             self._memo = (key, residuals, np.zeros((len(self.data), len(x))))
             return self._memo[1], self._memo[2]
+        return self.remember(x, simulated, derivative)
+
+    def remember(self, x, simulated, derivative):
+        """Weighted residuals and Jacobian of a simulation at x, memoised for :meth:`evaluate`
+        (the fit's setup check simulates the first start, which the optimiser then asks for)."""
         residuals = (simulated - self.measured) / self.sigma
         weighted = None if derivative is None else derivative / self.sigma[:, None]
-        self._memo = (key, residuals, weighted)
+        self._memo = (np.asarray(x, float).tobytes(), residuals, weighted)
         return residuals, weighted
 
     def residuals(self, x):

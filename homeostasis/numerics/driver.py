@@ -180,8 +180,7 @@ def _driver_for(key: str, model_key: str) -> Driver:
     try:
         return Driver(module, compile_model())  # compiles the model's functions meanwhile
     finally:
-        if helper is not None:
-            _finish(helper)
+        finish_helper(helper)
 
 
 # what the helper process runs (its only argument is the driver key)
@@ -197,11 +196,18 @@ def _compile_beside(module, key: str):
     from which this process then loads the driver. Returns the helper process, or None when the
     driver is already cached, ``HOMEOSTASIS_COMPILE_HELPER=0``, or the helper cannot start.
     """
+    return None if _is_cached(module.run) else start_helper(_HELPER_CODE, key)
+
+
+def start_helper(code: str, *arguments):
+    """A second process running ``python -c code *arguments`` to fill numba's disk cache while
+    this one works; None when ``HOMEOSTASIS_COMPILE_HELPER=0`` or it cannot start. Wait for it
+    with :func:`finish_helper` before loading what it compiles."""
     import os
     import subprocess
     import sys
 
-    if os.environ.get("HOMEOSTASIS_COMPILE_HELPER", "1") == "0" or _is_cached(module.run):
+    if os.environ.get("HOMEOSTASIS_COMPILE_HELPER", "1") == "0":
         return None
     from .cache import cache_directory
 
@@ -209,14 +215,17 @@ def _compile_beside(module, key: str):
         # the helper's errors go to a log beside the compiled modules, so a helper that dies
         # (this process then compiles the driver itself) leaves its reason behind
         with open(cache_directory() / "compile-helper.log", "ab") as log:
-            return subprocess.Popen([sys.executable, "-c", _HELPER_CODE, key], stdin=subprocess.DEVNULL,
+            return subprocess.Popen([sys.executable, "-c", code, *arguments], stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=log)
     except OSError:
         return None
 
 
-def _finish(helper) -> None:
-    """Wait for the helper (this process compiles the driver itself if the helper failed)."""
+def finish_helper(helper) -> None:
+    """Wait for a helper of :func:`start_helper`, if any (this process then loads what it
+    compiled, or compiles it itself if the helper failed)."""
+    if helper is None:
+        return
     try:
         helper.wait()
     except BaseException:

@@ -28,6 +28,7 @@ JACOBIAN = _MATRIX(types.float64, _VECTOR, _VECTOR)
 RHS_HOISTED = _VECTOR(types.float64, _VECTOR, _VECTOR, _VECTOR)
 CONSTANTS = types.none(_VECTOR, _VECTOR)
 OBSERVE_HOISTED = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, types.int64[::1], types.boolean[::1], _VECTOR)
+JACOBIAN_VALUES = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, _VECTOR)
 
 
 def _function_at(signature):
@@ -52,6 +53,7 @@ jacobian_at = _function_at(JACOBIAN)
 rhs_hoisted_at = _function_at(RHS_HOISTED)
 constants_at = _function_at(CONSTANTS)
 observe_hoisted_at = _function_at(OBSERVE_HOISTED)
+jacobian_values_at = _function_at(JACOBIAN_VALUES)
 
 
 @lru_cache(maxsize=None)
@@ -65,6 +67,17 @@ def driver_addresses(compiled) -> tuple:
     functions = ((model.rhs_hoisted, RHS_HOISTED), (model.jacobian, JACOBIAN), (model.observe_hoisted, OBSERVE_HOISTED),
                  (model.rhs_constants, CONSTANTS), (model.observe_constants, CONSTANTS))
     return _addresses_of(functions) + (model.RHS_CONSTANTS, model.OBSERVE_CONSTANTS)
+
+
+@lru_cache(maxsize=None)
+def sensitivity_addresses(compiled) -> tuple:
+    """What the forward sensitivities call besides the driver's functions: addresses of
+    ``jacobian_values`` (the Jacobian's structural nonzeros, hoisted) and
+    ``jacobian_constants``, then the length of its vector of constants. Compiled only when a
+    fit first needs them (plain runs take the dense ``jacobian`` a few times a year)."""
+    model = compiled.module
+    functions = ((model.jacobian_values, JACOBIAN_VALUES), (model.jacobian_constants, CONSTANTS))
+    return _addresses_of(functions) + (model.JACOBIAN_CONSTANTS,)
 
 
 def _addresses_of(functions) -> tuple:

@@ -16,6 +16,7 @@ model structure and every subset of estimated parameters.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import re
@@ -27,9 +28,10 @@ import numpy as np
 
 from ..errors import SolverError
 from .cache import load_generated
-from .driver import FAILURES, MAX_STEPS, _module_for, driver_key, driver_tolerances, elimination_order
+from .driver import FAILURES, MAX_STEPS, _is_cached, _module_for, driver_key, driver_tolerances, elimination_order
+from .driver import finish_helper, start_helper
 from .driver import _deferred_signals as deferred_signals  # noqa: F401 (re-exported for the runner)
-from .functions import JACOBIAN, driver_addresses
+from .functions import JACOBIAN, driver_addresses, sensitivity_addresses
 
 # sensitivity columns are scaled like the states (see fitting.sensitivities) and held to the
 # states' tolerances times this factor, in the Newton iteration and the error test (as the LSODA
@@ -105,8 +107,11 @@ def structural_pattern(function, shape) -> tuple[np.ndarray, np.ndarray]:
 @lru_cache(maxsize=None)
 def _patterns(compiled, module):
     n = len(compiled.state_names)
-    return (*structural_pattern(compiled.module.jacobian, (n, n)),
-            *structural_pattern(module.dfdp, (n, len(module.ACTIVE))))
+    jac_ptr, jac_col = structural_pattern(compiled.module.jacobian, (n, n))
+    if jac_col.shape[0] != compiled.module.JACOBIAN_NONZEROS:  # jacobian_values fills that many, in this order
+        raise SolverError(f"the Jacobian's pattern read from its source has {jac_col.shape[0]} entries, "
+                          f"its generated nonzeros {compiled.module.JACOBIAN_NONZEROS}")
+    return jac_ptr, jac_col, *structural_pattern(module.dfdp, (n, len(module.ACTIVE)))
 
 
 @lru_cache(maxsize=None)
@@ -116,8 +121,52 @@ def _model_addresses(compiled) -> np.ndarray:
 
 
 @lru_cache(maxsize=None)
+def _jacobian_addresses(compiled) -> np.ndarray:
+    """The hoisted sparse Jacobian's addresses (``functions.sensitivity_addresses``), as int64."""
+    return np.array(sensitivity_addresses(compiled), dtype=np.int64)
+
+
+@lru_cache(maxsize=None)
 def _elimination_order(compiled) -> np.ndarray:
     return elimination_order(compiled)
+
+
+_HELPER = ("from homeostasis.numerics.cache import compile_model; "
+           "from homeostasis.numerics.functions import sensitivity_addresses; "
+           "from homeostasis.numerics.sensitivity_driver import compile_kernel; "
+           "sensitivity_addresses(compile_model()); compile_kernel()")
+
+
+def compile_kernel() -> None:
+    """Compile the staggered kernel's ``integrate`` into numba's disk cache without running it
+    (the helper's work: the entry calls the model's functions at once, so it is compiled from
+    the argument types of the call in :func:`integrate_with_sensitivities`)."""
+    from numba import typeof
+
+    ints, vector, matrix = np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros((1, 1))
+    arguments = (ints,) * 8 + (0.0, 0.0, vector, vector, vector, matrix, 0.0, vector, 0.0, vector, True, vector,
+                               matrix, matrix, 1, 1, MAX_STEPS, ints)
+    load_kernel().integrate.compile(tuple(typeof(argument) for argument in arguments))
+
+
+@contextlib.contextmanager
+def compiled_beside():
+    """On the first fit of an installation, compile the model's hoisted sparse Jacobian (8.5 s of
+    CPU) and the staggered kernel (~15-30 s) in a helper process while the block runs (the
+    estimated set's sensitivity code generated with SymPy and compiled, 30-45 s), as the driver is
+    compiled beside the model on a first run; the block's end waits for the helper. No helper
+    once both are cached, or when the SciPy path integrates the sensitivities."""
+    import os
+
+    from .cache import compile_model
+
+    cached = _is_cached(compile_model().module.jacobian_values) and _is_cached(load_kernel().integrate)
+    scipy = os.environ.get("HOMEOSTASIS_SOLVER") == "scipy"
+    helper = None if cached or scipy else start_helper(_HELPER)
+    try:
+        yield
+    finally:
+        finish_helper(helper)
 
 
 def prepare(module) -> None:
@@ -128,6 +177,7 @@ def prepare(module) -> None:
     load_kernel()
     compiled = compile_model()
     _model_addresses(compiled)
+    _jacobian_addresses(compiled)
     _elimination_order(compiled)
     function_addresses(module)
 
@@ -160,7 +210,8 @@ def integrate_with_sensitivities(compiled, sensitivity, y0, s0, times, p, dp, *,
     states[0], sens[0] = y0, np.asarray(s0, float).ravel()
     counts = np.zeros(len(COUNT_NAMES), dtype=np.int64) if counts is None else counts
     status, reached, y_end, _ = load_kernel().integrate(
-        _model_addresses(compiled), function_addresses(sensitivity), _elimination_order(compiled),
+        _model_addresses(compiled), function_addresses(sensitivity), _jacobian_addresses(compiled),
+        _elimination_order(compiled),
         *_patterns(compiled, sensitivity), times[0], times[-1], y0, sens[0].copy(), np.asarray(p, float),
         np.ascontiguousarray(dp, float), state_rtol, atol, s_rtol, s_atol,
         ERROR_CONTROL if error_control is None else bool(error_control), times, states, sens, 1, len(times),
