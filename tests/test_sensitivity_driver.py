@@ -154,14 +154,20 @@ def test_runs_without_sensitivities_use_the_problem_tolerance():
 
 def test_a_year_of_ckd_keeps_its_gradient_accuracy():
     # the sensitivities take part in the error test: without it this gradient is off by 8e-4 of
-    # its column at rtol 1e-8 (measured); with it by 4e-6, as the LSODA path (6e-6)
+    # its column at rtol 1e-8 (measured); with it by 4e-6 (LSODA path 6e-6) on the model of
+    # d876b21. Since the fifth session's model (dosed phosphate binder term, fast bone calcium
+    # pool, CYP27B1 mRNA; mathematically the same CKD year) the step sequence differs and the
+    # gut_transit_rate column is off by 8.1e-5 of its size at rtol 1e-8 (pth_half_life 9.1e-6,
+    # the others < 3e-7), so the bound is 1e-4 at 1e-8, and convergence is checked as well:
+    # at rtol 1e-10 every column within 2e-6 (measured 3.1e-7 and 1.3e-7)
     rows = [{"time_days": t, "variable": v, "value": 1.0, "sd": 1.0}
             for t in np.linspace(10, 365, 6) for v in ("pth", "phosphate", "calcitriol")]
-    problem = Problem(validate_data(pd.DataFrame(rows)), ESTIMATE, scenario="ckd", rtol=1e-8)
-    x = problem.to_x(problem.theta0)
-    _, compiled = problem.simulate(x)
-    tight = Problem(validate_data(pd.DataFrame(rows)), ESTIMATE, scenario="ckd", rtol=1e-11)
-    _, reference = tight.simulate(x)
+    data = validate_data(pd.DataFrame(rows))
+    runs = {rtol: Problem(data, ESTIMATE, scenario="ckd", rtol=rtol) for rtol in (1e-8, 1e-10, 1e-11)}
+    x = runs[1e-8].to_x(runs[1e-8].theta0)
+    gradients = {rtol: problem.simulate(x)[1] for rtol, problem in runs.items()}
+    reference = gradients[1e-11]
     size = np.abs(reference).max(axis=0)
-    for column in range(compiled.shape[1]):
-        assert_allclose(compiled[:, column], reference[:, column], rtol=0, atol=5e-5 * size[column])
+    for rtol, bound in ((1e-8, 1e-4), (1e-10, 2e-6)):
+        for column in range(reference.shape[1]):
+            assert_allclose(gradients[rtol][:, column], reference[:, column], rtol=0, atol=bound * size[column])
