@@ -181,14 +181,23 @@ def test_denosumab_lowers_calcium_within_the_first_week(denosumab_stopped):
 FREEDOM_SUPPLEMENTS = ["calcium-supplement@0:dose_mg=1000,every_hours=24", "vitamin-d3@0:dose_iu_per_day=400"]
 
 
-def test_freedom_supplements_soften_the_denosumab_calcium_fall(denosumab_stopped):
+FREEDOM_RUN_IN = 365
+
+
+@pytest.fixture(scope="module")
+def denosumab_supplemented():
+    """A first dose after a year on the FREEDOM supplements, followed for one dosing interval."""
+    days = FREEDOM_RUN_IN + 182
+    return h.simulate(days=days, times=np.linspace(0, days, 4 * days + 1),
+                      interventions=[f"denosumab@{FREEDOM_RUN_IN}:dose_mg=60,every_days=182", *FREEDOM_SUPPLEMENTS])
+
+
+def test_freedom_supplements_soften_the_denosumab_calcium_fall(denosumab_stopped, denosumab_supplemented):
     # FREEDOM (Cummings et al. 2009) gave >= 1000 mg calcium and >= 400 IU vitamin D daily, as the
     # atlas records do (a 365-day run-in on them, the first dose at day 365). Measured: the fall is
     # -0.104 mmol/L at day 7 and the nadir -0.121 mmol/L at day ~26 (without them -0.136 and -0.153 at
     # day 25); PTH peaks at 1.57x its supplemented baseline (1.71x without)
-    run_in = 365
-    run = h.simulate(days=run_in + 182, times=np.linspace(0, run_in + 182, 4 * (run_in + 182) + 1),
-                     interventions=[f"denosumab@{run_in}:dose_mg=60,every_days=182", *FREEDOM_SUPPLEMENTS])
+    run_in, run = FREEDOM_RUN_IN, denosumab_supplemented
     treated = run.times >= run_in
     start, pth_start = value_at(run, "ca_total", run_in), value_at(run, "pth", run_in)
     fall = start - run["ca_total"][treated].min()
@@ -197,6 +206,36 @@ def test_freedom_supplements_soften_the_denosumab_calcium_fall(denosumab_stopped
     assert_allclose(fall, 0.12, atol=0.04)
     assert fall < unsupplemented - 0.015
     assert 1.2 < run["pth"][treated].max() / pth_start < denosumab_stopped["pth"][:183].max() / denosumab_stopped["pth"][0]
+
+
+@pytest.mark.xfail(strict=True, reason="model (FREEDOM supplements, dose after a 365-day run-in): calcium "
+                                        "-0.085/-0.108/-0.113/-0.117/-0.121 mmol/L at day 3/7/10/14/28, nadir -0.121 "
+                                        "at day 26 and PTH peak 1.57x at day 26 (calcitriol 1.31x at day 7, 1.37x at "
+                                        "day 28): a plateau from day 10 (0.008 mmol/L lower at day 26), no recovery. "
+                                        "Bone calcium uptake (formation - resorption) 4.89 mmol/day at day 7, 5.28 at "
+                                        "day 21-28 (the idled osteoclasts' residual resorption 0.68 -> 0.20 as they "
+                                        "die; formation 5.57 -> 5.48), gut absorption 7.65 -> 8.11, urine 4.85 -> "
+                                        "4.60. Measured 2026-11-30, nadir still on day 19-32: "
+                                        "mineralisation lags 10/5 and 40 days, mineralisation Hill 8, half ratio "
+                                        "0.96, osteoblast lifetime 30 d, precursor residence 10 d, secondary "
+                                        "mineralisation 500 d, primary fraction 0.5, osteoclast lifetime 20 d, "
+                                        "activity floor 0.2, denosumab IC50 x5-x125 (x125: day 19, CTX back to -30 % by day 28). Only osteoblast lifetime 20 d "
+                                        "with precursors 5 d gives a day-10-13 nadir, at P1NP -63 % by day 14 "
+                                        "(published P1NP falls only from month 2: Nakamura et al. 2015)")
+def test_denosumab_calcium_nadir_and_pth_peak_come_within_two_weeks(denosumab_supplemented):
+    # The calcium nadir comes about 10 days after a dose (Prolia label as quoted by Medscape; Miyaoka
+    # et al. 2018 Osteoporos Int: corrected calcium lowest at day 7 in 77 patients); PTH and
+    # 1,25(OH)2D were significantly higher at 1 week and fell gradually thereafter (Nakamura et al. 2015
+    # BMC Endocr Disord, doi 10.1186/s12902-015-0077-3, abstract: 11 women on denosumab alone), while
+    # P1NP was lower only at 2 and 4 months. Calcium was still lower at 1 month and back at baseline
+    # at 6 months (Makras et al. 2013 Clin Endocrinol 79:499, abstract; PTH +63.5 +/- 28.2 % at
+    # month 1 on 1 g calcium and 800 IU D3). No day-by-day values were read, so the test asks only for
+    # the timing: the lowest calcium and the highest PTH of the first 60 days within 14 days of the dose
+    run = denosumab_supplemented
+    window = (run.times >= FREEDOM_RUN_IN) & (run.times <= FREEDOM_RUN_IN + 60)
+    days = run.times[window] - FREEDOM_RUN_IN
+    assert days[np.argmin(run["ca_total"][window])] <= 14
+    assert days[np.argmax(run["pth"][window])] <= 14
 
 
 def test_healthy_turnover_by_compartment_follows_histomorphometry():
