@@ -206,15 +206,20 @@ def pth_adaptation_processes(c, signal) -> list[Process]:
     repeated pulses, so daily teriparatide settles near +20-30 % calcitriol after a month (Cosman
     et al. 2012 Bone 50:1368: +27 % at 1 month, +19 % at 12 months in women) although one injection
     gives ~+80 % a day later (teriparatide-2012). A lasting signal still ends at the signal, so every
-    steady state is unchanged.
+    steady state is unchanged. The rate constant passes from the release to the climbing one over a
+    logistic switch of width ``hydroxylase_pth_adaptation_switch`` around signal = adapted: a hard
+    switch (max(x, 0) on either side) put a kink at every steady state, where the analytic Jacobian
+    then read 0 instead of the mean of the two rate constants.
     """
     adapted = c.y["hydroxylase_pth_adapted"]
+    climbing = 1 / (1 + sp.exp(-(signal - adapted) / P.hydroxylase_pth_adaptation_switch))
+    rate = climbing / P.hydroxylase_pth_adaptation_time + (1 - climbing) / P.hydroxylase_pth_deadaptation_time
     meaning = "PTH1R signal at CYP27B1 the proximal tubule has adapted to"
     return [
-        Process("hydroxylase_pth_adapted_gain", pos(signal - adapted) / P.hydroxylase_pth_adaptation_time,
-                None, "hydroxylase_pth_adapted", "1/day", meaning + " (climbing with the signal)"),
-        Process("hydroxylase_pth_adapted_loss", pos(adapted - signal) / P.hydroxylase_pth_deadaptation_time,
-                "hydroxylase_pth_adapted", None, "1/day", meaning + " (released as the signal falls)"),
+        Process("hydroxylase_pth_adapted_gain", rate * signal, None, "hydroxylase_pth_adapted", "1/day",
+                meaning + " (towards the signal)"),
+        Process("hydroxylase_pth_adapted_loss", rate * adapted, "hydroxylase_pth_adapted", None, "1/day",
+                meaning + " (turnover)"),
     ]
 
 
