@@ -10,14 +10,14 @@ from .structure import Process
 from .symbols import TIME, P
 
 
-def pth_release_rate(ca_ionized, hill=P.pth_release_hill):
+def pth_release_rate(ca_ionized, hill=P.pth_release_hill, minimum=P.pth_release_min):
     """Fractional release of stored PTH: Brown's four-parameter inverse sigmoid of ionized Ca.
 
     Release empties a gland store that is refilled by synthesis, so a step fall in calcium
     gives a peak of PTH that settles to a lower plateau as the store depletes (Schwarz 1993).
     """
-    span = P.pth_release_max - P.pth_release_min
-    return span / (1 + (ca_ionized / P.pth_release_set_point) ** hill) + P.pth_release_min
+    span = P.pth_release_max - minimum
+    return span / (1 + (ca_ionized / P.pth_release_set_point) ** hill) + minimum
 
 
 def sensed_calcium(c):
@@ -90,11 +90,14 @@ def pth_processes(c) -> list[Process]:
 
 
 def adenoma_processes(c) -> list[Process]:
-    """An autonomous adenoma: its own store, a raised set point and a flatter calcium response
-    (fewer CaSR on adenoma cells), logistic growth."""
+    """An autonomous adenoma: its own store, a raised set point, a flatter calcium response and a
+    larger release that calcium cannot suppress (fewer CaSR on adenoma cells: in vitro most
+    adenomas are suppressed by only 50-90 % by high calcium, some by less than half, Brown et al.
+    1978 and 1979), logistic growth."""
     y = c.y
     adenoma = y["adenoma_mass"]
-    release = pth_release_rate(sensed_calcium(c) - P.adenoma_set_point_shift, P.adenoma_release_hill)
+    release = pth_release_rate(sensed_calcium(c) - P.adenoma_set_point_shift, P.adenoma_release_hill,
+                               minimum=P.adenoma_release_min)
     growth = P.adenoma_growth_rate * adenoma * (1 - pos(adenoma) / P.adenoma_capacity)
     return [
         Process("adenoma_growth", growth, None, "adenoma_mass", "1/day", "logistic adenoma growth"),
