@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 
 from ..errors import HomeostasisError, UnknownNameError
-from .records import QUANTITIES, _Record
+from .records import QUANTITIES, _Record, has_identifier
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -128,7 +128,7 @@ def _sources(record: _Record, entries) -> dict:
         key = record.string(entry, "key", "source")
         record.string(entry, "citation", "source")
         record.string(entry, "read_via", "source")
-        if not any(str(entry.get(field, "")).strip() for field in ("doi", "pmid", "url")):
+        if not has_identifier(entry):
             raise HomeostasisError(f"{record.path}: [[source]] {key}: expected a doi, pmid or url, got none")
         sources[key] = dict(entry)
     return sources

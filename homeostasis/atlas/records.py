@@ -253,12 +253,20 @@ def _hint(name, valid) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+IDENTIFIERS = ("doi", "pmid", "url")  # a url only where a source has neither (a drug label)
+
+
+def has_identifier(entry: dict) -> bool:
+    """Whether a source (an atlas record's or a peer record's) names a doi, pmid or url."""
+    return any(str(entry.get(key, "")).strip() for key in IDENTIFIERS)
+
+
 def _source(record: _Record, data: dict) -> dict:
     source = record.table(data, "source")
     record.string(source, "authors", "source")
     record.string(source, "journal", "source")
     record.number(source, "year", "source", low=1800, high=2100)
-    if not any(str(source.get(key, "")).strip() for key in ("doi", "pmid", "url")):
+    if not has_identifier(source):
         raise HomeostasisError(f"{record.path}: [source]: expected a doi, pmid or url (a label), got none")
     return dict(source)
 
