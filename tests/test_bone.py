@@ -221,7 +221,11 @@ def test_freedom_supplements_soften_the_denosumab_calcium_fall(denosumab_stopped
                                         "mineralisation 500 d, primary fraction 0.5, osteoclast lifetime 20 d, "
                                         "activity floor 0.2, denosumab IC50 x5-x125 (x125: day 19, CTX back to -30 % by day 28). Only osteoblast lifetime 20 d "
                                         "with precursors 5 d gives a day-10-13 nadir, at P1NP -63 % by day 14 "
-                                        "(published P1NP falls only from month 2: Nakamura et al. 2015)")
+                                        "(published P1NP falls only from month 2: Nakamura et al. 2015). Measured "
+                                        "2026-11-30 (s11): osteoid mineralisation led by the osteoblasts' apposition "
+                                        "(rate ~ osteoid^a x matrix^(1-a) x Ca.Pi supply; a = 0.5 / 0.2) nadir -0.116 "
+                                        "day 25 / -0.112 day 23, with activity floor 0.05 as well -0.114 day 21 (CTX "
+                                        "day 3 -91 %); a = 0 fails to integrate (cortical osteoid -> 0)")
 def test_denosumab_calcium_nadir_and_pth_peak_come_within_two_weeks(denosumab_supplemented):
     # The calcium nadir comes about 10 days after a dose (Prolia label as quoted by Medscape; Miyaoka
     # et al. 2018 Osteoporos Int: corrected calcium lowest at day 7 in 77 patients); PTH and
