@@ -78,6 +78,9 @@ STATES = (
           "cinacalcet in slowly equilibrating tissues (its long terminal half-life)", scale_like="cinacalcet_plasma"),
     State("hydroxylase_mrna", "dimensionless", "kidney", None,
           "renal CYP27B1 mRNA relative to healthy (induced within hours by PTH1R signalling)", healthy=1),
+    State("parathyroid_recent_ca", "dimensionless", "parathyroid glands", None,
+          "recent ionized calcium relative to its reference, as traced by the parathyroid (its fall stimulates release)",
+          healthy=1),
     State("hydroxylase_pth_adapted", "dimensionless", "kidney", None,
           "PTH1R signal at the renal 1-alpha-hydroxylase the tubule has adapted to, relative to healthy", healthy=1),
 ) + BONE_STATES + DRUG_STATES + CALCINOSIS_STATES + (
