@@ -29,7 +29,9 @@ class _Printer(PythonCodePrinter):
 
     def _print_power(self, expr):
         base, exponent = expr.args
-        return f"({self._print(base)})**({self._print(exponent)})"
+        if exponent == 1:  # x**1 (a Hill exponent of 1 written in the model): x itself
+            return f"({self._print(base)})"
+        return f"_pow({self._print(base)}, {self._print(exponent)})"
 
     def _print_Rational(self, expr):
         return f"({float(expr.p)}/{float(expr.q)})"
@@ -42,6 +44,10 @@ class _PlainPrinter(_Printer):
     """The same expressions for plain Python (no numba): helpers with a ``_py`` suffix."""
 
     suffix = "_py"
+
+    def _print_power(self, expr):
+        base, exponent = expr.args
+        return f"({self._print(base)})**({self._print(exponent)})"
 
 
 def render(template: str, **fields) -> str:
