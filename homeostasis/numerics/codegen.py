@@ -33,6 +33,13 @@ class _Printer(PythonCodePrinter):
             return f"({self._print(base)})"
         return f"_pow({self._print(base)}, {self._print(exponent)})"
 
+    def _print_Pow(self, expr, rational=False):
+        # a parameter as exponent (Hill coefficients, sharpness, resistance exponents) through
+        # _pow; numbers as SymPy prints them (sqrt, 1/x, x**2.0, which LLVM folds)
+        if expr.exp.is_Number:
+            return super()._print_Pow(expr, rational=rational)
+        return f"_pow({self._print(expr.base)}, {self._print(expr.exp)})"
+
     def _print_Rational(self, expr):
         return f"({float(expr.p)}/{float(expr.q)})"
 
@@ -48,6 +55,9 @@ class _PlainPrinter(_Printer):
     def _print_power(self, expr):
         base, exponent = expr.args
         return f"({self._print(base)})**({self._print(exponent)})"
+
+    def _print_Pow(self, expr, rational=False):
+        return PythonCodePrinter._print_Pow(self, expr, rational=rational)
 
 
 def render(template: str, **fields) -> str:
@@ -115,8 +125,9 @@ def _hoisted_start(model, expressions, constants_name, signature):
 
 
 def hoisted_rhs_source(model, rhs) -> tuple[str, int]:
-    """``rhs_constants(p, k)`` and ``rhs_hoisted(t, y, p, k)``: the right-hand side with its
-    parameter-only subexpressions computed once per parameter vector.
+    """``rhs_constants(p, k)`` and ``rhs_hoisted(t, y, p, k, out)``: the right-hand side (into
+    ``out``, so that the driver allocates no array per evaluation) with its parameter-only
+    subexpressions computed once per parameter vector.
 
     About 40 % of the right-hand side's transcendental calls (pH-dependent ion fractions,
     ``half ** hill`` of the Hill terms, logarithms of constants) depend on parameters alone; the
@@ -125,11 +136,11 @@ def hoisted_rhs_source(model, rhs) -> tuple[str, int]:
     (0.98 -> 0.68 µs per call, bitwise the same values as ``rhs``: the same common
     subexpressions in the same order). Returns the source and the length of ``k``.
     """
-    lines, dynamic, reduced, count, printer = _hoisted_start(model, rhs, "rhs_constants", "rhs_hoisted(t, y, p, k)")
+    lines, dynamic, reduced, count, printer = _hoisted_start(model, rhs, "rhs_constants",
+                                                            "rhs_hoisted(t, y, p, k, out)")
     lines += [f"    {symbol} = {printer.doprint(expr)}" for _, symbol, expr in dynamic]
-    lines.append(f"    out = np.empty({len(rhs)})")
     lines += [f"    out[{index}] = {printer.doprint(expr)}" for index, expr in enumerate(reduced)]
-    lines.append("    return out")
+    lines.append("    return None")
     return "\n".join(lines), count
 
 
