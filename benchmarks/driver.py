@@ -133,9 +133,11 @@ def evaluation_costs(simulation, calls=(20000, 5000)):
     @njit
     def rhs_loop(n, y, p, constants):
         total = 0.0
+        out = np.empty(y.shape[0])
         for _ in range(n):
             y[0] += 1e-12  # a changing input: the call cannot be hoisted out of the loop
-            total += rhs(0.0, y, p, constants)[0]
+            rhs(0.0, y, p, constants, out)
+            total += out[0]
         return total
 
     @njit

@@ -25,7 +25,7 @@ from numba.extending import intrinsic
 
 _VECTOR, _MATRIX = types.float64[::1], types.float64[:, ::1]
 JACOBIAN = _MATRIX(types.float64, _VECTOR, _VECTOR)
-RHS_HOISTED = _VECTOR(types.float64, _VECTOR, _VECTOR, _VECTOR)
+RHS_HOISTED = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, _VECTOR)  # fills the last
 CONSTANTS = types.none(_VECTOR, _VECTOR)
 OBSERVE_HOISTED = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, types.int64[::1], types.boolean[::1], _VECTOR)
 JACOBIAN_VALUES = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, _VECTOR)
