@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import shutil
 import signal
 import threading
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -176,34 +179,106 @@ def elimination_order(compiled) -> np.ndarray:
 @lru_cache(maxsize=None)
 def _driver_for(key: str, model_key: str) -> Driver:
     module = _module_for(key)
-    helper = _compile_beside(module, key)
+    compiled = compile_model()
+    claims = _claim_folder() if len(_uncached_jobs(module, compiled)) > 1 else None
+    helper = None if claims is None else _compile_beside(module, key, claims)
     try:
-        return Driver(module, compile_model())  # compiles the model's functions meanwhile
+        if helper is not None:  # this process's share; the helper's is loaded from numba's cache below
+            compile_share(key, str(claims), helper=False)
     finally:
         finish_helper(helper)
+        if claims is not None:
+            shutil.rmtree(claims, ignore_errors=True)
+    return Driver(module, compiled)  # compiles (or loads) whatever is left
 
 
-# what the helper process runs (its only argument is the driver key)
-_HELPER_CODE = "import sys; from homeostasis.numerics.driver import compile_driver; compile_driver(sys.argv[1])"
+# what the helper process runs (its arguments: the driver key and the folder of claims)
+_HELPER_CODE = ("import sys; from homeostasis.numerics.driver import compile_share; "
+                "compile_share(*sys.argv[1:3], helper=True)")
+# The model's functions the driver calls and their signatures, the longest compile first (CPU s
+# on the 2-core machine at load 3-4: jacobian 8.0-9.4, rhs_hoisted 4.2-4.8, observe_hoisted
+# 3.2-3.7, rhs_constants 0.9-1.2, observe_constants 0.4-0.5; the driver's own ``run`` 13.7-14.8).
+MODEL_JOBS = ("jacobian", "rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
+DRIVER_JOB = "driver"
 
 
-def _compile_beside(module, key: str):
-    """On a first run, compile the driver in a second process while this one compiles the model.
+def _model_signature(name: str):
+    from . import functions
 
-    Numba compiles one function at a time per process (about 8 s of CPU for the driver and 11 s
-    for the model's functions on the 2-core development machine), so a cold start on two cores
-    takes the longer of the two instead of their sum. The helper writes numba's on-disk cache,
-    from which this process then loads the driver. Returns the helper process, or None when the
-    driver is already cached, ``HOMEOSTASIS_COMPILE_HELPER=0``, or the helper cannot start.
+    return {"jacobian": functions.JACOBIAN, "rhs_hoisted": functions.RHS_HOISTED,
+            "observe_hoisted": functions.OBSERVE_HOISTED}.get(name, functions.CONSTANTS)
+
+
+def _claim_folder():
+    """A new folder for the claims of one first run's compile jobs (None if none can be made)."""
+    import tempfile
+
+    from .cache import cache_directory
+
+    try:
+        return Path(tempfile.mkdtemp(prefix=".compile-claims-", dir=cache_directory()))
+    except OSError:
+        return None
+
+
+def _uncached_jobs(module, compiled) -> list:
+    """The compile jobs whose machine code numba's disk cache does not hold yet."""
+    jobs = [DRIVER_JOB] if not _is_cached(module.run) else []
+    return jobs + [name for name in MODEL_JOBS if not _is_cached(getattr(compiled.module, name))]
+
+
+def _compile_beside(module, key: str, claims=None):
+    """On a first run, a second process sharing the compile jobs with this one.
+
+    Numba compiles one function at a time per process: the driver's ``run`` (about 14 s of CPU)
+    and the model's five functions it calls (about 18 s) are independent, so on two cores
+    each process takes the next unclaimed job (:func:`compile_share`; a job is claimed by
+    creating its file in ``claims``), the helper starting with the driver and this process with
+    the model's Jacobian, and a cold start takes about half of their sum (a first run used to
+    compile the driver beside all five model functions, 18-19 s in this process). The helper
+    writes numba's on-disk cache, from which this process then loads what it compiled. Returns
+    the helper process, or None when fewer than two jobs are left, ``HOMEOSTASIS_COMPILE_HELPER=0``,
+    or the helper cannot start.
     """
-    return None if _is_cached(module.run) else start_helper(_HELPER_CODE, key)
+    jobs = _uncached_jobs(module, compile_model())
+    if len(jobs) < 2:
+        return None
+    for name in {DRIVER_JOB, *MODEL_JOBS} - set(jobs) if claims is not None else ():
+        _claim(claims, name)  # what is cached already is nobody's job
+    return start_helper(_HELPER_CODE, key, str(claims))
+
+
+def _claim(claims, name: str) -> bool:
+    """Whether this process is the first to claim the job ``name`` (creates its file)."""
+    try:
+        os.close(os.open(Path(claims) / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except OSError:  # claimed by the other process, or no folder: not ours
+        return False
+    return True
+
+
+def compile_share(key: str, claims: str, *, helper: bool) -> None:
+    """Compile every job of a first run not yet claimed in the folder ``claims`` into numba's disk
+    cache: the helper's order starts with the driver, this process's with the model's Jacobian.
+    Results are the same machine code whichever process compiles a function."""
+    from .functions import prepare_numba
+
+    prepare_numba()
+    compiled = compile_model()
+    order = (DRIVER_JOB, *MODEL_JOBS) if helper else (*MODEL_JOBS, DRIVER_JOB)
+    for name in order:
+        if not _claim(claims, name):
+            continue
+        if name == DRIVER_JOB:
+            compile_driver(key)
+        else:
+            getattr(compiled.module, name).compile(_model_signature(name))
 
 
 def start_helper(code: str, *arguments):
     """A second process running ``python -c code *arguments`` to fill numba's disk cache while
     this one works; None when ``HOMEOSTASIS_COMPILE_HELPER=0`` or it cannot start. Wait for it
     with :func:`finish_helper` before loading what it compiles."""
-    import os
     import subprocess
     import sys
 
@@ -236,8 +311,6 @@ def finish_helper(helper) -> None:
 def _is_cached(dispatcher) -> bool:
     """Whether numba's disk cache holds an index for ``dispatcher`` (True when unknown)."""
     try:
-        from pathlib import Path
-
         return Path(dispatcher._cache._cache_file._index_path).exists()
     except Exception:  # numba's cache internals moved: never start a helper
         return True
