@@ -7,8 +7,8 @@ the load)::
     python benchmarks/first_command.py --rounds 2 --before OLD  # interleaved with another tree
 
 Each round runs ``homeostasis compare ...`` (the README's first command) with a new
-``HOMEOSTASIS_CACHE`` folder (cold: the model's functions and the driver are compiled, the driver
-by the helper process beside the main one), then again on the same folder (warm), then a warm
+``HOMEOSTASIS_CACHE`` folder (cold: the model's five functions and the driver are compiled, shared
+between the main process and its compile helper), then again on the same folder (warm), then a warm
 ``import homeostasis; homeostasis.simulate('healthy', days=1)``. It prints the wall time, the
 CPU time of the process and its helper (``getrusage(RUSAGE_CHILDREN)``) and the 1-minute load
 after each run; with ``--before`` the other tree's runs alternate with this one's, so both see
@@ -48,6 +48,9 @@ def one_round(label: str, tree: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="homeostasis-first-") as folder:
         environment = dict(os.environ, HOMEOSTASIS_CACHE=str(Path(folder) / "cache"), MPLBACKEND="Agg")
         environment.pop("NUMBA_CACHE_DIR", None)  # numba's machine code beside the generated modules: cold
+        # as on a user's machine, Python writes the generated modules' bytecode (a warm start then
+        # does not recompile the 7,000-line model module from source, ~0.1-0.25 s)
+        environment.pop("PYTHONDONTWRITEBYTECODE", None)
         if tree is not None:
             environment["PYTHONPATH"] = str(tree)
         command = [sys.executable, "-m", "homeostasis.cli", *COMMAND]
