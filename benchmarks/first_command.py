@@ -43,7 +43,7 @@ def timed(arguments, environment, folder) -> tuple:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def one_round(label: str, tree: Path | None) -> None:
+def one_round(label: str, tree: Path | None, warm_repeats: int = 3) -> None:
     """Cold command, warm command and warm simulate for one tree (None: the installed package)."""
     with tempfile.TemporaryDirectory(prefix="homeostasis-first-") as folder:
         environment = dict(os.environ, HOMEOSTASIS_CACHE=str(Path(folder) / "cache"), MPLBACKEND="Agg")
@@ -54,8 +54,9 @@ def one_round(label: str, tree: Path | None) -> None:
         if tree is not None:
             environment["PYTHONPATH"] = str(tree)
         command = [sys.executable, "-m", "homeostasis.cli", *COMMAND]
+        simulate = [sys.executable, "-c", WARM_SIMULATE]
         for case, arguments in (("cold compare", command), ("warm compare", command),
-                                ("warm simulate(days=1)", [sys.executable, "-c", WARM_SIMULATE])):
+                                *[("warm simulate(days=1)", simulate)] * warm_repeats):
             wall, cpu = timed(arguments, environment, folder)
             print(f"{label:>8}  {case:<22} wall {wall:6.2f} s  CPU {cpu:6.2f} s  load {os.getloadavg()[0]:.1f}",
                   flush=True)
@@ -65,11 +66,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--before", type=Path, help="another checkout to interleave with this one")
+    parser.add_argument("--warm-repeats", type=int, default=3, help="warm simulate runs per round")
     options = parser.parse_args()
     for _ in range(options.rounds):
         if options.before is not None:
-            one_round("before", options.before.resolve())
-        one_round("this", None)
+            one_round("before", options.before.resolve(), options.warm_repeats)
+        one_round("this", None, options.warm_repeats)
 
 
 if __name__ == "__main__":
