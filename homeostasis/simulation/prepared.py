@@ -38,7 +38,7 @@ def default_solver() -> str:
 def begin_compiling() -> None:
     """On a first run with the compiled driver, start compiling in the helper process now, beside
     this process's set-up (:func:`homeostasis.numerics.driver.start_compiling`)."""
-    if default_solver() == "compiled":
+    if (os.environ.get("HOMEOSTASIS_SOLVER") or "compiled") == "compiled":  # a bad value is refused at solve
         from ..numerics.driver import start_compiling
 
         start_compiling()
