@@ -22,11 +22,19 @@ to ``pg/mL``, ``umol/L`` to ``mmol/L``, ``percent`` to a fraction, ``mg/24h`` to
 except a mass unit more than 1000-fold from the variable's clinical unit (calcium in ng/mL is a
 mistake); tables and figures accept each variable's SI and clinical units in any spelling pint
 reads as the same unit (``mg/dl``, ``mmol/l``).
+
+pint (and the registry of :mod:`homeostasis.model.dimensions`, which imports SymPy) costs about
+a second to import and set up, so the conversions every table and figure needs (each variable's
+SI <-> clinical units, and each reference range's unit to both) are read from the table
+``data/unit_factors.csv``, the factors pint computes written out exactly (``repr``). It is
+written by ``python -m homeostasis.clinical_units`` and checked against pint by
+``tests/test_compare.py``; any other conversion still goes through pint.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -142,6 +150,64 @@ def factor(variable: str, from_unit: str, to_unit: str, *, any_unit: bool = Fals
 
 @lru_cache(maxsize=512)
 def _factor(variable: str, from_unit: str, to_unit: str) -> float:
+    known = factor_table().get((variable, from_unit, to_unit))
+    return known if known is not None else pint_factor(variable, from_unit, to_unit)
+
+
+FACTOR_TABLE = "unit_factors.csv"
+FACTOR_COLUMNS = ("variable", "from_unit", "to_unit", "factor")
+
+
+@lru_cache(maxsize=1)
+def factor_table() -> dict:
+    """``{(variable, from unit, to unit): factor}`` of ``data/unit_factors.csv`` (empty without it)."""
+    import csv
+    from importlib import resources
+
+    try:
+        text = resources.files("homeostasis").joinpath("data", FACTOR_TABLE).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    return {(row["variable"], row["from_unit"], row["to_unit"]): float(row["factor"])
+            for row in csv.DictReader(text.splitlines())}
+
+
+def table_conversions() -> list:
+    """The ``(variable, from unit, to unit)`` the table holds: both ways between each variable's
+    SI and clinical units, and each reference range's unit to both."""
+    from .reference_ranges import reference_ranges
+
+    pairs = []
+    for variable, conversion in CONVERSIONS.items():
+        units = [conversion.si, conversion.clinical]
+        entry = reference_ranges().get(variable)
+        pairs += [(variable, a, b) for a in units for b in units if a != b]
+        if entry is not None and entry.unit not in units:
+            pairs += [(variable, entry.unit, unit) for unit in units]
+    return pairs
+
+
+def write_factor_table() -> Path:
+    """Compute every conversion of :func:`table_conversions` with pint and write the table
+    (developer command: ``python -m homeostasis.clinical_units``)."""
+    import csv
+    import io
+    from importlib import resources
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FACTOR_COLUMNS)
+    for variable, from_unit, to_unit in table_conversions():
+        writer.writerow((variable, from_unit, to_unit, repr(pint_factor(variable, from_unit, to_unit))))
+    path = Path(str(resources.files("homeostasis").joinpath("data", FACTOR_TABLE)))
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    factor_table.cache_clear()
+    _factor.cache_clear()
+    return path
+
+
+def pint_factor(variable: str, from_unit: str, to_unit: str) -> float:
+    """:func:`factor`'s value computed by pint (no table)."""
     import pint
 
     try:
@@ -255,3 +321,7 @@ def _check_known(variable: str, unit: str, conversion: Conversion) -> None:
     if not any(_same_unit(variable, unit, known) for known in (conversion.si, conversion.clinical)):
         raise HomeostasisError(f"variable {variable!r} is in {unit!r}; expected {conversion.si} (SI) "
                                f"or {conversion.clinical} (clinical)")
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_factor_table()}")

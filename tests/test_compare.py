@@ -8,6 +8,8 @@ than by eye; unit conversions against values quoted in clinical references.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -94,6 +96,28 @@ def test_clinical_units_match_known_values(variable, si_value, clinical_value, u
     back = convert_frame(clinical, "si")  # and back again, exactly
     assert list(back["unit"]) == [si_unit]
     assert_allclose(back["value"], si_value, rtol=1e-12)
+
+
+def test_unit_factor_table_is_what_pint_computes():
+    """The shipped table (read instead of pint on every figure and table) holds every SI <->
+    clinical conversion, each the factor pint computes to the last bit; regenerate it with
+    ``python -m homeostasis.clinical_units`` when units or molar masses change."""
+    from homeostasis.clinical_units import factor_table, pint_factor, table_conversions
+
+    table = factor_table()
+    assert sorted(table) == sorted(table_conversions())
+    for (variable, from_unit, to_unit), value in table.items():
+        # exactly: the table stands in for pint bit for bit (figures and tables stay identical)
+        assert value == pint_factor(variable, from_unit, to_unit), (variable, from_unit, to_unit)
+
+
+def test_clinical_conversion_imports_neither_pint_nor_sympy():
+    code = ("import sys, pandas as pd; from homeostasis.clinical_units import convert_frame, range_in_unit; "
+            "frame = pd.DataFrame({'scenario': ['a'], 'time_days': [0.0], 'variable': ['pth'], 'value': [5.0], "
+            "'unit': ['pmol/L']}); convert_frame(frame, 'clinical'); range_in_unit('ca_total', 'mg/dL'); "
+            "print(sorted(m for m in ('pint', 'sympy') if m in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"
 
 
 def test_units_without_a_clinical_form_are_left_alone():

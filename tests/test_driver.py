@@ -385,3 +385,28 @@ def test_a_warm_simulation_imports_no_scipy_linalg_and_numba_blas_still_works():
     loaded, product = json.loads(out.strip().splitlines()[-1])
     assert loaded is False
     np.testing.assert_allclose(product, [3.0, 3.0])
+
+
+def test_a_compile_job_is_claimed_by_one_process_only(tmp_path):
+    assert driver._claim(tmp_path, driver.DRIVER_JOB)
+    assert not driver._claim(tmp_path, driver.DRIVER_JOB)  # the other process compiles it
+    assert not driver._claim(tmp_path / "removed", "jacobian")  # no claims folder: nobody's job here
+
+
+def test_a_compile_share_leaves_claimed_jobs_alone(tmp_path, monkeypatch):
+    for name in (driver.DRIVER_JOB, *driver.MODEL_JOBS):
+        driver._claim(tmp_path, name)
+    monkeypatch.setattr(driver, "compile_driver", lambda key: pytest.fail("a claimed job was compiled"))
+    driver.compile_share(driver.driver_key(), str(tmp_path), helper=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted((driver.DRIVER_JOB, *driver.MODEL_JOBS))
+
+
+def test_the_stored_elimination_order_is_the_computed_one(tmp_path, monkeypatch):
+    compiled = driver.load_driver() and Simulation("healthy").compiled  # the Jacobian is loaded by now
+    monkeypatch.setenv("HOMEOSTASIS_CACHE", str(tmp_path))
+    computed = driver.elimination_order(compiled)
+    np.testing.assert_array_equal(driver.stored_elimination_order(compiled), computed)  # computed, written
+    (stored,) = tmp_path.glob("homeostasis_order_*.txt")
+    np.testing.assert_array_equal(driver.stored_elimination_order(compiled), computed)  # read back
+    stored.write_text("1,2,3", encoding="utf-8")  # damaged: computed again
+    np.testing.assert_array_equal(driver.stored_elimination_order(compiled), computed)

@@ -157,3 +157,15 @@ def test_importing_the_package_does_not_import_matplotlib():
             "print(sorted(m for m in ('matplotlib', 'seaborn') if m in sys.modules))")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
+
+
+def test_a_figure_imports_neither_seaborn_nor_scipy_stats_nor_pint():
+    """Drawn with matplotlib alone (seaborn imports scipy.stats, 1.5 s of the first command);
+    clinical units come from the shipped factor table (pint and SymPy cost ~1 s)."""
+    code = ("import sys, pandas as pd; from homeostasis.plotting import plot_time_courses; "
+            "frame = pd.DataFrame({'scenario': ['healthy', 'healthy', 'b', 'b'], 'time_days': [0.0, 1.0] * 2, "
+            "'variable': ['pth'] * 4, 'value': [5.0, 5.1, 6.0, 6.5], 'unit': ['pmol/L'] * 4}); "
+            "plot_time_courses(frame, units='clinical'); "
+            "print(sorted(m for m in ('seaborn', 'scipy.stats', 'pint', 'sympy') if m in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"

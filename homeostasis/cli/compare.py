@@ -36,6 +36,9 @@ def add_parsers(commands) -> None:
 
 
 def command_compare(arguments) -> None:
+    from ..simulation.prepared import begin_compiling
+
+    begin_compiling()  # a first run compiles in a helper process while this one imports and parses
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from ..compare import parse_spec, run_comparison

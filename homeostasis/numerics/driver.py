@@ -24,12 +24,16 @@ every ``CHUNK_DAYS``, so that Ctrl-C and progress reports take effect between co
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
+import os
+import shutil
 import signal
 import threading
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -88,7 +92,7 @@ class Driver:
 
         self.module = module
         self.model = np.array(driver_addresses(compiled), dtype=np.int64)
-        self.perm = elimination_order(compiled)
+        self.perm = stored_elimination_order(compiled)
 
     def run(self, *arrays):
         """``run`` of the template (see there) for this model.
@@ -173,37 +177,155 @@ def elimination_order(compiled) -> np.ndarray:
     return np.array(order, dtype=np.int64)
 
 
+def stored_elimination_order(compiled) -> np.ndarray:
+    """:func:`elimination_order`, kept in the cache folder beside the model (keyed by the model and
+    the default parameter values it is computed at): a warm start reads ~60 numbers instead of
+    evaluating the Jacobian three times and running the greedy ordering (~15-60 ms by load)."""
+    from ..parameters import ParameterSet
+    from .cache import _write_atomically, cache_directory
+
+    vector = np.ascontiguousarray(ParameterSet.default().vector, dtype=float)
+    digest = hashlib.sha256(compiled.key.encode() + vector.tobytes()).hexdigest()[:20]
+    path = cache_directory() / f"homeostasis_order_{digest}.txt"
+    n = len(compiled.state_names)
+    try:
+        order = np.array([int(item) for item in path.read_text(encoding="utf-8").split(",")], dtype=np.int64)
+        if sorted(order.tolist()) == list(range(n)):  # a damaged file is computed again
+            return order
+    except (OSError, ValueError):
+        pass
+    order = elimination_order(compiled)
+    try:
+        _write_atomically(path, ",".join(str(int(i)) for i in order))
+    except OSError:  # a read-only cache: computed again next time
+        pass
+    return order
+
+
 @lru_cache(maxsize=None)
 def _driver_for(key: str, model_key: str) -> Driver:
     module = _module_for(key)
-    helper = _compile_beside(module, key)
+    compiled = compile_model()
+    start_compiling()
+    claims, helper = _FIRST_RUN.pop("claims", None), _FIRST_RUN.pop("helper", None)
     try:
-        return Driver(module, compile_model())  # compiles the model's functions meanwhile
+        if helper is not None:  # this process's share; the helper's is loaded from numba's cache below
+            compile_share(key, str(claims), helper=False)
     finally:
         finish_helper(helper)
+        if claims is not None:
+            shutil.rmtree(claims, ignore_errors=True)
+    return Driver(module, compiled)  # compiles (or loads) whatever is left
 
 
-# what the helper process runs (its only argument is the driver key)
-_HELPER_CODE = "import sys; from homeostasis.numerics.driver import compile_driver; compile_driver(sys.argv[1])"
+# the claims folder and the helper process of this process's first run (start_compiling)
+_FIRST_RUN: dict = {}
 
 
-def _compile_beside(module, key: str):
-    """On a first run, compile the driver in a second process while this one compiles the model.
+def start_compiling() -> None:
+    """On a first run (machine code not cached), start the compile helper now, so that it works
+    while this process does its Python set-up (imports, scenario, parameters; about a second of
+    the README's first command) before it compiles its own share in :func:`load_driver`. Called
+    by the simulation entry points; once per process, nothing to do on a warm start."""
+    if _FIRST_RUN.get("started"):
+        return
+    _FIRST_RUN["started"] = True
+    key = driver_key()
+    module = _module_for(key)
+    if len(_uncached_jobs(module, compile_model())) > 1:
+        claims = _claim_folder()
+        if claims is not None:
+            _FIRST_RUN.update(claims=claims, helper=_compile_beside(module, key, claims))
+            atexit.register(shutil.rmtree, claims, ignore_errors=True)  # a process that never simulated
 
-    Numba compiles one function at a time per process (about 8 s of CPU for the driver and 11 s
-    for the model's functions on the 2-core development machine), so a cold start on two cores
-    takes the longer of the two instead of their sum. The helper writes numba's on-disk cache,
-    from which this process then loads the driver. Returns the helper process, or None when the
-    driver is already cached, ``HOMEOSTASIS_COMPILE_HELPER=0``, or the helper cannot start.
+
+# what the helper process runs (its arguments: the driver key and the folder of claims)
+_HELPER_CODE = ("import sys; from homeostasis.numerics.driver import compile_share; "
+                "compile_share(*sys.argv[1:3], helper=True)")
+# The model's functions the driver calls and their signatures, the longest compile first (CPU s
+# on the 2-core machine at load 3-4: jacobian 8.0-9.4, rhs_hoisted 4.2-4.8, observe_hoisted
+# 3.2-3.7, rhs_constants 0.9-1.2, observe_constants 0.4-0.5; the driver's own ``run`` 13.7-14.8).
+MODEL_JOBS = ("jacobian", "rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
+DRIVER_JOB = "driver"
+
+
+def _model_signature(name: str):
+    from . import functions
+
+    return {"jacobian": functions.JACOBIAN, "rhs_hoisted": functions.RHS_HOISTED,
+            "observe_hoisted": functions.OBSERVE_HOISTED}.get(name, functions.CONSTANTS)
+
+
+def _claim_folder():
+    """A new folder for the claims of one first run's compile jobs (None if none can be made)."""
+    import tempfile
+
+    from .cache import cache_directory
+
+    try:
+        return Path(tempfile.mkdtemp(prefix=".compile-claims-", dir=cache_directory()))
+    except OSError:
+        return None
+
+
+def _uncached_jobs(module, compiled) -> list:
+    """The compile jobs whose machine code numba's disk cache does not hold yet."""
+    jobs = [DRIVER_JOB] if not _is_cached(module.run) else []
+    return jobs + [name for name in MODEL_JOBS if not _is_cached(getattr(compiled.module, name))]
+
+
+def _compile_beside(module, key: str, claims=None):
+    """On a first run, a second process sharing the compile jobs with this one.
+
+    Numba compiles one function at a time per process: the driver's ``run`` (about 14 s of CPU)
+    and the model's five functions it calls (about 18 s) are independent, so on two cores
+    each process takes the next unclaimed job (:func:`compile_share`; a job is claimed by
+    creating its file in ``claims``), the helper starting with the driver and this process with
+    the model's Jacobian, and a cold start takes about half of their sum (a first run used to
+    compile the driver beside all five model functions, 18-19 s in this process). The helper
+    writes numba's on-disk cache, from which this process then loads what it compiled. Returns
+    the helper process, or None when fewer than two jobs are left, ``HOMEOSTASIS_COMPILE_HELPER=0``,
+    or the helper cannot start.
     """
-    return None if _is_cached(module.run) else start_helper(_HELPER_CODE, key)
+    jobs = _uncached_jobs(module, compile_model())
+    if len(jobs) < 2:
+        return None
+    for name in {DRIVER_JOB, *MODEL_JOBS} - set(jobs) if claims is not None else ():
+        _claim(claims, name)  # what is cached already is nobody's job
+    return start_helper(_HELPER_CODE, key, str(claims))
+
+
+def _claim(claims, name: str) -> bool:
+    """Whether this process is the first to claim the job ``name`` (creates its file)."""
+    try:
+        os.close(os.open(Path(claims) / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except OSError:  # claimed by the other process, or no folder: not ours
+        return False
+    return True
+
+
+def compile_share(key: str, claims: str, *, helper: bool) -> None:
+    """Compile every job of a first run not yet claimed in the folder ``claims`` into numba's disk
+    cache: the helper's order starts with the driver, this process's with the model's Jacobian.
+    Results are the same machine code whichever process compiles a function."""
+    from .functions import prepare_numba
+
+    prepare_numba()
+    compiled = compile_model()
+    order = (DRIVER_JOB, *MODEL_JOBS) if helper else (*MODEL_JOBS, DRIVER_JOB)
+    for name in order:
+        if not _claim(claims, name):
+            continue
+        if name == DRIVER_JOB:
+            compile_driver(key)
+        else:
+            getattr(compiled.module, name).compile(_model_signature(name))
 
 
 def start_helper(code: str, *arguments):
     """A second process running ``python -c code *arguments`` to fill numba's disk cache while
     this one works; None when ``HOMEOSTASIS_COMPILE_HELPER=0`` or it cannot start. Wait for it
     with :func:`finish_helper` before loading what it compiles."""
-    import os
     import subprocess
     import sys
 
@@ -236,8 +358,6 @@ def finish_helper(helper) -> None:
 def _is_cached(dispatcher) -> bool:
     """Whether numba's disk cache holds an index for ``dispatcher`` (True when unknown)."""
     try:
-        from pathlib import Path
-
         return Path(dispatcher._cache._cache_file._index_path).exists()
     except Exception:  # numba's cache internals moved: never start a helper
         return True

@@ -4,8 +4,10 @@ One panel per observable, one line per scenario (the hue), the healthy range sha
 clinical units (:mod:`.plotting_units`), intervention times and measured data
 (:mod:`.plotting_overlays`), optional log time axis.
 
-seaborn and matplotlib are imported inside the functions, never at module import: a
-simulation on a cluster node should neither pay for nor need a plotting stack. Figures are
+matplotlib is imported inside the functions, never at module import: a simulation on a
+cluster node should neither pay for nor need a plotting stack. The lines are drawn with
+matplotlib itself (what ``seaborn.lineplot`` did here with ``estimator=None``: one sorted line
+per scenario): importing seaborn imports ``scipy.stats``, 1.5 s of the README's first command. Figures are
 made with ``matplotlib.figure.Figure`` rather than pyplot, so no GUI backend is touched and
 no global figure list grows when many figures are drawn in a loop.
 """
@@ -67,8 +69,6 @@ def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_tim
 
     Returns the matplotlib Figure.
     """
-    import seaborn as sns
-
     check_unit_system(units)
     data = _checked_frame(frame)
     names = _chosen_variables(data, variables)
@@ -88,7 +88,7 @@ def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_tim
     figure, panels = _panels(len(names), axes)
     scenarios = list(pd.unique(data["scenario"]))
     extra = [] if points is None else [s for s in pd.unique(points["scenario"]) if s not in scenarios]
-    palette = _palette(scenarios + extra, sns)
+    palette = _palette(scenarios + extra)
     shaded = False
     for panel, name in zip(panels, names):
         shaded |= _draw_panel(panel, data[data["variable"] == name], name, palette, scenarios, log_time)
@@ -106,13 +106,8 @@ def plot_time_courses(frame: pd.DataFrame, *, variables=None, axes=None, log_tim
 
 def _draw_panel(panel, subset: pd.DataFrame, name: str, palette: dict, scenarios, log_time: bool) -> bool:
     """One variable's traces, range and labels; True if a reference range was shaded."""
-    import seaborn as sns
-
     unit = _unit_of(subset, name)
-    sns.lineplot(data=subset, x="time_days", y="value", hue="scenario", hue_order=scenarios,
-                 palette={s: palette[s] for s in scenarios}, estimator=None, errorbar=None, legend=False,
-                 style="scenario", style_order=scenarios, dashes={s: _dashes(s) for s in scenarios},
-                 linewidth=LINE_WIDTH, ax=panel)
+    _draw_lines(panel, subset, palette, scenarios)
     for line in panel.get_lines():  # the healthy reference stays visible where a disease overlaps it
         if line.get_color() == REFERENCE_COLOUR:
             line.set_zorder(2.5)
@@ -203,10 +198,31 @@ def _panels(count: int, axes):
     return figure, list(grid[:count])
 
 
-def _palette(scenarios, sns) -> dict:
-    """Colour of each scenario: seaborn's palette, and dark grey for the healthy reference."""
+def _draw_lines(panel, subset: pd.DataFrame, palette: dict, scenarios) -> None:
+    """One line per scenario in ``scenarios`` order, sorted by time, rows without a value left
+    out (as ``seaborn.lineplot(..., estimator=None)`` drew them)."""
+    for scenario in scenarios:
+        rows = subset[subset["scenario"] == scenario].dropna(subset=["time_days", "value"])
+        if rows.empty:
+            continue
+        rows = rows.sort_values(["time_days", "value"])
+        dashes = _dashes(scenario)
+        panel.plot(rows["time_days"].to_numpy(), rows["value"].to_numpy(), color=palette[scenario],
+                   linewidth=LINE_WIDTH, markeredgewidth=0.75, markeredgecolor="w",
+                   **({"dashes": dashes} if dashes else {"linestyle": "-"}))
+
+
+def _palette(scenarios) -> dict:
+    """Colour of each scenario: matplotlib's colour cycle (what ``seaborn.color_palette()``
+    gives), and dark grey for the healthy reference."""
+    from itertools import cycle, islice
+
+    from matplotlib import rcParams
+    from matplotlib.colors import to_rgb
+
     others = [name for name in scenarios if name != REFERENCE_SCENARIO]
-    colours = dict(zip(others, sns.color_palette(n_colors=len(others))))
+    cycle_colours = rcParams["axes.prop_cycle"].by_key().get("color", [".5"])
+    colours = dict(zip(others, (to_rgb(c) for c in islice(cycle(cycle_colours), len(others)))))
     return {name: colours.get(name, REFERENCE_COLOUR) for name in scenarios}
 
 

@@ -33,6 +33,15 @@ SOLVER_NAMES = {"compiled": "BDF (compiled driver, homeostasis.numerics.driver)"
 def default_solver() -> str:
     """``$HOMEOSTASIS_SOLVER`` (``compiled`` or ``scipy``; the SciPy path is the reference)."""
     return check_one_of("HOMEOSTASIS_SOLVER", os.environ.get("HOMEOSTASIS_SOLVER") or "compiled", SOLVERS)
+
+
+def begin_compiling() -> None:
+    """On a first run with the compiled driver, start compiling in the helper process now, beside
+    this process's set-up (:func:`homeostasis.numerics.driver.start_compiling`)."""
+    if (os.environ.get("HOMEOSTASIS_SOLVER") or "compiled") == "compiled":  # a bad value is refused at solve
+        from ..numerics.driver import start_compiling
+
+        start_compiling()
 DEFAULT_POINTS = 501
 
 
@@ -199,6 +208,7 @@ class Simulation:
 
     def __init__(self, scenario="healthy", *, parameters=None, interventions=None, start="healthy",
                  initial_amounts=None, rtol=DEFAULT_RTOL):
+        begin_compiling()
         self.scenario, parameter_set, self.knobs = scenario_parameters(scenario, parameters)
         self._setup(parameter_set, interventions, start, initial_amounts, rtol)
 
