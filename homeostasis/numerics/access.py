@@ -39,8 +39,10 @@ def _at(typingctx, array, index):
 
 @intrinsic
 def _put(typingctx, array, index, value):
-    """``array.flat[index] = value`` of a C-contiguous array (``index`` within range)."""
-    if not (_contiguous(array) and isinstance(index, types.Integer) and isinstance(value, types.Number)):
+    """``array.flat[index] = value`` of a C-contiguous array (``index`` within range; ``value``
+    cast to the array's type as ``array[index] = value`` casts it, a comparison to 0.0 or 1.0)."""
+    scalar = isinstance(value, (types.Number, types.Boolean))
+    if not (_contiguous(array) and isinstance(index, types.Integer) and scalar):
         return None
 
     def codegen(context, builder, signature, arguments):

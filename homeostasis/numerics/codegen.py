@@ -168,8 +168,8 @@ def hoisted_rhs_source(model, rhs) -> tuple[str, int]:
 
 def hoisted_jacobian_source(model, entries) -> tuple[str, int]:
     """``jacobian_constants(p, k)`` and ``jacobian_values(t, y, p, k, out)``: the Jacobian's
-    structural nonzeros only, row by row (``out[q]`` is the q-th ``out[i, j] = ...`` line of
-    ``jacobian``, the order of ``sensitivity_driver.structural_pattern``), with its
+    structural nonzeros only, row by row (``out[q]`` is the q-th entry, ``out[i, j]``, that
+    ``jacobian`` writes, the order of ``sensitivity_driver.structural_pattern``), with its
     parameter-only subexpressions computed once per parameter vector, as
     :func:`hoisted_rhs_source` (bitwise the values of ``jacobian``: the same common
     subexpressions in the same order).
