@@ -54,7 +54,7 @@ def structure_key() -> str:
 
     digest = hashlib.sha256()
     package = resources.files("homeostasis")
-    for folder, names in (("numerics", ("codegen.py",)), ("model", None)):
+    for folder, names in (("numerics", ("codegen.py", "access.py")), ("model", None)):
         entry = package.joinpath(folder)
         for file in sorted(entry.iterdir(), key=lambda f: f.name):
             if file.name.endswith(".py") and (names is None or file.name in names):

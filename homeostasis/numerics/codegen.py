@@ -9,6 +9,7 @@ generated together, as AMICI does, so nothing symbolic runs at simulation time.
 
 from __future__ import annotations
 
+import ast
 from importlib import resources
 from string import Template
 
@@ -76,6 +77,20 @@ def _unpack(symbols, array: str, used) -> list[str]:
     return [f"    {s.name} = {array}[{i}]" for i, s in enumerate(symbols) if s in used]
 
 
+def _load(symbols, array: str, used) -> list[str]:
+    """:func:`_unpack` for numba functions, through ``_at`` (see ``numerics/access.py``)."""
+    return [f"    {s.name} = _at({array}, {i})" for i, s in enumerate(symbols) if s in used]
+
+
+def _flat(index, shape) -> int:
+    """Position of ``index`` ("i" or "i, j") in a C-contiguous array of ``shape`` (n or "(n, m)")."""
+    position, extents, flat = ast.literal_eval(f"({index},)"), ast.literal_eval(f"({shape},)"), 0
+    extents = extents[0] if isinstance(extents[0], tuple) else extents
+    for i, extent in zip(position, extents[-len(position):]):
+        flat = flat * extent + i
+    return flat
+
+
 def function_source(name, args, outputs, shape, model, filler, *, libm_powers=False) -> str:
     """One njit function computing ``outputs`` (a list of (index, expr)) into ``out``
     (``libm_powers``: powers as ``**``, see :class:`_LibmPowPrinter`)."""
@@ -84,12 +99,12 @@ def function_source(name, args, outputs, shape, model, filler, *, libm_powers=Fa
     used = set().union(*(e.free_symbols for e in expressions)) if expressions else set()
     printer = (_LibmPowPrinter if libm_powers else _Printer)({"fully_qualified_modules": True})
     lines = ['@njit(cache=True, error_model="numpy")', f"def {name}({', '.join(args)}):"]
-    lines += _unpack(model.state_symbols, "y", used)
-    lines += _unpack(model.parameter_symbols, "p", used)
+    lines += _load(model.state_symbols, "y", used)
+    lines += _load(model.parameter_symbols, "p", used)
     lines += [f"    {symbol} = {printer.doprint(expr)}" for symbol, expr in replacements]
     lines.append(f"    out = np.{filler}({shape})")
     for (index, _), expr in zip(outputs, reduced):
-        lines.append(f"    out[{index}] = {printer.doprint(expr)}")
+        lines.append(f"    _put(out, {_flat(index, shape)}, {printer.doprint(expr)})")
     lines.append("    return out")
     return "\n".join(lines)
 
@@ -110,9 +125,9 @@ def _split_constants(model, replacements, reduced):
 def _constants_source(name, model, hoisted, kept, printer) -> list[str]:
     """``name(p, k)``: the hoisted subexpressions for ``p``, the ``kept`` ones stored in ``k``."""
     lines = ['@njit(cache=True, error_model="numpy")', f"def {name}(p, k):"]
-    lines += _unpack(model.parameter_symbols, "p", set().union(*(e.free_symbols for _, e in hoisted)))
+    lines += _load(model.parameter_symbols, "p", set().union(*(e.free_symbols for _, e in hoisted)))
     lines += [f"    {symbol} = {printer.doprint(expr)}" for symbol, expr in hoisted]
-    lines += [f"    k[{i}] = {symbol}" for i, symbol in enumerate(kept)]
+    lines += [f"    _put(k, {i}, {symbol})" for i, symbol in enumerate(kept)]
     return lines + ["    return None"]
 
 
@@ -125,9 +140,9 @@ def _hoisted_start(model, expressions, constants_name, signature, *, libm_powers
     printer = (_LibmPowPrinter if libm_powers else _Printer)({"fully_qualified_modules": True})
     lines = _constants_source(constants_name, model, hoisted, kept, printer)
     lines += ["", "", '@njit(cache=True, error_model="numpy")', f"def {signature}:"]
-    lines += _unpack(model.state_symbols, "y", needed)
-    lines += _unpack(model.parameter_symbols, "p", needed)
-    lines += [f"    {symbol} = k[{i}]" for i, symbol in enumerate(kept)]
+    lines += _load(model.state_symbols, "y", needed)
+    lines += _load(model.parameter_symbols, "p", needed)
+    lines += [f"    {symbol} = _at(k, {i})" for i, symbol in enumerate(kept)]
     return lines, dynamic, reduced, len(kept), printer
 
 
@@ -146,15 +161,15 @@ def hoisted_rhs_source(model, rhs) -> tuple[str, int]:
     lines, dynamic, reduced, count, printer = _hoisted_start(model, rhs, "rhs_constants",
                                                             "rhs_hoisted(t, y, p, k, out)")
     lines += [f"    {symbol} = {printer.doprint(expr)}" for _, symbol, expr in dynamic]
-    lines += [f"    out[{index}] = {printer.doprint(expr)}" for index, expr in enumerate(reduced)]
+    lines += [f"    _put(out, {index}, {printer.doprint(expr)})" for index, expr in enumerate(reduced)]
     lines.append("    return None")
     return "\n".join(lines), count
 
 
 def hoisted_jacobian_source(model, entries) -> tuple[str, int]:
     """``jacobian_constants(p, k)`` and ``jacobian_values(t, y, p, k, out)``: the Jacobian's
-    structural nonzeros only, row by row (``out[q]`` is the q-th ``out[i, j] = ...`` line of
-    ``jacobian``, the order of ``sensitivity_driver.structural_pattern``), with its
+    structural nonzeros only, row by row (``out[q]`` is the q-th entry, ``out[i, j]``, that
+    ``jacobian`` writes, the order of ``sensitivity_driver.structural_pattern``), with its
     parameter-only subexpressions computed once per parameter vector, as
     :func:`hoisted_rhs_source` (bitwise the values of ``jacobian``: the same common
     subexpressions in the same order).
@@ -167,7 +182,7 @@ def hoisted_jacobian_source(model, entries) -> tuple[str, int]:
                                                             "jacobian_constants", "jacobian_values(t, y, p, k, out)",
                                                             libm_powers=True)
     lines += [f"    {symbol} = {printer.doprint(expr)}" for _, symbol, expr in dynamic]
-    lines += [f"    out[{q}] = {printer.doprint(expr)}" for q, expr in enumerate(reduced)]
+    lines += [f"    _put(out, {q}, {printer.doprint(expr)})" for q, expr in enumerate(reduced)]
     lines.append("    return None")
     return "\n".join(lines), count
 
@@ -182,7 +197,7 @@ def hoisted_observables_source(model, expressions) -> tuple[str, int]:
                                                             "observe_hoisted(t, y, p, k, which, need, out)")
     lines += [f"    {symbol} = 0.0" for _, symbol, _ in dynamic]
     for j, symbol, expr in dynamic:
-        lines += [f"    if need[{j}]:", f"        {symbol} = {printer.doprint(expr)}"]
+        lines += [f"    if _at(need, {j}):", f"        {symbol} = {printer.doprint(expr)}"]
     lines += _selected_outputs(reduced, printer)
     return "\n".join(lines), count
 
@@ -212,11 +227,11 @@ def selected_observables_source(model, expressions) -> tuple[str, tuple]:
                   for expr in reduced)
     printer = _Printer({"fully_qualified_modules": True})
     lines = ['@njit(cache=True, error_model="numpy")', "def observe_into(t, y, p, which, need, out):"]
-    lines += _unpack(model.state_symbols, "y", used)
-    lines += _unpack(model.parameter_symbols, "p", used)
+    lines += _load(model.state_symbols, "y", used)
+    lines += _load(model.parameter_symbols, "p", used)
     lines += [f"    {symbol} = 0.0" for symbol, _ in replacements]
     for j, (symbol, expr) in enumerate(replacements):
-        lines += [f"    if need[{j}]:", f"        {symbol} = {printer.doprint(expr)}"]
+        lines += [f"    if _at(need, {j}):", f"        {symbol} = {printer.doprint(expr)}"]
     lines += _selected_outputs(reduced, printer)
     return "\n".join(lines), needs
 

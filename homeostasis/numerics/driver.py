@@ -243,8 +243,9 @@ def start_compiling() -> None:
 _HELPER_CODE = ("import sys; from homeostasis.numerics.driver import compile_share; "
                 "compile_share(*sys.argv[1:3], helper=True)")
 # The model's functions the driver calls and their signatures, the longest compile first (CPU s
-# on the 2-core machine at load 3-4: jacobian 8.0-9.4, rhs_hoisted 4.2-4.8, observe_hoisted
-# 3.2-3.7, rhs_constants 0.9-1.2, observe_constants 0.4-0.5; the driver's own ``run`` 13.7-14.8).
+# on the 2-core machine at load 3, benchmarks/compile_functions.py: jacobian 8.4-8.6, rhs_hoisted
+# 4.7-5.3, observe_hoisted 3.4-4.4, rhs_constants 1.1-1.5, observe_constants 0.75-1.1; the driver's
+# own ``run`` 13.7-14.8).
 MODEL_JOBS = ("jacobian", "rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
 DRIVER_JOB = "driver"
 

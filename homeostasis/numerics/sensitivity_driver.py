@@ -81,22 +81,23 @@ def function_addresses(module) -> np.ndarray:
     return np.array(_function_addresses(module), dtype=np.int64)
 
 
-_ENTRY = re.compile(r"^\s+out\[(\d+), (\d+)\] = ", re.MULTILINE)
+# one line per entry: ``_put(out, q, ...)`` at the flat position q = i * columns + j
+_ENTRY = re.compile(r"^\s+_put\(out, (\d+), ", re.MULTILINE)
 
 
 def structural_pattern(function, shape) -> tuple[np.ndarray, np.ndarray]:
     """``(ptr, col)``: the entries a generated matrix function can make nonzero, row by row.
 
-    The code generator writes one ``out[i, j] = ...`` line for each symbolically nonzero entry
-    into a zeroed array (:func:`homeostasis.numerics.codegen.function_source`), so the lines
-    are the exact sparsity pattern (the Jacobian is ~8 % of its 57 x 57 entries). Without
+    The code generator writes one ``_put(out, q, ...)`` line (``out[i, j] = ...`` at the flat
+    position ``q``) for each symbolically nonzero entry into a zeroed array
+    (:func:`homeostasis.numerics.codegen.function_source`), so the lines are the exact sparsity pattern (the Jacobian is ~8 % of its 57 x 57 entries). Without
     readable source every entry counts.
     """
     try:
         source = inspect.getsource(getattr(function, "py_func", function))
     except (OSError, TypeError):
         source = ""
-    entries = sorted({(int(i), int(j)) for i, j in _ENTRY.findall(source)})
+    entries = sorted({divmod(int(q), shape[1]) for q in _ENTRY.findall(source)})
     if not entries:
         entries = [(i, j) for i in range(shape[0]) for j in range(shape[1])]
     rows = np.array([i for i, _ in entries], dtype=np.int64)
