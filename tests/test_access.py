@@ -33,3 +33,18 @@ def test_a_strided_array_is_refused():
 
     with pytest.raises(TypingError):
         load(np.arange(6.0)[::2])
+
+
+def test_the_compiled_model_accepts_strided_states():
+    """A state taken as a column of a 2-D array (not contiguous) gives the same derivatives and
+    Jacobian as its contiguous copy: the compiled model's entry points copy it first."""
+    from homeostasis.numerics.cache import compile_model
+    from homeostasis.parameters import ParameterSet
+
+    compiled = compile_model()
+    p = compiled.derive(ParameterSet.default().vector)
+    y = compiled.reference_state(p) * 1.01
+    columns = np.stack([y, 2 * y], axis=1)
+    np.testing.assert_allclose(compiled.rhs(0.0, columns[:, 0], p), compiled.rhs(0.0, y, p), rtol=0, atol=0)
+    np.testing.assert_allclose(compiled.jacobian(0.0, columns[:, 0], p), compiled.jacobian(0.0, y, p),
+                               rtol=0, atol=0)

@@ -204,10 +204,11 @@ class CompiledModel:
         return self.module.DERIVED_DEPENDS
 
     def rhs(self, t, y, p):
-        return self.module.rhs(t, y, p)
+        # the generated code reads and writes contiguous arrays only (numerics/access.py)
+        return self.module.rhs(t, np.ascontiguousarray(y, dtype=float), np.ascontiguousarray(p, dtype=float))
 
     def jacobian(self, t, y, p):
-        return self.module.jacobian(t, y, p)
+        return self.module.jacobian(t, np.ascontiguousarray(y, dtype=float), np.ascontiguousarray(p, dtype=float))
 
     def observables(self, times, states, p) -> np.ndarray:
         return self.module.observables_many(np.asarray(times, float), np.ascontiguousarray(states), p)
