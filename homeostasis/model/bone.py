@@ -52,7 +52,7 @@ the cortical compartment, with the extra PTH-driven resorption of its porous end
 
 from __future__ import annotations
 
-from .minerals import pth_receptor_activation
+from .minerals import pth_receptor_activation, reference_ionized_calcium
 from .regulation import hill, pos, power, relative_hill, stimulation, suppression
 from .structure import Observable, Process, State, state_symbol
 from .symbols import P
@@ -354,7 +354,7 @@ def mineral_supply(c):
     falls, instead of draining the extracellular pool (and a low product gives osteomalacia).
     """
     product = c.ca_ionized * c.phosphate
-    reference = P.reference_ca_total * P.reference_ionized_fraction * P.reference_phosphate
+    reference = reference_ionized_calcium() * P.reference_phosphate
     return relative_hill(product, reference, P.mineralization_half_ratio * reference, P.mineralization_hill)
 
 

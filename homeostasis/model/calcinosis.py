@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .chemistry import saturation_indices
+from .minerals import reference_ionized_calcium
 from .regulation import hill, pos
 from .structure import Observable, Process, State, state_symbol
 from .symbols import P
@@ -89,7 +90,7 @@ def vascular_processes(c) -> list[Process]:
     # only phosphate above the healthy level drives the transition (none in health)
     excess = pos(c.phosphate / P.reference_phosphate - 1)
     drive = hill(excess, P.vsmc_phosphate_excess_half, P.vsmc_phosphate_hill)
-    product = c.ca_ionized * c.phosphate / (P.reference_ca_total * P.reference_ionized_fraction * P.reference_phosphate)
+    product = c.ca_ionized * c.phosphate / (reference_ionized_calcium() * P.reference_phosphate)
     return [
         Process("vsmc_osteogenic_transition", P.vsmc_transition_rate * drive * (1 - osteogenic), None,
                 "vsmc_osteogenic", "1/day", "phosphate-driven RUNX2 osteogenic transition"),

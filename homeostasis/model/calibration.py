@@ -17,6 +17,7 @@ import numpy as np
 import sympy as sp
 
 from .hormones import cinacalcet_central_volume, cinacalcet_rate_constants, pth_release_rate
+from .minerals import reference_ionized_calcium
 from .regulation import hill, lambdify_modules
 from .states import STATES, vdr_reference
 from ..parameters.table import parameter_names
@@ -25,7 +26,7 @@ from .symbols import P
 
 def budget() -> dict[str, sp.Expr]:
     """Healthy fluxes and pools (mmol, mmol/day) implied by the reference parameters."""
-    ionized = P.reference_ca_total * P.reference_ionized_fraction
+    ionized = reference_ionized_calcium()
     gross_ca = P.reference_ca_absorption_fraction * P.reference_ca_intake
     faecal_ca = P.reference_ca_intake + P.reference_ca_gut_secretion - gross_ca
     absorbed_p = P.reference_phosphate_absorption_fraction * P.reference_phosphate_intake

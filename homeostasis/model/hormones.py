@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .minerals import kidney, phosphate_gut_outflows, phosphate_unbound_share, pth_receptor_activation, relaxation
+from .minerals import (kidney, phosphate_gut_outflows, phosphate_unbound_share, pth_receptor_activation,
+                       reference_ionized_calcium, relaxation)
 from .regulation import hill, pos, power, stimulation, suppression
 from .structure import Process
 from .symbols import TIME, P
@@ -66,10 +67,6 @@ def pth_rhythm():
     """
     phase = 2 * sp.pi * (TIME * P.hours_per_day - P.pth_rhythm_peak_hour) / P.circadian_period
     return 1 + P.pth_rhythm_amplitude * sp.cos(phase)
-
-
-def reference_ionized_calcium():
-    return P.reference_ca_total * P.reference_ionized_fraction
 
 
 def falling_calcium_stimulation(c):

@@ -9,6 +9,11 @@ from .symbols import P
 MMOL_DAY = "mmol/day"
 
 
+def reference_ionized_calcium():
+    """Healthy ionized calcium (mmol/L): the reference total calcium times its ionized fraction."""
+    return P.reference_ca_total * P.reference_ionized_fraction
+
+
 def gut_processes(c) -> list[Process]:
     """Intake, absorption (transcellular + paracellular), endogenous secretion, faecal loss."""
     y = c.y
@@ -263,7 +268,7 @@ def bone_surface_uptake_saturation(c):
     calcium fell back twice as fast as measured (rouen-2007); a finite number of binding sites caps
     that sink. Chronic states are unchanged: in a steady state the pool's net flux is zero."""
     half = P.bone_surface_uptake_half
-    return (half + P.reference_ca_total * P.reference_ionized_fraction) / (half + c.ca_ionized)
+    return (half + reference_ionized_calcium()) / (half + c.ca_ionized)
 
 
 def bone_surface_pth_factor(c):

@@ -232,10 +232,11 @@ def start_compiling() -> None:
     _FIRST_RUN["started"] = True
     key = driver_key()
     module = _module_for(key)
-    if len(_uncached_jobs(module, compile_model())) > 1:
+    jobs = _uncached_jobs(module, compile_model())
+    if len(jobs) > 1:
         claims = _claim_folder()
         if claims is not None:
-            _FIRST_RUN.update(claims=claims, helper=_compile_beside(module, key, claims))
+            _FIRST_RUN.update(claims=claims, helper=_compile_beside(module, key, claims, jobs))
             atexit.register(shutil.rmtree, claims, ignore_errors=True)  # a process that never simulated
 
 
@@ -275,7 +276,7 @@ def _uncached_jobs(module, compiled) -> list:
     return jobs + [name for name in MODEL_JOBS if not _is_cached(getattr(compiled.module, name))]
 
 
-def _compile_beside(module, key: str, claims=None):
+def _compile_beside(module, key: str, claims=None, jobs=None):
     """On a first run, a second process sharing the compile jobs with this one.
 
     Numba compiles one function at a time per process: the driver's ``run`` (about 14 s of CPU)
@@ -286,13 +287,14 @@ def _compile_beside(module, key: str, claims=None):
     compile the driver beside all five model functions, 18-19 s in this process). The helper
     writes numba's on-disk cache, from which this process then loads what it compiled. Returns
     the helper process, or None when fewer than two jobs are left, ``HOMEOSTASIS_COMPILE_HELPER=0``,
-    or the helper cannot start.
+    or the helper cannot start. ``jobs``: the uncached jobs, when the caller has them already.
     """
-    jobs = _uncached_jobs(module, compile_model())
+    jobs = _uncached_jobs(module, compile_model()) if jobs is None else jobs
     if len(jobs) < 2:
         return None
-    for name in {DRIVER_JOB, *MODEL_JOBS} - set(jobs) if claims is not None else ():
-        _claim(claims, name)  # what is cached already is nobody's job
+    if claims is not None:
+        for name in {DRIVER_JOB, *MODEL_JOBS} - set(jobs):
+            _claim(claims, name)  # what is cached already is nobody's job
     return start_helper(_HELPER_CODE, key, str(claims))
 
 

@@ -32,16 +32,22 @@ SOLVER_NAMES = {"compiled": "BDF (compiled driver, homeostasis.numerics.driver)"
 
 def default_solver() -> str:
     """``$HOMEOSTASIS_SOLVER`` (``compiled`` or ``scipy``; the SciPy path is the reference)."""
-    return check_one_of("HOMEOSTASIS_SOLVER", os.environ.get("HOMEOSTASIS_SOLVER") or "compiled", SOLVERS)
+    return check_one_of("HOMEOSTASIS_SOLVER", _solver_setting(), SOLVERS)
+
+
+def _solver_setting() -> str:
+    return os.environ.get("HOMEOSTASIS_SOLVER") or "compiled"
 
 
 def begin_compiling() -> None:
     """On a first run with the compiled driver, start compiling in the helper process now, beside
     this process's set-up (:func:`homeostasis.numerics.driver.start_compiling`)."""
-    if (os.environ.get("HOMEOSTASIS_SOLVER") or "compiled") == "compiled":  # a bad value is refused at solve
+    if _solver_setting() == "compiled":  # not checked here: a bad value is refused at solve, as before
         from ..numerics.driver import start_compiling
 
         start_compiling()
+
+
 DEFAULT_POINTS = 501
 
 
