@@ -1,4 +1,4 @@
-"""Side by side with another model: its published results on the atlas's own protocols.
+"""Side by side with another model: its published (or computed) results on the atlas's own protocols.
 
 A peer file (``peers/<name>.toml``, format described at the top of ``peers/openbonemin.toml``)
 records what another model's authors published for experiments this atlas also holds: the
