@@ -50,6 +50,9 @@ def test_every_published_value_names_a_measured_row_of_an_existing_record():
         assert len(match) == 1, (prediction.experiment, prediction.variable, prediction.time_days)
         assert match["quantity"].iloc[0] == prediction.quantity
         assert prediction.how.strip() and prediction.protocol_match.strip()
+        if prediction.computed:  # reproducible: the release's commit, and a numerical uncertainty
+            assert re.search(r"\b[0-9a-f]{40}\b", prediction.how) and not prediction.figure_read, prediction.how
+            assert prediction.uncertainty > 0.0
 
 
 def test_distance_is_from_the_mean_or_from_the_range():
@@ -98,6 +101,24 @@ def test_compare_on_a_synthetic_case_converts_units_and_scores_each_row():
     assert_allclose(table["peer_distance"], [10.8 * 0.2495 - 2.5, 1.0, 0.07], rtol=1e-3)
     assert list(table["closer"]) == ["homeostasis", "Peer", "tie"]
     assert tally(table) == {"homeostasis": 1, "Peer": 1, "tie": 1}
+    assert not table["computed"].any() and tally(table, computed=True) == {}
+
+
+def test_computed_values_are_told_apart_from_published_ones_and_tallied_alone():
+    frame = _frame([
+        {"id": "a", "variable": "ctx", "time_days": 30.0, "quantity": "percent_change", "unit": "%",
+         "measured": -86.0, "model": -80.0},
+        {"id": "b", "variable": "ctx", "time_days": 3.0, "quantity": "percent_change", "unit": "%",
+         "measured": -85.0, "model": -70.0},
+    ])
+    computed = PeerPrediction("a", "ctx", 30.0, "percent_change", -88.0, "%", 0.1, "s", False, "w", "h", "exact",
+                              computed=True)
+    peer = Peer("Peer", "", "s", {"s": SOURCE}, (computed, _prediction("b", "ctx", 3.0, "percent_change", -52.0, "%")),
+                ())
+    table = compare(peer, frame)
+    assert list(table["computed"]) == [True, False]
+    assert_allclose(table["peer_distance"], [2.0, 33.0])
+    assert tally(table, computed=True) == {"Peer": 1} and tally(table, computed=False) == {"homeostasis": 1}
 
 
 def test_compare_refuses_a_row_the_record_does_not_measure_or_a_wrong_quantity():
@@ -139,10 +160,14 @@ protocol_match = "exact"
 def test_parse_peer_reads_a_valid_file_and_reports_problems_on_one_line():
     peer = parse_peer(PEER_TEXT, path="peer.toml")
     assert_allclose(peer.predictions[0].value, 2.4)
+    assert not peer.predictions[0].computed  # published unless the file says computed = true
+    assert parse_peer(PEER_TEXT.replace("figure_read = false", "figure_read = false\ncomputed = true")).predictions[0].computed
     bad = {"valeu = 2.4": PEER_TEXT.replace("value = 2.4", "valeu = 2.4"),
            "unknown peer source": PEER_TEXT.replace('source = "s"\nfigure', 'source = "t"\nfigure'),
            "doi, pmid or url": PEER_TEXT.replace('doi = "10.1/x"\n', ""),
-           "quantity": PEER_TEXT.replace('quantity = "absolute"', 'quantity = "absolut"')}
+           "quantity": PEER_TEXT.replace('quantity = "absolute"', 'quantity = "absolut"'),
+           "computed": PEER_TEXT.replace("figure_read = false", 'figure_read = false\ncomputed = "yes"'),
+           "not read off a figure": PEER_TEXT.replace("figure_read = false", "figure_read = true\ncomputed = true")}
     for expected, text in bad.items():
         with pytest.raises(HomeostasisError) as caught:
             parse_peer(text, path="peer.toml")
@@ -160,7 +185,11 @@ def test_validate_peer_command_prints_the_side_by_side_and_the_tally(capsys):
     assert status == 0, err
     assert "craver-2007-ckd-stage-3-4-kdoqi-ranges ca_total day 2776" in out
     assert "schwarz-1994-cica-clamp-controls pth day 0" in out
-    assert re.search(r"OpenBoneMin: \d+ published values on atlas records; closer to the data: homeostasis \d+", out)
+    assert re.search(r"OpenBoneMin: \d+ values on atlas records \(\d+ published, (\d+) computed by running its "
+                     r"release\); closer to the data: homeostasis \d+", out)
+    computed = [line for line in out.splitlines() if "(computed from its release)" in line]
+    assert len(computed) == sum(prediction.computed for prediction in load_peer("openbonemin").predictions) >= 1
+    assert re.search(r"OpenBoneMin computed values only: closer to the data: homeostasis \d+, OpenBoneMin \d+", out)
     status, out, err = run_cli(capsys, "validate", "--peer", "openbonemin", "--tag", "bone")
     assert status != 0 and err.count("\n") == 1 and "--tag" in err
 

@@ -1,11 +1,12 @@
-"""Side by side with another model: its published results on the atlas's own protocols.
+"""Side by side with another model: its published (or computed) results on the atlas's own protocols.
 
 A peer file (``peers/<name>.toml``, format described at the top of ``peers/openbonemin.toml``)
 records what another model's authors published for experiments this atlas also holds: the
-value, where it was read (text, printed output or a figure) and how precisely. :func:`compare`
-puts each one next to the measured value and this package's value for the same row of the same
-record, and says which of the two models is closer to the data. The peer is never run: its
-numbers are data, like the measurements.
+value, where it was read (text, printed output or a figure) and how precisely, or (``computed =
+true``) a value obtained by running the peer's released equations on the record's protocol outside
+this package, with how to reproduce it. :func:`compare` puts each one next to the measured value
+and this package's value for the same row of the same record, and says which of the two models is
+closer to the data. This package never runs the peer: its numbers are data, like the measurements.
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ else:  # pragma: no cover - Python 3.10
 PACKAGE = "homeostasis"
 COLUMNS = ("experiment", "variable", "time_days", "quantity", "unit", "measured", "low", "high", "homeostasis",
            "peer", "homeostasis_distance", "peer_distance", "tie_within", "closer", "homeostasis_passes",
-           "peer_passes", "figure_read", "source", "protocol_match")
+           "peer_passes", "figure_read", "computed", "source", "protocol_match")
 _PREDICTION_KEYS = {"experiment", "variable", "time_days", "quantity", "value", "unit", "uncertainty", "source",
-                    "figure_read", "what", "how", "protocol_match"}
+                    "figure_read", "computed", "what", "how", "protocol_match"}
 _TOP_KEYS = {"peer", "source", "prediction", "unmatched"}
 
 
 @dataclass(frozen=True)
 class PeerPrediction:
-    """One published value of the peer for one measured row of an atlas record."""
+    """One value of the peer for one measured row of an atlas record: published by its authors, or
+    ``computed`` by running its released equations on the record's protocol (``how`` says where and how)."""
 
     experiment: str
     variable: str
@@ -47,6 +49,7 @@ class PeerPrediction:
     what: str
     how: str
     protocol_match: str
+    computed: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,16 +150,25 @@ def _prediction(record: _Record, entry: dict, sources: dict, index: int) -> Peer
     if unknown:
         raise record.fail(f"[[prediction]] {index + 1}", f"only the keys {', '.join(sorted(_PREDICTION_KEYS))}",
                           unknown[0])
-    figure_read = record.need(entry, "figure_read", where)
-    if not isinstance(figure_read, bool):
-        raise record.fail(f"[{where}] figure_read", "true or false", figure_read)
+    figure_read = _flag(record, entry, "figure_read", where, required=True)
+    computed = _flag(record, entry, "computed", where, required=False)
+    if computed and figure_read:
+        raise record.fail(f"[{where}] figure_read", "false for a computed value (it is not read off a figure)",
+                          figure_read)
     return PeerPrediction(
         record.string(entry, "experiment", where), record.string(entry, "variable", where),
         record.number(entry, "time_days", where, low=0.0), record.choice(entry, "quantity", QUANTITIES, where),
         record.number(entry, "value", where), record.string(entry, "unit", where),
         record.number(entry, "uncertainty", where, default=0.0, low=0.0), _source_key(record, entry, sources, where),
         figure_read, record.string(entry, "what", where), record.string(entry, "how", where),
-        record.string(entry, "protocol_match", where))
+        record.string(entry, "protocol_match", where), computed)
+
+
+def _flag(record: _Record, entry: dict, key: str, where: str, *, required: bool) -> bool:
+    value = record.need(entry, key, where) if required else entry.get(key, False)
+    if not isinstance(value, bool):
+        raise record.fail(f"[{where}] {key}", "true or false", value)
+    return value
 
 
 def _unmatched(record: _Record, entry: dict, sources: dict, index: int) -> dict:
@@ -239,7 +251,7 @@ def _compared(peer: Peer, prediction: PeerPrediction, row: dict) -> dict:
             "peer": value, "homeostasis_distance": ours, "peer_distance": theirs, "tie_within": tie_within,
             "closer": verdict(ours, theirs, peer=peer.name, tie_within=tie_within),
             "homeostasis_passes": row.get("passed"), "peer_passes": None,
-            "figure_read": prediction.figure_read, "source": peer.sources[prediction.source]["citation"],
+            "figure_read": prediction.figure_read, "computed": prediction.computed, "source": peer.sources[prediction.source]["citation"],
             "protocol_match": prediction.protocol_match}
 
 
@@ -287,6 +299,9 @@ def peer_report(name: str, *, directory=None, records=None):
     return compare(peer, frame, experiments=known), peer
 
 
-def tally(table) -> dict:
-    """How many comparisons each side wins: ``{"homeostasis": n, <peer>: m, "tie": k, "undecided": u}``."""
+def tally(table, *, computed=None) -> dict:
+    """How many comparisons each side wins: ``{"homeostasis": n, <peer>: m, "tie": k, "undecided": u}``;
+    with ``computed`` True or False, only over the computed or over the published peer values."""
+    if computed is not None:
+        table = table[table["computed"].astype(bool) == bool(computed)]
     return {str(name): int(count) for name, count in table["closer"].value_counts().items()}

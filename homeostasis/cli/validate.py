@@ -152,7 +152,8 @@ _NOT_WITH_PEER = ("only", "tag", "split", "report")
 
 
 def run_peer(args) -> int:
-    """``validate --peer NAME``: one line per published peer value, then the tally and the unmatched count."""
+    """``validate --peer NAME``: one line per peer value, then the tally (all, and of the values computed
+    by running the peer's release) and the unmatched count."""
     from ..atlas.peer import peer_report, tally
 
     given = [f"--{name}" for name in _NOT_WITH_PEER if getattr(args, name, None)]
@@ -162,19 +163,25 @@ def run_peer(args) -> int:
     table, peer = peer_report(args.peer, records=getattr(args, "directory", None))
     for row in table.itertuples(index=False):
         print(peer_line(row, peer.name))
-    counts = tally(table)
-    print(f"{peer.name}: {len(table)} published values on atlas records; closer to the data: homeostasis "
-          f"{counts.get('homeostasis', 0)}, {peer.name} {counts.get(peer.name, 0)}, tie {counts.get('tie', 0)}, "
-          f"undecided {counts.get('undecided', 0)}; {len(peer.unmatched)} published results have no atlas record "
-          f"(listed in the peer file)")
+    computed = int(table["computed"].astype(bool).sum())
+    print(f"{peer.name}: {len(table)} values on atlas records ({len(table) - computed} published, {computed} computed "
+          f"by running its release); closer to the data: {_counts(tally(table), peer.name)}; "
+          f"{len(peer.unmatched)} results have no atlas record (listed in the peer file)")
+    if computed:
+        print(f"{peer.name} computed values only: closer to the data: {_counts(tally(table, computed=True), peer.name)}")
     return 0
+
+
+def _counts(counts: dict, peer: str) -> str:
+    return (f"homeostasis {counts.get('homeostasis', 0)}, {peer} {counts.get(peer, 0)}, tie {counts.get('tie', 0)}, "
+            f"undecided {counts.get('undecided', 0)}")
 
 
 def peer_line(row, peer: str) -> str:
     """``<closer>  <id> <variable> day D: measured M, homeostasis X, <peer> Y unit``."""
     measured = (f"{row.measured:.4g}" if math.isfinite(row.measured)
                 else f"[{row.low:.4g}, {row.high:.4g}]")
-    read = " (read off a figure)" if row.figure_read else ""
+    read = " (read off a figure)" if row.figure_read else " (computed from its release)" if row.computed else ""
     rule = (f"; record's rule: homeostasis {_word(row.homeostasis_passes)}, {peer} {_word(row.peer_passes)}"
             if row.peer_passes is not None else "")
     return (f"{row.closer:<11} {row.experiment} {row.variable} day {row.time_days:.4g}: measured {measured}, "
