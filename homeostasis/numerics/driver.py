@@ -215,7 +215,12 @@ def _driver_for(key: str, model_key: str) -> Driver:
         finish_helper(helper)
         if claims is not None:
             shutil.rmtree(claims, ignore_errors=True)
-    return Driver(module, compiled)  # compiles (or loads) whatever is left
+    driver = Driver(module, compiled)  # compiles (or loads) whatever is left
+    if claims is not None:  # a first run: the extension for the next warm starts, in the background
+        from .aot import start_background_build
+
+        start_background_build(compiled.key)
+    return driver
 
 
 # the claims folder and the helper process of this process's first run (start_compiling)
@@ -230,6 +235,8 @@ def start_compiling() -> None:
     if _FIRST_RUN.get("started"):
         return
     _FIRST_RUN["started"] = True
+    if _linked_driver(compile_model().key) is not None:  # the ahead-of-time extension: nothing to compile
+        return
     key = driver_key()
     module = _module_for(key)
     jobs = _uncached_jobs(module, compile_model())
@@ -380,8 +387,17 @@ def compile_driver(key: str) -> None:
 
 
 def load_driver() -> Driver:
-    """The compiled driver bound to this model (compiled on first use, then cached on disk)."""
-    return _driver_for(driver_key(), compile_model().key)
+    """The compiled driver bound to this model (compiled on first use, then cached on disk): the
+    ahead-of-time extension when it is built (``numerics/aot.py``: no numba imported), else numba's."""
+    compiled = compile_model()
+    return _linked_driver(compiled.key) or _driver_for(driver_key(), compiled.key)
+
+
+@lru_cache(maxsize=None)
+def _linked_driver(model_key: str):
+    from .aot import load_linked_driver
+
+    return load_linked_driver(compile_model())
 
 
 @lru_cache(maxsize=1)
