@@ -61,6 +61,17 @@ def test_an_extension_that_fails_to_load_falls_back(empty_cache):
     np.testing.assert_allclose(result["ca_total"][-1], result["ca_total"][0], rtol=1e-3)
 
 
+def test_no_background_build_when_switched_off_or_already_building(empty_cache, monkeypatch):
+    key = compile_model().key
+    monkeypatch.setenv("HOMEOSTASIS_AOT", "0")
+    assert aot.start_background_build(key) is None
+    assert aot.load_facts(key) is None and aot.load_extension(key) is None
+    monkeypatch.setenv("HOMEOSTASIS_AOT", "1")
+    empty_cache["claim"].touch()  # another process is building it
+    assert aot.start_background_build(key) is None
+    assert aot.build_into_cache(key) is False
+
+
 def test_aot_key_changes_with_the_model():
     assert aot.aot_key("a" * 20) != aot.aot_key("b" * 20)
     assert len(aot.aot_key(compile_model().key)) == 20
@@ -70,7 +81,7 @@ def test_facts_module_gives_the_generated_models_facts(tmp_path):
     compiled = compile_model()
     source = open(compiled.module.__file__, encoding="utf-8").read().partition("\n")[2]
     facts = aot.facts_source(source)
-    assert "numba" not in facts and "@njit" not in facts
+    assert "from numba" not in facts and "@njit" not in facts and "_at(" not in facts
     path = tmp_path / "homeostasis_facts_test.py"
     path.write_text(facts, encoding="utf-8")
     namespace: dict = {}
@@ -91,7 +102,8 @@ RUNS = {"healthy": dict(scenario="healthy", days=30),
 _AOT_RUNS = """
 import sys, json, numpy as np, homeostasis
 runs = json.loads(sys.argv[1])
-out = {name: homeostasis.simulate(**run).observables.tolist() for name, run in runs.items()}
+results = {name: homeostasis.simulate(**run) for name, run in runs.items()}
+out = {name: [r.states.tolist(), r.observables.tolist()] for name, r in results.items()}
 print(json.dumps({"numba": "numba" in sys.modules, "results": out}))
 """
 
@@ -102,12 +114,13 @@ def test_extension_runs_without_numba_and_matches_the_numba_path(tmp_path):
     environment.pop("NUMBA_CACHE_DIR", None)
     subprocess.run([sys.executable, "-m", "homeostasis.numerics.aot"], check=True, env=environment,
                    cwd=tmp_path, capture_output=True)
-    assert aot.is_built.__name__  # built files:
     assert list(tmp_path.glob("homeostasis_aot_*.json")), list(tmp_path.iterdir())
     done = subprocess.run([sys.executable, "-c", _AOT_RUNS, json.dumps(RUNS)], check=True, env=environment,
                           cwd=tmp_path, capture_output=True, text=True)
     report = json.loads(done.stdout)
     assert report["numba"] is False
     for name, run in RUNS.items():
-        expected = homeostasis.simulate(**run).observables
-        np.testing.assert_allclose(np.array(report["results"][name]), expected, rtol=1e-12, atol=0, err_msg=name)
+        expected = homeostasis.simulate(**run)
+        states, observables = (np.array(values) for values in report["results"][name])
+        np.testing.assert_allclose(states, expected.states, rtol=1e-12, atol=0, err_msg=name)
+        np.testing.assert_allclose(observables, expected.observables, rtol=1e-12, atol=0, err_msg=name)

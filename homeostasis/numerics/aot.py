@@ -273,7 +273,8 @@ def build_into_cache(model_key: str) -> bool:
     import shutil
     import tempfile
 
-    from .cache import _with_checksum, _write_atomically, load_generated
+    from .cache import _with_checksum, _write_atomically, compile_model, load_generated
+    from .driver import stored_elimination_order
 
     paths = _paths(model_key)
     if is_built(model_key):
@@ -285,6 +286,7 @@ def build_into_cache(model_key: str) -> bool:
     try:
         with tempfile.TemporaryDirectory(prefix=".aot-", dir=paths["folder"]) as work:
             built = build(work, paths["name"])
+            stored_elimination_order(compile_model())  # read by the driver: a warm start computes nothing
             source = Path(load_generated("model", model_key, None).__file__).read_text(encoding="utf-8")
             _write_atomically(paths["facts"], _with_checksum(facts_source(source.partition("\n")[2])))
             staged = paths["folder"] / f".{paths['extension'].name}.{os.getpid()}.tmp"
@@ -298,22 +300,19 @@ def build_into_cache(model_key: str) -> bool:
 
 
 def start_background_build(model_key: str):
-    """Start building the extension in a detached process with a numba cache of its own (never
-    waited for; its errors go to ``compile-helper.log``), unless built, being built or disabled
+    """Start building the extension in a detached process (:func:`main`; never waited for, its
+    errors go to ``compile-helper.log``), unless built, being built or disabled
     (``HOMEOSTASIS_AOT=0``)."""
     import subprocess
-    import tempfile
 
     if os.environ.get("HOMEOSTASIS_AOT", "1") == "0" or is_built(model_key) or _paths(model_key)["claim"].exists():
         return None
     from .cache import cache_directory
 
-    environment = dict(os.environ, NUMBA_CACHE_DIR=tempfile.mkdtemp(prefix="homeostasis-aot-numba-"))
     try:
         with open(cache_directory() / "compile-helper.log", "ab") as log:
             return subprocess.Popen([sys.executable, "-c", BUILD_CODE], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=log, env=environment,
-                                    start_new_session=True)
+                                    stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     except OSError:
         return None
 
@@ -325,16 +324,17 @@ def main() -> None:
 
     from .cache import structure_key
 
-    own_cache = "NUMBA_CACHE_DIR" not in os.environ
-    if own_cache:  # set before numba is imported: the linked functions are compiled afresh
-        os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="homeostasis-aot-numba-")
+    if "numba" in sys.modules:
+        raise RuntimeError("build the extension in a process that has not imported numba (its own numba cache)")
+    # set before numba is imported: the linked functions are compiled afresh (numba's disk cache
+    # holds object code, which cannot be linked into another library)
+    os.environ["NUMBA_CACHE_DIR"] = scratch = tempfile.mkdtemp(prefix="homeostasis-aot-numba-")
     try:
         key = structure_key()
         built = build_into_cache(key)
         print(_paths(key)["extension"], "built" if built else "already built (or being built)")
     finally:
-        if own_cache:
-            shutil.rmtree(os.environ["NUMBA_CACHE_DIR"], ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
