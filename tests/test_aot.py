@@ -18,8 +18,8 @@ import pytest
 
 import homeostasis
 from homeostasis.numerics import aot
-from homeostasis.numerics.cache import compile_model, load_generated
-from homeostasis.numerics.driver import Driver, _linked_driver, load_driver
+from homeostasis.numerics.cache import _load_facts, compile_model
+from homeostasis.numerics.driver import Driver, _linked_driver, driver_key, load_driver
 from homeostasis.parameters import ParameterSet
 
 
@@ -28,7 +28,7 @@ def empty_cache(tmp_path, monkeypatch):
     """An empty cache folder for the extension's files (the model stays loaded as it is)."""
     monkeypatch.setenv("HOMEOSTASIS_CACHE", str(tmp_path))
     _linked_driver.cache_clear()
-    yield aot._paths(compile_model().key)
+    yield aot.paths(compile_model().key, driver_key())
     _linked_driver.cache_clear()
 
 
@@ -39,24 +39,24 @@ def _fake_build(paths, content=b"not an extension", key=None, sha=None):
 
 
 def test_without_an_extension_the_numba_driver_runs(empty_cache):
-    assert aot.load_linked_driver(compile_model()) is None
+    assert _linked_driver(compile_model().key) is None
     assert isinstance(load_driver(), Driver)
 
 
 def test_a_stale_manifest_is_not_loaded(empty_cache):
     _fake_build(empty_cache, key="0" * 20)
-    assert aot.load_extension(compile_model().key) is None
+    assert aot.load_extension(compile_model().key, driver_key()) is None
     assert isinstance(load_driver(), Driver)
 
 
 def test_a_damaged_extension_is_not_loaded(empty_cache):
     _fake_build(empty_cache, sha="0" * 64)
-    assert aot.load_extension(compile_model().key) is None
+    assert aot.load_extension(compile_model().key, driver_key()) is None
 
 
 def test_an_extension_that_fails_to_load_falls_back(empty_cache):
     _fake_build(empty_cache)  # checksum right, but no shared library
-    assert aot.load_extension(compile_model().key) is None
+    assert aot.load_extension(compile_model().key, driver_key()) is None
     result = homeostasis.simulate("healthy", days=1)
     np.testing.assert_allclose(result["ca_total"][-1], result["ca_total"][0], rtol=1e-3)
 
@@ -64,17 +64,18 @@ def test_an_extension_that_fails_to_load_falls_back(empty_cache):
 def test_no_background_build_when_switched_off_or_already_building(empty_cache, monkeypatch):
     key = compile_model().key
     monkeypatch.setenv("HOMEOSTASIS_AOT", "0")
-    assert aot.start_background_build(key) is None
-    assert aot.load_facts(key) is None and aot.load_extension(key) is None
+    assert aot.start_background_build(key, driver_key(), "raise SystemExit(1)") is None
+    assert _load_facts(key) is None and aot.load_extension(key, driver_key()) is None
     monkeypatch.setenv("HOMEOSTASIS_AOT", "1")
     empty_cache["claim"].touch()  # another process is building it
-    assert aot.start_background_build(key) is None
-    assert aot.build_into_cache(key) is False
+    assert aot.start_background_build(key, driver_key(), "raise SystemExit(1)") is None
+    assert aot.build_into_cache(key, driver_key(), None, None) is False
 
 
 def test_aot_key_changes_with_the_model():
-    assert aot.aot_key("a" * 20) != aot.aot_key("b" * 20)
-    assert len(aot.aot_key(compile_model().key)) == 20
+    assert aot.aot_key("a" * 20, driver_key()) != aot.aot_key("b" * 20, driver_key())
+    assert aot.aot_key("a" * 20, "c" * 20) != aot.aot_key("a" * 20, driver_key())
+    assert len(aot.aot_key(compile_model().key, driver_key())) == 20
 
 
 def test_facts_module_gives_the_generated_models_facts(tmp_path):
@@ -112,7 +113,7 @@ print(json.dumps({"numba": "numba" in sys.modules, "results": out}))
 def test_extension_runs_without_numba_and_matches_the_numba_path(tmp_path):
     environment = dict(os.environ, HOMEOSTASIS_CACHE=str(tmp_path), HOMEOSTASIS_AOT="1")
     environment.pop("NUMBA_CACHE_DIR", None)
-    subprocess.run([sys.executable, "-m", "homeostasis.numerics.aot"], check=True, env=environment,
+    subprocess.run([sys.executable, "-m", "homeostasis.numerics.driver"], check=True, env=environment,
                    cwd=tmp_path, capture_output=True)
     assert list(tmp_path.glob("homeostasis_aot_*.json")), list(tmp_path.iterdir())
     done = subprocess.run([sys.executable, "-c", _AOT_RUNS, json.dumps(RUNS)], check=True, env=environment,

@@ -20,9 +20,9 @@ import os
 import sys
 from pathlib import Path
 
+from .cache import _with_checksum, _write_atomically, cache_directory, compile_model, facts_path
+
 EXTENSION_PREFIX = "homeostasis_aot_"
-FACTS_PREFIX = "homeostasis_facts_"
-BUILD_CODE = "from homeostasis.numerics.aot import main; main()"
 # the generated model's lines that import numba: the facts module (everything but the compiled
 # functions) is the generated source without them
 _NUMBA_IMPORTS = ("from numba import njit", "from homeostasis.numerics.access import _at, _put")
@@ -88,28 +88,22 @@ def _linked_run(driver_module, model_module):
     return namespace["run"]
 
 
-def build(output_dir, name: str) -> Path:
-    """Compile the extension ``name`` into ``output_dir`` (minutes of CPU; a helper's work)."""
+def build(output_dir, name: str, driver_module, model_module) -> Path:
+    """Compile the extension ``name`` into ``output_dir``: the ``run`` of ``driver_module`` with
+    the functions of ``model_module`` linked in (~35 s of CPU; a background process's work)."""
     import warnings
 
     from numba.pycc import CC
 
-    from .cache import compile_model
-    from .driver import _module_for, driver_key
-    from .functions import prepare_numba
-
-    prepare_numba()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # numba.pycc's deprecation warning
+        warnings.simplefilter("ignore")  # numba.pycc's pending-deprecation warning
         cc = CC(name)
     cc.output_dir = str(output_dir)
     cc.target_cpu = "host"  # the machine code of the numba path (numba JIT-compiles for the host)
     cc.verbose = False
-    cc.export("run", RUN_SIGNATURE)(_linked_run(_module_for(driver_key()), compile_model().module))
+    cc.export("run", RUN_SIGNATURE)(_linked_run(driver_module, model_module))
     cc.compile()
     return Path(cc.output_dir) / cc.output_file
-
-
 def _numpy_version() -> str:
     import numpy
 
@@ -129,30 +123,31 @@ def _cpu() -> str:
         return platform.machine()
 
 
-def aot_key(model_key: str) -> str:
+def aot_key(model_key: str, driver_key: str) -> str:
     """The extension's key: the model structure (which holds numba's, SymPy's, Python's and the
     package's versions), the driver, numpy's version and the processor."""
-    from .driver import driver_key
-
-    text = f"{model_key}|{driver_key()}|{_numpy_version()}|{_cpu()}|{sys.version}"
+    text = f"{model_key}|{driver_key}|{_numpy_version()}|{_cpu()}|{sys.version}"
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def _paths(model_key: str) -> dict:
+def paths(model_key: str, driver_key: str) -> dict:
+    """The extension's name and files: the shared library, its manifest (key and checksum,
+    written last) and the claim of a build in progress."""
     from importlib.machinery import EXTENSION_SUFFIXES
 
-    from .cache import cache_directory
-
-    key = aot_key(model_key)
+    key = aot_key(model_key, driver_key)
     folder = cache_directory()
     return {"key": key, "name": EXTENSION_PREFIX + key, "folder": folder,
             "extension": folder / f"{EXTENSION_PREFIX}{key}{EXTENSION_SUFFIXES[0]}",
-            "facts": folder / f"{FACTS_PREFIX}{key}.py", "manifest": folder / f"{EXTENSION_PREFIX}{key}.json",
-            "claim": folder / f".{EXTENSION_PREFIX}{key}.building"}
+            "manifest": folder / f"{EXTENSION_PREFIX}{key}.json", "claim": folder / f".{EXTENSION_PREFIX}{key}.building"}
 
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def switched_off() -> bool:
+    return os.environ.get("HOMEOSTASIS_AOT", "1") == "0"
 
 
 def facts_source(model_source: str) -> str:
@@ -175,27 +170,27 @@ def facts_source(model_source: str) -> str:
 
 
 class LinkedDriver:
-    """The extension's ``run`` with the interface of :class:`driver.Driver` (``run_many``, which
-    the extension does not hold, goes to the numba driver, loaded when first needed)."""
+    """The extension's ``run`` with the interface of ``driver.Driver``: ``deferred`` is the
+    driver's signal guard, ``fallback()`` the numba driver (for ``run_many``, which the
+    extension does not hold; loaded when first needed)."""
 
     # dtypes of ``run``'s arrays (pycc's wrapper converts no argument: each must be exactly so)
     _ARRAYS = (float, float, float, float, "int64", "int64", "int64", float, None, float, None, float, "int64",
                "bool", float, "int64")
 
-    def __init__(self, extension, compiled, perm):
+    def __init__(self, extension, perm, *, deferred, fallback):
         self.extension = extension
-        self.compiled = compiled
         self.perm = perm
+        self.deferred = deferred
+        self.fallback = fallback
 
     def run(self, *arrays):
         import numpy as np
 
-        from .driver import _deferred_signals
-
         converted = [value if dtype is None else np.ascontiguousarray(value, dtype=dtype)
                      for value, dtype in zip(arrays, self._ARRAYS)]
         converted[8], converted[10] = float(arrays[8]), int(arrays[10])
-        with _deferred_signals():
+        with self.deferred():
             result = self.extension.run(*converted, self.perm)
         for given, used in zip(arrays, converted):  # outputs written into a converted copy
             if used is not given and isinstance(given, np.ndarray) and given.flags.writeable:
@@ -203,139 +198,93 @@ class LinkedDriver:
         return result
 
     def run_many(self, *arrays, threads=True):
-        from .driver import _driver_for, driver_key
-
-        return _driver_for(driver_key(), self.compiled.key).run_many(*arrays, threads=threads)
+        return self.fallback().run_many(*arrays, threads=threads)
 
 
-def load_facts(model_key: str):
-    """The facts module of a complete, current extension build, or None (then the numba path)."""
-    if os.environ.get("HOMEOSTASIS_AOT", "1") == "0":
+def load_extension(model_key: str, driver_key: str):
+    """The extension module of a complete, current build (its file's checksum verified), or None
+    (missing, stale, damaged or not loadable here: the caller takes the numba path)."""
+    if switched_off():
         return None
-    paths = _paths(model_key)
-    if not paths["manifest"].exists():
-        return None
+    found = paths(model_key, driver_key)
     try:
         import json
 
-        from .cache import _import, _verified
-
-        manifest = json.loads(paths["manifest"].read_text(encoding="utf-8"))
-        if manifest.get("key") != paths["key"] or not _verified(paths["facts"]):
+        manifest = json.loads(found["manifest"].read_text(encoding="utf-8"))
+        if manifest.get("key") != found["key"] or manifest.get("sha256") != _digest(found["extension"]):
             return None
-        return _import(paths["facts"])
-    except Exception:  # a damaged manifest or facts file: the numba path
-        return None
-
-
-def load_extension(model_key: str):
-    """The extension module of a complete, current build (its file's checksum verified), or None."""
-    if os.environ.get("HOMEOSTASIS_AOT", "1") == "0":
-        return None
-    paths = _paths(model_key)
-    try:
-        import json
-
-        manifest = json.loads(paths["manifest"].read_text(encoding="utf-8"))
-        if manifest.get("key") != paths["key"] or manifest.get("sha256") != _digest(paths["extension"]):
-            return None
-        if paths["name"] in sys.modules:
-            return sys.modules[paths["name"]]
-        loader = importlib.machinery.ExtensionFileLoader(paths["name"], str(paths["extension"]))
-        spec = importlib.util.spec_from_file_location(paths["name"], paths["extension"], loader=loader)
+        if found["name"] in sys.modules:
+            return sys.modules[found["name"]]
+        loader = importlib.machinery.ExtensionFileLoader(found["name"], str(found["extension"]))
+        spec = importlib.util.spec_from_file_location(found["name"], found["extension"], loader=loader)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        sys.modules[paths["name"]] = module
+        sys.modules[found["name"]] = module
         return module
-    except Exception:  # missing, damaged or not loadable here: the numba path
+    except Exception:
         return None
 
 
-def load_linked_driver(compiled):
-    """A :class:`LinkedDriver` for ``compiled`` when its extension is built, else None."""
-    extension = load_extension(compiled.key)
-    if extension is None:
-        return None
-    from .driver import stored_elimination_order
-
-    return LinkedDriver(extension, compiled, stored_elimination_order(compiled))
+def is_built(model_key: str, driver_key: str) -> bool:
+    return load_extension(model_key, driver_key) is not None
 
 
-def is_built(model_key: str) -> bool:
-    return load_facts(model_key) is not None and load_extension(model_key) is not None
-
-
-def build_into_cache(model_key: str) -> bool:
-    """Build the extension for ``model_key`` into the cache folder unless another process is
-    building it or it is built: whether this call built it. Numba compiles the linked functions
-    afresh (its disk cache holds machine code that cannot be linked into another library)."""
+def build_into_cache(model_key: str, driver_key: str, driver_module, write_order) -> bool:
+    """Build the extension into the cache folder unless it is built or another process is
+    building it; whether this call built it. Also writes the model's facts module (loaded by
+    ``cache.compile_model`` instead of the generated module) and, by ``write_order()``, the
+    driver's elimination order, so that a warm start on the extension computes nothing in numba."""
     import json
     import shutil
     import tempfile
 
-    from .cache import _with_checksum, _write_atomically, compile_model, load_generated
-    from .driver import stored_elimination_order
-
-    paths = _paths(model_key)
-    if is_built(model_key):
+    found = paths(model_key, driver_key)
+    if is_built(model_key, driver_key):
         return False
     try:
-        os.close(os.open(paths["claim"], os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.close(os.open(found["claim"], os.O_CREAT | os.O_EXCL | os.O_WRONLY))
     except FileExistsError:
         return False
     try:
-        with tempfile.TemporaryDirectory(prefix=".aot-", dir=paths["folder"]) as work:
-            built = build(work, paths["name"])
-            stored_elimination_order(compile_model())  # read by the driver: a warm start computes nothing
-            source = Path(load_generated("model", model_key, None).__file__).read_text(encoding="utf-8")
-            _write_atomically(paths["facts"], _with_checksum(facts_source(source.partition("\n")[2])))
-            staged = paths["folder"] / f".{paths['extension'].name}.{os.getpid()}.tmp"
+        model = compile_model().module
+        assert compile_model().key == model_key, "build the extension of the model of this package"
+        with tempfile.TemporaryDirectory(prefix=".aot-", dir=found["folder"]) as work:
+            built = build(work, found["name"], driver_module, model)
+            staged = found["folder"] / f".{found['extension'].name}.{os.getpid()}.tmp"
             shutil.copyfile(built, staged)
-            os.replace(staged, paths["extension"])
-        manifest = {"key": paths["key"], "sha256": _digest(paths["extension"]), "facts": paths["facts"].name}
-        _write_atomically(paths["manifest"], json.dumps(manifest))
+            os.replace(staged, found["extension"])
+        source = Path(model.__file__).read_text(encoding="utf-8").partition("\n")[2]
+        _write_atomically(facts_path(model_key), _with_checksum(facts_source(source)))
+        write_order()
+        manifest = {"key": found["key"], "sha256": _digest(found["extension"])}
+        _write_atomically(found["manifest"], json.dumps(manifest))
         return True
     finally:
-        paths["claim"].unlink(missing_ok=True)
+        found["claim"].unlink(missing_ok=True)
 
 
-def start_background_build(model_key: str):
-    """Start building the extension in a detached process (:func:`main`; never waited for, its
-    errors go to ``compile-helper.log``), unless built, being built or disabled
-    (``HOMEOSTASIS_AOT=0``)."""
+def start_background_build(model_key: str, driver_key: str, code: str):
+    """Start ``python -c code`` (a build) in a detached process, never waited for (its errors go
+    to ``compile-helper.log``), unless built, being built or switched off (``HOMEOSTASIS_AOT=0``)."""
     import subprocess
 
-    if os.environ.get("HOMEOSTASIS_AOT", "1") == "0" or is_built(model_key) or _paths(model_key)["claim"].exists():
+    if switched_off() or paths(model_key, driver_key)["claim"].exists() or is_built(model_key, driver_key):
         return None
-    from .cache import cache_directory
-
     try:
         with open(cache_directory() / "compile-helper.log", "ab") as log:
-            return subprocess.Popen([sys.executable, "-c", BUILD_CODE], stdin=subprocess.DEVNULL,
+            return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     except OSError:
         return None
 
 
-def main() -> None:
-    """``python -m homeostasis.numerics.aot``: build the extension for this model now."""
-    import shutil
+def scratch_numba_cache() -> str:
+    """Point numba's disk cache at a new temporary folder (before numba is imported): the linked
+    functions must be compiled afresh, numba's cache holding object code that cannot be linked
+    into another library. Returns the folder (the caller removes it)."""
     import tempfile
 
-    from .cache import structure_key
-
     if "numba" in sys.modules:
-        raise RuntimeError("build the extension in a process that has not imported numba (its own numba cache)")
-    # set before numba is imported: the linked functions are compiled afresh (numba's disk cache
-    # holds object code, which cannot be linked into another library)
-    os.environ["NUMBA_CACHE_DIR"] = scratch = tempfile.mkdtemp(prefix="homeostasis-aot-numba-")
-    try:
-        key = structure_key()
-        built = build_into_cache(key)
-        print(_paths(key)["extension"], "built" if built else "already built (or being built)")
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    main()
+        raise RuntimeError("build the extension in a process that has not imported numba")
+    os.environ["NUMBA_CACHE_DIR"] = folder = tempfile.mkdtemp(prefix="homeostasis-aot-numba-")
+    return folder

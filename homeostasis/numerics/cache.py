@@ -294,9 +294,25 @@ def _selection(compiled: CompiledModel, names) -> ObservableSelection:
 
 @lru_cache(maxsize=None)
 def _compiled_for_key(key: str) -> CompiledModel:
-    from .aot import load_facts
+    return CompiledModel(key, _load_facts(key) or load_generated("model", key, _model_source))
 
-    return CompiledModel(key, load_facts(key) or load_generated("model", key, _model_source))
+
+def facts_path(key: str) -> Path:
+    """The generated model's plain-Python part (``numerics/aot.py`` writes it beside its
+    extension): what a warm start on the extension loads instead of the numba module."""
+    return cache_directory() / f"homeostasis_facts_{key}.py"
+
+
+def _load_facts(key: str):
+    """The facts module of model ``key`` if written and intact (and ``HOMEOSTASIS_AOT`` is not 0)."""
+    path = facts_path(key)
+    if os.environ.get("HOMEOSTASIS_AOT", "1") == "0" or not _verified(path):
+        return None
+    try:
+        return _import(path)
+    except Exception:  # damaged in a way the checksum cannot see: the generated module
+        sys.modules.pop(path.stem, None)
+        return None
 
 
 def compile_model() -> CompiledModel:

@@ -219,7 +219,7 @@ def _driver_for(key: str, model_key: str) -> Driver:
     if claims is not None:  # a first run: the extension for the next warm starts, in the background
         from .aot import start_background_build
 
-        start_background_build(compiled.key)
+        start_background_build(compiled.key, key, _BUILD_CODE)
     return driver
 
 
@@ -395,9 +395,34 @@ def load_driver() -> Driver:
 
 @lru_cache(maxsize=None)
 def _linked_driver(model_key: str):
-    from .aot import load_linked_driver
+    """The ahead-of-time extension's driver (``numerics/aot.py``), or None when it is not built."""
+    from . import aot
 
-    return load_linked_driver(compile_model())
+    extension = aot.load_extension(model_key, driver_key())
+    if extension is None:
+        return None
+    return aot.LinkedDriver(extension, stored_elimination_order(compile_model()), deferred=_deferred_signals,
+                            fallback=lambda: _driver_for(driver_key(), model_key))
+
+
+# what the background process building the extension runs
+_BUILD_CODE = "from homeostasis.numerics.driver import build_extension; build_extension()"
+
+
+def build_extension() -> None:
+    """Build the ahead-of-time extension of this model (``numerics/aot.py``) into the cache
+    folder, in a process that has not imported numba (``python -m homeostasis.numerics.driver``)."""
+    from . import aot
+    from .cache import structure_key
+
+    scratch = aot.scratch_numba_cache()
+    try:
+        key, model_key = driver_key(), structure_key()
+        built = aot.build_into_cache(model_key, key, _module_for(key),
+                                     lambda: stored_elimination_order(compile_model()))
+        print(aot.paths(model_key, key)["extension"], "built" if built else "already built (or being built)")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @lru_cache(maxsize=1)
@@ -533,3 +558,7 @@ def _run(driver, compiled, y, p, times, groups, time_offset, atol, rtol, selecti
         raise SolverError(f"integration failed ({FAILURES[status]})", time=float(failed_at),
                           state=state, parameters=p_end)
     return states, observed, np.asarray(y_end, float), np.asarray(p_end, float)
+
+
+if __name__ == "__main__":
+    build_extension()
