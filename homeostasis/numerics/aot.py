@@ -229,6 +229,22 @@ def is_built(model_key: str, driver_key: str) -> bool:
     return load_extension(model_key, driver_key) is not None
 
 
+CLAIM_SECONDS = 1800  # a build's claim older than this is of a process that died: ignored
+
+
+def _being_built(claim: Path) -> bool:
+    """Whether another process is building (its claim file exists and is recent)."""
+    import time
+
+    try:
+        if time.time() - claim.stat().st_mtime < CLAIM_SECONDS:
+            return True
+        claim.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return False
+
+
 def build_into_cache(model_key: str, driver_key: str, driver_module, write_order) -> bool:
     """Build the extension into the cache folder unless it is built or another process is
     building it; whether this call built it. Also writes the model's facts module (loaded by
@@ -239,7 +255,7 @@ def build_into_cache(model_key: str, driver_key: str, driver_module, write_order
     import tempfile
 
     found = paths(model_key, driver_key)
-    if is_built(model_key, driver_key):
+    if is_built(model_key, driver_key) or _being_built(found["claim"]):
         return False
     try:
         os.close(os.open(found["claim"], os.O_CREAT | os.O_EXCL | os.O_WRONLY))
@@ -268,7 +284,7 @@ def start_background_build(model_key: str, driver_key: str, code: str):
     to ``compile-helper.log``), unless built, being built or switched off (``HOMEOSTASIS_AOT=0``)."""
     import subprocess
 
-    if switched_off() or paths(model_key, driver_key)["claim"].exists() or is_built(model_key, driver_key):
+    if switched_off() or _being_built(paths(model_key, driver_key)["claim"]) or is_built(model_key, driver_key):
         return None
     try:
         with open(cache_directory() / "compile-helper.log", "ab") as log:
