@@ -72,6 +72,8 @@ def test_no_background_build_when_switched_off_or_already_building(empty_cache, 
     assert aot.build_into_cache(key, driver_key(), None, None) is False
     os.utime(empty_cache["claim"], (0, 0))  # a claim left by a process that died long ago
     assert not aot._being_built(empty_cache["claim"]) and not empty_cache["claim"].exists()
+    empty_cache["failed"].write_text("CompileError: no compiler", encoding="utf-8")  # failed before
+    assert aot.start_background_build(key, driver_key(), "raise SystemExit(1)") is None
 
 
 def test_aot_key_changes_with_the_model():

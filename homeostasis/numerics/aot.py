@@ -60,11 +60,11 @@ _LINKED_RUN = '''
 def run(y0, p0, times, bounds, op_start, op_kind, op_index, op_value, rtol, atol, max_steps, states, which, need,
         observed, counts, perm):
     model = np.empty(7, dtype=np.int64)
-    model[0] = rhs_hoisted_address()
-    model[1] = jacobian_address()
-    model[2] = observe_hoisted_address()
-    model[3] = rhs_constants_address()
-    model[4] = observe_constants_address()
+    model[0] = address_0()
+    model[1] = address_1()
+    model[2] = address_2()
+    model[3] = address_3()
+    model[4] = address_4()
     model[5] = RHS_CONSTANTS
     model[6] = OBSERVE_CONSTANTS
     return driver_run(model, y0, p0, times, bounds, op_start, op_kind, op_index, op_value, rtol, atol, max_steps,
@@ -73,17 +73,17 @@ def run(y0, p0, times, bounds, op_start, op_kind, op_index, op_value, rtol, atol
 
 
 def _linked_run(driver_module, model_module):
-    """The exported function: the driver's ``run`` with the model's functions linked in."""
+    """The exported function: the driver's ``run`` with the model's functions linked in, their
+    addresses in the order of ``functions.driver_addresses``."""
     import numpy as np
 
-    from . import functions
+    from .functions import DRIVER_FUNCTIONS
 
     namespace = {"np": np, "driver_run": driver_module.run, "RHS_CONSTANTS": model_module.RHS_CONSTANTS,
                  "OBSERVE_CONSTANTS": model_module.OBSERVE_CONSTANTS}
-    for name, signature in (("rhs_hoisted", functions.RHS_HOISTED), ("jacobian", functions.JACOBIAN),
-                            ("observe_hoisted", functions.OBSERVE_HOISTED), ("rhs_constants", functions.CONSTANTS),
-                            ("observe_constants", functions.CONSTANTS)):
-        namespace[f"{name}_address"] = _address_of(getattr(model_module, name), signature)
+    assert len(DRIVER_FUNCTIONS) == 5, "the address vector of _LINKED_RUN"
+    for position, (name, signature) in enumerate(DRIVER_FUNCTIONS):
+        namespace[f"address_{position}"] = _address_of(getattr(model_module, name), signature)
     exec(compile(_LINKED_RUN, "<homeostasis.numerics.aot>", "exec"), namespace)
     return namespace["run"]
 
@@ -104,6 +104,8 @@ def build(output_dir, name: str, driver_module, model_module) -> Path:
     cc.export("run", RUN_SIGNATURE)(_linked_run(driver_module, model_module))
     cc.compile()
     return Path(cc.output_dir) / cc.output_file
+
+
 def _numpy_version() -> str:
     import numpy
 
@@ -139,7 +141,8 @@ def paths(model_key: str, driver_key: str) -> dict:
     folder = cache_directory()
     return {"key": key, "name": EXTENSION_PREFIX + key, "folder": folder,
             "extension": folder / f"{EXTENSION_PREFIX}{key}{EXTENSION_SUFFIXES[0]}",
-            "manifest": folder / f"{EXTENSION_PREFIX}{key}.json", "claim": folder / f".{EXTENSION_PREFIX}{key}.building"}
+            "manifest": folder / f"{EXTENSION_PREFIX}{key}.json", "claim": folder / f".{EXTENSION_PREFIX}{key}.building",
+            "failed": folder / f".{EXTENSION_PREFIX}{key}.failed"}
 
 
 def _digest(path: Path) -> str:
@@ -262,6 +265,7 @@ def build_into_cache(model_key: str, driver_key: str, driver_module, write_order
     except FileExistsError:
         return False
     try:
+        found["failed"].unlink(missing_ok=True)
         model = compile_model().module
         assert compile_model().key == model_key, "build the extension of the model of this package"
         with tempfile.TemporaryDirectory(prefix=".aot-", dir=found["folder"]) as work:
@@ -275,16 +279,21 @@ def build_into_cache(model_key: str, driver_key: str, driver_module, write_order
         manifest = {"key": found["key"], "sha256": _digest(found["extension"])}
         _write_atomically(found["manifest"], json.dumps(manifest))
         return True
+    except Exception as error:  # no background build is started again for this key
+        _write_atomically(found["failed"], f"{type(error).__name__}: {error}\n")
+        raise
     finally:
         found["claim"].unlink(missing_ok=True)
 
 
 def start_background_build(model_key: str, driver_key: str, code: str):
     """Start ``python -c code`` (a build) in a detached process, never waited for (its errors go
-    to ``compile-helper.log``), unless built, being built or switched off (``HOMEOSTASIS_AOT=0``)."""
+    to ``compile-helper.log``), unless built, being built, failed before (its ``.failed`` file
+    says why; an explicit build tries again) or switched off (``HOMEOSTASIS_AOT=0``)."""
     import subprocess
 
-    if switched_off() or _being_built(paths(model_key, driver_key)["claim"]) or is_built(model_key, driver_key):
+    found = paths(model_key, driver_key)
+    if switched_off() or found["failed"].exists() or _being_built(found["claim"]) or is_built(model_key, driver_key):
         return None
     try:
         with open(cache_directory() / "compile-helper.log", "ab") as log:

@@ -39,7 +39,7 @@ import numpy as np
 
 from ..errors import SolverError
 from ..parameters.table import parameter_names
-from .cache import compile_model, load_generated
+from .cache import compile_model, facts_path, load_generated
 
 # The BDF here holds its local error to the tolerance as LSODA does, but its global error at the
 # same nominal tolerance is larger (measured against rtol-1e-12 references at rtol 1e-8: PTH
@@ -216,7 +216,9 @@ def _driver_for(key: str, model_key: str) -> Driver:
         if claims is not None:
             shutil.rmtree(claims, ignore_errors=True)
     driver = Driver(module, compiled)  # compiles (or loads) whatever is left
-    if claims is not None:  # a first run: the extension for the next warm starts, in the background
+    # a first run, or an extension built before that is stale now (numpy upgraded, another
+    # processor): the extension for the next warm starts, in the background
+    if claims is not None or facts_path(model_key).exists():
         from .aot import start_background_build
 
         start_background_build(compiled.key, key, _BUILD_CODE)
