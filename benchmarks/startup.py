@@ -32,6 +32,8 @@ from pathlib import Path
 FLOOR = "import numpy, scipy.integrate, numba"
 NUMBA_FLOOR = "import numpy, numba"
 WARM = "import homeostasis; homeostasis.simulate('healthy', days=1)"
+# the same on the numba path, the ahead-of-time extension (numerics/aot.py) switched off
+WARM_NUMBA = "import os; os.environ['HOMEOSTASIS_AOT'] = '0'; " + WARM
 PER_CALL = """
 import time, statistics, homeostasis
 homeostasis.simulate('healthy', days=1)
@@ -99,8 +101,10 @@ def main() -> None:
     rows = [("import floor (numpy, scipy.integrate, numba)", floor, None),
             ("numba floor (numpy, numba)", wall(NUMBA_FLOOR, None, arguments.repeats), None)]
     trees = [("this checkout", Path.cwd())] + ([("before", arguments.before)] if arguments.before else [])
-    for (label, _), warm in zip(trees, interleaved([(WARM, tree) for _, tree in trees], arguments.repeats)):
-        rows.append((f"warm start, {label}", warm, (warm[0] / floor[0], warm[1] / floor[1])))
+    runs = [(f"warm start, {label}", WARM, tree) for label, tree in trees]
+    runs.insert(1, ("warm start, this checkout, numba path (HOMEOSTASIS_AOT=0)", WARM_NUMBA, Path.cwd()))
+    for (label, _, _), warm in zip(runs, interleaved([(code, tree) for _, code, tree in runs], arguments.repeats)):
+        rows.append((label, warm, (warm[0] / floor[0], warm[1] / floor[1])))
     for label, tree in trees:
         call = in_process(PER_CALL, tree, 50)
         rows.append((f"simulate('healthy', days=1) per call, {label}", (call, None), None))

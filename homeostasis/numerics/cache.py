@@ -64,12 +64,26 @@ def structure_key() -> str:
         if file.name.endswith(".tmpl"):
             digest.update(file.read_bytes())
     digest.update(",".join(parameter_names()).encode())
-    # numba's own version string (it is imported to load the model anyway) rather than a second
-    # metadata lookup, which scans every installed distribution (~5-25 ms of a warm start)
-    import numba
-
-    digest.update(f"{__version__}|{_version('sympy')}|{numba.__version__}|{sys.version}".encode())
+    digest.update(f"{__version__}|{_version('sympy')}|{_numba_version()}|{sys.version}".encode())
     return digest.hexdigest()[:20]
+
+
+def _numba_version() -> str:
+    """numba's version without importing numba (0.3 s; a warm start on the ahead-of-time
+    extension, ``numerics/aot.py``, does not import it): its ``_version.py`` holds it as text.
+    Not a metadata lookup, which scans every installed distribution (~5-25 ms of a warm start)."""
+    if "numba" in sys.modules:
+        return sys.modules["numba"].__version__
+    import re
+
+    spec = importlib.util.find_spec("numba")
+    try:
+        text = (Path(spec.origin).parent / "_version.py").read_text(encoding="utf-8")
+        return re.search(r'"version": "([^"]+)"', text).group(1)
+    except (OSError, AttributeError, TypeError):
+        import numba
+
+        return numba.__version__
 
 
 def _with_checksum(source: str) -> str:
@@ -140,37 +154,48 @@ def _model_source() -> str:
 
 @dataclass(frozen=True)
 class CompiledModel:
-    """Compiled functions and facts of one model structure (a plain value; pickles by key)."""
+    """Compiled functions and facts of one model structure (a plain value; pickles by key).
+
+    ``facts``: the generated module, or, when the ahead-of-time extension is built
+    (``numerics/aot.py``), its copy without the numba functions, so that a warm start imports
+    no numba; ``module`` (the numba functions) is then loaded when first asked for."""
 
     key: str
-    module: ModuleType = field(repr=False, compare=False)
+    facts: ModuleType = field(repr=False, compare=False)
 
     def __reduce__(self):
         return (_compiled_for_key, (self.key,))
 
+    @cached_property
+    def module(self) -> ModuleType:
+        """The generated module with the numba functions."""
+        if getattr(self.facts, "HOMEOSTASIS_FACTS_ONLY", False):
+            return load_generated("model", self.key, _model_source)
+        return self.facts
+
     @property
     def state_names(self) -> tuple:
-        return self.module.STATE_NAMES
+        return self.facts.STATE_NAMES
 
     @property
     def observable_names(self) -> tuple:
-        return self.module.OBSERVABLE_NAMES
+        return self.facts.OBSERVABLE_NAMES
 
     @property
     def observable_units(self) -> tuple:
-        return self.module.OBSERVABLE_UNITS
+        return self.facts.OBSERVABLE_UNITS
 
     @property
     def observable_aliases(self) -> dict:
         """``{former name: current name}`` of renamed observables."""
-        return self.module.OBSERVABLE_ALIASES
+        return self.facts.OBSERVABLE_ALIASES
 
     def current_name(self, name):
         """A variable's current name: a renamed observable's former name is replaced (with a
         deprecation warning); any other name is returned as given."""
-        if isinstance(name, str) and name in self.module.OBSERVABLE_ALIASES:
-            warn_renamed("observable", name, self.module.OBSERVABLE_ALIASES[name], stacklevel=4)
-            return self.module.OBSERVABLE_ALIASES[name]
+        if isinstance(name, str) and name in self.facts.OBSERVABLE_ALIASES:
+            warn_renamed("observable", name, self.facts.OBSERVABLE_ALIASES[name], stacklevel=4)
+            return self.facts.OBSERVABLE_ALIASES[name]
         return name
 
     @cached_property
@@ -181,27 +206,27 @@ class CompiledModel:
     @cached_property
     def slow(self) -> np.ndarray:
         """Boolean mask of the slow reservoirs (held fixed in a clinical steady state)."""
-        return np.array([name in self.module.SLOW_STATES for name in self.state_names])
+        return np.array([name in self.facts.SLOW_STATES for name in self.state_names])
 
     @property
     def slow_states(self) -> tuple:
-        return self.module.SLOW_STATES
+        return self.facts.SLOW_STATES
 
     @property
     def surgery_states(self) -> tuple:
-        return self.module.SURGERY_STATES
+        return self.facts.SURGERY_STATES
 
     @property
     def volumes(self) -> dict:
-        return self.module.VOLUMES
+        return self.facts.VOLUMES
 
     @property
     def derived_names(self) -> tuple:
-        return self.module.DERIVED_NAMES
+        return self.facts.DERIVED_NAMES
 
     @property
     def derived_depends(self) -> dict:
-        return self.module.DERIVED_DEPENDS
+        return self.facts.DERIVED_DEPENDS
 
     def rhs(self, t, y, p):
         # the generated code reads and writes contiguous arrays only (numerics/access.py)
@@ -223,18 +248,18 @@ class CompiledModel:
     def derive(self, p) -> np.ndarray:
         """The parameter vector with every derived rate constant computed from the others (the
         generated code works on Python floats: given a list, it converts 300 values 4x faster)."""
-        return self.module.derive(np.asarray(p, dtype=float).tolist())
+        return self.facts.derive(np.asarray(p, dtype=float).tolist())
 
     def reference_state(self, p) -> np.ndarray:
         """The healthy reference state (an exact steady state) for parameter vector ``p``."""
-        return np.asarray(self.module.reference_state(p), dtype=float)
+        return np.asarray(self.facts.reference_state(p), dtype=float)
 
     def state_scale(self, p) -> np.ndarray:
         """Typical size of each state (tolerances, scaling); empty pools take their analogue's."""
         scale = self.reference_state(p)
         for index, name in enumerate(self.state_names):
             if scale[index] <= 0:
-                other = self.module.SCALE_LIKE.get(name)
+                other = self.facts.SCALE_LIKE.get(name)
                 scale[index] = scale[self.state_index[other]] if other else 1.0
         return scale
 
@@ -259,7 +284,7 @@ def _selection(compiled: CompiledModel, names) -> ObservableSelection:
         if name not in every:
             raise UnknownNameError("observable", name, every)
     which = np.arange(len(every)) if names is None else np.array([every.index(n) for n in names], dtype=np.int64)
-    needs = compiled.module.OBSERVABLE_NEEDS
+    needs = compiled.facts.OBSERVABLE_NEEDS
     need = np.zeros(1 + max((j for group in needs for j in group), default=0), dtype=np.bool_)
     for i in which:
         need[list(needs[i])] = True
@@ -269,7 +294,25 @@ def _selection(compiled: CompiledModel, names) -> ObservableSelection:
 
 @lru_cache(maxsize=None)
 def _compiled_for_key(key: str) -> CompiledModel:
-    return CompiledModel(key, load_generated("model", key, _model_source))
+    return CompiledModel(key, _load_facts(key) or load_generated("model", key, _model_source))
+
+
+def facts_path(key: str) -> Path:
+    """The generated model's plain-Python part (``numerics/aot.py`` writes it beside its
+    extension): what a warm start on the extension loads instead of the numba module."""
+    return cache_directory() / f"homeostasis_facts_{key}.py"
+
+
+def _load_facts(key: str):
+    """The facts module of model ``key`` if written and intact (and ``HOMEOSTASIS_AOT`` is not 0)."""
+    path = facts_path(key)
+    if os.environ.get("HOMEOSTASIS_AOT", "1") == "0" or not _verified(path):
+        return None
+    try:
+        return _import(path)
+    except Exception:  # damaged in a way the checksum cannot see: the generated module
+        sys.modules.pop(path.stem, None)
+        return None
 
 
 def compile_model() -> CompiledModel:

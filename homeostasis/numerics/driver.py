@@ -39,7 +39,7 @@ import numpy as np
 
 from ..errors import SolverError
 from ..parameters.table import parameter_names
-from .cache import compile_model, load_generated
+from .cache import compile_model, facts_path, load_generated
 
 # The BDF here holds its local error to the tolerance as LSODA does, but its global error at the
 # same nominal tolerance is larger (measured against rtol-1e-12 references at rtol 1e-8: PTH
@@ -215,7 +215,14 @@ def _driver_for(key: str, model_key: str) -> Driver:
         finish_helper(helper)
         if claims is not None:
             shutil.rmtree(claims, ignore_errors=True)
-    return Driver(module, compiled)  # compiles (or loads) whatever is left
+    driver = Driver(module, compiled)  # compiles (or loads) whatever is left
+    # a first run, or an extension built before that is stale now (numpy upgraded, another
+    # processor): the extension for the next warm starts, in the background
+    if claims is not None or facts_path(model_key).exists():
+        from .aot import start_background_build
+
+        start_background_build(compiled.key, key, _BUILD_CODE)
+    return driver
 
 
 # the claims folder and the helper process of this process's first run (start_compiling)
@@ -230,6 +237,8 @@ def start_compiling() -> None:
     if _FIRST_RUN.get("started"):
         return
     _FIRST_RUN["started"] = True
+    if _linked_driver(compile_model().key) is not None:  # the ahead-of-time extension: nothing to compile
+        return
     key = driver_key()
     module = _module_for(key)
     jobs = _uncached_jobs(module, compile_model())
@@ -380,8 +389,42 @@ def compile_driver(key: str) -> None:
 
 
 def load_driver() -> Driver:
-    """The compiled driver bound to this model (compiled on first use, then cached on disk)."""
-    return _driver_for(driver_key(), compile_model().key)
+    """The compiled driver bound to this model (compiled on first use, then cached on disk): the
+    ahead-of-time extension when it is built (``numerics/aot.py``: no numba imported), else numba's."""
+    compiled = compile_model()
+    return _linked_driver(compiled.key) or _driver_for(driver_key(), compiled.key)
+
+
+@lru_cache(maxsize=None)
+def _linked_driver(model_key: str):
+    """The ahead-of-time extension's driver (``numerics/aot.py``), or None when it is not built."""
+    from . import aot
+
+    extension = aot.load_extension(model_key, driver_key())
+    if extension is None:
+        return None
+    return aot.LinkedDriver(extension, stored_elimination_order(compile_model()), deferred=_deferred_signals,
+                            fallback=lambda: _driver_for(driver_key(), model_key))
+
+
+# what the background process building the extension runs
+_BUILD_CODE = "from homeostasis.numerics.driver import build_extension; build_extension()"
+
+
+def build_extension() -> None:
+    """Build the ahead-of-time extension of this model (``numerics/aot.py``) into the cache
+    folder, in a process that has not imported numba (``python -m homeostasis.numerics.driver``)."""
+    from . import aot
+    from .cache import structure_key
+
+    scratch = aot.scratch_numba_cache()
+    try:
+        key, model_key = driver_key(), structure_key()
+        built = aot.build_into_cache(model_key, key, _module_for(key),
+                                     lambda: stored_elimination_order(compile_model()))
+        print(aot.paths(model_key, key)["extension"], "built" if built else "already built (or being built)")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @lru_cache(maxsize=1)
@@ -517,3 +560,7 @@ def _run(driver, compiled, y, p, times, groups, time_offset, atol, rtol, selecti
         raise SolverError(f"integration failed ({FAILURES[status]})", time=float(failed_at),
                           state=state, parameters=p_end)
     return states, observed, np.asarray(y_end, float), np.asarray(p_end, float)
+
+
+if __name__ == "__main__":
+    build_extension()

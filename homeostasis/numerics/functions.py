@@ -55,6 +55,11 @@ constants_at = _function_at(CONSTANTS)
 observe_hoisted_at = _function_at(OBSERVE_HOISTED)
 jacobian_values_at = _function_at(JACOBIAN_VALUES)
 
+# the model's functions the driver calls, in the order of its address vector (driver_addresses;
+# the ahead-of-time extension links them in this order, numerics/aot.py)
+DRIVER_FUNCTIONS = (("rhs_hoisted", RHS_HOISTED), ("jacobian", JACOBIAN), ("observe_hoisted", OBSERVE_HOISTED),
+                    ("rhs_constants", CONSTANTS), ("observe_constants", CONSTANTS))
+
 
 @lru_cache(maxsize=None)
 def driver_addresses(compiled) -> tuple:
@@ -64,8 +69,7 @@ def driver_addresses(compiled) -> tuple:
     ``observe_hoisted`` (the same for the observables), ``rhs_constants`` and
     ``observe_constants``, then the lengths of the two vectors of constants."""
     model = compiled.module
-    functions = ((model.rhs_hoisted, RHS_HOISTED), (model.jacobian, JACOBIAN), (model.observe_hoisted, OBSERVE_HOISTED),
-                 (model.rhs_constants, CONSTANTS), (model.observe_constants, CONSTANTS))
+    functions = tuple((getattr(model, name), signature) for name, signature in DRIVER_FUNCTIONS)
     return _addresses_of(functions) + (model.RHS_CONSTANTS, model.OBSERVE_CONSTANTS)
 
 
