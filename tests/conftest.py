@@ -5,7 +5,13 @@ Compiling, building the SymPy model and lambdifying it are done once per test se
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
+
+# The test session runs the numba path and starts no background build of the ahead-of-time
+# extension (a detached 35-s compile per fresh cache, and a driver that would change under the
+# running workers once built); tests/test_aot.py switches it on where it tests it.
+os.environ.setdefault("HOMEOSTASIS_AOT", "0")
 
 import numpy as np
 import pytest
