@@ -13,7 +13,8 @@ from .symbols import P
 def observables(c, processes) -> list[Observable]:
     rate = {p.name: p.rate for p in processes}
     k = kidney(c)
-    gut_ca = rate["ca_transcellular_absorption"] + rate["ca_paracellular_absorption"] - rate["ca_gut_secretion"]
+    true_ca = rate["ca_transcellular_absorption"] + rate["ca_paracellular_absorption"]
+    gut_ca = true_ca - rate["ca_gut_secretion"]
     gut_p = rate["phosphate_passive_absorption"] + rate["phosphate_active_absorption"]
     resorbed = rate["ca_bone_resorption"] + rate["ca_trabecular_resorption"]  # cortical + trabecular
     formed = rate["ca_bone_formation"] + rate["ca_trabecular_formation"]
@@ -29,6 +30,8 @@ def observables(c, processes) -> list[Observable]:
         Observable("urine_ca", k["urine_ca"], "mmol/day", "urinary calcium excretion"),
         Observable("urine_phosphate", k["urine_phosphate"], "mmol/day", "urinary phosphate excretion"),
         Observable("gut_ca_absorption", gut_ca, "mmol/day", "net intestinal calcium absorption (absorbed minus secreted)"),
+        Observable("gut_ca_true_absorption", true_ca, "mmol/day",
+                   "true intestinal calcium absorption (before endogenous secretion; what isotope tests measure)"),
         Observable("gut_phosphate_absorption", gut_p, "mmol/day", "net intestinal phosphate absorption"),
         Observable("bone_ca_balance", bone_ca, "mmol/day", "bone formation minus resorption (calcium)"),
         Observable("fe_phosphate", k["urine_phosphate"] / k["filtered_phosphate"], "fraction",
