@@ -46,6 +46,15 @@ def test_five_healthy_years_leave_bone_density_unchanged():
         assert_allclose(run[name], 0.0, atol=1e-6, err_msg=name)
 
 
+@pytest.mark.parametrize("scenario", ["healthy", "parathyroid-adenoma", "ckd"])
+def test_modelling_based_formation_is_absent_in_any_lasting_state(scenario):
+    # modelling-based formation answers a PTH1R pulse or a new rise of Wnt signalling only: in a
+    # clinical steady state (low sclerostin in PHPT, high in CKD) the lining cells have adapted
+    run = h.simulate(scenario, days=1, start="steady")
+    assert_allclose(run["modelling_osteoblasts"][0], 0.0, atol=1e-9)
+    assert run["wnt_signal_adapted"][0] > 0
+
+
 # --- PTH: intermittent builds bone, continuous destroys it ---------------------------------
 
 @pytest.fixture(scope="module")
@@ -334,3 +343,33 @@ def test_every_bone_drug_runs_from_its_catalogue_defaults():
         run = h.simulate(days=60, times=np.linspace(0, 60, 61), interventions=[f"{drug}@0"])
         assert np.all(np.isfinite(run["ctx"])), drug
         assert run["ca_total"].min() > 1.8, drug
+
+
+# --- modelling-based formation: the anabolic drugs form bone without prior resorption ----------
+
+@pytest.fixture(scope="module")
+def romosozumab():
+    return h.simulate(days=366, times=np.linspace(0, 366, 367), start="steady",
+                      interventions=["romosozumab@0:dose_mg=210,every_days=30"])
+
+
+def test_romosozumab_raises_formation_while_resorption_falls(romosozumab):
+    # McClung et al. 2014 N Engl J Med 370:412 (P1NP about +150 % at 1 month, CTX down) and the FRAME
+    # month-2 biopsies (Chavassieux et al. 2019: mineralising surface 5.64 vs 2.31 %, eroded surface lower)
+    assert_allclose(value_at(romosozumab, "p1np", 30), 250.0, atol=50.0)
+    assert value_at(romosozumab, "ctx", 30) < 80 and value_at(romosozumab, "ctx", 14) < 50
+    assert value_at(romosozumab, "modelling_osteoblasts", 30) > 1
+
+
+def test_romosozumab_formation_response_wanes_under_continued_dosing(romosozumab):
+    # P1NP back at or below baseline from about month 7 of monthly dosing; cancellous formation below
+    # placebo at month 12 (Chavassieux et al. 2019)
+    assert value_at(romosozumab, "p1np", 274) < 115
+    assert value_at(romosozumab, "p1np", 365) < 100
+    assert value_at(romosozumab, "bmd_lumbar_spine", 365) > value_at(romosozumab, "bmd_total_hip", 365) > 0
+
+
+def test_teriparatide_raises_p1np_within_the_first_month(teriparatide):
+    # formation markers rise within weeks of daily teriparatide, before resorption (Hodsman et al. 1993)
+    assert value_at(teriparatide, "p1np", 30) > 125
+    assert value_at(teriparatide, "p1np", 30) - 100 > value_at(teriparatide, "ctx", 30) - 100

@@ -18,6 +18,12 @@ construction (calibration.py derives the mineral rate constants from the budgete
   a lasting change of turnover leaves the remodelling balance of health), raised by
   intermittent PTH and lowered by sclerostin (the Wnt brake); they mature into active
   osteoblasts.
+* modelling-based formation: osteoblasts also form bone on quiescent surfaces without prior
+  resorption (lining cells turned into osteoblasts within days), recruited by the PTH1R pulse of an
+  injection and by a rise of Wnt signalling (sclerostin neutralised by romosozumab) above the one the
+  lining cells have adapted to, so P1NP rises within weeks on both anabolic drugs while resorption is
+  unchanged or falls, and the Wnt response wanes over months (Chavassieux et al. 2019; McClung et al.
+  2014). Zero in health and in any lasting state; its matrix is mineralised like any other.
 * RANKL and OPG come from osteocytes (Nakashima et al. 2011; Xiong et al. 2011), RANKL under
   PTH1R, VDR and sclerostin stimulation, OPG suppressed by PTH1R; free RANKL competes between
   RANK, OPG and denosumab (rapid binding, quasi-equilibrium).
@@ -84,6 +90,11 @@ CELL_STATES = (
     State("osteoblast_matrix_synthesis", "dimensionless", "bone", None,
           "matrix synthesis per active osteoblast left by the maturation arrest of a new sustained PTH1R "
           "signal relative to healthy", healthy=1),
+    State("modelling_osteoblasts", "dimensionless", "bone", None,
+          "osteoblasts forming bone on quiescent surfaces without prior resorption (modelling-based formation), "
+          "relative to the healthy remodelling osteoblasts (0 in health)", scale_like="osteoblasts"),
+    State("wnt_signal_adapted", "dimensionless", "bone", None,
+          "Wnt signal (sclerostin relief) the lining cells have adapted to relative to healthy", healthy=1),
     State("cortical_osteoid", "dimensionless", "cortical bone", None,
           "unmineralised matrix (osteoid) on cortical forming surfaces relative to healthy", healthy=1),
     State("trabecular_osteoid", "dimensionless", "trabecular bone", None,
@@ -227,6 +238,32 @@ def matrix_synthesis_per_osteoblast(c):
     return raw(adapted_pth(c)) / raw(P.reference_pth) * pos(c.y["osteoblast_matrix_synthesis"])
 
 
+def wnt_signal(c):
+    """Wnt signalling in the osteoblast lineage relative to healthy: the relief of the sclerostin brake
+    (1 in health, up to 1 + 1/sclerostin_formation_half when sclerostin is neutralised)."""
+    return suppression(free_sclerostin(c), 1, P.sclerostin_formation_half, 1)
+
+
+def modelling_drive(c):
+    """Recruitment of osteoblasts on quiescent surfaces, not preceded by resorption (modelling-based
+    formation), in healthy-osteoblast units: 0 in health and in any lasting state. Both anabolic drugs
+    start formation on smooth (quiescent) cement lines within weeks while resorption is unchanged
+    (teriparatide) or falling (romosozumab): after 2 months of romosozumab, modelling-based formation
+    covered 18.0 % of the cancellous and 36.7 % of the endocortical surface against 3.8 and 3.0 % on
+    placebo, remodelling-based formation unchanged (FRAME biopsies; mineralising surface 5.64 against
+    2.31 %, eroded surface lower: Chavassieux et al. 2019 J Bone Miner Res 34:1597). Driven by the PTH1R
+    pulse (the excess of the instantaneous over the adapted signal, as the anabolic window) and by the
+    rise of the Wnt signal above the one the lining cells have adapted to, so the Wnt arm is transient
+    under a lasting sclerostin blockade (P1NP back to baseline within months on monthly romosozumab,
+    McClung et al. 2014 N Engl J Med 370:412) and absent in lasting low-sclerostin states; a threshold,
+    so that the small falls of sclerostin with PTH (a continuous infusion, Horwitz et al. 2011) do not
+    count, while its neutralisation by an antibody does."""
+    excess = pos(pth_signal(c) - c.y["pth_signal_adapted"])
+    wnt_rise = pos(wnt_signal(c) - c.y["wnt_signal_adapted"])
+    return (P.modelling_pth_emax * hill(excess, P.pth_anabolic_half, P.pth_anabolic_hill)
+            + P.modelling_wnt_emax * hill(wnt_rise, P.modelling_wnt_half, P.modelling_wnt_hill))
+
+
 def tgfb_activity(osteoclasts):
     """Active TGF-beta released from the matrix by resorption (Lemaire 2004 pi_C), relative."""
     def raw(x):
@@ -279,8 +316,7 @@ def cell_processes(c) -> list[Process]:
     share = P.osteoclast_precursor_differentiating_share
     tgfb = tgfb_activity(oc)
     anabolic = anabolic_drive(c)
-    commitment = (coupling_signal(c) * anabolic
-                  * suppression(free_sclerostin(c), 1, P.sclerostin_formation_half, 1))
+    commitment = coupling_signal(c) * anabolic * wnt_signal(c)
     # osteocytes are the main source of RANKL in the adult skeleton (Nakashima et al. 2011 Nat Med
     # 17:1231; Xiong et al. 2011 Nat Med 17:1235): not proportional to the osteoblasts that coupling
     # recruits, or the loop osteoclasts -> coupling -> RANKL -> osteoclasts would run away both ways
@@ -313,6 +349,17 @@ def cell_processes(c) -> list[Process]:
                 "new active osteoblasts from matured precursors"),
         Process("osteoblast_apoptosis", ob / (tau_b * anabolic), "osteoblasts", None, PER_DAY,
                 "osteoblast apoptosis or burial as osteocytes (delayed by intermittent PTH)"),
+        Process("modelling_osteoblast_activation", modelling_drive(c) / P.modelling_osteoblast_time, None,
+                "modelling_osteoblasts", PER_DAY,
+                "lining cells on quiescent surfaces turned into matrix-forming osteoblasts (modelling-based "
+                "formation: PTH1R pulse, Wnt)"),
+        Process("modelling_osteoblast_loss", y["modelling_osteoblasts"] / P.modelling_osteoblast_time,
+                "modelling_osteoblasts", None, PER_DAY,
+                "modelling-based osteoblasts end their formation period (apoptosis, burial, return to lining cells)"),
+        Process("wnt_signal_adaptation", wnt_signal(c) / P.wnt_adaptation_time, None, "wnt_signal_adapted",
+                PER_DAY, "lining cells adapt to the Wnt signal (feedback of the Wnt antagonists)"),
+        Process("wnt_signal_recovery", y["wnt_signal_adapted"] / P.wnt_adaptation_time, "wnt_signal_adapted", None,
+                PER_DAY, "loss of the adapted state"),
         Process("rankl_expression", rankl_drive / P.rankl_time_constant, None, "rankl", PER_DAY,
                 "RANKL expression by the osteoblast lineage (PTH1R, VDR, sclerostin)"),
         Process("rankl_degradation", y["rankl"] / P.rankl_time_constant, "rankl", None, PER_DAY,
@@ -378,9 +425,20 @@ def tumour_formation_factor():
     return 1 - P.tumour_formation_suppression
 
 
+def modelling_site_weight(site):
+    """Modelling-based osteoblasts on a compartment per healthy remodelling osteoblast there, so that
+    the turnover-weighted sum over the compartments is the whole-skeleton count: modelling-based
+    formation covers the surfaces facing the marrow (cancellous and endocortical, FRAME biopsies:
+    Chavassieux et al. 2019), not the intracortical (Haversian) envelope, so a share
+    ``modelling_trabecular_share`` of it falls on the trabecular compartment."""
+    share = P.modelling_trabecular_share
+    return share / turnover_share(site) if site == "trabecular" else (1 - share) / turnover_share(site)
+
+
 def matrix_formation(c, site):
     """Relative collagen (matrix) synthesis of one compartment: osteoblasts x activity."""
-    return (pos(c.y["osteoblasts"]) * matrix_synthesis_per_osteoblast(c) * site_factors(c, site)[1]
+    forming = pos(c.y["osteoblasts"]) + modelling_site_weight(site) * pos(c.y["modelling_osteoblasts"])
+    return (forming * matrix_synthesis_per_osteoblast(c) * site_factors(c, site)[1]
             * tumour_formation_factor())
 
 
