@@ -125,7 +125,9 @@ def _hormones(b) -> dict[str, sp.Expr]:
         "calcidiol_elimination_rate": calcidiol_elimination,
         "calcidiol_production_rate": calcidiol_elimination * P.reference_calcidiol * P.calcidiol_distribution_volume,
         "calcitriol_catabolism_rate": calcitriol_catabolism,
-        "calcitriol_synthesis_rate": calcitriol_catabolism * P.reference_calcitriol * P.calcitriol_distribution_volume,
+        # the renal share of the healthy production; the rest is constitutive extrarenal synthesis
+        "calcitriol_synthesis_rate": ((1 - P.extrarenal_calcitriol_share) * calcitriol_catabolism
+                                      * P.reference_calcitriol * P.calcitriol_distribution_volume),
         "fgf23_clearance_rate": fgf23_clearance,
         "fgf23_secretion_rate": fgf23_clearance * P.reference_fgf23 * P.fgf23_distribution_volume,
         **dict(zip(("cinacalcet_elimination_rate", "cinacalcet_distribution_rate", "cinacalcet_return_rate"),

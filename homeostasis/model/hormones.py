@@ -287,16 +287,34 @@ def dietary_phosphate_load(c):
             / P.reference_phosphate_intake)
 
 
-def substrate_factor(c):
+def substrate_factor(c, km=P.hydroxylase_calcidiol_km):
     """Michaelis-Menten dependence of calcitriol synthesis on 25(OH)D, 1 when healthy."""
-    km = P.hydroxylase_calcidiol_km
     return (c.calcidiol / (km + c.calcidiol)) * ((km + P.reference_calcidiol) / P.reference_calcidiol)
+
+
+def constitutive_extrarenal_synthesis(c):
+    """Calcitriol made outside the kidney (and by what the renal model does not regulate): substrate-
+    limited, not induced by PTH nor suppressed by FGF23, phosphate or calcitriol.
+
+    CYP27B1 is expressed in macrophages, parathyroid, skin, bone and placenta, and its product
+    reaches the plasma: haemodialysis patients keep measurable 1,25(OH)2D that rises with 25(OH)D
+    (five haemodialysis patients given oral 25-OH-D3 for 4 weeks: 25-OH-D3 26 -> 108 ng/mL,
+    1,25(OH)2D3 6.6 -> 21.7 pg/mL, abstract of "Plasma vitamin D metabolite concentrations in chronic
+    renal failure: effect of oral administration of 25-hydroxyvitamin D3", read on scilit.net;
+    cholecalciferol 40 000 IU/day made 1,25(OH)2D3 detectable in anephric dialysis patients,
+    "Evidence for extrarenal metabolism of 25-hydroxyvitamin D3", Clin Sci 71:89, abstract), so
+    nutritional vitamin D raises calcitriol on dialysis (Armas et al. 2013). In health the kidney makes nearly all of it, so the share
+    ``extrarenal_calcitriol_share`` is small there; the renal rate is derived so that the healthy
+    total is unchanged. Its 25(OH)D is part of the first-order ``calcidiol_elimination`` (as the renal one).
+    """
+    share = P.extrarenal_calcitriol_share
+    healthy_total = P.calcitriol_catabolism_rate * P.reference_calcitriol * P.calcitriol_distribution_volume
+    return share * healthy_total * substrate_factor(c, P.extrarenal_calcidiol_km)
 
 
 def granuloma_synthesis(c):
     """Substrate-limited, unregulated macrophage CYP27B1, suppressed by glucocorticoids."""
-    km = P.granuloma_calcidiol_km
-    substrate = (c.calcidiol / (km + c.calcidiol)) * ((km + P.reference_calcidiol) / P.reference_calcidiol)
+    substrate = substrate_factor(c, P.granuloma_calcidiol_km)
     steroid = P.glucocorticoid_granuloma_ic50 / (P.glucocorticoid_granuloma_ic50 + P.glucocorticoid_dose)
     return P.granuloma_calcitriol_synthesis * P.granuloma_burden * substrate * steroid
 
@@ -337,6 +355,9 @@ def vitamin_d_processes(c) -> list[Process]:
         Process("calcitriol_synthesis",
                 P.calcitriol_synthesis_rate * y["hydroxylase_activity"] * renal_mass * substrate_factor(c),
                 None, "calcitriol_amount", "pmol/day", "renal 1-alpha-hydroxylation of 25(OH)D"),
+        Process("calcitriol_constitutive_extrarenal_synthesis", constitutive_extrarenal_synthesis(c), None,
+                "calcitriol_amount", "pmol/day",
+                "extrarenal and residual 1-alpha-hydroxylation of 25(OH)D (substrate-limited, unregulated)"),
         Process("calcitriol_extrarenal_synthesis", granuloma_synthesis(c), None, "calcitriol_amount",
                 "pmol/day", "granuloma macrophage 1-alpha-hydroxylation (PTH-, FGF23- and phosphate-insensitive)"),
         # the substrate of that synthesis, one 25(OH)D per calcitriol (the renal conversion, ~4 nmol/day
