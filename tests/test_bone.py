@@ -369,6 +369,25 @@ def test_romosozumab_formation_response_wanes_under_continued_dosing(romosozumab
     assert value_at(romosozumab, "bmd_lumbar_spine", 365) > value_at(romosozumab, "bmd_total_hip", 365) > 0
 
 
+@pytest.mark.xfail(strict=True, reason="model (no supplements): total calcium -0.112/-0.148/-0.173/-0.257/-0.225/"
+                                        "-0.220 mmol/L at day 7/14/30/45/60/90 (-10.7 % at day 45), PTH 1.51/1.68/1.80/"
+                                        "2.17/2.05/2.05x; with 1 g calcium + 800 IU D3 -0.175/-0.231/-0.218 at day 30/45/60. "
+                                        "Days 0-14 are the antiresorptive arm (resorption -4.7 mmol/day, mineral formation "
+                                        "below baseline; modelling_wnt_emax 0: -0.094/-0.100 at day 7/14); from week 3 the "
+                                        "modelling-based mineral (+2.2/+4.2/+5.0 mmol/day at day 30/60/90), met by urine "
+                                        "-2.3/-2.7/-2.7 and absorption +2.1/+2.5/+2.5 mmol/day: the weak renal PTH gain of "
+                                        "the diet xfails. Not the osteoid: trabecular lag 42 d -0.142/-0.214/-0.181 at day "
+                                        "30/45/60, cortical lag 21 d -0.165/-0.247/-0.216, primary fraction 0.5 "
+                                        "-0.158/-0.234/-0.199")
+def test_romosozumab_lowers_calcium_by_a_few_percent_at_most(romosozumab):
+    # the largest fall of serum corrected calcium over 12 months of romosozumab was 3.7 % (at month
+    # 12; prospective cohort, PMC8085670 abstract), and on the Evenity label (FRAME + ARCH) calcium
+    # fell below 8.3 mg/dL as often as on the control drug (0.2 %), nadir by month 1
+    first_quarter = romosozumab.times <= 90
+    fall = romosozumab["ca_total"][0] - romosozumab["ca_total"][first_quarter].min()
+    assert fall <= 0.037 * romosozumab["ca_total"][0]
+
+
 def test_teriparatide_raises_p1np_within_the_first_month(teriparatide):
     # formation markers rise within weeks of daily teriparatide, before resorption (Hodsman et al. 1993)
     assert value_at(teriparatide, "p1np", 30) > 125
