@@ -83,6 +83,7 @@ class SolverError(HomeostasisError, RuntimeError):
         detail = message
         if time is not None:
             detail += f" at t = {time:.6g} days"
+        self.summary = detail  # the message without the state (for a one-line record of the failure)
         if state is not None:
             shown = ", ".join(f"{k}={v:.4g}" for k, v in state.items())
             detail += f"; state: {shown}"

@@ -279,16 +279,22 @@ class Simulation:
         """Provenance recorded with every result."""
         return {"homeostasis_version": __version__, "start": self.start, "solver": SOLVER_NAMES[self.last_solver],
                 "rtol": self.rtol, "knobs": dict(self.knobs), "changed_parameters": self.parameter_set.changed(),
-                "interventions": [format_intervention(i) for i in self.interventions]}
+                "interventions": [format_intervention(i) for i in self.interventions],
+                **({"fallback_reason": self.fallback_reason} if self.fallback_reason else {})}
 
     last_solver = "scipy"  # which path produced the latest result (recorded in its metadata)
+    # why the compiled driver's attempt at the latest result failed, when the SciPy path then made it
+    # (recorded in the metadata, so that a fallback costing ~30x the time is visible); None otherwise
+    fallback_reason = None
 
     def solve(self, *, days=None, times=None, step=None, progress=None, solver=None, observables=None):
         """Integrate on an output grid and return a :class:`~homeostasis.simulation.results.Result`.
 
         The compiled driver runs the whole schedule in compiled code; the SciPy path
         (``HOMEOSTASIS_SOLVER=scipy``) is the reference, and the fallback when the compiled
-        driver cannot be built or fails (its error is then the one raised). ``solver`` chooses
+        driver cannot be built or fails (its error is then the one raised; when the SciPy path
+        succeeds, the compiled driver's failure is recorded as ``fallback_reason`` in the result's
+        metadata and ``frame.attrs``). ``solver`` chooses
         (``"compiled"`` or ``"scipy"``; default ``$HOMEOSTASIS_SOLVER``, else compiled).
         ``progress`` (fraction done) is called as the run advances (by the compiled driver
         after each year, which it integrates one call at a time so that Ctrl-C stops a long run
@@ -307,6 +313,7 @@ class Simulation:
     def _integrate(self, grid, progress=None, solver=None, selection=None):
         events = self.events(grid[-1])
         chosen = default_solver() if solver is None else check_one_of("solver", solver, SOLVERS)
+        failure = None
         if chosen == "compiled":
             try:
                 from ..numerics.driver import run_compiled
@@ -315,14 +322,14 @@ class Simulation:
                                       scale=self.scale, rtol=self.rtol, time_offset=self.time_offset,
                                       observables=None if selection is None else selection.names,
                                       progress=progress)
-                self.last_solver = "compiled"
+                self.last_solver, self.fallback_reason = "compiled", None
                 return result
-            except SolverError:
-                pass  # the reference path decides (and names the failure if it fails too)
+            except SolverError as error:  # the reference path decides (and names the failure if it fails too)
+                failure = f"compiled driver: {error.summary}"
         states, groups = run_schedule(self.compiled, self.initial_state, grid, self.parameter_set.vector,
                                       events, scale=self.scale, rtol=self.rtol, time_offset=self.time_offset,
                                       progress=progress)
-        self.last_solver = "scipy"
+        self.last_solver, self.fallback_reason = "scipy", failure
         observed = self.observe(grid, states, groups)
         return states, observed if selection is None else observed[:, selection.which]
 
