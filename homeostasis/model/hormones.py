@@ -336,6 +336,19 @@ def calcidiol_catabolism_induction(c):
     return 1 - share + share * c.calcitriol / P.reference_calcitriol
 
 
+def calcitriol_renal_clearance_factor(c):
+    """Calcitriol clearance relative to normal renal function: its renal share falls with GFR.
+
+    The kidney is a main site of CYP24A1, and uraemia slows calcitriol clearance despite high
+    FGF23: metabolic clearance of i.v. calcitriol 23.5 +/- 4.3 mL/min in healthy men against
+    10.1 +/- 1.4 mL/min in uraemic patients (Brandi, Egfjord & Olgaard, Nephrol Dial Transplant,
+    abstract); oral calcitriol half-time 5-8 h in normal subjects against 18-44 h in chronic renal
+    failure (Clin Sci 62:427, abstract); serum 24,25(OH)2D falls with eGFR (Bosworth et al. 2012).
+    1 at the reference GFR, so health is unchanged. Off by default (share 0): sized from these
+    data it lifts CKD G3-G4 calcitriol above the clinical targets (see the parameter's source)."""
+    return 1 - P.calcitriol_renal_clearance_share * (1 - c.gfr / P.reference_gfr)
+
+
 def vitamin_d_processes(c) -> list[Process]:
     y = c.y
     # CYP27B1 capacity falls with nephron mass, less than proportionally (remnant hypertrophy)
@@ -367,9 +380,11 @@ def vitamin_d_processes(c) -> list[Process]:
         Process("calcitriol_dosing", P.calcitriol_dose_rate, None, "calcitriol_amount", "pmol/day",
                 "oral calcitriol"),
         Process("calcitriol_catabolism",
-                P.calcitriol_catabolism_rate * stimulation(c.fgf23, P.reference_fgf23, P.cyp24_fgf23_half, 1,
-                                                           P.cyp24_fgf23_emax) * y["calcitriol_amount"],
-                "calcitriol_amount", None, "pmol/day", "CYP24A1 24-hydroxylation (induced by FGF23)"),
+                P.calcitriol_catabolism_rate * calcitriol_renal_clearance_factor(c)
+                * stimulation(c.fgf23, P.reference_fgf23, P.cyp24_fgf23_half, 1, P.cyp24_fgf23_emax)
+                * y["calcitriol_amount"],
+                "calcitriol_amount", None, "pmol/day",
+                "CYP24A1 24-hydroxylation (induced by FGF23; its renal share falls with GFR)"),
     ]
 
 
