@@ -88,10 +88,10 @@ class Driver:
     """The compiled driver bound to one model (the addresses of its compiled functions)."""
 
     def __init__(self, module, compiled):
-        from .functions import driver_addresses
+        from .functions import driver_addresses, segment_address
 
         self.module = module
-        self.model = np.array(driver_addresses(compiled), dtype=np.int64)
+        self.model = np.array(driver_addresses(compiled) + (segment_address(module),), dtype=np.int64)
         self.perm = stored_elimination_order(compiled)
 
     def run(self, *arrays):
@@ -379,10 +379,14 @@ def compile_driver(key: str) -> None:
     """Compile ``run`` of the driver ``key`` into numba's disk cache (the helper's work).
 
     The call has the argument types of :func:`_run`'s call but a single output time, so it
-    integrates nothing and calls no model function (the addresses are zeros)."""
+    integrates nothing and calls no model function (the addresses are zeros). Also compiles the
+    driver's ``segment``, which ``run`` calls by address (``functions.segment_address``)."""
+    from .functions import segment_address
+
     module = _module_for(key)
+    segment_address(module)
     empty_float, empty_int = np.zeros(0), np.zeros(0, dtype=np.int64)
-    module.run(np.zeros(7, dtype=np.int64), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1),
+    module.run(np.zeros(8, dtype=np.int64), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1),
                np.zeros(2, dtype=np.int64), empty_int, empty_int, empty_float, 1e-8, np.ones(1), MAX_STEPS,
                np.zeros((1, 1)), empty_int, np.zeros(0, dtype=np.bool_), np.zeros((1, 0)),
                np.zeros(4, dtype=np.int64), np.zeros(1, dtype=np.int64))
