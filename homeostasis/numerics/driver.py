@@ -255,7 +255,8 @@ _HELPER_CODE = ("import sys; from homeostasis.numerics.driver import compile_sha
 # The model's functions the driver calls and their signatures, the longest compile first (CPU s
 # on the 2-core machine at load 3, benchmarks/compile_functions.py: jacobian 8.4-8.6, rhs_hoisted
 # 4.7-5.3, observe_hoisted 3.4-4.4, rhs_constants 1.1-1.5, observe_constants 0.75-1.1; the driver's
-# own ``run`` 13.7-14.8, now 9.1-9.4 at load 5: its kernel uses loops instead of numpy routines).
+# own ``run`` 13.7-14.8, now 9.1-9.4 at load 5: its kernel uses loops instead of numpy routines;
+# 6.3-7.0 at load 2.5-3.8 with ``integrate_segment`` compiled apart and called by address).
 MODEL_JOBS = ("jacobian", "rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
 DRIVER_JOB = "driver"
 
@@ -288,7 +289,7 @@ def _uncached_jobs(module, compiled) -> list:
 def _compile_beside(module, key: str, claims=None, jobs=None):
     """On a first run, a second process sharing the compile jobs with this one.
 
-    Numba compiles one function at a time per process: the driver's ``run`` (about 9 s of CPU)
+    Numba compiles one function at a time per process: the driver's ``run`` (about 7 s of CPU)
     and the model's five functions it calls (about 18 s) are independent, so on two cores
     each process takes the next unclaimed job (:func:`compile_share`; a job is claimed by
     creating its file in ``claims``), the helper starting with the driver and this process with
