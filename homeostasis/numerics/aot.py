@@ -8,7 +8,9 @@ built here holds the driver's ``run`` with the model's ``rhs_hoisted``, ``jacobi
 ``observe_hoisted``, ``rhs_constants`` and ``observe_constants`` linked in: instead of the
 addresses that the numba path passes at run time (``functions.driver_addresses``), the
 exported function builds the same address vector from the linked functions' own symbols
-(:func:`_address_of`), so the driver's code is the numba path's code.
+(:func:`_address_of`), so the driver's code is the numba path's code. The vector's last entry is
+the driver's own ``integrate_segment`` (which ``run`` calls by address, ``functions.segment_address``),
+linked in the same way.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def _address_of(dispatcher, signature):
 _LINKED_RUN = '''
 def run(y0, p0, times, bounds, op_start, op_kind, op_index, op_value, rtol, atol, max_steps, states, which, need,
         observed, counts, perm):
-    model = np.empty(7, dtype=np.int64)
+    model = np.empty(8, dtype=np.int64)
     model[0] = address_0()
     model[1] = address_1()
     model[2] = address_2()
@@ -67,6 +69,7 @@ def run(y0, p0, times, bounds, op_start, op_kind, op_index, op_value, rtol, atol
     model[4] = address_4()
     model[5] = RHS_CONSTANTS
     model[6] = OBSERVE_CONSTANTS
+    model[7] = address_segment()
     return driver_run(model, y0, p0, times, bounds, op_start, op_kind, op_index, op_value, rtol, atol, max_steps,
                       states, which, need, observed, counts, perm)
 '''
@@ -77,13 +80,14 @@ def _linked_run(driver_module, model_module):
     addresses in the order of ``functions.driver_addresses``."""
     import numpy as np
 
-    from .functions import DRIVER_FUNCTIONS
+    from .functions import DRIVER_FUNCTIONS, SEGMENT
 
     namespace = {"np": np, "driver_run": driver_module.run, "RHS_CONSTANTS": model_module.RHS_CONSTANTS,
                  "OBSERVE_CONSTANTS": model_module.OBSERVE_CONSTANTS}
     assert len(DRIVER_FUNCTIONS) == 5, "the address vector of _LINKED_RUN"
     for position, (name, signature) in enumerate(DRIVER_FUNCTIONS):
         namespace[f"address_{position}"] = _address_of(getattr(model_module, name), signature)
+    namespace["address_segment"] = _address_of(driver_module.integrate_segment, SEGMENT)
     exec(compile(_LINKED_RUN, "<homeostasis.numerics.aot>", "exec"), namespace)
     return namespace["run"]
 

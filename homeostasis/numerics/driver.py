@@ -88,10 +88,10 @@ class Driver:
     """The compiled driver bound to one model (the addresses of its compiled functions)."""
 
     def __init__(self, module, compiled):
-        from .functions import driver_addresses
+        from .functions import driver_addresses, segment_address
 
         self.module = module
-        self.model = np.array(driver_addresses(compiled), dtype=np.int64)
+        self.model = np.array(driver_addresses(compiled) + (segment_address(module),), dtype=np.int64)
         self.perm = stored_elimination_order(compiled)
 
     def run(self, *arrays):
@@ -255,7 +255,8 @@ _HELPER_CODE = ("import sys; from homeostasis.numerics.driver import compile_sha
 # The model's functions the driver calls and their signatures, the longest compile first (CPU s
 # on the 2-core machine at load 3, benchmarks/compile_functions.py: jacobian 8.4-8.6, rhs_hoisted
 # 4.7-5.3, observe_hoisted 3.4-4.4, rhs_constants 1.1-1.5, observe_constants 0.75-1.1; the driver's
-# own ``run`` 13.7-14.8, now 9.1-9.4 at load 5: its kernel uses loops instead of numpy routines).
+# own ``run`` 13.7-14.8, now 9.1-9.4 at load 5: its kernel uses loops instead of numpy routines;
+# 6.3-7.0 at load 2.5-3.8 with ``integrate_segment`` compiled apart and called by address).
 MODEL_JOBS = ("jacobian", "rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
 DRIVER_JOB = "driver"
 
@@ -288,7 +289,7 @@ def _uncached_jobs(module, compiled) -> list:
 def _compile_beside(module, key: str, claims=None, jobs=None):
     """On a first run, a second process sharing the compile jobs with this one.
 
-    Numba compiles one function at a time per process: the driver's ``run`` (about 9 s of CPU)
+    Numba compiles one function at a time per process: the driver's ``run`` (about 7 s of CPU)
     and the model's five functions it calls (about 18 s) are independent, so on two cores
     each process takes the next unclaimed job (:func:`compile_share`; a job is claimed by
     creating its file in ``claims``), the helper starting with the driver and this process with
@@ -379,10 +380,14 @@ def compile_driver(key: str) -> None:
     """Compile ``run`` of the driver ``key`` into numba's disk cache (the helper's work).
 
     The call has the argument types of :func:`_run`'s call but a single output time, so it
-    integrates nothing and calls no model function (the addresses are zeros)."""
+    integrates nothing and calls no model function (the addresses are zeros). Also compiles the
+    driver's ``segment``, which ``run`` calls by address (``functions.segment_address``)."""
+    from .functions import segment_address
+
     module = _module_for(key)
+    segment_address(module)
     empty_float, empty_int = np.zeros(0), np.zeros(0, dtype=np.int64)
-    module.run(np.zeros(7, dtype=np.int64), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1),
+    module.run(np.zeros(8, dtype=np.int64), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1),
                np.zeros(2, dtype=np.int64), empty_int, empty_int, empty_float, 1e-8, np.ones(1), MAX_STEPS,
                np.zeros((1, 1)), empty_int, np.zeros(0, dtype=np.bool_), np.zeros((1, 0)),
                np.zeros(4, dtype=np.int64), np.zeros(1, dtype=np.int64))

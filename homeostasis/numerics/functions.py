@@ -29,6 +29,12 @@ RHS_HOISTED = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, _VECTOR)  # f
 CONSTANTS = types.none(_VECTOR, _VECTOR)
 OBSERVE_HOISTED = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, types.int64[::1], types.boolean[::1], _VECTOR)
 JACOBIAN_VALUES = types.none(types.float64, _VECTOR, _VECTOR, _VECTOR, _VECTOR)
+# the driver's ``integrate_segment`` without sensitivities: (rhs, jacobian, t0, t1, y0, p, constants, rtol, atol,
+# out_times, out, row_lo, row_hi, max_steps, counts, perm, None) -> (status, time, state, sensitivities)
+SEGMENT = types.Tuple((types.int64, types.float64, _VECTOR, _VECTOR))(
+    types.FunctionType(RHS_HOISTED), types.FunctionType(JACOBIAN), types.float64, types.float64, _VECTOR, _VECTOR,
+    _VECTOR, types.float64, _VECTOR, _VECTOR, _MATRIX, types.int64, types.int64, types.int64, types.int64[::1],
+    types.int64[::1], types.none)
 
 
 def _function_at(signature):
@@ -54,6 +60,7 @@ rhs_hoisted_at = _function_at(RHS_HOISTED)
 constants_at = _function_at(CONSTANTS)
 observe_hoisted_at = _function_at(OBSERVE_HOISTED)
 jacobian_values_at = _function_at(JACOBIAN_VALUES)
+segment_at = _function_at(SEGMENT)
 
 # the model's functions the driver calls, in the order of its address vector (driver_addresses;
 # the ahead-of-time extension links them in this order, numerics/aot.py)
@@ -82,6 +89,13 @@ def sensitivity_addresses(compiled) -> tuple:
     model = compiled.module
     functions = ((model.jacobian_values, JACOBIAN_VALUES), (model.jacobian_constants, CONSTANTS))
     return _addresses_of(functions) + (model.JACOBIAN_CONSTANTS,)
+
+
+def segment_address(driver_module) -> int:
+    """Address of the driver's ``integrate_segment`` for a plain run (no sensitivities), the last
+    entry of the driver's address vector: compiled on its own and called by ``run`` through its
+    address, so that compiling ``run`` does not link in and optimise its code a second time."""
+    return _addresses_of(((driver_module.integrate_segment, SEGMENT),))[0]
 
 
 def _addresses_of(functions) -> tuple:
