@@ -24,10 +24,22 @@ from homeostasis.numerics import cache
 LONG_RUN = ["run", "healthy", "--days", "3650", "--intervention", "cinacalcet@0:every_hours=1", "--step", "0.01"]
 
 
+def _as_from_a_terminal():
+    """In the child before it starts Python: SIGINT and SIGTERM with their default disposition and
+    unblocked, as in a command started from a shell. A child inherits ignored dispositions and the
+    signal mask of the process that starts it, and a test worker may have either changed by the
+    components earlier tests ran in it (an ignored SIGINT at start-up leaves Python without its
+    KeyboardInterrupt handler, so Ctrl-C could never reach the command under test)."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 def _start(arguments, cwd):
     environment = {**os.environ, "MPLBACKEND": "Agg"}
     return subprocess.Popen([sys.executable, "-m", "homeostasis.cli", *arguments], cwd=cwd, env=environment,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_as_from_a_terminal)
 
 
 @pytest.mark.slow
@@ -38,7 +50,14 @@ def test_an_interrupted_run_exits_with_one_line_and_no_partial_file(tmp_path, se
     time.sleep(6.0)
     assert process.poll() is None, process.communicate()
     process.send_signal(sent)
-    out, err = process.communicate(timeout=60)
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        raise AssertionError(f"no exit within 60 s of {sent.name} (this worker: SIGINT handler "
+                             f"{signal.getsignal(signal.SIGINT)!r}, blocked {sorted(signal.pthread_sigmask(signal.SIG_BLOCK, []))}); "
+                             f"stderr: {err[-2000:]}") from None
     assert process.returncode == status, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and word in lines[0] and "Traceback" not in err, err
