@@ -22,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from .cache import _with_checksum, _write_atomically, cache_directory, compile_model, facts_path
+from .cache import _with_checksum, _write_atomically, aot_switched_off, cache_directory, compile_model, facts_path
 
 EXTENSION_PREFIX = "homeostasis_aot_"
 # the generated model's lines that import numba: the facts module (everything but the compiled
@@ -153,10 +153,6 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def switched_off() -> bool:
-    return os.environ.get("HOMEOSTASIS_AOT", "1") == "0"
-
-
 def facts_source(model_source: str) -> str:
     """The generated model without its numba functions and numba imports: names, units, derived
     constants (``derive``) and the reference state, which are plain Python."""
@@ -211,7 +207,7 @@ class LinkedDriver:
 def load_extension(model_key: str, driver_key: str):
     """The extension module of a complete, current build (its file's checksum verified), or None
     (missing, stale, damaged or not loadable here: the caller takes the numba path)."""
-    if switched_off():
+    if aot_switched_off():
         return None
     found = paths(model_key, driver_key)
     try:
@@ -297,7 +293,7 @@ def start_background_build(model_key: str, driver_key: str, code: str):
     import subprocess
 
     found = paths(model_key, driver_key)
-    if switched_off() or found["failed"].exists() or _being_built(found["claim"]) or is_built(model_key, driver_key):
+    if aot_switched_off() or found["failed"].exists() or _being_built(found["claim"]) or is_built(model_key, driver_key):
         return None
     try:
         with open(cache_directory() / "compile-helper.log", "ab") as log:

@@ -303,10 +303,15 @@ def facts_path(key: str) -> Path:
     return cache_directory() / f"homeostasis_facts_{key}.py"
 
 
+def aot_switched_off() -> bool:
+    """``HOMEOSTASIS_AOT=0``: neither the ahead-of-time extension nor its facts module is used or built."""
+    return os.environ.get("HOMEOSTASIS_AOT", "1") == "0"
+
+
 def _load_facts(key: str):
     """The facts module of model ``key`` if written and intact (and ``HOMEOSTASIS_AOT`` is not 0)."""
     path = facts_path(key)
-    if os.environ.get("HOMEOSTASIS_AOT", "1") == "0" or not _verified(path):
+    if aot_switched_off() or not _verified(path):
         return None
     try:
         return _import(path)
