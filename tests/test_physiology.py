@@ -487,6 +487,19 @@ def test_thiazide_lowers_urine_calcium():
     assert 0.0 < value_at(run, "ca_total", 60) - run["ca_total"][0] <= 0.1
 
 
+def test_thiazide_hypocalciuria_needs_pth():
+    # Parfitt 1972 J Clin Invest 51:1879: a thiazide lowered urinary calcium by 44 % in euparathyroid
+    # patients but by 11 % (then not at all) in hypoparathyroidism; Brickman et al. 1972 J Clin Invest
+    # 51:945: no fall in hypoparathyroidism. The fall is PTH-dependent, so smaller without PTH.
+    def fall(scenario):
+        run = h.simulate(scenario, start="steady", days=2, step=0.25, interventions=["thiazide@0:dose_mg=50"])
+        return 1 - value_at(run, "urine_ca", 1) / run["urine_ca"][0]
+
+    healthy, hypoparathyroid = fall("healthy"), fall("hypoparathyroidism")
+    assert 0.25 <= healthy <= 0.5
+    assert 0.0 <= hypoparathyroid <= 0.7 * healthy
+
+
 def test_loop_diuretic_is_calciuric_and_raises_pth():
     # Suki et al. 1970 N Engl J Med 283:836 (furosemide calciuresis); Rejnmark et al. 2006 Eur J
     # Endocrinol 155:695: furosemide raises urinary calcium and PTH

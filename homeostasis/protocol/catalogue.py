@@ -78,6 +78,7 @@ REFERENCES = {
         "Costanzo LS. Am J Physiol 1985;248:F527 (thiazide-enhanced distal calcium reabsorption).",
         "Coe FL et al. Kidney Int 1988;33:1140 (hydrochlorothiazide lowers urine calcium in hypercalciuria).",
         "Reilly RF, Ellison DH. Physiol Rev 2000;80:277 (NCC blockade and calcium transport).",
+        "Parfitt AM. J Clin Invest 1972;51:1879 (the hypocalciuria needs PTH: -44 % euparathyroid, -11 % hypoparathyroid).",
     ),
     "loop-diuretic": (
         "Suki WN et al. N Engl J Med 1970;283:836 (furosemide calciuresis).",
