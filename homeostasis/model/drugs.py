@@ -9,7 +9,9 @@
   saturable (target-mediated) elimination (Sutjandra et al. 2011 quasi-steady-state TMDD).
 * zoledronate (iv) and alendronate (oral, ~0.6 % absorbed): plasma pool cleared by the kidney
   (GFR-scaled) and by skeletal uptake; bone-bound drug is released again only as bone is
-  resorbed (slow release, years), back into plasma.
+  resorbed (slow release, years), back into plasma. Drug on the bone surface is buried by the
+  new bone that formation lays over it: buried drug no longer reaches osteoclasts (only the
+  surface pool acts) and comes back only when that bone is resorbed.
 
 Amounts: pmol (peptides), mg (antibodies), umol (bisphosphonates).
 """
@@ -43,8 +45,12 @@ DRUG_STATES = (
     State("romosozumab_plasma", "mg", "plasma", None, "circulating romosozumab", volume="romosozumab_volume"),
     State("zoledronate_plasma", "umol", "plasma", None, "zoledronate in plasma and soft tissue"),
     State("zoledronate_bone", "umol", "bone surface", None, "zoledronate bound to bone mineral"),
+    State("zoledronate_buried", "umol", "bone matrix", None,
+          "zoledronate buried under new bone (out of the osteoclasts' reach until that bone is resorbed)"),
     State("alendronate_plasma", "umol", "plasma", None, "alendronate in plasma and soft tissue"),
     State("alendronate_bone", "umol", "bone surface", None, "alendronate bound to bone mineral"),
+    State("alendronate_buried", "umol", "bone matrix", None,
+          "alendronate buried under new bone (out of the osteoclasts' reach until that bone is resorbed)"),
 )
 
 
@@ -123,9 +129,10 @@ def bisphosphonate_processes(c) -> list[Process]:
     y = c.y
     renal = c.gfr / P.reference_gfr
     turnover = pos(y["osteoclasts"])
+    formation = pos(y["osteoblasts"]) + pos(y["modelling_osteoblasts"])
     processes = []
     for drug in ("zoledronate", "alendronate"):
-        plasma, bone = y[f"{drug}_plasma"], y[f"{drug}_bone"]
+        plasma, bone, buried = y[f"{drug}_plasma"], y[f"{drug}_bone"], y[f"{drug}_buried"]
         elimination = _rate(getattr(P, f"{drug}_plasma_half_life"), hours=True)
         uptake = getattr(P, f"{drug}_bone_fraction")
         processes += [
@@ -136,6 +143,12 @@ def bisphosphonate_processes(c) -> list[Process]:
             Process(f"{drug}_skeletal_release", turnover * bone / P.bisphosphonate_release_time,
                     f"{drug}_bone", f"{drug}_plasma", "umol/day",
                     f"{drug} released from bone as it is resorbed (slow)"),
+            Process(f"{drug}_burial", formation * bone / P.bisphosphonate_burial_time,
+                    f"{drug}_bone", f"{drug}_buried", "umol/day",
+                    f"surface {drug} covered by newly formed bone (out of the osteoclasts' reach)"),
+            Process(f"{drug}_buried_release", turnover * buried / P.bisphosphonate_release_time,
+                    f"{drug}_buried", f"{drug}_plasma", "umol/day",
+                    f"buried {drug} released as the bone over it is resorbed"),
         ]
     return processes
 
