@@ -197,10 +197,7 @@ def anabolic_drive(c):
     """Osteoblast commitment/survival from the excess of the instantaneous over the adapted
     PTH1R signal: large for the hours after an injection, 1 under continuous exposure
     (anabolic window)."""
-    # instantaneous minus adapted signal (in healthy-signal units): 0 in health and on any plateau,
-    # including no PTH at all (a ratio would be 0/0 after total parathyroidectomy)
-    excess = pos(pth_signal(c) - c.y["pth_signal_adapted"])
-    return 1 + P.pth_anabolic_emax * hill(excess, P.pth_anabolic_half, P.pth_anabolic_hill)
+    return 1 + P.pth_anabolic_emax * pulse_response(c)
 
 
 def maturation_arrest_target(c):
@@ -273,6 +270,8 @@ def pulse_response(c):
     """Response of the lining cells to a PTH1R pulse (0 to 1): the excess of the instantaneous over the
     adapted signal, with the half-maximal excess and steepness of the anabolic window; 0 in health and
     on any plateau (continuous PTH)."""
+    # instantaneous minus adapted signal (in healthy-signal units): 0 in health and on any plateau,
+    # including no PTH at all (a ratio would be 0/0 after total parathyroidectomy)
     excess = pos(pth_signal(c) - c.y["pth_signal_adapted"])
     return hill(excess, P.pth_anabolic_half, P.pth_anabolic_hill)
 
