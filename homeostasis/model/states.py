@@ -135,7 +135,8 @@ def concentrations() -> SimpleNamespace:
         # CYP27B1 induction: the same agonists, PTHrP-like ones with a small share, with its own uraemic resistance
         hydroxylase_receptor=(pth1r_signal(y, drugs, "CYP27B1")
                               * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
-        vdr_ligand=dbp_displacement(calcidiol) * (calcitriol + calcidiol_vdr_equivalent(calcidiol)),
+        vdr_ligand=(dbp_displacement(calcidiol) * (calcitriol + calcidiol_vdr_equivalent(calcidiol))
+                    * uraemic_vdr_responsiveness()),
         vdr_reference=vdr_reference(),
         cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_central_volume * P.nmol_per_umol,
         denosumab=drugs["denosumab"],
@@ -178,8 +179,26 @@ def uraemic_pth1r_responsiveness():
     dialysis 300-500 pg/mL), so a dialysis programme adds its time-averaged solute clearance to
     the GFR here. The renal 1-alpha-hydroxylase keeps the nephron-mass form (dialysis restores
     no tubule)."""
-    uraemic_clearance = gfr_at(TIME) + P.dialysis_programme * P.dialysis_solute_clearance
-    return (uraemic_clearance / P.reference_gfr) ** P.pth_resistance_exponent
+    return relative_uraemic_clearance() ** P.pth_resistance_exponent
+
+
+def relative_uraemic_clearance():
+    """Clearance of uraemic solutes relative to health: the GFR plus, on a dialysis programme, its
+    time-averaged solute clearance (1 at the reference GFR)."""
+    return (gfr_at(TIME) + P.dialysis_programme * P.dialysis_solute_clearance) / P.reference_gfr
+
+
+def uraemic_vdr_responsiveness():
+    """Genomic VDR action per unit of ligand (1 in health), lowered by uraemic toxins.
+
+    VDRs from renal failure rats bind the osteocalcin VDRE with half the capacity of normal ones
+    despite identical calcitriol binding, and uraemic plasma ultrafiltrate removes > 50 % of the
+    VDRE binding sites of normal VDRs and blocks calcitriol-induced reporter activity (Patel, Ke,
+    Vanholder, Koenig & Hsu 1995 J Clin Invest 96:50, abstract): the calcitriol resistance of
+    renal failure. Toxins, so a dialysis programme's solute clearance counts (as for PTH1R).
+    Acts on every VDR target (parathyroid, gut, bone, tubule, CYP27B1 feedback, FGF23). Off
+    (exponent 0) by default: see ``vdr_uraemic_resistance_exponent``."""
+    return relative_uraemic_clearance() ** P.vdr_uraemic_resistance_exponent
 
 
 def vdr_reference():

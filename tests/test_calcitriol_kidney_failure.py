@@ -1,0 +1,57 @@
+"""Calcitriol in kidney failure: uraemic VDR resistance (``vdr_uraemic_resistance_exponent``, off by
+default: genomic VDR action per unit of ligand falls with uraemic solute clearance, 1 in health;
+Patel et al. 1995 J Clin Invest 96:50) and the slower calcitriol clearance of uraemia."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import homeostasis as h
+
+RESISTANCE = {"vdr_uraemic_resistance_exponent": 0.2}
+
+
+def test_healthy_state_unchanged_by_the_resistance():
+    healthy = h.steady_state("healthy")
+    resistant = h.steady_state("healthy", parameters=RESISTANCE)
+    for name in ("pth", "calcitriol", "ca_total", "phosphate"):
+        assert_allclose(resistant[name], healthy[name], rtol=1e-6)
+
+
+def test_resistance_raises_pth_and_lowers_calcium_in_ckd():
+    """At GFR 20 the same calcitriol suppresses the gland less and absorbs less calcium."""
+    knobs = {"gfr_final": 20}
+    without = h.steady_state("ckd", parameters=knobs)
+    resistant = h.steady_state("ckd", parameters={**knobs, **RESISTANCE})
+    assert resistant["pth"] > 1.1 * without["pth"]
+    assert resistant["ca_total"] < without["ca_total"]
+    # less calcitriol feedback on CYP27B1 and more PTH: calcitriol rises
+    assert resistant["calcitriol"] > without["calcitriol"]
+
+
+def calcitriol_half_time_hours(gfr, parameters=None):
+    """Hours from the peak to half the peak increment after 4 ug of oral calcitriol (over 12 h)."""
+    times = np.linspace(0, 3, 3 * 24 * 12 + 1)
+    run = h.simulate("healthy", start="steady", times=times, parameters={**(parameters or {}), "gfr": gfr},
+                     interventions=["calcitriol@0:dose_ug_per_day=8,days=0.5"])
+    excess = np.asarray(run["calcitriol"]) - run["calcitriol"][0]
+    peak = int(np.argmax(excess))
+    below = np.nonzero(excess[peak:] <= 0.5 * excess[peak])[0]
+    return (times[peak + below[0]] - times[peak]) * 24
+
+
+@pytest.mark.xfail(strict=True, reason="model: half-time 10.3 h at GFR 15 (13.1 h healthy): FGF23 induces CYP24A1 and "
+                                        "nothing slows calcitriol clearance in uraemia; slower renal clearance "
+                                        "(calcitriol_renal_clearance_share 0.73 / 0.9) gives 25.9 / 40.8 h but fails the "
+                                        "clinical CKD checks 15-16 (tests/test_scenarios.py), so it is off")
+def test_calcitriol_half_time_lengthens_in_chronic_renal_failure():
+    # oral 1,25(OH)2D3, half-time from the peak increment: 5-8 h in 4 normal subjects, 18-44 h in 6
+    # patients with chronic renal failure not on dialysis (Clin Sci 62:427, abstract read on
+    # portlandpress.com); GFR 15 stands for their unreported renal function (assumption)
+    assert 18 <= calcitriol_half_time_hours(15) <= 44
+
+
+def test_slower_renal_clearance_gives_the_uraemic_half_time():
+    """Switched on at the share sized from i.v. metabolic clearance (10.1 against 23.5 mL/min,
+    Brandi, Egfjord & Olgaard, Nephrol Dial Transplant), the half-time falls in the measured range."""
+    assert 18 <= calcitriol_half_time_hours(15, {"calcitriol_renal_clearance_share": 0.73}) <= 44
