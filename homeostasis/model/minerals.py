@@ -210,7 +210,8 @@ def dialysis_processes(c) -> list[Process]:
         Process("dialysis_phosphate_removal", on * P.dialysis_phosphate_clearance * c.phosphate,
                 "phosphate_ecf", None, MMOL_DAY, "diffusive phosphate removal by the dialyser"),
         Process("dialysis_ca_exchange", on * P.dialysis_ca_clearance * (P.dialysate_ca - diffusible),
-                None, "ca_ecf", MMOL_DAY, "diffusive exchange of ultrafilterable calcium with the dialysate"),
+                None, "ca_ecf", MMOL_DAY,
+                "diffusive calcium exchange with the dialysate (ionized plus the counted share of complexed calcium)"),
     ]
 
 
