@@ -441,8 +441,42 @@ def test_a_compile_share_leaves_claimed_jobs_alone(tmp_path, monkeypatch):
     for name in (driver.DRIVER_JOB, *driver.MODEL_JOBS):
         driver._claim(tmp_path, name)
     monkeypatch.setattr(driver, "compile_driver", lambda key: pytest.fail("a claimed job was compiled"))
-    driver.compile_share(driver.driver_key(), str(tmp_path), helper=True)
+    driver.compile_share(driver.driver_key(), str(tmp_path), helper=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted((driver.DRIVER_JOB, *driver.MODEL_JOBS))
+    driver.compile_share(driver.driver_key(), str(tmp_path), helper=True)
+    assert not tmp_path.exists()  # the helper's last job: the claims go once every job is done
+
+
+def test_this_process_leaves_the_driver_to_the_helper_and_marks_its_jobs_done(tmp_path, monkeypatch):
+    monkeypatch.setattr(driver, "compile_driver", lambda key: pytest.fail("this process compiled the driver"))
+    driver.compile_share(driver.driver_key(), str(tmp_path), helper=False)  # the model's functions: cached
+    assert all(driver._is_done(tmp_path, name) for name in driver.MODEL_JOBS)
+    assert not (tmp_path / driver.DRIVER_JOB).exists()
+
+
+class _Compiling:
+    """A compile helper still at work on the driver's loop."""
+
+    returncode = None
+
+    def poll(self):
+        return None
+
+
+def test_while_the_helper_compiles_the_driver_a_run_takes_the_scipy_path_on_the_same_functions(monkeypatch):
+    simulation = Simulation("ckd", interventions=["calcitriol@2"])
+    monkeypatch.setattr(driver, "_linked_driver", lambda key: None)
+    monkeypatch.setattr(driver, "_FIRST_RUN", {"started": True, "shared": True, "helper": _Compiling()})
+    assert driver.ready_driver() is None
+    first = simulation.solve(days=10, observables=["pth", "ca_ionized"])
+    assert simulation.last_solver == "scipy" and "fallback_reason" not in first.metadata
+    reference = simulation.solve(days=10, observables=["pth", "ca_ionized"], solver="scipy")
+    # the driver's right-hand side, Jacobian and observables give the SciPy path's numbers
+    np.testing.assert_allclose(first.states, reference.states, rtol=1e-12, atol=1e-20)
+    np.testing.assert_allclose(first.observables, reference.observables, rtol=1e-12)
+    monkeypatch.setattr(driver, "_FIRST_RUN", {"started": True, "shared": True})  # the helper is done
+    simulation.solve(days=10)
+    assert simulation.last_solver == "compiled"
 
 
 def test_the_stored_elimination_order_is_the_computed_one(tmp_path, monkeypatch):

@@ -24,13 +24,13 @@ every ``CHUNK_DAYS``, so that Ctrl-C and progress reports take effect between co
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import os
 import shutil
 import signal
 import threading
+import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -206,23 +206,48 @@ def stored_elimination_order(compiled) -> np.ndarray:
 def _driver_for(key: str, model_key: str) -> Driver:
     module = _module_for(key)
     compiled = compile_model()
-    start_compiling()
-    claims, helper = _FIRST_RUN.pop("claims", None), _FIRST_RUN.pop("helper", None)
-    try:
-        if helper is not None:  # this process's share; the helper's is loaded from numba's cache below
-            compile_share(key, str(claims), helper=False)
-    finally:
-        finish_helper(helper)
-        if claims is not None:
-            shutil.rmtree(claims, ignore_errors=True)
+    _share_model_jobs()
+    helper = _FIRST_RUN.pop("helper", None)
+    finish_helper(helper)  # it compiles the driver's loop last, then starts the extension's build
     driver = Driver(module, compiled)  # compiles (or loads) whatever is left
-    # a first run, or an extension built before that is stale now (numpy upgraded, another
-    # processor): the extension for the next warm starts, in the background
-    if claims is not None or facts_path(model_key).exists():
+    # a first run whose helper did not finish its work, or an extension built before that is
+    # stale now (numpy upgraded, another processor): the extension for the next warm starts
+    if (helper is not None and helper.returncode != 0) or facts_path(model_key).exists():
         from .aot import start_background_build
 
         start_background_build(compiled.key, key, _BUILD_CODE)
     return driver
+
+
+def ready_driver():
+    """The compiled driver, or None on a first run while the compile helper is still compiling
+    the driver's loop (the SciPy path then runs on the model's functions meanwhile:
+    :class:`~homeostasis.numerics.cache.HoistedModel`). Waits for the model's functions only."""
+    if _FIRST_RUN.get("ready"):  # once ready, every later call: as cheap as load_driver
+        return load_driver()
+    compiled = compile_model()
+    linked = _linked_driver(compiled.key)
+    if linked is None:
+        helper = _share_model_jobs()
+        if helper is not None and helper.poll() is None:
+            return None
+    _FIRST_RUN["ready"] = True
+    return linked or _driver_for(driver_key(), compiled.key)
+
+
+def _share_model_jobs():
+    """On a first run, compile this process's share of the model's functions and wait for the
+    helper's share (once per process); returns the helper process, if any (it goes on with the
+    driver's loop)."""
+    start_compiling()
+    helper = _FIRST_RUN.get("helper")
+    if helper is not None and not _FIRST_RUN.get("shared"):
+        claims = _FIRST_RUN["claims"]
+        compile_share(driver_key(), str(claims), helper=False)
+        while helper.poll() is None and not all(_is_done(claims, name) for name in MODEL_JOBS):
+            time.sleep(0.02)
+        _FIRST_RUN["shared"] = True
+    return helper
 
 
 # the claims folder and the helper process of this process's first run (start_compiling)
@@ -244,9 +269,11 @@ def start_compiling() -> None:
     jobs = _uncached_jobs(module, compile_model())
     if len(jobs) > 1:
         claims = _claim_folder()
-        if claims is not None:
-            _FIRST_RUN.update(claims=claims, helper=_compile_beside(module, key, claims, jobs))
-            atexit.register(shutil.rmtree, claims, ignore_errors=True)  # a process that never simulated
+        helper = _compile_beside(module, key, claims, jobs) if claims is not None else None
+        if helper is not None:  # the helper removes the claims when it has done every job
+            _FIRST_RUN.update(claims=claims, helper=helper)
+        elif claims is not None:
+            shutil.rmtree(claims, ignore_errors=True)
 
 
 # what the helper process runs (its arguments: the driver key and the folder of claims)
@@ -300,11 +327,12 @@ def _compile_beside(module, key: str, claims=None, jobs=None):
     or the helper cannot start. ``jobs``: the uncached jobs, when the caller has them already.
     """
     jobs = _uncached_jobs(module, compile_model()) if jobs is None else jobs
-    if len(jobs) < 2:
+    if len(jobs) < 2 and DRIVER_JOB not in jobs:  # the driver's loop alone is still worth a helper
         return None
     if claims is not None:
         for name in {DRIVER_JOB, *MODEL_JOBS} - set(jobs):
             _claim(claims, name)  # what is cached already is nobody's job
+            _claim(claims, _DONE.format(name))
     return start_helper(_HELPER_CODE, key, str(claims))
 
 
@@ -319,20 +347,37 @@ def _claim(claims, name: str) -> bool:
 
 def compile_share(key: str, claims: str, *, helper: bool) -> None:
     """Compile every job of a first run not yet claimed in the folder ``claims`` into numba's disk
-    cache: the helper's order starts with the driver, this process's with the model's Jacobian.
-    Results are the same machine code whichever process compiles a function."""
+    cache, marking each done: this process takes only the model's functions (the SciPy path can
+    run on them, :func:`ready_driver`); the helper takes them too, then the driver's loop, then
+    starts the extension's build and removes ``claims``. Results are the same machine code
+    whichever process compiles a function."""
     from .functions import prepare_numba
 
     prepare_numba()
     compiled = compile_model()
-    order = (DRIVER_JOB, *MODEL_JOBS) if helper else (*MODEL_JOBS, DRIVER_JOB)
-    for name in order:
-        if not _claim(claims, name):
-            continue
-        if name == DRIVER_JOB:
-            compile_driver(key)
-        else:
-            getattr(compiled.module, name).compile(_model_signature(name))
+    try:
+        for name in (*MODEL_JOBS, DRIVER_JOB) if helper else MODEL_JOBS:
+            if not _claim(claims, name):
+                continue
+            if name == DRIVER_JOB:
+                compile_driver(key)
+            else:
+                getattr(compiled.module, name).compile(_model_signature(name))
+            _claim(claims, _DONE.format(name))
+    finally:
+        if helper:
+            shutil.rmtree(claims, ignore_errors=True)
+    if helper:
+        from .aot import start_background_build
+
+        start_background_build(compiled.key, key, _BUILD_CODE)
+
+
+_DONE = "{}.done"  # a job's mark in the claims folder once its machine code is in numba's cache
+
+
+def _is_done(claims, name: str) -> bool:
+    return (Path(claims) / _DONE.format(name)).exists()
 
 
 def start_helper(code: str, *arguments):
@@ -350,8 +395,10 @@ def start_helper(code: str, *arguments):
         # the helper's errors go to a log beside the compiled modules, so a helper that dies
         # (this process then compiles the driver itself) leaves its reason behind
         with open(cache_directory() / "compile-helper.log", "ab") as log:
+            # its own session: a first command that ends while the helper still compiles the
+            # driver's loop (ready_driver) leaves it working, Ctrl-C in the terminal included
             return subprocess.Popen([sys.executable, "-c", code, *arguments], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=log)
+                                    stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     except OSError:
         return None
 
