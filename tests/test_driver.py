@@ -488,3 +488,17 @@ def test_the_stored_elimination_order_is_the_computed_one(tmp_path, monkeypatch)
     np.testing.assert_array_equal(driver.stored_elimination_order(compiled), computed)  # read back
     stored.write_text("1,2,3", encoding="utf-8")  # damaged: computed again
     np.testing.assert_array_equal(driver.stored_elimination_order(compiled), computed)
+
+
+def test_a_second_first_command_waits_for_the_helper_already_compiling_the_driver(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOMEOSTASIS_CACHE", str(tmp_path))
+    claims = tmp_path / ".compile-claims-other"
+    claims.mkdir()
+    assert driver._helper_at_work() is None  # the driver's loop not claimed: nobody compiles it
+    driver._claim(claims, driver.DRIVER_JOB)
+    assert driver._helper_at_work() == claims
+    monkeypatch.setattr(driver, "_linked_driver", lambda key: None)
+    monkeypatch.setattr(driver, "_FIRST_RUN", {"started": True, "other": claims})
+    assert driver.ready_driver() is None
+    driver._claim(claims, driver._DONE.format(driver.DRIVER_JOB))  # its helper is done
+    assert driver._helper_at_work() is None and driver.ready_driver() is not None

@@ -228,8 +228,10 @@ def ready_driver():
     compiled = compile_model()
     linked = _linked_driver(compiled.key)
     if linked is None:
-        helper = _share_model_jobs()
+        helper, other = _share_model_jobs(), _FIRST_RUN.get("other")
         if helper is not None and helper.poll() is None:
+            return None
+        if other is not None and _compiling_driver(other):
             return None
     _FIRST_RUN["ready"] = True
     return linked or _driver_for(driver_key(), compiled.key)
@@ -267,13 +269,36 @@ def start_compiling() -> None:
     key = driver_key()
     module = _module_for(key)
     jobs = _uncached_jobs(module, compile_model())
-    if len(jobs) > 1:
+    other = _helper_at_work() if jobs == [DRIVER_JOB] else None
+    if other is not None:  # a first command just before this one: the SciPy path until its helper is done
+        _FIRST_RUN["other"] = other
+        return
+    if jobs:
         claims = _claim_folder()
         helper = _compile_beside(module, key, claims, jobs) if claims is not None else None
         if helper is not None:  # the helper removes the claims when it has done every job
             _FIRST_RUN.update(claims=claims, helper=helper)
         elif claims is not None:
             shutil.rmtree(claims, ignore_errors=True)
+
+
+HELPER_PATIENCE = 300.0  # seconds; a helper's claim on the driver's loop older than this: it died
+
+
+def _helper_at_work():
+    """The claims folder of another process's helper compiling the driver's loop now, or None."""
+    from .cache import cache_directory
+
+    return next((folder for folder in cache_directory().glob(".compile-claims-*") if _compiling_driver(folder)), None)
+
+
+def _compiling_driver(claims) -> bool:
+    """Whether a helper with the folder ``claims`` compiles the driver's loop now."""
+    try:
+        claimed = (Path(claims) / DRIVER_JOB).stat().st_mtime
+    except OSError:  # not claimed yet, or the folder went away (the helper is done)
+        return False
+    return not _is_done(claims, DRIVER_JOB) and time.time() - claimed < HELPER_PATIENCE
 
 
 # what the helper process runs (its arguments: the driver key and the folder of claims)
