@@ -337,6 +337,12 @@ class HoistedModel:
     """
 
     def __init__(self, compiled: CompiledModel):
+        from .functions import driver_addresses
+
+        # loaded under the signatures they were compiled with: numba's disk cache keys a function
+        # compiled for an explicit signature apart from one compiled for a call's argument types,
+        # so a plain call would compile each again (measured: ~20 s more on a cold command)
+        driver_addresses(compiled)
         self._compiled = compiled
         self._module = compiled.module
         self._every = compiled.observable_selection(None)

@@ -223,9 +223,10 @@ def ready_driver():
     """The compiled driver, or None on a first run while the compile helper is still compiling
     the driver's loop (the SciPy path then runs on the model's functions meanwhile:
     :class:`~homeostasis.numerics.cache.HoistedModel`). Waits for the model's functions only."""
-    if _FIRST_RUN.get("ready"):  # once ready, every later call: as cheap as load_driver
-        return load_driver()
     compiled = compile_model()
+    model_key, ready = _FIRST_RUN.get("ready", (None, None))
+    if model_key == compiled.key:  # once ready, every later call (a solve's Python is ~40 us)
+        return ready
     linked = _linked_driver(compiled.key)
     if linked is None:
         helper, other = _share_model_jobs(), _FIRST_RUN.get("other")
@@ -233,8 +234,9 @@ def ready_driver():
             return None
         if other is not None and _compiling_driver(other):
             return None
-    _FIRST_RUN["ready"] = True
-    return linked or _driver_for(driver_key(), compiled.key)
+    ready = linked or _driver_for(driver_key(), compiled.key)
+    _FIRST_RUN["ready"] = (compiled.key, ready)
+    return ready
 
 
 def _share_model_jobs():
@@ -541,7 +543,7 @@ def is_special(event) -> bool:
 
 
 def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0, observables=None, progress=None,
-                 chunk_days=CHUNK_DAYS):
+                 chunk_days=CHUNK_DAYS, driver=None):
     """States and observables on ``grid`` (run days) with ``events`` applied at their times.
 
     ``observables``: the names to evaluate (their columns in that order), default every one.
@@ -552,10 +554,11 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0,
     The same contract as :func:`homeostasis.protocol.schedule.run_schedule` (outputs at an
     event time show the state and parameters just before it), computed by the compiled driver.
     Returns ``(states, observables)``; raises SolverError naming time, state and parameters.
+    ``driver``: the one :func:`load_driver` gives, when the caller has it already.
     """
     from ..protocol.schedule import apply_event, event_groups
 
-    driver = load_driver()
+    driver = load_driver() if driver is None else driver
     selection = compiled.observable_selection(observables)
     grid = np.asarray(grid, float)
     p = np.array(p, dtype=float)

@@ -317,7 +317,8 @@ class Simulation:
         if chosen == "compiled":
             from ..numerics.driver import ready_driver, run_compiled
 
-            if ready_driver() is None:  # a first run: the driver's loop still compiles in the background
+            driver = ready_driver()
+            if driver is None:  # a first run: the driver's loop still compiles in the background
                 from ..numerics.cache import HoistedModel
 
                 model = HoistedModel(self.compiled)
@@ -326,7 +327,7 @@ class Simulation:
                     result = run_compiled(self.compiled, self.initial_state, grid, self.parameter_set.vector, events,
                                           scale=self.scale, rtol=self.rtol, time_offset=self.time_offset,
                                           observables=None if selection is None else selection.names,
-                                          progress=progress)
+                                          progress=progress, driver=driver)
                     self.last_solver, self.fallback_reason = "compiled", None
                     return result
                 except SolverError as error:  # the reference path decides (and names the failure if it fails too)
