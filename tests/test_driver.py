@@ -450,8 +450,8 @@ def test_a_compile_share_leaves_claimed_jobs_alone(tmp_path, monkeypatch):
 def test_this_process_leaves_the_driver_to_the_helper_and_marks_its_jobs_done(tmp_path, monkeypatch):
     monkeypatch.setattr(driver, "compile_driver", lambda key: pytest.fail("this process compiled the driver"))
     driver.compile_share(driver.driver_key(), str(tmp_path), helper=False)  # the model's functions: cached
-    assert all(driver._is_done(tmp_path, name) for name in driver.MODEL_JOBS)
-    assert not (tmp_path / driver.DRIVER_JOB).exists()
+    assert all(driver._is_done(tmp_path, name) for name in driver.SCIPY_JOBS)
+    assert not (tmp_path / driver.DRIVER_JOB).exists() and not (tmp_path / "jacobian").exists()
 
 
 class _Compiling:
@@ -464,6 +464,7 @@ class _Compiling:
 
 
 def test_while_the_helper_compiles_the_driver_a_run_takes_the_scipy_path_on_the_same_functions(monkeypatch):
+    monkeypatch.setenv("HOMEOSTASIS_WAIT_FOR_DRIVER", "0")
     simulation = Simulation("ckd", interventions=["calcitriol@2"])
     monkeypatch.setattr(driver, "_linked_driver", lambda key: None)
     monkeypatch.setattr(driver, "_FIRST_RUN", {"started": True, "shared": True, "helper": _Compiling()})
@@ -474,6 +475,11 @@ def test_while_the_helper_compiles_the_driver_a_run_takes_the_scipy_path_on_the_
     # the driver's right-hand side, Jacobian and observables give the SciPy path's numbers
     np.testing.assert_allclose(first.states, reference.states, rtol=1e-12, atol=1e-20)
     np.testing.assert_allclose(first.observables, reference.observables, rtol=1e-12)
+    monkeypatch.setattr(driver, "_is_cached", lambda dispatcher: False)  # the Jacobian still compiling
+    differences = simulation.solve(days=10, observables=["pth", "ca_ionized"])
+    assert simulation.last_solver == "scipy"
+    _close_scaled(differences.states, reference.states, simulation.scale)  # LSODA's own Jacobian
+    _close_observables(differences.observables, reference.observables)
     monkeypatch.setattr(driver, "_FIRST_RUN", {"started": True, "shared": True})  # the helper is done
     simulation.solve(days=10)
     assert simulation.last_solver == "compiled"
@@ -491,6 +497,7 @@ def test_the_stored_elimination_order_is_the_computed_one(tmp_path, monkeypatch)
 
 
 def test_a_second_first_command_waits_for_the_helper_already_compiling_the_driver(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOMEOSTASIS_WAIT_FOR_DRIVER", "0")
     monkeypatch.setenv("HOMEOSTASIS_CACHE", str(tmp_path))
     claims = tmp_path / ".compile-claims-other"
     claims.mkdir()

@@ -326,27 +326,30 @@ def compile_model() -> CompiledModel:
 
 
 class HoistedModel:
-    """The compiled model as the SciPy path sees it, through the driver's own model functions.
+    """The compiled model as the SciPy path sees it on a first run, through the driver's own
+    model functions.
 
-    A first run compiles the model's five functions the driver calls (``rhs_hoisted``,
-    ``jacobian``, ``observe_hoisted`` and their vectors of constants) and the driver's loop; the
-    SciPy path's ``rhs`` and ``observables_many`` would be two more compiles. While the
-    driver's loop is still compiling in the background (:func:`~homeostasis.numerics.driver.ready_driver`),
-    the SciPy path runs on these functions instead: the same right-hand side, Jacobian and
-    observables, so a first command waits for neither. Everything else is the compiled model's.
+    A first run compiles the model's functions the driver calls and the driver's loop. While the
+    compile helper still works on the Jacobian and the loop
+    (:func:`~homeostasis.numerics.driver.ready_driver`), the SciPy path runs on
+    ``rhs_hoisted`` and ``observe_hoisted`` with their vectors of constants (the SciPy path's
+    own ``rhs`` and ``observables_many`` would be two more compiles), and LSODA forms its
+    Jacobian by differences until the analytic one is in numba's cache: the first command waits
+    for neither compile (results within the solver tolerance of the usual SciPy path's, as the
+    driver's are). Everything else is the compiled model's.
     """
 
     def __init__(self, compiled: CompiledModel):
-        from .functions import driver_addresses
+        from .driver import SCIPY_JOBS, _is_cached
+        from .functions import load_functions
 
-        # loaded under the signatures they were compiled with: numba's disk cache keys a function
-        # compiled for an explicit signature apart from one compiled for a call's argument types,
-        # so a plain call would compile each again (measured: ~20 s more on a cold command)
-        driver_addresses(compiled)
+        analytic = _is_cached(compiled.module.jacobian)
+        load_functions(compiled, SCIPY_JOBS + (("jacobian",) if analytic else ()))
         self._compiled = compiled
         self._module = compiled.module
         self._every = compiled.observable_selection(None)
         self._constants = {}  # ("rhs" | "observe", parameter bytes) -> vector of constants
+        self.jacobian = self._analytic_jacobian if analytic else None  # None: odeint's differences
 
     def __getattr__(self, name):
         return getattr(self._compiled, name)
@@ -369,7 +372,7 @@ class HoistedModel:
         self._module.rhs_hoisted(float(t), np.ascontiguousarray(y, dtype=float), p, self._constants_of("rhs", p), out)
         return out
 
-    def jacobian(self, t, y, p):
+    def _analytic_jacobian(self, t, y, p):
         return self._compiled.jacobian(float(t), y, p)
 
     def observables(self, times, states, p) -> np.ndarray:

@@ -207,7 +207,9 @@ def _driver_for(key: str, model_key: str) -> Driver:
     module = _module_for(key)
     compiled = compile_model()
     _share_model_jobs()
-    helper = _FIRST_RUN.pop("helper", None)
+    helper, claims = _FIRST_RUN.pop("helper", None), _FIRST_RUN.get("claims")
+    if helper is not None:  # the Jacobian too, unless the helper has it already
+        compile_share(key, str(claims), helper=False, names=MODEL_JOBS)
     finish_helper(helper)  # it compiles the driver's loop last, then starts the extension's build
     driver = Driver(module, compiled)  # compiles (or loads) whatever is left
     # a first run whose helper did not finish its work, or an extension built before that is
@@ -221,12 +223,16 @@ def _driver_for(key: str, model_key: str) -> Driver:
 
 def ready_driver():
     """The compiled driver, or None on a first run while the compile helper is still compiling
-    the driver's loop (the SciPy path then runs on the model's functions meanwhile:
-    :class:`~homeostasis.numerics.cache.HoistedModel`). Waits for the model's functions only."""
+    the Jacobian or the driver's loop (the SciPy path then runs on the model's functions
+    meanwhile: :class:`~homeostasis.numerics.cache.HoistedModel`). Waits only for the functions
+    that path needs. ``HOMEOSTASIS_WAIT_FOR_DRIVER=1``: never None (waits for the driver, as
+    :func:`load_driver`; the test session sets it, so that a fresh cache gives the same solver)."""
     compiled = compile_model()
     model_key, ready = _FIRST_RUN.get("ready", (None, None))
     if model_key == compiled.key:  # once ready, every later call (a solve's Python is ~40 us)
         return ready
+    if os.environ.get("HOMEOSTASIS_WAIT_FOR_DRIVER") == "1":  # the test session: always the driver
+        return load_driver()
     linked = _linked_driver(compiled.key)
     if linked is None:
         helper, other = _share_model_jobs(), _FIRST_RUN.get("other")
@@ -240,15 +246,15 @@ def ready_driver():
 
 
 def _share_model_jobs():
-    """On a first run, compile this process's share of the model's functions and wait for the
-    helper's share (once per process); returns the helper process, if any (it goes on with the
-    driver's loop)."""
+    """On a first run, compile this process's share of what the SciPy path needs (``SCIPY_JOBS``)
+    and wait for the helper's share (once per process); returns the helper process, if any (it
+    goes on with the Jacobian and the driver's loop)."""
     start_compiling()
     helper = _FIRST_RUN.get("helper")
     if helper is not None and not _FIRST_RUN.get("shared"):
         claims = _FIRST_RUN["claims"]
         compile_share(driver_key(), str(claims), helper=False)
-        while helper.poll() is None and not all(_is_done(claims, name) for name in MODEL_JOBS):
+        while helper.poll() is None and not all(_is_done(claims, name) for name in SCIPY_JOBS):
             time.sleep(0.02)
         _FIRST_RUN["shared"] = True
     return helper
@@ -271,7 +277,7 @@ def start_compiling() -> None:
     key = driver_key()
     module = _module_for(key)
     jobs = _uncached_jobs(module, compile_model())
-    other = _helper_at_work() if jobs == [DRIVER_JOB] else None
+    other = _helper_at_work() if jobs and set(jobs) <= {"jacobian", DRIVER_JOB} else None
     if other is not None:  # a first command just before this one: the SciPy path until its helper is done
         _FIRST_RUN["other"] = other
         return
@@ -295,12 +301,13 @@ def _helper_at_work():
 
 
 def _compiling_driver(claims) -> bool:
-    """Whether a helper with the folder ``claims`` compiles the driver's loop now."""
-    try:
-        claimed = (Path(claims) / DRIVER_JOB).stat().st_mtime
-    except OSError:  # not claimed yet, or the folder went away (the helper is done)
-        return False
-    return not _is_done(claims, DRIVER_JOB) and time.time() - claimed < HELPER_PATIENCE
+    """Whether a helper with the folder ``claims`` compiles the Jacobian or the driver's loop now
+    (its last two jobs)."""
+    claimed = []
+    for name in ("jacobian", DRIVER_JOB):
+        with contextlib.suppress(OSError):  # not claimed yet, or the folder went away (the helper is done)
+            claimed.append((Path(claims) / name).stat().st_mtime)
+    return bool(claimed) and not _is_done(claims, DRIVER_JOB) and time.time() - max(claimed) < HELPER_PATIENCE
 
 
 # what the helper process runs (its arguments: the driver key and the folder of claims)
@@ -313,6 +320,10 @@ _HELPER_CODE = ("import sys; from homeostasis.numerics.driver import compile_sha
 # 6.3-7.0 at load 2.5-3.8 with ``integrate_segment`` compiled apart and called by address).
 MODEL_JOBS = ("jacobian", "rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
 DRIVER_JOB = "driver"
+# what the SciPy path of a first run needs (cache.HoistedModel; LSODA's Jacobian by differences
+# until the analytic one is compiled): this process compiles only these, sharing them with the
+# helper, which then goes on with the Jacobian and the driver's loop in the background
+SCIPY_JOBS = ("rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
 
 
 def _model_signature(name: str):
@@ -372,18 +383,18 @@ def _claim(claims, name: str) -> bool:
     return True
 
 
-def compile_share(key: str, claims: str, *, helper: bool) -> None:
+def compile_share(key: str, claims: str, *, helper: bool, names=SCIPY_JOBS) -> None:
     """Compile every job of a first run not yet claimed in the folder ``claims`` into numba's disk
-    cache, marking each done: this process takes only the model's functions (the SciPy path can
-    run on them, :func:`ready_driver`); the helper takes them too, then the driver's loop, then
-    starts the extension's build and removes ``claims``. Results are the same machine code
-    whichever process compiles a function."""
+    cache, marking each done: this process takes the jobs ``names`` (by default only what the
+    SciPy path of a first run needs, :func:`ready_driver`); the helper takes them too, then the
+    Jacobian and the driver's loop, then starts the extension's build and removes ``claims``.
+    Results are the same machine code whichever process compiles a function."""
     from .functions import prepare_numba
 
     prepare_numba()
     compiled = compile_model()
     try:
-        for name in (*MODEL_JOBS, DRIVER_JOB) if helper else MODEL_JOBS:
+        for name in (*SCIPY_JOBS, "jacobian", DRIVER_JOB) if helper else names:
             if not _claim(claims, name):
                 continue
             if name == DRIVER_JOB:
