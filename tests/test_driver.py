@@ -499,8 +499,10 @@ def test_the_stored_elimination_order_is_the_computed_one(tmp_path, monkeypatch)
 def test_a_second_first_command_waits_for_the_helper_already_compiling_the_driver(tmp_path, monkeypatch):
     monkeypatch.setenv("HOMEOSTASIS_WAIT_FOR_DRIVER", "0")
     monkeypatch.setenv("HOMEOSTASIS_CACHE", str(tmp_path))
-    claims = tmp_path / ".compile-claims-other"
+    claims, another_version = tmp_path / f"{driver._claims_prefix()}other", tmp_path / ".compile-claims-0-0-other"
     claims.mkdir()
+    another_version.mkdir()
+    driver._claim(another_version, driver.DRIVER_JOB)  # another version's first run: not this driver
     assert driver._helper_at_work() is None  # the driver's loop not claimed: nobody compiles it
     driver._claim(claims, driver.DRIVER_JOB)
     assert driver._helper_at_work() == claims

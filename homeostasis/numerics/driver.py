@@ -297,7 +297,14 @@ def _helper_at_work():
     """The claims folder of another process's helper compiling the driver's loop now, or None."""
     from .cache import cache_directory
 
-    return next((folder for folder in cache_directory().glob(".compile-claims-*") if _compiling_driver(folder)), None)
+    folders = cache_directory().glob(f"{_claims_prefix()}*")
+    return next((folder for folder in folders if _compiling_driver(folder)), None)
+
+
+def _claims_prefix() -> str:
+    """Claims folders name the driver and the model they compile (a shared cache may hold the
+    claims of another version's first run)."""
+    return f".compile-claims-{driver_key()}-{compile_model().key}-"
 
 
 def _compiling_driver(claims) -> bool:
@@ -340,7 +347,7 @@ def _claim_folder():
     from .cache import cache_directory
 
     try:
-        return Path(tempfile.mkdtemp(prefix=".compile-claims-", dir=cache_directory()))
+        return Path(tempfile.mkdtemp(prefix=_claims_prefix(), dir=cache_directory()))
     except OSError:
         return None
 
