@@ -340,8 +340,7 @@ class HoistedModel:
     """
 
     def __init__(self, compiled: CompiledModel):
-        from .driver import SCIPY_JOBS, _is_cached
-        from .functions import load_functions
+        from .driver import SCIPY_JOBS, _is_cached, load_functions
 
         analytic = _is_cached(compiled.module.jacobian)
         load_functions(compiled, SCIPY_JOBS + (("jacobian",) if analytic else ()))

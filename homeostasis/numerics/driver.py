@@ -333,6 +333,18 @@ DRIVER_JOB = "driver"
 SCIPY_JOBS = ("rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
 
 
+def load_functions(compiled, names) -> None:
+    """Compile (or load from numba's cache) the model's functions ``names`` under the driver's
+    signatures, for calls from Python: numba's disk cache keys a function compiled for an
+    explicit signature apart from one compiled for a call's argument types, so a plain first
+    call would compile again what the compile helper put in the cache (~20 s on a cold command).
+    (Here, not in functions.py, whose text is part of the driver's key.)"""
+    from .functions import DRIVER_FUNCTIONS, _addresses_of
+
+    signatures = dict(DRIVER_FUNCTIONS)
+    _addresses_of(tuple((getattr(compiled.module, name), signatures[name]) for name in names))
+
+
 def _model_signature(name: str):
     from . import functions
 

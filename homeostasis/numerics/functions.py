@@ -80,15 +80,6 @@ def driver_addresses(compiled) -> tuple:
     return _addresses_of(functions) + (model.RHS_CONSTANTS, model.OBSERVE_CONSTANTS)
 
 
-def load_functions(compiled, names) -> None:
-    """Compile (or load from numba's cache) the model's functions ``names`` under the driver's
-    signatures, for calls from Python: numba's disk cache keys a function compiled for an
-    explicit signature apart from one compiled for a call's argument types, so a plain first
-    call would compile again what the compile helper put in the cache (~20 s on a cold command)."""
-    signatures = dict(DRIVER_FUNCTIONS)
-    _addresses_of(tuple((getattr(compiled.module, name), signatures[name]) for name in names))
-
-
 @lru_cache(maxsize=None)
 def sensitivity_addresses(compiled) -> tuple:
     """What the forward sensitivities call besides the driver's functions: addresses of
