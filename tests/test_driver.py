@@ -8,9 +8,11 @@ rtol 1e-8, so global differences of ~1e-6 relative are expected and 1e-4 is a fa
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -511,3 +513,27 @@ def test_a_second_first_command_waits_for_the_helper_already_compiling_the_drive
     assert driver.ready_driver() is None
     driver._claim(claims, driver._DONE.format(driver.DRIVER_JOB))  # its helper is done
     assert driver._helper_at_work() is None and driver.ready_driver() is not None
+
+
+@pytest.mark.slow
+def test_a_first_run_takes_the_scipy_path_while_its_helper_compiles_the_driver(tmp_path):
+    """A fresh cache (numba's code beside the generated modules): the first run's answer comes from
+    the SciPy path, the helper leaves the driver in the cache, and the next run uses it."""
+    environment = {**os.environ, "HOMEOSTASIS_CACHE": str(tmp_path), "HOMEOSTASIS_WAIT_FOR_DRIVER": "0",
+                   "HOMEOSTASIS_AOT": "0", "MPLBACKEND": "Agg"}
+    environment.pop("NUMBA_CACHE_DIR", None)
+    code = ("import json, homeostasis; r = homeostasis.simulate('ckd', days=30); "
+            "print(json.dumps([r.metadata['solver'], [float(v) for v in r['pth']]]))")
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first = run()
+    assert "odeint" in first[0]
+    deadline = time.monotonic() + 600
+    while list(tmp_path.glob(".compile-claims-*")) and time.monotonic() < deadline:  # the helper at work
+        time.sleep(1)
+    second = run()
+    assert "compiled driver" in second[0]
+    np.testing.assert_allclose(second[1], first[1], rtol=RTOL)
