@@ -212,9 +212,11 @@ def _driver_for(key: str, model_key: str) -> Driver:
         compile_share(key, str(claims), helper=False, names=MODEL_JOBS)
     finish_helper(helper)  # it compiles the driver's loop last, then starts the extension's build
     driver = Driver(module, compiled)  # compiles (or loads) whatever is left
-    # a first run whose helper did not finish its work, or an extension built before that is
-    # stale now (numpy upgraded, another processor): the extension for the next warm starts
-    if (helper is not None and helper.returncode != 0) or facts_path(model_key).exists():
+    # a first run without a helper that finished its work (the helper starts the build itself), or
+    # an extension built before that is stale now (numpy upgraded, another processor): the
+    # extension for the next warm starts, in the background
+    first = _FIRST_RUN.get("first") and (helper is None or helper.returncode != 0)
+    if first or facts_path(model_key).exists():
         from .aot import start_background_build
 
         start_background_build(compiled.key, key, _BUILD_CODE)
@@ -282,6 +284,7 @@ def start_compiling() -> None:
         _FIRST_RUN["other"] = other
         return
     if jobs:
+        _FIRST_RUN["first"] = True
         claims = _claim_folder()
         helper = _compile_beside(module, key, claims, jobs) if claims is not None else None
         if helper is not None:  # the helper removes the claims when it has done every job
