@@ -12,6 +12,9 @@ from types import SimpleNamespace
 # extension (a detached 35-s compile per fresh cache, and a driver that would change under the
 # running workers once built); tests/test_aot.py switches it on where it tests it.
 os.environ.setdefault("HOMEOSTASIS_AOT", "0")
+# A first run on a fresh cache does not take the SciPy path while the driver compiles in the
+# background (tests check which solver ran); tests/test_driver.py switches it on where it tests it.
+os.environ.setdefault("HOMEOSTASIS_WAIT_FOR_DRIVER", "1")
 
 import numpy as np
 import pytest

@@ -8,9 +8,11 @@ rtol 1e-8, so global differences of ~1e-6 relative are expected and 1e-4 is a fa
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -441,8 +443,48 @@ def test_a_compile_share_leaves_claimed_jobs_alone(tmp_path, monkeypatch):
     for name in (driver.DRIVER_JOB, *driver.MODEL_JOBS):
         driver._claim(tmp_path, name)
     monkeypatch.setattr(driver, "compile_driver", lambda key: pytest.fail("a claimed job was compiled"))
-    driver.compile_share(driver.driver_key(), str(tmp_path), helper=True)
+    driver.compile_share(driver.driver_key(), str(tmp_path), helper=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted((driver.DRIVER_JOB, *driver.MODEL_JOBS))
+    driver.compile_share(driver.driver_key(), str(tmp_path), helper=True)
+    assert not tmp_path.exists()  # the helper's last job: the claims go once every job is done
+
+
+def test_this_process_leaves_the_driver_to_the_helper_and_marks_its_jobs_done(tmp_path, monkeypatch):
+    monkeypatch.setattr(driver, "compile_driver", lambda key: pytest.fail("this process compiled the driver"))
+    driver.compile_share(driver.driver_key(), str(tmp_path), helper=False)  # the model's functions: cached
+    assert all(driver._is_done(tmp_path, name) for name in driver.SCIPY_JOBS)
+    assert not (tmp_path / driver.DRIVER_JOB).exists() and not (tmp_path / "jacobian").exists()
+
+
+class _Compiling:
+    """A compile helper still at work on the driver's loop."""
+
+    returncode = None
+
+    def poll(self):
+        return None
+
+
+def test_while_the_helper_compiles_the_driver_a_run_takes_the_scipy_path_on_the_same_functions(monkeypatch):
+    monkeypatch.setenv("HOMEOSTASIS_WAIT_FOR_DRIVER", "0")
+    simulation = Simulation("ckd", interventions=["calcitriol@2"])
+    monkeypatch.setattr(driver, "_linked_driver", lambda key: None)
+    monkeypatch.setattr(driver, "_FIRST_RUN", {"started": True, "shared": True, "helper": _Compiling()})
+    assert driver.ready_driver() is None
+    first = simulation.solve(days=10, observables=["pth", "ca_ionized"])
+    assert simulation.last_solver == "scipy" and "fallback_reason" not in first.metadata
+    reference = simulation.solve(days=10, observables=["pth", "ca_ionized"], solver="scipy")
+    # the driver's right-hand side, Jacobian and observables give the SciPy path's numbers
+    np.testing.assert_allclose(first.states, reference.states, rtol=1e-12, atol=1e-20)
+    np.testing.assert_allclose(first.observables, reference.observables, rtol=1e-12)
+    monkeypatch.setattr(driver, "_is_cached", lambda dispatcher: False)  # the Jacobian still compiling
+    differences = simulation.solve(days=10, observables=["pth", "ca_ionized"])
+    assert simulation.last_solver == "scipy"
+    _close_scaled(differences.states, reference.states, simulation.scale)  # LSODA's own Jacobian
+    _close_observables(differences.observables, reference.observables)
+    monkeypatch.setattr(driver, "_FIRST_RUN", {"started": True, "shared": True})  # the helper is done
+    simulation.solve(days=10)
+    assert simulation.last_solver == "compiled"
 
 
 def test_the_stored_elimination_order_is_the_computed_one(tmp_path, monkeypatch):
@@ -454,3 +496,44 @@ def test_the_stored_elimination_order_is_the_computed_one(tmp_path, monkeypatch)
     np.testing.assert_array_equal(driver.stored_elimination_order(compiled), computed)  # read back
     stored.write_text("1,2,3", encoding="utf-8")  # damaged: computed again
     np.testing.assert_array_equal(driver.stored_elimination_order(compiled), computed)
+
+
+def test_a_second_first_command_waits_for_the_helper_already_compiling_the_driver(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOMEOSTASIS_WAIT_FOR_DRIVER", "0")
+    monkeypatch.setenv("HOMEOSTASIS_CACHE", str(tmp_path))
+    claims, another_version = tmp_path / f"{driver._claims_prefix()}other", tmp_path / ".compile-claims-0-0-other"
+    claims.mkdir()
+    another_version.mkdir()
+    driver._claim(another_version, driver.DRIVER_JOB)  # another version's first run: not this driver
+    assert driver._helper_at_work() is None  # the driver's loop not claimed: nobody compiles it
+    driver._claim(claims, driver.DRIVER_JOB)
+    assert driver._helper_at_work() == claims
+    monkeypatch.setattr(driver, "_linked_driver", lambda key: None)
+    monkeypatch.setattr(driver, "_FIRST_RUN", {"started": True, "other": claims})
+    assert driver.ready_driver() is None
+    driver._claim(claims, driver._DONE.format(driver.DRIVER_JOB))  # its helper is done
+    assert driver._helper_at_work() is None and driver.ready_driver() is not None
+
+
+@pytest.mark.slow
+def test_a_first_run_takes_the_scipy_path_while_its_helper_compiles_the_driver(tmp_path):
+    """A fresh cache (numba's code beside the generated modules): the first run's answer comes from
+    the SciPy path, the helper leaves the driver in the cache, and the next run uses it."""
+    environment = {**os.environ, "HOMEOSTASIS_CACHE": str(tmp_path), "HOMEOSTASIS_WAIT_FOR_DRIVER": "0",
+                   "HOMEOSTASIS_AOT": "0", "MPLBACKEND": "Agg"}
+    environment.pop("NUMBA_CACHE_DIR", None)
+    code = ("import json, homeostasis; r = homeostasis.simulate('ckd', days=30); "
+            "print(json.dumps([r.metadata['solver'], [float(v) for v in r['pth']]]))")
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first = run()
+    assert "odeint" in first[0]
+    deadline = time.monotonic() + 600
+    while list(tmp_path.glob(".compile-claims-*")) and time.monotonic() < deadline:  # the helper at work
+        time.sleep(1)
+    second = run()
+    assert "compiled driver" in second[0]
+    np.testing.assert_allclose(second[1], first[1], rtol=RTOL)

@@ -323,3 +323,62 @@ def _load_facts(key: str):
 def compile_model() -> CompiledModel:
     """The compiled model for this package version (generated on first use, then cached)."""
     return _compiled_for_key(structure_key())
+
+
+class HoistedModel:
+    """The compiled model as the SciPy path sees it on a first run, through the driver's own
+    model functions.
+
+    A first run compiles the model's functions the driver calls and the driver's loop. While the
+    compile helper still works on the Jacobian and the loop
+    (:func:`~homeostasis.numerics.driver.ready_driver`), the SciPy path runs on
+    ``rhs_hoisted`` and ``observe_hoisted`` with their vectors of constants (the SciPy path's
+    own ``rhs`` and ``observables_many`` would be two more compiles), and LSODA forms its
+    Jacobian by differences until the analytic one is in numba's cache: the first command waits
+    for neither compile (results within the solver tolerance of the usual SciPy path's, as the
+    driver's are). Everything else is the compiled model's.
+    """
+
+    def __init__(self, compiled: CompiledModel):
+        from .driver import SCIPY_JOBS, _is_cached, load_functions
+
+        analytic = _is_cached(compiled.module.jacobian)
+        load_functions(compiled, SCIPY_JOBS + (("jacobian",) if analytic else ()))
+        self._compiled = compiled
+        self._module = compiled.module
+        self._every = compiled.observable_selection(None)
+        self._constants = {}  # ("rhs" | "observe", parameter bytes) -> vector of constants
+        self.jacobian = self._analytic_jacobian if analytic else None  # None: odeint's differences
+
+    def __getattr__(self, name):
+        return getattr(self._compiled, name)
+
+    def _constants_of(self, kind: str, p: np.ndarray) -> np.ndarray:
+        key = (kind, p.tobytes())
+        found = self._constants.get(key)
+        if found is None:
+            size = self._module.RHS_CONSTANTS if kind == "rhs" else self._module.OBSERVE_CONSTANTS
+            found = np.empty(size)
+            getattr(self._module, f"{kind}_constants")(p, found)
+            if len(self._constants) > 64:  # a long schedule of parameter changes: keep the newest
+                self._constants.clear()
+            self._constants[key] = found
+        return found
+
+    def rhs(self, t, y, p):
+        p = np.ascontiguousarray(p, dtype=float)
+        out = np.empty(len(y))
+        self._module.rhs_hoisted(float(t), np.ascontiguousarray(y, dtype=float), p, self._constants_of("rhs", p), out)
+        return out
+
+    def _analytic_jacobian(self, t, y, p):
+        return self._compiled.jacobian(float(t), y, p)
+
+    def observables(self, times, states, p) -> np.ndarray:
+        p = np.ascontiguousarray(p, dtype=float)
+        constants, every = self._constants_of("observe", p), self._every
+        out = np.empty((len(times), len(every.names)))
+        for row, (t, y) in enumerate(zip(np.asarray(times, float), np.asarray(states, float))):
+            self._module.observe_hoisted(float(t), np.ascontiguousarray(y), p, constants, every.which, every.need,
+                                         out[row])
+        return out

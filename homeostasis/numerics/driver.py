@@ -24,13 +24,13 @@ every ``CHUNK_DAYS``, so that Ctrl-C and progress reports take effect between co
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import os
 import shutil
 import signal
 import threading
+import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -206,23 +206,60 @@ def stored_elimination_order(compiled) -> np.ndarray:
 def _driver_for(key: str, model_key: str) -> Driver:
     module = _module_for(key)
     compiled = compile_model()
-    start_compiling()
-    claims, helper = _FIRST_RUN.pop("claims", None), _FIRST_RUN.pop("helper", None)
-    try:
-        if helper is not None:  # this process's share; the helper's is loaded from numba's cache below
-            compile_share(key, str(claims), helper=False)
-    finally:
-        finish_helper(helper)
-        if claims is not None:
-            shutil.rmtree(claims, ignore_errors=True)
+    _share_model_jobs()
+    helper, claims = _FIRST_RUN.pop("helper", None), _FIRST_RUN.get("claims")
+    if helper is not None:  # the Jacobian too, unless the helper has it already
+        compile_share(key, str(claims), helper=False, names=MODEL_JOBS)
+    finish_helper(helper)  # it compiles the driver's loop last, then starts the extension's build
     driver = Driver(module, compiled)  # compiles (or loads) whatever is left
-    # a first run, or an extension built before that is stale now (numpy upgraded, another
-    # processor): the extension for the next warm starts, in the background
-    if claims is not None or facts_path(model_key).exists():
+    # a first run without a helper that finished its work (the helper starts the build itself), or
+    # an extension built before that is stale now (numpy upgraded, another processor): the
+    # extension for the next warm starts, in the background
+    first = _FIRST_RUN.get("first") and (helper is None or helper.returncode != 0)
+    if first or facts_path(model_key).exists():
         from .aot import start_background_build
 
         start_background_build(compiled.key, key, _BUILD_CODE)
     return driver
+
+
+def ready_driver():
+    """The compiled driver, or None on a first run while the compile helper is still compiling
+    the Jacobian or the driver's loop (the SciPy path then runs on the model's functions
+    meanwhile: :class:`~homeostasis.numerics.cache.HoistedModel`). Waits only for the functions
+    that path needs. ``HOMEOSTASIS_WAIT_FOR_DRIVER=1``: never None (waits for the driver, as
+    :func:`load_driver`; the test session sets it, so that a fresh cache gives the same solver)."""
+    compiled = compile_model()
+    model_key, ready = _FIRST_RUN.get("ready", (None, None))
+    if model_key == compiled.key:  # once ready, every later call (a solve's Python is ~40 us)
+        return ready
+    if os.environ.get("HOMEOSTASIS_WAIT_FOR_DRIVER") == "1":  # the test session: always the driver
+        return load_driver()
+    linked = _linked_driver(compiled.key)
+    if linked is None:
+        helper, other = _share_model_jobs(), _FIRST_RUN.get("other")
+        if helper is not None and helper.poll() is None:
+            return None
+        if other is not None and _compiling_driver(other):
+            return None
+    ready = linked or _driver_for(driver_key(), compiled.key)
+    _FIRST_RUN["ready"] = (compiled.key, ready)
+    return ready
+
+
+def _share_model_jobs():
+    """On a first run, compile this process's share of what the SciPy path needs (``SCIPY_JOBS``)
+    and wait for the helper's share (once per process); returns the helper process, if any (it
+    goes on with the Jacobian and the driver's loop)."""
+    start_compiling()
+    helper = _FIRST_RUN.get("helper")
+    if helper is not None and not _FIRST_RUN.get("shared"):
+        claims = _FIRST_RUN["claims"]
+        compile_share(driver_key(), str(claims), helper=False)
+        while helper.poll() is None and not all(_is_done(claims, name) for name in SCIPY_JOBS):
+            time.sleep(0.02)
+        _FIRST_RUN["shared"] = True
+    return helper
 
 
 # the claims folder and the helper process of this process's first run (start_compiling)
@@ -242,11 +279,45 @@ def start_compiling() -> None:
     key = driver_key()
     module = _module_for(key)
     jobs = _uncached_jobs(module, compile_model())
-    if len(jobs) > 1:
+    other = _helper_at_work() if jobs and set(jobs) <= {"jacobian", DRIVER_JOB} else None
+    if other is not None:  # a first command just before this one: the SciPy path until its helper is done
+        _FIRST_RUN["other"] = other
+        return
+    if jobs:
+        _FIRST_RUN["first"] = True
         claims = _claim_folder()
-        if claims is not None:
-            _FIRST_RUN.update(claims=claims, helper=_compile_beside(module, key, claims, jobs))
-            atexit.register(shutil.rmtree, claims, ignore_errors=True)  # a process that never simulated
+        helper = _compile_beside(module, key, claims, jobs) if claims is not None else None
+        if helper is not None:  # the helper removes the claims when it has done every job
+            _FIRST_RUN.update(claims=claims, helper=helper)
+        elif claims is not None:
+            shutil.rmtree(claims, ignore_errors=True)
+
+
+HELPER_PATIENCE = 300.0  # seconds; a helper's claim on the driver's loop older than this: it died
+
+
+def _helper_at_work():
+    """The claims folder of another process's helper compiling the driver's loop now, or None."""
+    from .cache import cache_directory
+
+    folders = cache_directory().glob(f"{_claims_prefix()}*")
+    return next((folder for folder in folders if _compiling_driver(folder)), None)
+
+
+def _claims_prefix() -> str:
+    """Claims folders name the driver and the model they compile (a shared cache may hold the
+    claims of another version's first run)."""
+    return f".compile-claims-{driver_key()}-{compile_model().key}-"
+
+
+def _compiling_driver(claims) -> bool:
+    """Whether a helper with the folder ``claims`` compiles the Jacobian or the driver's loop now
+    (its last two jobs)."""
+    claimed = []
+    for name in ("jacobian", DRIVER_JOB):
+        with contextlib.suppress(OSError):  # not claimed yet, or the folder went away (the helper is done)
+            claimed.append((Path(claims) / name).stat().st_mtime)
+    return bool(claimed) and not _is_done(claims, DRIVER_JOB) and time.time() - max(claimed) < HELPER_PATIENCE
 
 
 # what the helper process runs (its arguments: the driver key and the folder of claims)
@@ -259,6 +330,22 @@ _HELPER_CODE = ("import sys; from homeostasis.numerics.driver import compile_sha
 # 6.3-7.0 at load 2.5-3.8 with ``integrate_segment`` compiled apart and called by address).
 MODEL_JOBS = ("jacobian", "rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
 DRIVER_JOB = "driver"
+# what the SciPy path of a first run needs (cache.HoistedModel; LSODA's Jacobian by differences
+# until the analytic one is compiled): this process compiles only these, sharing them with the
+# helper, which then goes on with the Jacobian and the driver's loop in the background
+SCIPY_JOBS = ("rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
+
+
+def load_functions(compiled, names) -> None:
+    """Compile (or load from numba's cache) the model's functions ``names`` under the driver's
+    signatures, for calls from Python: numba's disk cache keys a function compiled for an
+    explicit signature apart from one compiled for a call's argument types, so a plain first
+    call would compile again what the compile helper put in the cache (~20 s on a cold command).
+    (Here, not in functions.py, whose text is part of the driver's key.)"""
+    from .functions import DRIVER_FUNCTIONS, _addresses_of
+
+    signatures = dict(DRIVER_FUNCTIONS)
+    _addresses_of(tuple((getattr(compiled.module, name), signatures[name]) for name in names))
 
 
 def _model_signature(name: str):
@@ -275,7 +362,7 @@ def _claim_folder():
     from .cache import cache_directory
 
     try:
-        return Path(tempfile.mkdtemp(prefix=".compile-claims-", dir=cache_directory()))
+        return Path(tempfile.mkdtemp(prefix=_claims_prefix(), dir=cache_directory()))
     except OSError:
         return None
 
@@ -300,11 +387,12 @@ def _compile_beside(module, key: str, claims=None, jobs=None):
     or the helper cannot start. ``jobs``: the uncached jobs, when the caller has them already.
     """
     jobs = _uncached_jobs(module, compile_model()) if jobs is None else jobs
-    if len(jobs) < 2:
+    if len(jobs) < 2 and DRIVER_JOB not in jobs:  # the driver's loop alone is still worth a helper
         return None
     if claims is not None:
         for name in {DRIVER_JOB, *MODEL_JOBS} - set(jobs):
             _claim(claims, name)  # what is cached already is nobody's job
+            _claim(claims, _DONE.format(name))
     return start_helper(_HELPER_CODE, key, str(claims))
 
 
@@ -317,22 +405,39 @@ def _claim(claims, name: str) -> bool:
     return True
 
 
-def compile_share(key: str, claims: str, *, helper: bool) -> None:
+def compile_share(key: str, claims: str, *, helper: bool, names=SCIPY_JOBS) -> None:
     """Compile every job of a first run not yet claimed in the folder ``claims`` into numba's disk
-    cache: the helper's order starts with the driver, this process's with the model's Jacobian.
+    cache, marking each done: this process takes the jobs ``names`` (by default only what the
+    SciPy path of a first run needs, :func:`ready_driver`); the helper takes them too, then the
+    Jacobian and the driver's loop, then starts the extension's build and removes ``claims``.
     Results are the same machine code whichever process compiles a function."""
     from .functions import prepare_numba
 
     prepare_numba()
     compiled = compile_model()
-    order = (DRIVER_JOB, *MODEL_JOBS) if helper else (*MODEL_JOBS, DRIVER_JOB)
-    for name in order:
-        if not _claim(claims, name):
-            continue
-        if name == DRIVER_JOB:
-            compile_driver(key)
-        else:
-            getattr(compiled.module, name).compile(_model_signature(name))
+    try:
+        for name in (*SCIPY_JOBS, "jacobian", DRIVER_JOB) if helper else names:
+            if not _claim(claims, name):
+                continue
+            if name == DRIVER_JOB:
+                compile_driver(key)
+            else:
+                getattr(compiled.module, name).compile(_model_signature(name))
+            _claim(claims, _DONE.format(name))
+    finally:
+        if helper:
+            shutil.rmtree(claims, ignore_errors=True)
+    if helper:
+        from .aot import start_background_build
+
+        start_background_build(compiled.key, key, _BUILD_CODE)
+
+
+_DONE = "{}.done"  # a job's mark in the claims folder once its machine code is in numba's cache
+
+
+def _is_done(claims, name: str) -> bool:
+    return (Path(claims) / _DONE.format(name)).exists()
 
 
 def start_helper(code: str, *arguments):
@@ -350,8 +455,10 @@ def start_helper(code: str, *arguments):
         # the helper's errors go to a log beside the compiled modules, so a helper that dies
         # (this process then compiles the driver itself) leaves its reason behind
         with open(cache_directory() / "compile-helper.log", "ab") as log:
+            # its own session: a first command that ends while the helper still compiles the
+            # driver's loop (ready_driver) leaves it working, Ctrl-C in the terminal included
             return subprocess.Popen([sys.executable, "-c", code, *arguments], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=log)
+                                    stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     except OSError:
         return None
 
@@ -469,7 +576,7 @@ def is_special(event) -> bool:
 
 
 def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0, observables=None, progress=None,
-                 chunk_days=CHUNK_DAYS):
+                 chunk_days=CHUNK_DAYS, driver=None):
     """States and observables on ``grid`` (run days) with ``events`` applied at their times.
 
     ``observables``: the names to evaluate (their columns in that order), default every one.
@@ -480,10 +587,11 @@ def run_compiled(compiled, y0, grid, p, events, *, scale, rtol, time_offset=0.0,
     The same contract as :func:`homeostasis.protocol.schedule.run_schedule` (outputs at an
     event time show the state and parameters just before it), computed by the compiled driver.
     Returns ``(states, observables)``; raises SolverError naming time, state and parameters.
+    ``driver``: the one :func:`load_driver` gives, when the caller has it already.
     """
     from ..protocol.schedule import apply_event, event_groups
 
-    driver = load_driver()
+    driver = load_driver() if driver is None else driver
     selection = compiled.observable_selection(observables)
     grid = np.asarray(grid, float)
     p = np.array(p, dtype=float)

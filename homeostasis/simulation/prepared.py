@@ -313,33 +313,41 @@ class Simulation:
     def _integrate(self, grid, progress=None, solver=None, selection=None):
         events = self.events(grid[-1])
         chosen = default_solver() if solver is None else check_one_of("solver", solver, SOLVERS)
-        failure = None
+        failure, model = None, self.compiled
         if chosen == "compiled":
-            try:
-                from ..numerics.driver import run_compiled
+            from ..numerics.driver import ready_driver, run_compiled
 
-                result = run_compiled(self.compiled, self.initial_state, grid, self.parameter_set.vector, events,
-                                      scale=self.scale, rtol=self.rtol, time_offset=self.time_offset,
-                                      observables=None if selection is None else selection.names,
-                                      progress=progress)
-                self.last_solver, self.fallback_reason = "compiled", None
-                return result
-            except SolverError as error:  # the reference path decides (and names the failure if it fails too)
-                failure = f"compiled driver: {error.summary}"
-        states, groups = run_schedule(self.compiled, self.initial_state, grid, self.parameter_set.vector,
+            driver = ready_driver()
+            if driver is None:  # a first run: the driver's loop still compiles in the background
+                from ..numerics.cache import HoistedModel
+
+                model = HoistedModel(self.compiled)
+            else:
+                try:
+                    result = run_compiled(self.compiled, self.initial_state, grid, self.parameter_set.vector, events,
+                                          scale=self.scale, rtol=self.rtol, time_offset=self.time_offset,
+                                          observables=None if selection is None else selection.names,
+                                          progress=progress, driver=driver)
+                    self.last_solver, self.fallback_reason = "compiled", None
+                    return result
+                except SolverError as error:  # the reference path decides (and names the failure if it fails too)
+                    failure = f"compiled driver: {error.summary}"
+        states, groups = run_schedule(model, self.initial_state, grid, self.parameter_set.vector,
                                       events, scale=self.scale, rtol=self.rtol, time_offset=self.time_offset,
                                       progress=progress)
         self.last_solver, self.fallback_reason = "scipy", failure
-        observed = self.observe(grid, states, groups)
+        observed = self.observe(grid, states, groups, model)
         return states, observed if selection is None else observed[:, selection.which]
 
-    def observe(self, grid, states, groups) -> np.ndarray:
-        """Observables at run days ``grid`` with the parameters in force at each time."""
+    def observe(self, grid, states, groups, model=None) -> np.ndarray:
+        """Observables at run days ``grid`` with the parameters in force at each time (computed by
+        ``model``, default the compiled model)."""
+        model = self.compiled if model is None else model
         model_times = np.asarray(grid, float) + self.time_offset
         out = np.empty((len(model_times), len(self.compiled.observable_names)))
         for rows, vector in groups:
             if len(rows):
-                out[rows] = self.compiled.observables(model_times[rows], states[rows], vector)
+                out[rows] = model.observables(model_times[rows], states[rows], vector)
         return out
 
     def steady_state(self) -> dict[str, float]:
