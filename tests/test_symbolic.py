@@ -192,8 +192,8 @@ def test_derived_rate_constants_have_closed_forms(parameters):
     assert_allclose(p["bone_exchange_uptake_rate"], 100 / 1.248, rtol=1e-12)
     assert_allclose(p["bone_exchange_release_rate"], 1.0, rtol=1e-12)
     assert_allclose([p["bone_resorption_rate"], p["bone_formation_rate"]], 7.5, rtol=1e-12)
-    # cholecalciferol pool: half-life 2 days, 25 % converted per pass at low doses, 6.5 % at saturation
-    turnover = math.log(2) / 2.0
+    # cholecalciferol pool: half-life 1 day (vitamin_d3_half_life since 28b805e), 25 % converted per pass at low doses, 6.5 % at saturation
+    turnover = math.log(2) / 1.0
     loss = 0.75 * turnover
     linear = 0.065 / 0.935 * loss
     assert_allclose(p["d3_loss_rate"], loss, rtol=1e-12)
