@@ -186,11 +186,13 @@ def test_derived_rate_constants_have_closed_forms(parameters):
     assert_allclose(p["ca_complex_ratio"], 0.10 / 0.52, rtol=1e-12)
     assert_allclose(p["ca_gut_secretion_rate"], 3.75 / (2.40 * 14), rtol=1e-12)
     assert_allclose(p["phosphate_cell_uptake_rate"], 550 / (1.10 * p["phosphate_distribution_volume"]), rtol=1e-12)
-    assert_allclose(p["phosphate_cell_release_rate"], 550 / 500, rtol=1e-12)
+    assert_allclose(p["phosphate_cell_release_rate"], 550 / 100, rtol=1e-12)
+    assert_allclose(p["phosphate_reserve_uptake_rate"], 400 / (1.10 * p["phosphate_distribution_volume"]), rtol=1e-12)
+    assert_allclose(p["phosphate_reserve_release_rate"], 400 / 400, rtol=1e-12)
     assert_allclose(p["bone_exchange_uptake_rate"], 100 / 1.248, rtol=1e-12)
     assert_allclose(p["bone_exchange_release_rate"], 1.0, rtol=1e-12)
     assert_allclose([p["bone_resorption_rate"], p["bone_formation_rate"]], 7.5, rtol=1e-12)
-    # cholecalciferol pool: half-life 1 day, 25 % converted per pass at low doses, 6.5 % at saturation
+    # cholecalciferol pool: half-life 1 day (vitamin_d3_half_life since 28b805e), 25 % converted per pass at low doses, 6.5 % at saturation
     turnover = math.log(2) / 1.0
     loss = 0.75 * turnover
     linear = 0.065 / 0.935 * loss

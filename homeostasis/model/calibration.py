@@ -59,6 +59,9 @@ def derived_expressions() -> dict[str, sp.Expr]:
     d["phosphate_cell_uptake_rate"] = (P.reference_phosphate_cell_exchange
                                        / (P.reference_phosphate * P.phosphate_distribution_volume))
     d["phosphate_cell_release_rate"] = P.reference_phosphate_cell_exchange / P.reference_intracellular_phosphate
+    d["phosphate_reserve_uptake_rate"] = (P.reference_phosphate_reserve_exchange
+                                          / (P.reference_phosphate * P.phosphate_distribution_volume))
+    d["phosphate_reserve_release_rate"] = P.reference_phosphate_reserve_exchange / P.reference_phosphate_reserve
     d["bone_exchange_uptake_rate"] = P.reference_bone_exchange_ca / b["ca_ionized"]
     d["bone_exchange_release_rate"] = P.reference_bone_exchange_ca / P.reference_bone_exchangeable_ca
     # whole-skeleton remodelling; bone.py splits it between cortical and trabecular bone by

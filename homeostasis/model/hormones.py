@@ -447,10 +447,24 @@ def fgf23_drive(c):
     balance = pos(kidney(c)["urine_phosphate"]) / healthy_urine  # absorbed phosphate at steady state
     return ((c.gfr / P.reference_gfr) ** (-P.fgf23_nephron_load_exponent)
             * balance ** P.fgf23_phosphate_balance_exponent
-            * stimulation(c.phosphate, P.reference_phosphate, P.fgf23_phosphate_half,
-                          P.fgf23_phosphate_hill, P.fgf23_phosphate_emax)
+            * stimulation(fgf23_sensed_phosphate(c.phosphate), fgf23_sensed_phosphate(P.reference_phosphate),
+                          P.fgf23_phosphate_half, P.fgf23_phosphate_hill, P.fgf23_phosphate_emax)
             * stimulation(c.vdr_ligand, c.vdr_reference, P.fgf23_calcitriol_half, 1,
                           P.fgf23_calcitriol_emax))
+
+
+def fgf23_sensed_phosphate(phosphate):
+    """Serum phosphate as the osteocyte's FGF23 response sees it: a smooth maximum with
+    ``fgf23_phosphate_floor`` (sharpness ``fgf23_phosphate_floor_sharpness``; a floor of 0 gives
+    the phosphate itself).
+
+    FGF23 rises with phosphate loading but barely falls on depletion (Burnett et al. 2006 J Bone
+    Miner Res 21:1187: intact FGF23 +35 +- 29 % on loading, -9 +- 16 % on depletion over 5 days),
+    so the steep phosphate stimulation that drives FGF23 up in CKD must not pull it down by half
+    when serum phosphate falls by a fifth on restriction.
+    """
+    k = P.fgf23_phosphate_floor_sharpness
+    return (power(phosphate, k) + P.fgf23_phosphate_floor**k) ** (1 / k)
 
 
 def nephron_phosphate_load(c):

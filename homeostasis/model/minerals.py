@@ -234,17 +234,43 @@ def cell_uptake_saturation(c):
     haemodialysis at about that level whatever its pre-dialysis value (Man et al. 1991
     ASAIO Trans 37:M463; Spalding et al. 2002 Kidney Int 61:655: biphasic regulation).
     """
-    half, n, reference = P.phosphate_cell_uptake_half, P.phosphate_cell_uptake_hill, P.reference_phosphate
+    return normalised_uptake(c, P.phosphate_cell_uptake_half, P.phosphate_cell_uptake_hill)
+
+
+def normalised_uptake(c, half, n):
+    """Sigmoid uptake factor ``(P/ref)^(n-1) (half^n + ref^n) / (half^n + P^n)``: 1 at the healthy
+    serum phosphate, so the uptake flux is the rate constant x ECF phosphate x this factor."""
+    reference = P.reference_phosphate
     return power(c.phosphate / reference, n - 1) * (half**n + reference**n) / (half**n + power(c.phosphate, n))
 
 
+def reserve_uptake_saturation(c):
+    """Uptake into the slowly mobilised soft-tissue phosphate reserve, 1 at the healthy serum phosphate.
+
+    A steep sigmoid (``phosphate_reserve_hill``) around ``phosphate_reserve_half``: the reserve's
+    equilibrium content barely moves while serum phosphate stays above ~0.85 mmol/L (dietary
+    restriction, oral loads), and the reserve is mobilised only when plasma phosphate falls
+    below that, as during haemodialysis (the biphasic regulation of Spalding et al. 2002).
+    """
+    return normalised_uptake(c, P.phosphate_reserve_half, P.phosphate_reserve_hill)
+
+
 def cell_processes(c) -> list[Process]:
+    """Phosphate exchange with cells: the free intracellular inorganic phosphate (hours) and, when
+    ``reference_phosphate_reserve_exchange`` > 0, a slowly mobilised soft-tissue reserve."""
     y = c.y
     return [
         Process("phosphate_cell_uptake", P.phosphate_cell_uptake_rate * y["phosphate_ecf"] * cell_uptake_saturation(c),
                 "phosphate_ecf", "phosphate_cells", MMOL_DAY, "saturable phosphate uptake into cells"),
         Process("phosphate_cell_release", P.phosphate_cell_release_rate * y["phosphate_cells"],
                 "phosphate_cells", "phosphate_ecf", MMOL_DAY, "phosphate release from cells"),
+        Process("phosphate_reserve_uptake",
+                P.phosphate_reserve_uptake_rate * y["phosphate_ecf"] * reserve_uptake_saturation(c),
+                "phosphate_ecf", "phosphate_cell_reserve", MMOL_DAY,
+                "phosphate uptake into the slowly mobilised soft-tissue reserve"),
+        Process("phosphate_reserve_release", P.phosphate_reserve_release_rate * y["phosphate_cell_reserve"],
+                "phosphate_cell_reserve", "phosphate_ecf", MMOL_DAY,
+                "phosphate release from the soft-tissue reserve"),
     ]
 
 

@@ -188,8 +188,24 @@ def _diet(day, options, base, end):
                                          "phosphate_intake": options["p_mg_per_day"] / PHOSPHORUS_MG_PER_MMOL})
 
 
+EMPTYING_PORTIONS_PER_HOUR = 4
+
+
 def _phosphate_load(day, options, base, end):
-    return [Event(day, AddAmounts({"phosphate_gut_lumen": options["p_mg"] / PHOSPHORUS_MG_PER_MMOL}))]
+    """An oral phosphate load into the gut lumen: at once, or emptied from the stomach with a meal
+    at a constant rate over ``hours`` (in quarter-hour portions).
+
+    A solid meal leaves the stomach over ~3 h: median retention 64 % at 1 h, 25 % at 2 h, 13 % at
+    3 h, 4 % at 4 h in 1365 scintigraphies (Dig Dis Sci 2022, doi 10.1007/s10620-022-07667-6,
+    abstract); a constant rate over 3 h leaves 67 / 33 / 0 %.
+    """
+    amount = options["p_mg"] / PHOSPHORUS_MG_PER_MMOL
+    hours = options["hours"]
+    if hours <= 0:
+        return [Event(day, AddAmounts({"phosphate_gut_lumen": amount}))]
+    portions = max(1, round(hours * EMPTYING_PORTIONS_PER_HOUR))
+    return [Event(day + hours / 24.0 * (k + 0.5) / portions, AddAmounts({"phosphate_gut_lumen": amount / portions}))
+            for k in range(portions)]
 
 
 CALCIUM_SALTS = ("carbonate", "citrate")
@@ -308,7 +324,8 @@ CATALOGUE = {spec.name: spec for spec in (
     _spec("diet", "new daily calcium and phosphorus intakes",
           (Option("ca_mg_per_day", 1000, "mg/day", 0, 4000), Option("p_mg_per_day", 1200, "mg/day", 0, 4000), DAYS),
           _diet),
-    _spec("phosphate-load", "a single oral phosphate load", (Option("p_mg", 1000, "mg", 0, 5000),), _phosphate_load),
+    _spec("phosphate-load", "a single oral phosphate load, at once or emptied with a meal over hours",
+          (Option("p_mg", 1000, "mg", 0, 5000), Option("hours", 0, "h", 0, 12)), _phosphate_load),
     _spec("calcium-clamp", "hold ionized calcium at its start value + delta (Ca or citrate/EDTA infusion)",
           (Option("delta_ionized", -0.2, "mmol/L", -0.6, 0.6), Option("hours", 2, "h", 0.01, 240)), _clamp),
     _spec("pth-infusion", "intravenous PTH infusion, peptide=1-84 (intact PTH pool) or 1-34 (teriparatide pool, cleared at teriparatide_clearance)",
