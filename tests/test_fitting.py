@@ -130,7 +130,7 @@ def test_json_holds_estimates_intervals_and_settings(fitted, tmp_path):
     assert json.loads(path.read_text()) == document
     assert set(document["estimates"]) == set(ESTIMATE)
     assert set(document["intervals"]["profile"]) == set(ESTIMATE)
-    assert document["settings"]["interventions"]["load"] == ["phosphate-load@0.02:p_mg=1000"]
+    assert document["settings"]["interventions"]["load"] == ["phosphate-load@0.02:p_mg=1000,hours=0"]
     assert document["settings"]["transform"]["pth_half_life"] == "log"
     with pytest.raises(h.HomeostasisError, match="exists"):
         fitted.to_json(path)
