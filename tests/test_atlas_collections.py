@@ -122,3 +122,31 @@ def test_a_collection_is_the_mean_of_the_simulation_and_a_moment_is_unchanged():
     assert_allclose(frame["model"], [expected, spot], rtol=2e-3)
     assert 1.0 < expected < spot and list(frame["status"]) == ["ok", "ok"]
     assert_allclose(frame["window_days"], [1.0, np.nan])
+
+
+# ---------------------------------------------------------------- the loop-diuretic pulse (off by default)
+
+def test_loop_diuretic_is_daily_averaged_unless_a_pulse_is_asked_for():
+    from homeostasis.protocol.catalogue import CATALOGUE
+
+    spec = CATALOGUE["loop-diuretic"]
+    base = {"loop_diuretic_dose": 0.0, "loop_diuretic_emax": 0.4, "loop_diuretic_ed50": 40.0}
+    averaged = spec.make_events(1.0, spec.validate({"dose_mg": 80}), base, 10.0)
+    assert len(averaged) == 1
+    assert_allclose(averaged[0].time, 1.0)
+    pulses = spec.make_events(1.0, spec.validate({"dose_mg": 80, "pulse_hours": 6, "days": 2}), base, 10.0)
+    assert_allclose([event.time for event in pulses], [1.0, 1.25, 2.0, 2.25, 3.0])
+    assert_allclose(dict(pulses[0].actions[0].values)["loop_diuretic_emax"], 1.0)
+
+
+def test_a_loop_diuretic_pulse_is_steep_then_rebounds_and_a_collection_averages_it():
+    """One 80 mg dose acting for 6 h: urine calcium ~3x while it acts, below baseline after (the
+    rebound of Rejnmark et al. 2001), and the 24-h collection in between."""
+    times = np.linspace(0.0, 2.0, 2 * 288 + 1)
+    urine = h.simulate("healthy", times=times, start="steady",
+                       interventions=["loop-diuretic@1:dose_mg=80,days=1,pulse_hours=6"])["urine_ca"]
+    at = lambda hour: np.interp(1.0 + hour / 24.0, times, urine) / urine[0]  # noqa: E731
+    collection = window_mean(times, urine, 1.0, 2.0) / window_mean(times, urine, 0.0, 1.0)
+    assert at(3) > 2.5 and at(12) < 0.95
+    assert at(12) < collection < at(3)
+    assert_allclose(collection, 1 + (_area(times[(times >= 1)], urine[times >= 1]) - urine[0]) / urine[0], rtol=1e-3)
