@@ -2,7 +2,7 @@
 
 Records are validated when they are loaded, so that a typo in a record is reported once, on one
 line naming the file, instead of surfacing later as a wrong score. The format is described in
-the atlas format note (``atlas-format.md``); the constants below are its vocabulary.
+the atlas format note (``docs/atlas-format.md``); the constants below are its vocabulary.
 """
 
 from __future__ import annotations
