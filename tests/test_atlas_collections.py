@@ -150,3 +150,17 @@ def test_a_loop_diuretic_pulse_is_steep_then_rebounds_and_a_collection_averages_
     assert at(3) > 2.5 and at(12) < 0.95
     assert at(12) < collection < at(3)
     assert_allclose(collection, 1 + (_area(times[(times >= 1)], urine[times >= 1]) - urine[0]) / urine[0], rtol=1e-3)
+
+
+@pytest.mark.parametrize(("baseline_day", "expected_baseline"), [(1.5, 3.0), (0.5, 2.25), (0.0, 2.0)])
+def test_the_baseline_collection_has_the_same_length_and_is_clipped_at_day_0(baseline_day, expected_baseline):
+    """On the line 2 + t: the collection over [1, 2] is 3.5; the baseline collection of one day ends at
+    the baseline day ([0.5, 1.5] -> 3.0; [0, 0.5] -> 2.25; at day 0 the value there, 2.0)."""
+    from homeostasis.atlas.runner import _model_and_baseline
+
+    times = np.linspace(0.0, 2.0, 9)
+    course = {"time_days": list(times), "baseline_day": baseline_day, "values": {"urine_ca": list(2.0 + times)}}
+    value, baseline = _model_and_baseline(course, "urine_ca", {"time_days": 2.0, "window_days": 1.0})
+    assert_allclose([value, baseline], [3.5, expected_baseline], rtol=1e-12)
+    moment = _model_and_baseline(course, "urine_ca", {"time_days": 2.0, "window_days": float("nan")})
+    assert_allclose(moment, [4.0, 2.0 + baseline_day], rtol=1e-12)
