@@ -164,3 +164,15 @@ def test_the_baseline_collection_has_the_same_length_and_is_clipped_at_day_0(bas
     assert_allclose([value, baseline], [3.5, expected_baseline], rtol=1e-12)
     moment = _model_and_baseline(course, "urine_ca", {"time_days": 2.0, "window_days": float("nan")})
     assert_allclose(moment, [4.0, 2.0 + baseline_day], rtol=1e-12)
+
+
+def test_the_validate_line_names_the_collection():
+    import pandas as pd
+
+    from homeostasis.cli.validate import experiment_line
+
+    row = {"id": "x", "status": "FAIL", "variable": "urine_ca", "model": 1.41, "measured": 2.3, "spread": 0.0,
+           "unit": "ratio", "passed": False, "time_days": 2.0, "window_days": 1.0, "rule": "direction",
+           "low": float("nan"), "high": float("nan"), "quantity": "ratio"}
+    assert experiment_line(pd.DataFrame([row])).endswith("(mean of days 1-2)")
+    assert experiment_line(pd.DataFrame([{**row, "window_days": float("nan")}])).endswith("(day 2)")
