@@ -2,7 +2,7 @@
 
 Records are validated when they are loaded, so that a typo in a record is reported once, on one
 line naming the file, instead of surfacing later as a wrong score. The format is described in
-the atlas format note (``atlas-format.md``); the constants below are its vocabulary.
+the atlas format note (``docs/atlas-format.md``); the constants below are its vocabulary.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ RULES = ("within", "band", "direction")
 QUANTITIES = ("absolute", "change", "percent_change", "ratio")
 SPREAD_KINDS = ("sd", "sem", "ci95", "none")
 COLUMNS = ("time_days", "variable", "quantity", "value", "unit", "spread", "spread_kind", "n", "low", "high", "note")
+# optional: the length (days) of a timed collection ending at time_days (blank: a value at one moment)
+OPTIONAL_COLUMNS = ("window_days",)
 RELATIVE_UNITS = {"percent_change": "%", "ratio": "ratio"}  # the only unit each relative quantity may have
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -309,9 +311,11 @@ def _measurements(record: _Record, text: str, protocol: Protocol, acceptance: Ac
     if not rows:
         raise record.fail("header", ",".join(COLUMNS), "an empty file")
     header = [cell.strip() for cell in rows[0]]
-    if sorted(header) != sorted(COLUMNS):
-        extra = [c for c in header if c not in COLUMNS] or [c for c in COLUMNS if c not in header]
-        raise record.fail("header", f"the columns {','.join(COLUMNS)}", ",".join(header) if not extra else extra[0])
+    given = [c for c in header if c not in OPTIONAL_COLUMNS]
+    if sorted(given) != sorted(COLUMNS) or len(set(header)) != len(header):
+        extra = [c for c in given if c not in COLUMNS] or [c for c in COLUMNS if c not in given] or header
+        raise record.fail("header", f"the columns {','.join(COLUMNS)} (optionally {','.join(OPTIONAL_COLUMNS)})",
+                          ",".join(header) if not extra else extra[0])
     if len(rows) < 2:
         raise record.fail("rows", "at least one measurement", "none")
     out = []
@@ -321,7 +325,7 @@ def _measurements(record: _Record, text: str, protocol: Protocol, acceptance: Ac
         out.append(_row(record, line, dict(zip(header, (c.strip() for c in row))), protocol, acceptance, population))
     import pandas as pd  # imported when records are read, not when the CLI starts
 
-    return pd.DataFrame(out, columns=list(COLUMNS))
+    return pd.DataFrame(out, columns=[*COLUMNS, *OPTIONAL_COLUMNS])
 
 
 def _row(record, line, cells, protocol, acceptance, population) -> dict:
@@ -332,6 +336,10 @@ def _row(record, line, cells, protocol, acceptance, population) -> dict:
         row[name] = _cell_number(record, where, name, cells[name])
     if math.isnan(row["time_days"]) or not 0.0 <= row["time_days"] <= protocol.days + 1e-9:
         raise record.fail(f"{where} time_days", f"a day in [0, {protocol.days:g}] (protocol days)", cells["time_days"])
+    row["window_days"] = _cell_number(record, where, "window_days", cells.get("window_days", ""))
+    if not math.isnan(row["window_days"]) and not 0.0 < row["window_days"] <= row["time_days"] + 1e-9:
+        raise record.fail(f"{where} window_days", f"a collection length in (0, {row['time_days']:g}] days "
+                          "(it ends at time_days and starts at or after day 0) or an empty cell", cells["window_days"])
     if not _VARIABLE.fullmatch(row["variable"]):
         raise record.fail(f"{where} variable", "an observable name such as ca_total", row["variable"])
     if row["quantity"] not in QUANTITIES:

@@ -24,8 +24,10 @@ from .records import MECHANISMS, SPLITS, Experiment, calibration_uses, load_atla
 
 COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
            "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "days", "note",
-           "calibration_uses")
+           "calibration_uses", "window_days")
 DEFAULT_POINTS = 201
+WINDOW_STEPS_PER_DAY = 144  # a timed collection is averaged over 10-minute samples (a 6-h pulse: 36)
+MAX_WINDOW_POINTS = 4001
 RATIO_UNITS = {"percent_change": "%", "ratio": "ratio"}
 
 def unit_factor(variable: str, unit: str, model_unit: str) -> float:
@@ -86,6 +88,36 @@ def accept(rule: str, model: float, *, measured=math.nan, sem=0.0, low=math.nan,
     raise ParameterValueError(f"acceptance rule: expected within, band or direction, got {rule!r}")
 
 
+def window_mean(times, values, start: float, end: float) -> float:
+    """The mean of a sampled curve over [start, end] (its trapezoid integral divided by the length):
+    what a timed urine collection measures. A window of zero length gives the value at ``end``."""
+    times, values = np.asarray(times, dtype=float), np.asarray(values, dtype=float)
+    if end - start <= 1e-12:
+        return float(np.interp(end, times, values))
+    inside = (times > start) & (times < end)
+    grid = np.concatenate([[start], times[inside], [end]])
+    curve = np.concatenate([[np.interp(start, times, values)], values[inside], [np.interp(end, times, values)]])
+    return float(np.sum(0.5 * (curve[1:] + curve[:-1]) * np.diff(grid)) / (end - start))
+
+
+def collection_windows(experiment: Experiment) -> list:
+    """(start, end) of every timed collection of the record: each row with ``window_days`` and its
+    baseline collection of the same length ending at the baseline day (clipped at day 0)."""
+    baseline_day, measurements = experiment.protocol.baseline_day, experiment.measurements
+    if "window_days" not in measurements:  # a frame built by hand, without the optional column
+        return []
+    windows = []
+    for end, length in measurements[["time_days", "window_days"]].itertuples(index=False):
+        if np.isfinite(length):
+            windows += [(end - length, end), (max(0.0, baseline_day - length), baseline_day)]
+    return list(dict.fromkeys(windows))
+
+
+def _window_grid(start: float, end: float) -> np.ndarray:
+    points = int(min(MAX_WINDOW_POINTS, max(3, math.ceil((end - start) * WINDOW_STEPS_PER_DAY) + 1)))
+    return np.linspace(start, end, points)
+
+
 def model_quantity(values, baseline: float, quantity: str):
     """The model value(s) as the record's quantity, relative to the model at the baseline day."""
     values = np.asarray(values, dtype=float)
@@ -104,10 +136,13 @@ def model_quantity(values, baseline: float, quantity: str):
 # ---------------------------------------------------------------- running
 
 def output_times(experiment: Experiment, points=None) -> np.ndarray:
-    """A grid for the figure plus every measured day and the baseline day, so those are exact."""
+    """A grid for the figure plus every measured day and the baseline day, so those are exact, and
+    fine samples over every timed collection (:func:`collection_windows`)."""
     protocol = experiment.protocol
     grid = np.linspace(0.0, protocol.days, int(points or DEFAULT_POINTS))
-    wanted = np.concatenate([grid, experiment.measurements["time_days"].to_numpy(float), [protocol.baseline_day]])
+    windows = [_window_grid(start, end) for start, end in collection_windows(experiment)]
+    wanted = np.concatenate([grid, experiment.measurements["time_days"].to_numpy(float), [protocol.baseline_day],
+                             *windows])
     times = np.unique(wanted)
     keep = np.concatenate([[True], np.diff(times) > 1e-9 * max(protocol.days, 1.0)])
     return times[keep]
@@ -218,7 +253,8 @@ def _compare(experiment: Experiment, measured: dict, course) -> dict:
            "quantity": quantity, "unit": measured["unit"], "measured": measured["value"],
            "spread": sem_of(measured["spread"], measured["spread_kind"], measured["n"]),
            "low": measured["low"], "high": measured["high"], "model": math.nan, "passed": False,
-           "rule": rule.rule, "days": experiment.protocol.days, "note": measured["note"]}
+           "rule": rule.rule, "days": experiment.protocol.days, "note": measured["note"],
+           "window_days": measured.get("window_days", math.nan)}
     tolerance = rule.abs_tolerance
     if course is None or variable not in course["values"]:
         return row
@@ -227,13 +263,24 @@ def _compare(experiment: Experiment, measured: dict, course) -> dict:
     for key in ("measured", "spread", "low", "high"):
         row[key] *= scale
     row["unit"], tolerance = model_unit, tolerance * scale
-    times, values = np.asarray(course["time_days"]), np.asarray(course["values"][variable])
-    baseline = float(np.interp(course["baseline_day"], times, values))
-    row["model"] = float(model_quantity(np.interp(measured["time_days"], times, values), baseline, quantity))
+    row["model"] = float(model_quantity(*_model_and_baseline(course, variable, measured), quantity))
     row["passed"] = accept(rule.rule, row["model"], measured=row["measured"], sem=row["spread"], low=row["low"],
                            high=row["high"], k=rule.k, abs_tolerance=tolerance,
                            min_fraction=rule.min_fraction, quantity=quantity)
     return row
+
+
+def _model_and_baseline(course, variable: str, measured: dict) -> tuple:
+    """The model's value for one row and its baseline: at a moment, or, for a timed collection
+    (``window_days``), the means over the window ending at the row's day and over the window of the
+    same length ending at the baseline day (clipped at day 0, before which nothing is simulated)."""
+    times, values = np.asarray(course["time_days"]), np.asarray(course["values"][variable])
+    end, baseline_day = measured["time_days"], course["baseline_day"]
+    length = measured.get("window_days", math.nan)
+    if not np.isfinite(length):
+        return float(np.interp(end, times, values)), float(np.interp(baseline_day, times, values))
+    return (window_mean(times, values, end - length, end),
+            window_mean(times, values, max(0.0, baseline_day - length), baseline_day))
 
 
 # ---------------------------------------------------------------- the whole atlas

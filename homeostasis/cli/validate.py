@@ -201,7 +201,15 @@ def experiment_line(rows) -> str:
         return f"{word:<7} {experiment_id}  {detail}"
     row = rows.loc[_worst(rows)]
     return (f"{status:<7} {experiment_id}  {row['variable']}: model {row['model']:.4g} vs measured "
-            f"{_published(row)} {row['unit']} (day {row['time_days']:.4g})")
+            f"{_published(row)} {row['unit']} ({_when(row)})")
+
+
+def _when(row) -> str:
+    """``day 8``, or for a timed collection (``window_days``) ``mean of days 7-8``."""
+    window = row.get("window_days", float("nan"))
+    if window == window:  # not NaN
+        return f"mean of days {row['time_days'] - window:.4g}-{row['time_days']:.4g}"
+    return f"day {row['time_days']:.4g}"
 
 
 def _worst(rows):
