@@ -69,6 +69,16 @@ MMOL_DAY = "mmol/day"
 PER_DAY = "1/day"
 
 # relative bone-cell and signalling states (1 in health)
+# The exposure duty is a share of the day (at most 1) that acts only through the maturation arrest
+# 1 / (1 + (duty / pth_arrest_half)^pth_arrest_hill): an absolute error of a tenth of the relative
+# tolerance (its absolute tolerance with this factor on its size 1) moves that factor by at most
+# hill / half x 0.1 rtol (0.17 rtol at the defaults, half 1.2 and Hill 2), and near 0, where the duty
+# sits in health, by its square for any Hill of 2 or more. With the default 1e-3 x rtol the solvers followed every transient's exponential tail
+# (1-day decay) down to 2.5e-12, ~12 % of a varied healthy year's steps, and the RMS error norm over 75
+# states let that tail cross zero by over 100 absolute tolerances (3 of 10,000 varied healthy years
+# refused as "a state became negative" and re-run alone).
+DUTY_TOLERANCE_FACTOR = 100.0
+
 CELL_STATES = (
     State("osteoclast_precursors", "dimensionless", "bone marrow", None,
           "RANK-bearing osteoclast precursors relative to healthy", healthy=1),
@@ -85,7 +95,8 @@ CELL_STATES = (
           "desensitised (time-averaged) PTH1R signal in the osteoblast lineage relative to healthy", healthy=1),
     State("pth_exposure_duty", "dimensionless", "bone", None,
           "share of the last day the PTH1R signal spent above the one the osteoblast lineage has settled to "
-          "(time above threshold; 0 in health)", scale_like="osteoclasts"),
+          "(time above threshold; 0 in health)", scale_like="osteoclasts",
+          tolerance_factor=DUTY_TOLERANCE_FACTOR),
     State("pth_signal_settled", "dimensionless", "bone", None,
           "PTH1R signal the osteoblast lineage has settled to over weeks (its maturation program re-set) "
           "relative to healthy", healthy=1),

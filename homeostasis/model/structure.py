@@ -30,7 +30,10 @@ class State:
     calibration budget (:func:`homeostasis.model.calibration.budget`) returning a SymPy
     expression. ``slow`` marks reservoirs that change over years and are held fixed in a
     clinical steady state; ``scale_like`` names the state whose healthy size sets this one's
-    tolerance when it is empty in health; ``volume`` is the parameter giving the volume its
+    tolerance when it is empty in health; ``tolerance_factor`` multiplies that size for the
+    solvers' absolute tolerance only (a bounded share that acts only through a Hill factor
+    need not be followed to 1e-3 of the relative tolerance of its range: see
+    ``pth_exposure_duty``); ``volume`` is the parameter giving the volume its
     concentration is read in; ``surgery`` marks what parathyroidectomy removes.
     """
 
@@ -42,6 +45,7 @@ class State:
     healthy: object = 0
     slow: bool = False
     scale_like: str | None = None
+    tolerance_factor: float = 1.0
     volume: str | None = None
     surgery: bool = False
 

@@ -170,15 +170,9 @@ def _starts(prepared, vectors):
     seeds = prepared.scenario.seed_amounts(prepared.knobs)
     y0s = np.empty((len(vectors), len(compiled.state_names)))
     scales = np.empty_like(y0s)
-    like = [(i, compiled.state_index.get(compiled.module.SCALE_LIKE.get(name, ""), -1))
-            for i, name in enumerate(compiled.state_names)]
     for m, vector in enumerate(vectors):
         healthy = compiled.reference_state(vector)
-        scale = healthy.copy()
-        for i, other in like:
-            if scale[i] <= 0:
-                scale[i] = healthy[other] if other >= 0 else 1.0
-        scales[m] = scale
+        scales[m] = compiled.scale_from(healthy)
         y0s[m] = override_state(compiled, override_state(compiled, healthy, seeds), prepared.initial_amounts)
     return y0s, scales
 

@@ -256,11 +256,18 @@ class CompiledModel:
 
     def state_scale(self, p) -> np.ndarray:
         """Typical size of each state (tolerances, scaling); empty pools take their analogue's."""
-        scale = self.reference_state(p)
+        return self.scale_from(self.reference_state(p))
+
+    def scale_from(self, healthy) -> np.ndarray:
+        """:meth:`state_scale` from the healthy reference state ``healthy`` (not changed): an
+        empty pool takes its analogue's size, times its tolerance factor (``State.tolerance_factor``)."""
+        scale = np.array(healthy, dtype=float)
         for index, name in enumerate(self.state_names):
             if scale[index] <= 0:
                 other = self.facts.SCALE_LIKE.get(name)
                 scale[index] = scale[self.state_index[other]] if other else 1.0
+        for name, factor in self.facts.TOLERANCE_FACTORS.items():
+            scale[self.state_index[name]] *= factor
         return scale
 
 

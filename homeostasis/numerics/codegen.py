@@ -286,6 +286,7 @@ def generate_source(model, derived: dict, reference: dict) -> str:
         slow_states=repr(tuple(s.name for s in model.states if s.slow)),
         surgery_states=repr(tuple(s.name for s in model.states if s.surgery)),
         scale_like=repr({s.name: s.scale_like for s in model.states if s.scale_like}),
+        tolerance_factors=repr({s.name: s.tolerance_factor for s in model.states if s.tolerance_factor != 1}),
         volumes=repr({s.name: s.volume for s in model.states if s.volume}),
         derived_names=repr(tuple(derived)),
         derived_depends=repr(depends),
