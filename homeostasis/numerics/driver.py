@@ -39,7 +39,7 @@ import numpy as np
 
 from ..errors import SolverError
 from ..parameters.table import parameter_names
-from .cache import compile_model, facts_path, load_generated
+from .cache import CompiledModel, compile_model, facts_path, load_generated
 
 # The BDF here holds its local error to the tolerance as LSODA does, but its global error at the
 # same nominal tolerance is larger (measured against rtol-1e-12 references at rtol 1e-8: PTH
@@ -226,7 +226,7 @@ def _driver_for(key: str, model_key: str) -> Driver:
 def ready_driver():
     """The compiled driver, or None on a first run while the compile helper is still compiling
     the Jacobian or the driver's loop (the SciPy path then runs on the model's functions
-    meanwhile: :class:`~homeostasis.numerics.cache.HoistedModel`). Waits only for the functions
+    meanwhile: :class:`HoistedModel`). Waits only for the functions
     that path needs. ``HOMEOSTASIS_WAIT_FOR_DRIVER=1``: never None (waits for the driver, as
     :func:`load_driver`; the test session sets it, so that a fresh cache gives the same solver)."""
     compiled = compile_model()
@@ -330,7 +330,7 @@ _HELPER_CODE = ("import sys; from homeostasis.numerics.driver import compile_sha
 # 6.3-7.0 at load 2.5-3.8 with ``integrate_segment`` compiled apart and called by address).
 MODEL_JOBS = ("jacobian", "rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
 DRIVER_JOB = "driver"
-# what the SciPy path of a first run needs (cache.HoistedModel; LSODA's Jacobian by differences
+# what the SciPy path of a first run needs (HoistedModel, below; LSODA's Jacobian by differences
 # until the analytic one is compiled): this process compiles only these, sharing them with the
 # helper, which then goes on with the Jacobian and the driver's loop in the background
 SCIPY_JOBS = ("rhs_hoisted", "observe_hoisted", "rhs_constants", "observe_constants")
@@ -677,3 +677,60 @@ def _run(driver, compiled, y, p, times, groups, time_offset, atol, rtol, selecti
 
 if __name__ == "__main__":
     build_extension()
+
+
+class HoistedModel:
+    """The compiled model as the SciPy path sees it on a first run, through the driver's own
+    model functions.
+
+    A first run compiles the model's functions the driver calls and the driver's loop. While the
+    compile helper still works on the Jacobian and the loop
+    (:func:`ready_driver`), the SciPy path runs on
+    ``rhs_hoisted`` and ``observe_hoisted`` with their vectors of constants (the SciPy path's
+    own ``rhs`` and ``observables_many`` would be two more compiles), and LSODA forms its
+    Jacobian by differences until the analytic one is in numba's cache: the first command waits
+    for neither compile (results within the solver tolerance of the usual SciPy path's, as the
+    driver's are). Everything else is the compiled model's.
+    """
+
+    def __init__(self, compiled: CompiledModel):
+        analytic = _is_cached(compiled.module.jacobian)
+        load_functions(compiled, SCIPY_JOBS + (("jacobian",) if analytic else ()))
+        self._compiled = compiled
+        self._module = compiled.module
+        self._every = compiled.observable_selection(None)
+        self._constants = {}  # ("rhs" | "observe", parameter bytes) -> vector of constants
+        self.jacobian = self._analytic_jacobian if analytic else None  # None: odeint's differences
+
+    def __getattr__(self, name):
+        return getattr(self._compiled, name)
+
+    def _constants_of(self, kind: str, p: np.ndarray) -> np.ndarray:
+        key = (kind, p.tobytes())
+        found = self._constants.get(key)
+        if found is None:
+            size = self._module.RHS_CONSTANTS if kind == "rhs" else self._module.OBSERVE_CONSTANTS
+            found = np.empty(size)
+            getattr(self._module, f"{kind}_constants")(p, found)
+            if len(self._constants) > 64:  # a long schedule of parameter changes: keep the newest
+                self._constants.clear()
+            self._constants[key] = found
+        return found
+
+    def rhs(self, t, y, p):
+        p = np.ascontiguousarray(p, dtype=float)
+        out = np.empty(len(y))
+        self._module.rhs_hoisted(float(t), np.ascontiguousarray(y, dtype=float), p, self._constants_of("rhs", p), out)
+        return out
+
+    def _analytic_jacobian(self, t, y, p):
+        return self._compiled.jacobian(float(t), y, p)
+
+    def observables(self, times, states, p) -> np.ndarray:
+        p = np.ascontiguousarray(p, dtype=float)
+        constants, every = self._constants_of("observe", p), self._every
+        out = np.empty((len(times), len(every.names)))
+        for row, (t, y) in enumerate(zip(np.asarray(times, float), np.asarray(states, float))):
+            self._module.observe_hoisted(float(t), np.ascontiguousarray(y), p, constants, every.which, every.need,
+                                         out[row])
+        return out

@@ -319,7 +319,7 @@ class Simulation:
 
             driver = ready_driver()
             if driver is None:  # a first run: the driver's loop still compiles in the background
-                from ..numerics.cache import HoistedModel
+                from ..numerics.driver import HoistedModel
 
                 model = HoistedModel(self.compiled)
             else:
