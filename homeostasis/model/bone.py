@@ -360,7 +360,8 @@ def cell_processes(c) -> list[Process]:
     tau_r, tau_b = P.osteoblast_precursor_time_constant, P.osteoblast_time_constant
     return [
         Process("osteoclast_precursor_supply",
-                stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.osteoclast_precursor_pth_emax) / tau_p,
+                stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.osteoclast_precursor_pth_emax)
+                * (1 + P.osteoclast_precursor_pulse_history_gain * pulse_history_effect(c)) / tau_p,
                 None, "osteoclast_precursors", PER_DAY,
                 "supply of RANK-bearing precursors (M-CSF from the osteoblast lineage, raised by PTH1R)"),
         Process("osteoclast_differentiation", share * occupancy * pos(oc_p) / tau_p, "osteoclast_precursors", None,
