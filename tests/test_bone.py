@@ -429,6 +429,15 @@ def test_teriparatide_spine_gain_is_front_loaded(teriparatide):
                    "remodelling does not take over, since CTX rises only +45 %; published P1NP +105 % at 1 month "
                    "and +218 % at 6 months (as cited in a Japanese weekly-teriparatide paper, secondary) and high "
                    "through 24 months (Yamamoto et al. 2015 Clin Interv Aging 10:1101, abstract): needs resorption "
-                   "that rises late, to match formation, rather than formation that wanes")
+                   "that rises late, to match formation, rather than formation that wanes. Measured and rejected "
+                   "2026-11-30 (s13b-bone): osteoblast-lineage RANKL x (1 + g x modelling osteoblasts), g 1: CTX rises "
+                   "early (+39 % at 1 month, was +23 %), P1NP at 6 months +90 % (+85 %); RANKL x (1 + g x the closing "
+                   "of the window, pulse_history_effect), g 1 / 3 / 10: CTX at 6 months +53 / +56 / +58 % (+48 %), "
+                   "P1NP +90 / +93 / +96 % against +112 % at 1 month, spine at 21 months 9.39 / 9.08 / 8.84 % (9.87): "
+                   "the RANKL-to-resorption path saturates, so a late CTX rise large enough needs another route "
+                   "(osteoclast precursor supply, or activation frequency of remodelling). The precursor route "
+                   "(osteoclast_precursor_pulse_history_gain, off) does it: gain 1.3 gives P1NP +114 % at 6 months "
+                   "(CTX +101 %), but spine +3.26 % at 21 months against Neer's +9 % unless the modelling-based "
+                   "formation is recalibrated with it")
 def test_teriparatide_p1np_stays_up_after_the_first_month(teriparatide):
     assert value_at(teriparatide, "p1np", 182) >= value_at(teriparatide, "p1np", 30)

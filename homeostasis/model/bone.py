@@ -278,13 +278,20 @@ def modelling_drive(c):
 
 
 def pulse_response(c):
-    """Response of the lining cells to a PTH1R pulse (0 to 1): the excess of the instantaneous over the
-    adapted signal, with the half-maximal excess and steepness of the anabolic window; 0 in health and
-    on any plateau (continuous PTH)."""
+    """Response of the lining cells to a PTH1R pulse (0 to 1): the excess of the instantaneous
+    (recruiting, ``pulse_signal``) over the adapted signal, with the half-maximal excess and steepness
+    of the anabolic window; 0 in health and on any plateau (continuous PTH)."""
     # instantaneous minus adapted signal (in healthy-signal units): 0 in health and on any plateau,
     # including no PTH at all (a ratio would be 0/0 after total parathyroidectomy)
-    excess = pos(pth_signal(c) - c.y["pth_signal_adapted"])
+    excess = pos(pulse_signal(c) - c.y["pth_signal_adapted"])
     return hill(excess, P.pth_anabolic_half, P.pth_anabolic_hill)
+
+
+def pulse_signal(c):
+    """Instantaneous PTH1R signal for osteoblast recruitment relative to healthy: pth_signal, except
+    that abaloparatide counts with its transient-signal potency (abaloparatide_anabolic_potency)
+    rather than its sustained one (the same for PTH, PTHrP and teriparatide)."""
+    return c.pth_pulse_receptor / P.reference_pth
 
 
 def pulse_history_effect(c):
@@ -364,7 +371,8 @@ def cell_processes(c) -> list[Process]:
     tau_r, tau_b = P.osteoblast_precursor_time_constant, P.osteoblast_time_constant
     return [
         Process("osteoclast_precursor_supply",
-                stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.osteoclast_precursor_pth_emax) / tau_p,
+                stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.osteoclast_precursor_pth_emax)
+                * (1 + P.osteoclast_precursor_pulse_history_gain * pulse_history_effect(c)) / tau_p,
                 None, "osteoclast_precursors", PER_DAY,
                 "supply of RANK-bearing precursors (M-CSF from the osteoblast lineage, raised by PTH1R)"),
         Process("osteoclast_differentiation", share * occupancy * pos(oc_p) / tau_p, "osteoclast_precursors", None,

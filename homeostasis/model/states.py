@@ -135,6 +135,8 @@ def concentrations() -> SimpleNamespace:
         gfr=gfr_at(TIME),
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
         pth_receptor=pth1r_signal(y, drugs, "tubule and bone") * uraemic_pth1r_responsiveness(),
+        # the transient (RG-conformation) signal that recruits osteoblasts during a pulse
+        pth_pulse_receptor=pth1r_signal(y, drugs, "osteoblast pulse") * uraemic_pth1r_responsiveness(),
         # CYP27B1 induction: the same agonists, PTHrP-like ones with a small share, with its own uraemic resistance
         hydroxylase_receptor=(pth1r_signal(y, drugs, "CYP27B1")
                               * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
@@ -149,7 +151,8 @@ def concentrations() -> SimpleNamespace:
 
 def pth1r_agonists(y, drugs) -> dict:
     """Every circulating PTH1R agonist (pmol/L) with its potency, relative to equimolar intact PTH,
-    at the tubule and bone and at the renal 1-alpha-hydroxylase (CYP27B1).
+    at the tubule and bone, at the renal 1-alpha-hydroxylase (CYP27B1) and for the osteoblast
+    recruitment of a pulse.
 
     One receptor, one occupancy sum: intact PTH, PTHrP, teriparatide (PTH(1-34), given
     subcutaneously or infused, ``pth-infusion peptide=1-34``) and abaloparatide all enter it, so
@@ -158,19 +161,24 @@ def pth1r_agonists(y, drugs) -> dict:
     2003, 2005: PTH(1-34) infusions raise 1,25(OH)2D within 24 h). PTHrP and its analogue
     abaloparatide act on tubule and bone but induce CYP27B1 poorly (Horwitz et al. 2003, 2005;
     Stewart et al. 1980); abaloparatide's sustained signal is smaller (it prefers the transient RG
-    conformation of PTH1R: Hattersley et al. 2016).
+    conformation of PTH1R: Hattersley et al. 2016), while the transient signal of a pulse, which
+    recruits osteoblasts, has its own potency (``abaloparatide_anabolic_potency``: in human
+    osteoblastic cells 6 h of abaloparatide raised IGF-1 and osteocalcin as teriparatide did but
+    RANKL/OPG less, Makino et al. 2018 Calcif Tissue Int 103:289).
     """
     return {
-        "intact PTH": (pos(y["pth_plasma"]) / P.pth_distribution_volume, 1, 1),
-        "PTHrP": (P.pthrp, P.pthrp_potency, P.pthrp_hydroxylase_potency),
-        "teriparatide": (drugs["teriparatide"], 1, 1),
-        "abaloparatide": (drugs["abaloparatide"], P.abaloparatide_pth1r_potency, P.abaloparatide_hydroxylase_potency),
+        "intact PTH": (pos(y["pth_plasma"]) / P.pth_distribution_volume, 1, 1, 1),
+        "PTHrP": (P.pthrp, P.pthrp_potency, P.pthrp_hydroxylase_potency, P.pthrp_potency),
+        "teriparatide": (drugs["teriparatide"], 1, 1, 1),
+        "abaloparatide": (drugs["abaloparatide"], P.abaloparatide_pth1r_potency, P.abaloparatide_hydroxylase_potency,
+                          P.abaloparatide_anabolic_potency),
     }
 
 
 def pth1r_signal(y, drugs, target):
-    """PTH1R agonism in intact-PTH equivalents (pmol/L) at ``target``: "tubule and bone" or "CYP27B1"."""
-    column = {"tubule and bone": 1, "CYP27B1": 2}[target]
+    """PTH1R agonism in intact-PTH equivalents (pmol/L) at ``target``: "tubule and bone", "CYP27B1" or
+    "osteoblast pulse"."""
+    column = {"tubule and bone": 1, "CYP27B1": 2, "osteoblast pulse": 3}[target]
     return sum(ligand[0] * ligand[column] for ligand in pth1r_agonists(y, drugs).values())
 
 
