@@ -278,16 +278,19 @@ def bone_fluid_set_point_exchange(c) -> list[Process]:
 
     The bone fluid is in contact with the whole quiescent mineral surface, so on the time scale of
     hours its capacity is unlimited: calcium above the set point is deposited, calcium below it is
-    released, whatever put it there (a dialysis bath, a meal, an infusion). Split between cortical and
-    trabecular mineral by ``trabecular_mineral_fraction``. ``bone_fluid_ca_clearance`` 0 (default)
-    switches it off (the model before this term)."""
+    released, whatever put it there (a dialysis bath, a meal, an infusion). ``bone_fluid_mineral_share``
+    of it goes to mineral (cortical and trabecular by ``trabecular_mineral_fraction``: an open sink),
+    the rest to the PTH-regulated surface pool ``ca_bone_exchangeable`` (bounded: no net flux in a
+    lasting state). ``bone_fluid_ca_clearance`` 0 (default) switches it off (the model before this term)."""
     flux = P.bone_fluid_ca_clearance * (c.ca_ionized - bone_fluid_ca_set_point(c))
-    share = P.trabecular_mineral_fraction
+    mineral, share = P.bone_fluid_mineral_share, P.trabecular_mineral_fraction
     return [
-        Process("ca_bone_fluid_cortical", (1 - share) * flux, "ca_ecf", "ca_bone_mineral", MMOL_DAY,
+        Process("ca_bone_fluid_cortical", mineral * (1 - share) * flux, "ca_ecf", "ca_bone_mineral", MMOL_DAY,
                 "ionized calcium above the PTH-set bone-fluid level deposited on quiescent cortical mineral"),
-        Process("ca_bone_fluid_trabecular", share * flux, "ca_ecf", "ca_trabecular_mineral", MMOL_DAY,
+        Process("ca_bone_fluid_trabecular", mineral * share * flux, "ca_ecf", "ca_trabecular_mineral", MMOL_DAY,
                 "ionized calcium above the PTH-set bone-fluid level deposited on quiescent trabecular mineral"),
+        Process("ca_bone_fluid_surface", (1 - mineral) * flux, "ca_ecf", "ca_bone_exchangeable", MMOL_DAY,
+                "ionized calcium above the PTH-set bone-fluid level held on the exchangeable bone surface"),
     ]
 
 
