@@ -286,37 +286,6 @@ def bone_processes(c) -> list[Process]:
                 "ca_bone_exchangeable", "ca_ecf", MMOL_DAY,
                 "calcium release from bone surfaces (rapid, PTH-stimulated osteocyte/lining-cell efflux)"),
         *bone_fast_exchange(c),
-        *bone_fluid_set_point_exchange(c),
-    ]
-
-
-def bone_fluid_ca_set_point(c):
-    """Ionized calcium the bone-lining cells hold the bone fluid at (mmol/L): the healthy level
-    moved by PTH1R signalling through the rapid bone-surface factor, raised to
-    ``bone_fluid_set_point_pth_exponent`` (Parfitt 1976-1993, "the calcium homeostatic system";
-    Talmage & Mobley 2008: lining cells set the bone-fluid calcium at a PTH-dependent level)."""
-    return reference_ionized_calcium() * power(bone_surface_pth_factor(c), P.bone_fluid_set_point_pth_exponent)
-
-
-def bone_fluid_set_point_exchange(c) -> list[Process]:
-    """Calcium exchange between ECF and the mineral behind the bone-lining-cell membrane, driven by
-    the gap between ionized calcium and the PTH-set bone-fluid level (a clearance, L/day).
-
-    The bone fluid is in contact with the whole quiescent mineral surface, so on the time scale of
-    hours its capacity is unlimited: calcium above the set point is deposited, calcium below it is
-    released, whatever put it there (a dialysis bath, a meal, an infusion). ``bone_fluid_mineral_share``
-    of it goes to mineral (cortical and trabecular by ``trabecular_mineral_fraction``: an open sink),
-    the rest to the PTH-regulated surface pool ``ca_bone_exchangeable`` (bounded: no net flux in a
-    lasting state). ``bone_fluid_ca_clearance`` 0 (default) switches it off (the model before this term)."""
-    flux = P.bone_fluid_ca_clearance * (c.ca_ionized - bone_fluid_ca_set_point(c))
-    mineral, share = P.bone_fluid_mineral_share, P.trabecular_mineral_fraction
-    return [
-        Process("ca_bone_fluid_cortical", mineral * (1 - share) * flux, "ca_ecf", "ca_bone_mineral", MMOL_DAY,
-                "ionized calcium above the PTH-set bone-fluid level deposited on quiescent cortical mineral"),
-        Process("ca_bone_fluid_trabecular", mineral * share * flux, "ca_ecf", "ca_trabecular_mineral", MMOL_DAY,
-                "ionized calcium above the PTH-set bone-fluid level deposited on quiescent trabecular mineral"),
-        Process("ca_bone_fluid_surface", (1 - mineral) * flux, "ca_ecf", "ca_bone_exchangeable", MMOL_DAY,
-                "ionized calcium above the PTH-set bone-fluid level held on the exchangeable bone surface"),
     ]
 
 
