@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..errors import ParameterValueError
 from .events import (CALCIFEDIOL_NMOL_PER_UG, CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL,
                      CHOLECALCIFEROL_IU_PER_UG, CHOLECALCIFEROL_NMOL_PER_UG, CINACALCET_MG_PER_UMOL,
-                     CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, AddAmounts, ClampRelative, Event,
+                     CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, Action, AddAmounts, ClampRelative, Event,
                      InterventionSpec, Option, RemoveParathyroid, ScaleStates, SetParameters, lasting, repeated)
 
 DAYS = Option("days", None, "day", 0, 36525)
@@ -292,22 +293,77 @@ def _calcitonin(day, options, base, end):
     return events
 
 
+INTAKES = ("ca_intake", "phosphate_intake")
+MEAL_STATES = {"ca_intake": "ca_gut_lumen", "phosphate_intake": "phosphate_gut_lumen"}
+
+
+@dataclass(frozen=True)
+class _MealPlaceholder(Action):
+    """A daily-rhythm action whose effect depends on the dietary intake in force at its time (a
+    ``diet`` may change it): :func:`serve_meals` replaces it before any run, so it never applies."""
+
+    def apply(self, y, p, at):
+        raise TypeError(f"{type(self).__name__}: expected serve_meals to replace it before the run")
+
+
+@dataclass(frozen=True)
+class Meal(_MealPlaceholder):
+    """``share`` of the day's dietary calcium and phosphorus into the gut lumen at once."""
+
+    share: float
+
+
+@dataclass(frozen=True)
+class MealWindow(_MealPlaceholder):
+    """Meals start (``open``) or stop: continuous intake off, or back at the dietary intake."""
+
+    open: bool
+
+
+def serve_meals(events, base: dict) -> list:
+    """``events`` (in time order) with meals holding the dietary intake in force at their time.
+
+    The dietary intake starts at the scenario's and follows every setting of ``ca_intake`` /
+    ``phosphate_intake`` (``diet``); while meals are served it is eaten as meals, so those
+    settings keep the continuous intake at zero, and the intake returns when the meals stop.
+    """
+    diet, eating = {name: base[name] for name in INTAKES}, False
+    served, portions = [], {}  # one AddAmounts per (share, diet): the compiled driver encodes each once
+    for event in events:
+        actions = []
+        for action in event.actions:
+            if isinstance(action, MealWindow):
+                eating = action.open
+                action = SetParameters({name: 0.0 if eating else diet[name] for name in INTAKES})
+            elif isinstance(action, Meal):
+                key = (action.share, diet["ca_intake"], diet["phosphate_intake"])
+                if key not in portions:
+                    portions[key] = AddAmounts({MEAL_STATES[name]: diet[name] * action.share for name in INTAKES})
+                action = portions[key]
+            elif isinstance(action, SetParameters) and eating and action.parameters_set & set(INTAKES):
+                values = action.as_dict()
+                diet.update({name: values[name] for name in INTAKES if name in values})
+                action = SetParameters({**values, **{name: 0.0 for name in INTAKES if name in values}})
+            elif isinstance(action, SetParameters):
+                diet.update({name: value for name, value in action.as_dict().items() if name in INTAKES})
+            actions.append(action)
+        served.append(Event(event.time, *actions))
+    return served
+
+
 def _daily_rhythm(day, options, base, end):
-    """Three meals a day instead of continuous intake, and the circadian PTH rhythm."""
+    """Three meals a day instead of continuous intake, and the circadian PTH rhythm. The meals
+    carry the dietary intake in force when they are eaten (:func:`serve_meals`)."""
     stop = day + options["days"] if options.get("days") else end
-    ca, phosphate = base["ca_intake"], base["phosphate_intake"]
-    events = [Event(day, SetParameters({"ca_intake": 0.0, "phosphate_intake": 0.0,
-                                        "pth_rhythm_amplitude": base["pth_rhythm_amplitude_daily"]}))]
+    events = [Event(day, MealWindow(True), SetParameters({"pth_rhythm_amplitude": base["pth_rhythm_amplitude_daily"]}))]
     first = math.floor(day)
     for hour, share in MEALS:
         start = first + hour / 24.0
         if start < day:
             start += 1.0
-        events += repeated(start, stop - 1e-9, 1.0,
-                           AddAmounts({"ca_gut_lumen": ca * share, "phosphate_gut_lumen": phosphate * share}))
+        events += repeated(start, stop - 1e-9, 1.0, Meal(share))
     if options.get("days"):
-        events.append(Event(stop, SetParameters({"ca_intake": ca, "phosphate_intake": phosphate,
-                                                 "pth_rhythm_amplitude": base["pth_rhythm_amplitude"]})))
+        events.append(Event(stop, MealWindow(False), SetParameters({"pth_rhythm_amplitude": base["pth_rhythm_amplitude"]})))
     return sorted(events, key=lambda event: event.time)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..errors import HomeostasisError, ParameterValueError, UnknownNameError, check_finite_number
 from .events import Event
-from .catalogue import CATALOGUE
+from .catalogue import CATALOGUE, serve_meals
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,10 @@ class Intervention:
 
 def schedule_events(interventions, base: dict, end: float) -> list[Event]:
     """Every event of ``interventions`` up to run day ``end``, in time order (``base``: the
-    scenario's parameter values, which settings return to)."""
+    scenario's parameter values, which settings return to), meals holding the dietary intake
+    in force when they are eaten."""
     events = [event for item in interventions for event in item.events(base, end)]
-    return sorted(events, key=lambda event: event.time)
+    return serve_meals(sorted(events, key=lambda event: event.time), base)
 
 
 TEXT_FORM = re.compile(r"\s*([A-Za-z0-9_-]+)\s*@\s*([^:]+?)\s*(?::(.*))?")  # NAME@DAY[:key=value,...]
