@@ -495,3 +495,12 @@ def test_frame_carries_version_and_parameters():
                     ParameterSet.default().with_values(gfr=45).vector, rtol=1e-15)
     assert set(frame.columns) == {"scenario", "time_days", "variable", "value", "unit"}
     assert len(frame) == len(run.times) * len(run.observable_names)
+
+
+def test_compiled_scale_is_the_model_scale_times_the_tolerance_factors(compiled, parameters):
+    """One empty-pool rule for both; only the compiled (solver) scale loosens by ``tolerance_factor``."""
+    model_scale = state_scale(parameters)
+    factors = np.array([s.tolerance_factor for s in STATES])
+    assert (factors != 1).any()  # the check sees a factor (pth_exposure_duty)
+    assert (model_scale > 0).all()
+    assert_allclose(compiled.state_scale(parameters.vector), model_scale * factors, rtol=1e-12)

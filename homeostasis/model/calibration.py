@@ -20,6 +20,7 @@ from .hormones import cinacalcet_central_volume, cinacalcet_rate_constants, pth_
 from .minerals import reference_ionized_calcium
 from .regulation import hill, lambdify_modules
 from .states import STATES, vdr_reference
+from ..numerics.scales import scale_from_healthy
 from ..parameters.table import parameter_names
 from .symbols import P
 
@@ -191,14 +192,18 @@ def reference_state(parameters) -> np.ndarray:
 
 
 def state_scale(parameters) -> np.ndarray:
-    """Typical magnitude of each state, for tolerances and scaling (no zeros).
+    """Typical magnitude of each state, for scaling and checkpoints (no zeros).
 
     Pools that are empty in health (adenoma, drug) take the size of the state they declare
-    as ``scale_like``; others take 1.
+    as ``scale_like``; others take 1 (the rule in :func:`homeostasis.numerics.scales.scale_from_healthy`,
+    shared with the compiled model). Without ``State.tolerance_factor``, deliberately: the SBML
+    export divides each state by this size (its ``*_scale`` parameters) and the dimension check
+    evaluates the model at it, so it must be the state's typical size, not a solver's tolerance
+    choice; the factor (a loosened absolute tolerance for the package's own solvers, see
+    ``pth_exposure_duty``) is applied only by :meth:`CompiledModel.scale_from
+    <homeostasis.numerics.cache.CompiledModel.scale_from>`. The exported SBML, tolerance hints
+    included, is therefore unchanged: an external tool follows that share tighter than needed,
+    which costs it time, never accuracy.
     """
-    scale = reference_state(parameters)
-    names = [s.name for s in STATES]
-    for index, state in enumerate(STATES):
-        if scale[index] <= 0:
-            scale[index] = scale[names.index(state.scale_like)] if state.scale_like else 1.0
-    return scale
+    return scale_from_healthy(reference_state(parameters), [s.name for s in STATES],
+                              {s.name: s.scale_like for s in STATES if s.scale_like})

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import warn_renamed
 from ..parameters.table import parameter_names
+from .scales import scale_from_healthy
 
 CHECKSUM_PREFIX = "# sha256: "
 
@@ -255,20 +256,15 @@ class CompiledModel:
         return np.asarray(self.facts.reference_state(p), dtype=float)
 
     def state_scale(self, p) -> np.ndarray:
-        """Typical size of each state (tolerances, scaling); empty pools take their analogue's."""
+        """Typical size of each state for the solvers' absolute tolerances (see :meth:`scale_from`)."""
         return self.scale_from(self.reference_state(p))
 
     def scale_from(self, healthy) -> np.ndarray:
-        """:meth:`state_scale` from the healthy reference state ``healthy`` (not changed): an
-        empty pool takes its analogue's size, times its tolerance factor (``State.tolerance_factor``)."""
-        scale = np.array(healthy, dtype=float)
-        for index, name in enumerate(self.state_names):
-            if scale[index] <= 0:
-                other = self.facts.SCALE_LIKE.get(name)
-                scale[index] = scale[self.state_index[other]] if other else 1.0
-        for name, factor in self.facts.TOLERANCE_FACTORS.items():
-            scale[self.state_index[name]] *= factor
-        return scale
+        """:meth:`state_scale` from the healthy reference state ``healthy`` (not changed): the
+        model's sizes (:func:`~homeostasis.numerics.scales.scale_from_healthy`) times each state's
+        tolerance factor (``State.tolerance_factor``), as the solvers' absolute tolerance wants."""
+        return scale_from_healthy(healthy, self.state_names, self.facts.SCALE_LIKE,
+                                  self.facts.TOLERANCE_FACTORS)
 
 
 @dataclass(frozen=True)
