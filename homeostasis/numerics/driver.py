@@ -675,10 +675,6 @@ def _run(driver, compiled, y, p, times, groups, time_offset, atol, rtol, selecti
     return states, observed, np.asarray(y_end, float), np.asarray(p_end, float)
 
 
-if __name__ == "__main__":
-    build_extension()
-
-
 class HoistedModel:
     """The compiled model as the SciPy path sees it on a first run, through the driver's own
     model functions.
@@ -734,3 +730,7 @@ class HoistedModel:
             self._module.observe_hoisted(float(t), np.ascontiguousarray(y), p, constants, every.which, every.need,
                                          out[row])
         return out
+
+
+if __name__ == "__main__":
+    build_extension()
