@@ -340,12 +340,11 @@ def serve_meals(events, base: dict) -> list:
                 if key not in portions:
                     portions[key] = AddAmounts({MEAL_STATES[name]: diet[name] * action.share for name in INTAKES})
                 action = portions[key]
-            elif isinstance(action, SetParameters) and eating and action.parameters_set & set(INTAKES):
+            elif isinstance(action, SetParameters) and action.parameters_set & set(INTAKES):
                 values = action.as_dict()
                 diet.update({name: values[name] for name in INTAKES if name in values})
-                action = SetParameters({**values, **{name: 0.0 for name in INTAKES if name in values}})
-            elif isinstance(action, SetParameters):
-                diet.update({name: value for name, value in action.as_dict().items() if name in INTAKES})
+                if eating:  # the new diet is eaten as meals: no continuous intake meanwhile
+                    action = SetParameters({**values, **{name: 0.0 for name in INTAKES if name in values}})
             actions.append(action)
         served.append(Event(event.time, *actions))
     return served
