@@ -100,16 +100,23 @@ def window_mean(times, values, start: float, end: float) -> float:
     return float(np.sum(0.5 * (curve[1:] + curve[:-1]) * np.diff(grid)) / (end - start))
 
 
+def collection_and_baseline(end: float, length: float, baseline_day: float) -> tuple:
+    """The (start, end) of a timed collection of ``length`` days ending at ``end`` and of its
+    baseline collection of the same length ending at the baseline day (clipped at day 0, before
+    which nothing is simulated)."""
+    return (end - length, end), (max(0.0, baseline_day - length), baseline_day)
+
+
 def collection_windows(experiment: Experiment) -> list:
     """(start, end) of every timed collection of the record: each row with ``window_days`` and its
-    baseline collection of the same length ending at the baseline day (clipped at day 0)."""
+    baseline collection (:func:`collection_and_baseline`)."""
     baseline_day, measurements = experiment.protocol.baseline_day, experiment.measurements
     if "window_days" not in measurements:  # a frame built by hand, without the optional column
         return []
     windows = []
     for end, length in measurements[["time_days", "window_days"]].itertuples(index=False):
         if np.isfinite(length):
-            windows += [(end - length, end), (max(0.0, baseline_day - length), baseline_day)]
+            windows += collection_and_baseline(end, length, baseline_day)
     return list(dict.fromkeys(windows))
 
 
@@ -272,15 +279,14 @@ def _compare(experiment: Experiment, measured: dict, course) -> dict:
 
 def _model_and_baseline(course, variable: str, measured: dict) -> tuple:
     """The model's value for one row and its baseline: at a moment, or, for a timed collection
-    (``window_days``), the means over the window ending at the row's day and over the window of the
-    same length ending at the baseline day (clipped at day 0, before which nothing is simulated)."""
+    (``window_days``), the means over the collection and its baseline collection
+    (:func:`collection_and_baseline`)."""
     times, values = np.asarray(course["time_days"]), np.asarray(course["values"][variable])
     end, baseline_day = measured["time_days"], course["baseline_day"]
     length = measured.get("window_days", math.nan)
     if not np.isfinite(length):
         return float(np.interp(end, times, values)), float(np.interp(baseline_day, times, values))
-    return (window_mean(times, values, end - length, end),
-            window_mean(times, values, max(0.0, baseline_day - length), baseline_day))
+    return tuple(window_mean(times, values, *window) for window in collection_and_baseline(end, length, baseline_day))
 
 
 # ---------------------------------------------------------------- the whole atlas
