@@ -47,3 +47,16 @@ def test_readme_score_table_and_splits_line_match_the_atlas():
     line = split_line(atlas_frame)
     text = " ".join(README.read_text(encoding="utf-8").split())
     assert line in text, f"README does not quote today's `{line}`"
+    stale = _readme_tool().rewrite(README.read_text(encoding="utf-8"), atlas_frame) != README.read_text(encoding="utf-8")
+    assert not stale, "README's independent-record list or Limitations score is stale: run python tools/readme_scores.py"
+
+
+def _readme_tool():
+    """tools/readme_scores.py, the developer command that rewrites these figures."""
+    import importlib.util
+
+    path = README.parent / "tools" / "readme_scores.py"
+    spec = importlib.util.spec_from_file_location("readme_scores", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
