@@ -85,6 +85,8 @@ REFERENCES = {
         "Suki WN et al. N Engl J Med 1970;283:836 (furosemide calciuresis).",
         "Rejnmark L et al. Eur J Endocrinol 2006;155:695 (furosemide: urinary calcium up, PTH up).",
         "Brater DC. N Engl J Med 1998;339:387 (loop diuretic dose-response).",
+        "Rejnmark L et al. Eur J Clin Invest 2001;31:764 (one daily dose: steep calciuresis and PTH rise, then a "
+        "rebound; the option pulse_hours).",
     ),
     "saline": (
         "Hosking DJ et al. Lancet 1981;i:1179 (saline rehydration in hypercalcaemia of malignancy).",
