@@ -130,13 +130,25 @@ def test_loop_diuretic_is_daily_averaged_unless_a_pulse_is_asked_for():
     from homeostasis.protocol.catalogue import CATALOGUE
 
     spec = CATALOGUE["loop-diuretic"]
-    base = {"loop_diuretic_dose": 0.0, "loop_diuretic_emax": 0.4, "loop_diuretic_ed50": 40.0}
+    base = {"loop_diuretic_dose": 0.0, "loop_diuretic_emax": 0.4, "loop_diuretic_ed50": 40.0,
+            "loop_diuretic_pulse_emax": 0.9, "loop_diuretic_pulse_ed50": 12.0}
     averaged = spec.make_events(1.0, spec.validate({"dose_mg": 80}), base, 10.0)
     assert len(averaged) == 1
     assert_allclose(averaged[0].time, 1.0)
     pulses = spec.make_events(1.0, spec.validate({"dose_mg": 80, "pulse_hours": 6, "days": 2}), base, 10.0)
     assert_allclose([event.time for event in pulses], [1.0, 1.25, 2.0, 2.25, 3.0])
-    assert_allclose(dict(pulses[0].actions[0].values)["loop_diuretic_emax"], 1.0)
+    during = dict(pulses[0].actions[0].values)  # the pulse's block comes from the parameter table
+    assert_allclose([during["loop_diuretic_emax"], during["loop_diuretic_ed50"]], [0.9, 12.0])
+    after = dict(pulses[-1].actions[0].values)
+    assert_allclose([after["loop_diuretic_emax"], after["loop_diuretic_ed50"]], [0.4, 40.0])
+
+
+def test_the_loop_diuretic_pulse_gives_the_daily_averaged_block_of_40_mg():
+    """loop_diuretic_pulse_ed50 is derived so that 40 mg acting for 6 h blocks as much, on the day's
+    mean, as the daily-averaged 40 mg/day."""
+    p = {name: info.default for name, info in h.parameter_table().items()}
+    pulse = 6 / 24 * p["loop_diuretic_pulse_emax"] * 40 / (40 + p["loop_diuretic_pulse_ed50"])
+    assert_allclose(pulse, p["loop_diuretic_emax"] * 40 / (40 + p["loop_diuretic_ed50"]), rtol=1e-9)
 
 
 def test_a_loop_diuretic_pulse_is_steep_then_rebounds_and_a_collection_averages_it():

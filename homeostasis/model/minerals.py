@@ -125,10 +125,11 @@ def kidney(c) -> dict:
     tal = (P.tal_ca_reabsorption_max / (1 + (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill)
            * (1 - loop_diuretic_inhibition()))
     basal = 1 - P.dct_pth_share - P.dct_calcitriol_share
-    distal_regulation = (basal + P.dct_pth_share * hill(pth_receptor_activation(c), P.dct_pth_half, P.dct_pth_hill)
+    distal_pth = hill(pth_receptor_activation(c), P.dct_pth_half, P.dct_pth_hill)
+    distal_regulation = (basal + P.dct_pth_share * distal_pth
                          + P.dct_calcitriol_share * hill(c.vdr_ligand, P.dct_calcitriol_half, 1))
     distal = P.dct_ca_reabsorption_max * distal_regulation
-    distal_unreabsorbed = (1 - distal) * (1 - thiazide_distal_effect(c)) * glucocorticoid_calciuria()
+    distal_unreabsorbed = (1 - distal) * (1 - thiazide_distal_effect(distal_pth)) * glucocorticoid_calciuria()
     urine_ca = filtered_ca * proximal_delivery() * (1 - tal) * distal_unreabsorbed
     filtrate_p = P.phosphate_ultrafilterable_fraction * c.phosphate
     tmp_gfr = (P.tmp_gfr_max
@@ -166,16 +167,17 @@ def glucocorticoid_calciuria():
     return 1 + emax_effect(dose, P.glucocorticoid_renal_ca_emax, P.glucocorticoid_renal_ca_ed50)
 
 
-def thiazide_distal_effect(c):
+def thiazide_distal_effect(distal_pth):
     """Fall of the calcium that escapes distal reabsorption under NCC blockade (thiazides).
 
     The hypocalciuria needs PTH: a thiazide lowered urinary calcium by 44 % in euparathyroid
     patients but by 11 % (then not at all) in hypoparathyroid ones (Parfitt 1972 J Clin Invest
     51:1879), and not at all in hypoparathyroidism at 200 mg/day (Brickman et al. 1972 J Clin
     Invest 51:945): the thiazide potentiates PTH's distal action, so its effect scales, by the
-    share ``thiazide_pth_dependence``, with the PTH-dependent distal activation relative to normal.
+    share ``thiazide_pth_dependence``, with the PTH-dependent distal activation ``distal_pth`` (the
+    distal PTH Hill occupancy of :func:`kidney`) relative to its value at normal PTH.
     """
-    pth_term = relative_hill(pth_receptor_activation(c), P.reference_pth, P.dct_pth_half, P.dct_pth_hill)
+    pth_term = distal_pth / hill(P.reference_pth, P.dct_pth_half, P.dct_pth_hill)
     scale = 1 - P.thiazide_pth_dependence + P.thiazide_pth_dependence * pth_term
     return emax_effect(P.thiazide_dose, P.thiazide_emax, P.thiazide_ed50) * scale
 

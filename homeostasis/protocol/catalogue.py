@@ -85,6 +85,8 @@ REFERENCES = {
         "Suki WN et al. N Engl J Med 1970;283:836 (furosemide calciuresis).",
         "Rejnmark L et al. Eur J Endocrinol 2006;155:695 (furosemide: urinary calcium up, PTH up).",
         "Brater DC. N Engl J Med 1998;339:387 (loop diuretic dose-response).",
+        "Rejnmark L et al. Eur J Clin Invest 2001;31:764 (one daily dose: steep calciuresis and PTH rise, then a "
+        "rebound; the option pulse_hours).",
     ),
     "saline": (
         "Hosking DJ et al. Lancet 1981;i:1179 (saline rehydration in hypercalcaemia of malignancy).",
@@ -169,11 +171,10 @@ def _setting(parameter, option, factor=1.0):
 
 
 # A daily dose acting as a pulse (the option pulse_hours; off by default): the thick ascending limb is
-# blocked for pulse_hours after each dose (oral furosemide acts for 6-8 h: Brater 1998), completely at a
-# saturating dose, half at LOOP_PULSE_HALF_MG, so that 40 mg acting for 6 h gives the daily-averaged
-# block of 40 mg/day (0.4 x 40 / (40 + 40) = 0.2 = 0.25 x 40 / (40 + 10)).
-LOOP_PULSE_EMAX = 1.0
-LOOP_PULSE_HALF_MG = 10.0
+# blocked for pulse_hours after each dose (oral furosemide acts for 6-8 h: Brater 1998), by the sourced
+# parameters loop_diuretic_pulse_emax (complete at a saturating dose) and loop_diuretic_pulse_ed50 (half
+# at 10 mg), so that 40 mg acting for 6 h gives the daily-averaged block of 40 mg/day.
+LOOP_PULSE_SETTINGS = {"loop_diuretic_emax": "loop_diuretic_pulse_emax", "loop_diuretic_ed50": "loop_diuretic_pulse_ed50"}
 
 
 def _loop_diuretic(day, options, base, end):
@@ -183,14 +184,14 @@ def _loop_diuretic(day, options, base, end):
     if options.get("pulse_hours") is None:
         return lasting(day, options, base, {"loop_diuretic_dose": options["dose_mg"]})
     stop = day + options["days"] if options.get("days") else end
-    on = SetParameters({"loop_diuretic_dose": options["dose_mg"], "loop_diuretic_emax": LOOP_PULSE_EMAX,
-                        "loop_diuretic_ed50": LOOP_PULSE_HALF_MG})
+    on = SetParameters({"loop_diuretic_dose": options["dose_mg"],
+                        **{name: base[pulse] for name, pulse in LOOP_PULSE_SETTINGS.items()}})
     off = SetParameters({"loop_diuretic_dose": 0.0})
     events = []
     for dose in repeated(day, stop - 1e-6, 1.0):  # no dose at the stop (repeated allows 1e-9 of slack)
         events += [Event(dose.time, on), Event(min(dose.time + options["pulse_hours"] / 24.0, stop), off)]
     if options.get("days"):
-        names = ("loop_diuretic_dose", "loop_diuretic_emax", "loop_diuretic_ed50")
+        names = ("loop_diuretic_dose", *LOOP_PULSE_SETTINGS)
         events.append(Event(stop, SetParameters({name: base[name] for name in names})))
     return events
 
