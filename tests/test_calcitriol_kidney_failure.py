@@ -11,11 +11,13 @@ import homeostasis as h
 RESISTANCE = {"vdr_uraemic_resistance_exponent": 0.2}
 
 
-def test_healthy_state_unchanged_by_the_resistance():
+@pytest.mark.parametrize("parameters", [RESISTANCE, {"calcitriol_enterocyte_exposure": 0.0}],
+                         ids=["uraemic VDR resistance", "no oral dose, no enterocyte term"])
+def test_healthy_state_unchanged_by_the_setting(parameters):
     healthy = h.steady_state("healthy")
-    resistant = h.steady_state("healthy", parameters=RESISTANCE)
-    for name in ("pth", "calcitriol", "ca_total", "phosphate"):
-        assert_allclose(resistant[name], healthy[name], rtol=1e-6)
+    changed = h.steady_state("healthy", parameters=parameters)
+    for name in ("pth", "calcitriol", "ca_total", "phosphate", "gut_ca_true_absorption"):
+        assert_allclose(changed[name], healthy[name], rtol=1e-6)
 
 
 def test_resistance_raises_pth_and_lowers_calcium_in_ckd():

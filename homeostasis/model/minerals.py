@@ -96,7 +96,7 @@ def phosphate_unbound_share(c):
 
 
 def gut_vdr_drive(c):
-    return relative_hill(c.vdr_ligand, c.vdr_reference, P.gut_vdr_calcitriol_half, P.gut_vdr_calcitriol_hill)
+    return relative_hill(c.gut_vdr_ligand, c.vdr_reference, P.gut_vdr_calcitriol_half, P.gut_vdr_calcitriol_hill)
 
 
 def glucocorticoid_gut_factor():
