@@ -372,7 +372,7 @@ def test_reordered_lu_solves_the_iteration_matrix():
     rhs = np.random.default_rng(1).standard_normal(n)
     for c in (1e-3, 1.0, 1e3):
         rows, cols, values = np.empty(n * n, np.int64), np.empty(n * n, np.int64), np.empty(n * n)
-        count = module._permuted_nonzeros(jac, order, rows, cols, values)
+        count, _ = module._permuted_nonzeros(jac, order, rows, cols, values, 0)
         a = np.empty((n, n))
         module._iteration_matrix(a, c, count, rows, cols, values)
         piv, scratch, inv_diag = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
@@ -397,7 +397,7 @@ def test_refactorisation_with_the_first_pivots_solves_the_matrix_at_another_step
     module, jac = driver.load_driver().module, ckd.compiled.jacobian(0.0, ckd.initial_state, ckd.vector)
     order, n = driver.elimination_order(ckd.compiled), len(ckd.initial_state)
     rows, cols, values = np.empty(n * n, np.int64), np.empty(n * n, np.int64), np.empty(n * n)
-    count = module._permuted_nonzeros(jac, order, rows, cols, values)
+    count, _ = module._permuted_nonzeros(jac, order, rows, cols, values, 0)
     rhs = np.random.default_rng(2).standard_normal(n)
     for first, again in ((1.0, 1.3), (1.0, 0.7), (1e-2, 1.25e-2), (1e2, 60.0)):
         a = np.empty((n, n))
@@ -408,6 +408,32 @@ def test_refactorisation_with_the_first_pivots_solves_the_matrix_at_another_step
         x = rhs.copy()
         module._lu_solve(piv, pointers, index, value, inv_diag, order, x, np.empty(n))
         np.testing.assert_allclose(x, np.linalg.solve(np.eye(n) - again * jac, rhs), rtol=1e-10, atol=1e-12)
+
+
+def test_a_new_jacobian_with_the_same_nonzeros_is_refactorised_with_the_recorded_pivots():
+    """The driver re-evaluates a Jacobian whose Newton contraction has slowed (JAC_RATE); when its
+    nonzeros sit where the last one's did, the factors' recorded pivots and structure serve it."""
+    ckd = Simulation("healthy", parameters={"gfr": 30})
+    module, compiled = driver.load_driver().module, ckd.compiled
+    order, n = driver.elimination_order(compiled), len(ckd.initial_state)
+    states = ckd.solve(times=[0.0, 40.0, 100.0, 200.0]).states
+    old, new = (compiled.jacobian(t, y, ckd.vector) for t, y in ((100.0, states[2]), (200.0, states[3])))
+    rows, cols, values = np.empty(n * n, np.int64), np.empty(n * n, np.int64), np.empty(n * n)
+    count, _ = module._permuted_nonzeros(old, order, rows, cols, values, 0)
+    a = np.empty((n, n))
+    module._iteration_matrix(a, 0.5, count, rows, cols, values)
+    piv, pointers, index, value, inv_diag = _factorised(module, a)
+    again, same = module._permuted_nonzeros(new, order, rows, cols, values, count)
+    assert same == ((old != 0.0) == (new != 0.0)).all() and again == np.count_nonzero(new)
+    assert same  # late in a CKD year the Jacobians share their nonzeros
+    module._iteration_matrix(a, 0.6, again, rows, cols, values)
+    assert module._lu_refactor(a, piv, pointers, index, value, inv_diag)
+    rhs = np.random.default_rng(3).standard_normal(n)
+    x = rhs.copy()
+    module._lu_solve(piv, pointers, index, value, inv_diag, order, x, np.empty(n))
+    np.testing.assert_allclose(x, np.linalg.solve(np.eye(n) - 0.6 * new, rhs), rtol=1e-10, atol=1e-12)
+    early = compiled.jacobian(40.0, states[1], ckd.vector)  # other nonzeros (the hydroxylase adaptation term)
+    assert not module._permuted_nonzeros(early, order, rows, cols, values, again)[1]
 
 
 def test_refactorisation_refuses_pivots_that_would_grow_the_factors():
