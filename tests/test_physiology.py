@@ -489,6 +489,20 @@ def test_a_continuous_session_equilibrates_the_dialysed_calcium_with_the_bath(sh
     assert_allclose(dialysed, 1.25, atol=0.04)
 
 
+def test_ultrafiltration_carries_ultrafilterable_calcium_out_of_the_body():
+    # dialysis_ultrafiltration_rate (off by default) removes the ultrafilterable (ionized +
+    # complexed) calcium of the plasma water taken off: 2.8 kg interdialytic weight gain over 4 h
+    # = 16.8 L/day while the session runs. Two days of continuous dialysis on a 1.25 mmol/L bath
+    # then settle where diffusion in balances convection out, ionized calcium
+    # = K bath / (K + Quf (1 + complexed/ionized)) (gut and bone add ~0.02 mmol/L), not at the bath.
+    parameters = {"gfr": 3, "dialysis_active": 1.0, "dialysate_ca": 1.25, "dialysis_ultrafiltration_rate": 16.8}
+    run = h.simulate("healthy", times=np.array([0.0, 2.0]), parameters=parameters, start="steady")
+    k, ratio = run.parameters["dialysis_ca_clearance"], run.parameters["ca_complex_ratio"]
+    expected = k * 1.25 / (k + 16.8 * (1 + ratio))
+    assert_allclose(run["ca_ionized"][-1], expected, atol=0.03)
+    assert expected < 1.25 - 0.06
+
+
 def test_intradialytic_phosphate_reaches_its_plateau_within_the_first_hour():
     # Elias et al. 2018 Kidney Blood Press Res 43:110: serum phosphate -47.4 % at 1 h and -45.1 %
     # at the end of a 4-h session (the fall is complete by 1 h); Man et al. 1991 ASAIO Trans

@@ -19,7 +19,7 @@ from homeostasis.model.symbols import P
 # every process by which a species' body total can change (baseline-budget.md, clinical-targets A19/A26)
 BOUNDARY = {
     "calcium": {"entering": {"ca_intake", "ca_clamp_infusion", "ca_iv_infusion", "dialysis_ca_exchange"},
-                "leaving": {"ca_faecal_loss", "urine_ca"}},
+                "leaving": {"ca_faecal_loss", "urine_ca", "dialysis_ca_convection"}},
     "phosphate": {"entering": {"phosphate_intake"},
                   "leaving": {"phosphate_faecal_loss", "urine_phosphate", "dialysis_phosphate_removal"}},
 }

@@ -214,8 +214,13 @@ def dialysis_processes(c) -> list[Process]:
     diffusible calcium of a well-mixed extracellular pool. ``dialysis_ca_complexed_share`` is the
     share of the complexed calcium counted (1: ultrafilterable calcium; 0, the default: ionized
     calcium alone, the model before this term, kept because the ultrafilterable gradient loses
-    the cinacalcet-on-dialysis PTH records; see that parameter's source)."""
+    the cinacalcet-on-dialysis PTH records; see that parameter's source).
+
+    Ultrafiltration carries ultrafilterable calcium (ionized plus complexed) out with the plasma
+    water removed (``dialysis_ultrafiltration_rate``, 0 by default: off, see its source); the
+    water gained between sessions carries almost none, so it is a net loss."""
     on = P.dialysis_active
+    ultrafilterable = c.ca_ionized * (1 + P.ca_complex_ratio)
     diffusible = c.ca_ionized * (1 + P.dialysis_ca_complexed_share * P.ca_complex_ratio)
     return [
         Process("dialysis_phosphate_removal", on * P.dialysis_phosphate_clearance * c.phosphate,
@@ -223,6 +228,8 @@ def dialysis_processes(c) -> list[Process]:
         Process("dialysis_ca_exchange", on * P.dialysis_ca_clearance * (P.dialysate_ca - diffusible),
                 None, "ca_ecf", MMOL_DAY,
                 "diffusive calcium exchange with the dialysate (ionized plus the counted share of complexed calcium)"),
+        Process("dialysis_ca_convection", on * P.dialysis_ultrafiltration_rate * ultrafilterable,
+                "ca_ecf", None, MMOL_DAY, "ultrafilterable calcium leaving with the ultrafiltrate"),
     ]
 
 
