@@ -167,22 +167,6 @@ def test_hypercalcaemic_clamp_with_pth_suppressed_is_markedly_calciuric():
     assert 0.045 <= value_at(run, "fe_ca", 8 / 24) <= 0.085
 
 
-SATURABLE_DISTAL = {"dct_ca_saturable_share": 1.0, "dct_ca_tm_sharpness": 6.0}
-
-
-def test_saturable_distal_calcium_transport_is_neutral_at_health_and_steepens_calciuria():
-    # The distal calcium transport maximum (dct_ca_saturable_share, OFF by default; TmCa/GFR of
-    # Peacock et al. 1969 and Need et al. 1985) is derived so the healthy state is unchanged, and
-    # switched on it makes a PTH-suppressed hypercalcaemic clamp calciuric enough for Syed et al.
-    # 2001 (FECa 6.5 %, band 4.5-8.5 %): measured 2026-12-01, 5.3 % on against 3.7 % off
-    def clamp(parameters):
-        return h.simulate(days=8 / 24, step=1 / 96, parameters=parameters,
-                          interventions=["calcium-clamp@0:delta_ionized=0.09,hours=8"])
-    off, on = clamp({}), clamp(SATURABLE_DISTAL)
-    assert_allclose(on["urine_ca"][0], off["urine_ca"][0], rtol=1e-6)
-    assert_allclose(on["urine_ca"][0], 5.0, rtol=1e-3)
-    assert_allclose([value_at(off, "fe_ca", 8 / 24), value_at(on, "fe_ca", 8 / 24)], [0.037, 0.053], atol=0.003)
-
 
 def test_single_calcium_load_is_absorbed_and_excreted_within_a_day():
     # Bristow et al. 2014 Br J Nutr 112:1611: serum calcium peaks 2-6 h after a 1 g oral dose by
