@@ -167,7 +167,6 @@ def test_hypercalcaemic_clamp_with_pth_suppressed_is_markedly_calciuric():
     assert 0.045 <= value_at(run, "fe_ca", 8 / 24) <= 0.085
 
 
-
 def test_single_calcium_load_is_absorbed_and_excreted_within_a_day():
     # Bristow et al. 2014 Br J Nutr 112:1611: serum calcium peaks 2-6 h after a 1 g oral dose by
     # ~0.05-0.15 mmol/L (total) and returns toward baseline by 8-12 h
