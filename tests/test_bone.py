@@ -467,6 +467,8 @@ def test_abaloparatide_builds_more_spine_than_teriparatide_with_less_resorption(
                    "+139 / +174 / +163 %, 6.43 / 11.62 / 13.09 %, -2.62 %; no late resorption (half 0.065, hill 8, m 15): "
                    "+94 / +118 / +118 %, 4.40 / 9.59 / 12.50 %, -1.79 %. A late resorption rise that keeps P1NP up takes "
                    "the 1/3 radius past Watts 2019 (-1.66 +/- 0.62 %), and without one the spine keeps rising past Neer's "
-                   "+9 %: needs resorption that rises late in cancellous more than in cortical bone (not sourced here)")
+                   "+9 %: needs resorption that rises late in cancellous more than in cortical bone (not sourced here). "
+                   "g 1.3 a 1.2 m 22 on the whole atlas: 80/115 (loses watts-2019 x2, cosman-2012 calcitriol); its radius "
+                   "is -1.89 % with radius_pth_resorption_emax 0 (the PHPT-calibrated radius porosity)")
 def test_teriparatide_p1np_stays_up_after_the_first_month(teriparatide):
     assert value_at(teriparatide, "p1np", 182) >= value_at(teriparatide, "p1np", 30)
