@@ -630,7 +630,9 @@ def nordin_serum_phosphate(absorbed):
         "0.863 on the IOM/Nordin curve (+0.18; +0.13 at 800 mg, +0.11 at 1000 mg): the kidney holds phosphate "
         "too well at low intake (TmP/GFR 1.12 vs 0.97 mmol/L at rest as PTH falls 21 % and FGF23 33 %), the gap "
         "left by portale-1987 (-18.3 vs -40 % with aluminium hydroxide); the cell pools (2026-11-30, eighth "
-        "session) change only the speed, not this steady state; fgf23_phosphate_floor 1.1 (off) gives 1.023"))),
+        "session) change only the speed, not this steady state; fgf23_phosphate_floor 1.1 (off) gives 1.023; "
+        "the gut phosphate secretion (off; 3 mmol/day, ninth session) 1.040 at 10.8 mmol/day absorbed "
+        "against 0.855, TmP/GFR 1.126 mmol/L"))),
     1500, 2500])
 def test_serum_phosphate_follows_absorbed_intake(p_mg_per_day):
     # judged tolerance 0.1 mmol/L: the curve is a population mean; serum Pi SD ~0.15 mmol/L
@@ -638,6 +640,32 @@ def test_serum_phosphate_follows_absorbed_intake(p_mg_per_day):
                      interventions=[f"diet@0:ca_mg_per_day=1000,p_mg_per_day={p_mg_per_day}"])
     absorbed = run["gut_phosphate_absorption"][-1]
     assert_allclose(run["phosphate"][-1], nordin_serum_phosphate(absorbed), atol=0.1)
+
+
+GUT_SECRETION = {"reference_phosphate_gut_secretion": 3.0}
+BINDER_RESTRICTION = ["diet@0:ca_mg_per_day=1000,p_mg_per_day=500,days=10",
+                      "phosphate-binder@0:aluminium_hydroxide_g_per_day=6,days=10"]
+
+
+def test_gut_phosphate_secretion_keeps_the_healthy_net_absorption():
+    # the switched-off endogenous secretion (2026-12-01): the gross absorption is recalibrated so
+    # that the healthy net absorption stays the reference 64.1 % of 39 mmol/day, in balance with urine
+    run = h.simulate(days=1, step=1, start="steady", parameters=GUT_SECRETION)
+    assert_allclose(run["gut_phosphate_absorption"][-1], 0.641 * 39, rtol=2e-3)
+    assert_allclose(run["urine_phosphate"][-1], 0.641 * 39, rtol=2e-3)
+    assert_allclose(run["phosphate"][-1], 1.10, atol=0.02)
+
+
+def test_a_binder_holds_the_secreted_phosphate_too():
+    # Lotz, Zisman & Bartter 1968 N Engl J Med 278:409: on aluminium antacids faecal phosphorus
+    # exceeds the intake. portale-1987's restriction (500 mg/day + 6 g/day aluminium hydroxide):
+    # net absorption -0.54 mmol/day with the secretion, +0.95 without (measured 2026-12-01)
+    runs = {name: h.simulate(days=10, step=0.5, start="steady", interventions=BINDER_RESTRICTION,
+                             parameters={"phosphate_intake": 48.4, **values})
+            for name, values in {"off": {}, "on": GUT_SECRETION}.items()}
+    assert runs["on"]["gut_phosphate_absorption"][-1] < 0 < runs["off"]["gut_phosphate_absorption"][-1]
+    falls = {name: 1 - run["phosphate"][-1] / run["phosphate"][0] for name, run in runs.items()}
+    assert falls["on"] > falls["off"] + 0.015
 
 
 def test_bone_exchange_buffers_an_iv_calcium_load():

@@ -38,6 +38,7 @@ def budget() -> dict[str, sp.Expr]:
         "lumen_ca": faecal_ca / P.gut_transit_rate,
         "urine_ca": gross_ca - P.reference_ca_gut_secretion,
         "absorbed_phosphate": absorbed_p,
+        "gross_phosphate_absorption": absorbed_p + P.reference_phosphate_gut_secretion,
         "lumen_phosphate": (P.reference_phosphate_intake - absorbed_p) / P.gut_transit_rate,
         "urine_phosphate": absorbed_p,
         "gfr_volume": P.reference_gfr * P.ml_per_min_to_l_per_day,
@@ -85,9 +86,12 @@ def _gut(b) -> dict[str, sp.Expr]:
         "ca_transcellular_vmax": b["gross_ca_absorption"] * P.reference_transcellular_share / saturation_ca,
         "ca_paracellular_rate": b["gross_ca_absorption"] * (1 - P.reference_transcellular_share) / b["lumen_ca"],
         "ca_gut_secretion_rate": P.reference_ca_gut_secretion / _ecf(P.reference_ca_total),
-        "phosphate_passive_rate": b["absorbed_phosphate"] * (1 - P.reference_active_phosphate_share) / b["lumen_phosphate"],
+        "phosphate_passive_rate": (b["gross_phosphate_absorption"] * (1 - P.reference_active_phosphate_share)
+                                   / b["lumen_phosphate"]),
         "phosphate_active_km": active_km,
-        "phosphate_active_vmax": b["absorbed_phosphate"] * P.reference_active_phosphate_share / saturation_p,
+        "phosphate_active_vmax": b["gross_phosphate_absorption"] * P.reference_active_phosphate_share / saturation_p,
+        "phosphate_gut_secretion_rate": (P.reference_phosphate_gut_secretion
+                                         / (P.reference_phosphate * P.phosphate_distribution_volume)),
     }
 
 

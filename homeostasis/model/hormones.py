@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .minerals import (kidney, phosphate_gut_outflows, phosphate_unbound_share, pth_receptor_activation,
-                       reference_ionized_calcium, relaxation)
+from .minerals import (kidney, phosphate_gut_outflows, phosphate_gut_secretion, phosphate_unbound_share,
+                       pth_receptor_activation, reference_ionized_calcium, relaxation)
 from .regulation import hill, pos, power, stimulation, suppression
 from .structure import Process
 from .symbols import TIME, P
@@ -283,8 +283,8 @@ def dietary_phosphate_load(c):
     hydroxylase sees it averaged over about a day (``dietary_phosphate_signal``), as the 24-h
     mean serum phosphate of Portale et al. 1987, so three meals a day do not raise calcitriol.
     """
-    return (phosphate_unbound_share(c) * sum(phosphate_gut_outflows(c).values())
-            / P.reference_phosphate_intake)
+    dietary = sum(phosphate_gut_outflows(c).values()) - phosphate_gut_secretion(c)
+    return phosphate_unbound_share(c) * dietary / P.reference_phosphate_intake
 
 
 def substrate_factor(c, km=P.hydroxylase_calcidiol_km):

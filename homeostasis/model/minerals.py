@@ -38,9 +38,23 @@ def gut_processes(c) -> list[Process]:
                 "phosphate_gut_lumen", "phosphate_ecf", MMOL_DAY, "calcitriol-dependent NaPi-IIb absorption"),
         Process("phosphate_faecal_loss", phosphate_out["faecal"],
                 "phosphate_gut_lumen", None, MMOL_DAY, "unabsorbed phosphate leaving the absorptive gut"),
+        Process("phosphate_gut_secretion", phosphate_gut_secretion(c),
+                "phosphate_ecf", "phosphate_gut_lumen", MMOL_DAY,
+                "endogenous phosphate secreted into the gut (digestive juices), absorbed or bound with the diet's"),
         *relaxation("gut_vdr_activity", gut_vdr_drive(c), P.gut_vdr_time_constant,
                     "intestinal transporter induction by calcitriol"),
     ]
+
+
+def phosphate_gut_secretion(c):
+    """Endogenous phosphate secreted into the gut lumen, mmol/day, in proportion to ECF phosphate.
+
+    Digestive juices carry plasma phosphate into the lumen, where it mixes with the diet's and is
+    reabsorbed or, with an oral binder, bound: aluminium antacids make faecal phosphorus exceed the
+    intake and deplete phosphate (Lotz, Zisman & Bartter 1968 N Engl J Med 278:409), and on a low
+    phosphorus diet stool losses continue after the urine is free of phosphate. 0 switches it off.
+    """
+    return P.phosphate_gut_secretion_rate * c.y["phosphate_ecf"]
 
 
 def phosphate_gut_outflows(c) -> dict:

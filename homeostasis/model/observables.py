@@ -15,7 +15,7 @@ def observables(c, processes) -> list[Observable]:
     k = kidney(c)
     true_ca = rate["ca_transcellular_absorption"] + rate["ca_paracellular_absorption"]
     gut_ca = true_ca - rate["ca_gut_secretion"]
-    gut_p = rate["phosphate_passive_absorption"] + rate["phosphate_active_absorption"]
+    gut_p = rate["phosphate_passive_absorption"] + rate["phosphate_active_absorption"] - rate["phosphate_gut_secretion"]
     resorbed = rate["ca_bone_resorption"] + rate["ca_trabecular_resorption"]  # cortical + trabecular
     formed = rate["ca_bone_formation"] + rate["ca_trabecular_formation"]
     bone_ca = formed - resorbed
