@@ -61,7 +61,7 @@ the cortical compartment, with the extra PTH-driven resorption of its porous end
 from __future__ import annotations
 
 from .minerals import pth_receptor_activation, reference_ionized_calcium
-from .regulation import hill, pos, power, relative_hill, stimulation, suppression
+from .regulation import hill, pos, power, relative_hill, stimulation, suppression, tracking_rate
 from .structure import Observable, Process, State, state_symbol
 from .symbols import P
 
@@ -197,6 +197,13 @@ def healthy_deficit_ratio(site):
 
 
 # --- signals -------------------------------------------------------------------------------
+
+def floor_rate(c):
+    """Rate constant (/day) of ``pth_signal_floor``: it rises over ``pth_floor_rise_time`` towards a
+    higher PTH1R signal and falls over ``pth_floor_fall_time`` with a lower one (a smooth switch)."""
+    return tracking_rate(pth_signal(c), c.y["pth_signal_floor"], P.pth_floor_rise_time, P.pth_floor_fall_time,
+                         P.pth_floor_switch)
+
 
 def pth_signal(c):
     """Instantaneous PTH1R activation in bone relative to healthy (PTH, PTHrP and analogues)."""
@@ -442,10 +449,10 @@ def cell_processes(c) -> list[Process]:
                 PER_DAY, "time the PTH1R signal spends above the settled one (running share of the day)"),
         Process("pth_exposure_loss", y["pth_exposure_duty"] / P.pth_exposure_time, "pth_exposure_duty", None,
                 PER_DAY, "the running share forgets earlier exposure"),
-        Process("pth_signal_floor_rise", pos(pth_signal(c) - y["pth_signal_floor"]) / P.pth_floor_rise_time, None,
-                "pth_signal_floor", PER_DAY, "the day-long PTH1R floor rises slowly towards a higher signal"),
-        Process("pth_signal_floor_fall", pos(y["pth_signal_floor"] - pth_signal(c)) / P.pth_floor_fall_time,
-                "pth_signal_floor", None, PER_DAY, "the day-long PTH1R floor falls with the signal within hours"),
+        Process("pth_signal_floor_rise", floor_rate(c) * pth_signal(c), None, "pth_signal_floor", PER_DAY,
+                "the day-long PTH1R floor follows the signal: slowly while the signal is above it"),
+        Process("pth_signal_floor_fall", floor_rate(c) * y["pth_signal_floor"], "pth_signal_floor", None, PER_DAY,
+                "the day-long PTH1R floor turns over: within hours while the signal is below it"),
         Process("pth_signal_settling", pos(y["pth_signal_adapted"]) / P.pth_arrest_time, None, "pth_signal_settled",
                 PER_DAY, "the osteoblast lineage re-sets its maturation program to the sustained signal"),
         Process("pth_signal_unsettling", y["pth_signal_settled"] / P.pth_arrest_time, "pth_signal_settled", None,

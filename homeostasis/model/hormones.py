@@ -6,7 +6,7 @@ import sympy as sp
 
 from .minerals import (kidney, phosphate_gut_outflows, phosphate_gut_secretion, phosphate_unbound_share,
                        pth_receptor_activation, reference_ionized_calcium, relaxation)
-from .regulation import hill, pos, power, stimulation, suppression
+from .regulation import hill, pos, power, stimulation, suppression, tracking_rate
 from .structure import Process
 from .symbols import TIME, P
 
@@ -236,8 +236,8 @@ def pth_adaptation_processes(c, signal) -> list[Process]:
     then read 0 instead of the mean of the two rate constants.
     """
     adapted = c.y["hydroxylase_pth_adapted"]
-    climbing = 1 / (1 + sp.exp(-(signal - adapted) / P.hydroxylase_pth_adaptation_switch))
-    rate = climbing / P.hydroxylase_pth_adaptation_time + (1 - climbing) / P.hydroxylase_pth_deadaptation_time
+    rate = tracking_rate(signal, adapted, P.hydroxylase_pth_adaptation_time, P.hydroxylase_pth_deadaptation_time,
+                         P.hydroxylase_pth_adaptation_switch)
     meaning = "PTH1R signal at CYP27B1 the proximal tubule has adapted to"
     return [
         Process("hydroxylase_pth_adapted_gain", rate * signal, None, "hydroxylase_pth_adapted", "1/day",

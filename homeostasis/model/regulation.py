@@ -69,6 +69,15 @@ def smooth_minimum(x, maximum, sharpness):
     return x * maximum / (x**sharpness + maximum**sharpness) ** (1 / sharpness)
 
 
+def tracking_rate(signal, tracker, rise_time, fall_time, switch):
+    """Rate constant (/day) of a state that follows ``signal`` over ``rise_time`` while the signal
+    is above it and over ``fall_time`` while below: a logistic switch of width ``switch`` between
+    the two. A hard switch (max(x, 0) on either side) puts a kink at every steady state, where
+    the analytic Jacobian reads 0 instead of the mean of the two rate constants."""
+    rising = 1 / (1 + sp.exp(-(signal - tracker) / switch))
+    return rising / rise_time + (1 - rising) / fall_time
+
+
 def lambdify_modules(backend: str = "math") -> list:
     """Modules for ``sympy.lambdify`` that know this package's functions (pos, step, power)."""
     if backend == "numpy":
