@@ -192,14 +192,13 @@ def test_derived_rate_constants_have_closed_forms(parameters):
     assert_allclose(p["bone_exchange_uptake_rate"], 100 / 1.248, rtol=1e-12)
     assert_allclose(p["bone_exchange_release_rate"], 1.0, rtol=1e-12)
     assert_allclose([p["bone_resorption_rate"], p["bone_formation_rate"]], 7.5, rtol=1e-12)
-    # cholecalciferol pool: half-life 1 day (vitamin_d3_half_life since 28b805e), 41.3 % converted per pass at low
-    # doses, 5.7 % at saturation, CYP2R1 vmax 9.28 nmol/day (the ninth-session refit, d3_storage_half_life 5.13 days)
+    # cholecalciferol pool: half-life 1 day (vitamin_d3_half_life since 28b805e), 25 % converted per pass at low doses, 6.5 % at saturation
     turnover = math.log(2) / 1.0
-    loss = (1 - 0.413) * turnover
-    linear = 0.057 / (1 - 0.057) * loss
+    loss = 0.75 * turnover
+    linear = 0.065 / 0.935 * loss
     assert_allclose(p["d3_loss_rate"], loss, rtol=1e-12)
     assert_allclose(p["d3_linear_hydroxylation_rate"], linear, rtol=1e-12)
-    assert_allclose(p["d3_hydroxylation_km"], 9.28 / (0.413 * turnover - linear), rtol=1e-12)
+    assert_allclose(p["d3_hydroxylation_km"], 14 / (0.25 * turnover - linear), rtol=1e-12)
 
 
 def test_compiled_observables_match_symbolic_at_reference(compiled, budget_at_reference, reference, parameters,
