@@ -123,6 +123,7 @@ def concentrations() -> SimpleNamespace:
     calcitriol = pos(y["calcitriol_amount"]) / P.calcitriol_distribution_volume
     calcidiol = pos(y["calcidiol_amount"]) / P.calcidiol_distribution_volume
     drugs = drug_concentrations(y)
+    plasma_vdr_ligand = dbp_displacement(calcidiol) * (calcitriol + calcidiol_vdr_equivalent(calcidiol))
     return SimpleNamespace(
         y=y,
         ca_total=ca_total,
@@ -140,12 +141,10 @@ def concentrations() -> SimpleNamespace:
         # CYP27B1 induction: the same agonists, PTHrP-like ones with a small share, with its own uraemic resistance
         hydroxylase_receptor=(pth1r_signal(y, drugs, "CYP27B1")
                               * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
-        vdr_ligand=(dbp_displacement(calcidiol) * (calcitriol + calcidiol_vdr_equivalent(calcidiol))
-                    * uraemic_vdr_responsiveness()),
+        vdr_ligand=plasma_vdr_ligand * uraemic_vdr_responsiveness(),
         vdr_reference=vdr_reference(),
         # the enterocyte also sees an oral calcitriol dose on its way in
-        gut_vdr_ligand=((dbp_displacement(calcidiol) * (calcitriol + calcidiol_vdr_equivalent(calcidiol))
-                         + oral_calcitriol_enterocyte_ligand()) * uraemic_vdr_responsiveness()),
+        gut_vdr_ligand=(plasma_vdr_ligand + oral_calcitriol_enterocyte_ligand()) * uraemic_vdr_responsiveness(),
         cinacalcet=pos(y["cinacalcet_plasma"]) / P.cinacalcet_central_volume * P.nmol_per_umol,
         denosumab=drugs["denosumab"],
         romosozumab=drugs["romosozumab"],
