@@ -109,6 +109,58 @@ def test_run_without_out_prints_final_values_with_flags(capsys):
     assert "ca_total" in out and "pth" in out
 
 
+BONE_DRUGS = ("teriparatide", "abaloparatide", "pth-1-84", "denosumab", "zoledronate", "alendronate", "romosozumab")
+BONE_OBSERVABLES = ("bmd_lumbar_spine", "bmd_total_hip", "bmd_total_body", "ctx", "p1np", "bone_ca_balance",
+                    "bone_formation", "bone_resorption")
+
+
+def final_values(out) -> dict:
+    """``{variable: value}`` from the table ``run`` (without ``--out``) and ``steady-state`` print."""
+    rows = [line.split() for line in out.splitlines()]
+    return {row[1]: float(row[2]) for row in rows
+            if len(row) >= 4 and not row[0].endswith(":") and row[1] != "variable"}
+
+
+@pytest.mark.parametrize("drug", BONE_DRUGS)
+def test_every_bone_drug_runs_from_the_command_line_like_the_python_api(drug, capsys):
+    """Issue 14: each drug from the CLI with its catalogue defaults; the bone observables are
+    printed without --variables and equal the Python run's."""
+    status, out, err = run_cli(capsys, "run", "healthy", "--days", 60, "--intervention", f"{drug}@0")
+    assert status == 0, err
+    printed = final_values(out)
+    assert set(BONE_OBSERVABLES) <= set(printed), sorted(printed)
+    run = homeostasis.simulate("healthy", days=60, interventions=[f"{drug}@0"])
+    for name in BONE_OBSERVABLES:  # the table prints 4 significant digits
+        assert_allclose(printed[name], run[name][-1], rtol=1e-3, atol=1e-3, err_msg=f"{drug} {name}")
+
+
+def test_steady_state_lists_the_bone_observables(capsys):
+    status, out, err = run_cli(capsys, "steady-state", "healthy")
+    assert status == 0, err
+    printed = final_values(out)
+    assert set(BONE_OBSERVABLES) <= set(printed), sorted(printed)
+    assert_allclose([printed[name] for name in ("bmd_lumbar_spine", "ctx", "p1np")], [0, 100, 100], atol=1e-6)
+
+
+def test_a_run_without_a_bone_drug_keeps_the_main_observables(capsys):
+    status, out, _ = run_cli(capsys, "run", "healthy", "--days", 5)
+    assert status == 0
+    assert "bone_ca_balance" in final_values(out) and "ctx" not in final_values(out)
+
+
+def test_compare_with_bone_drugs_plots_and_prints_the_bone_observables(tmp_path, capsys):
+    status, out, err = run_cli(capsys, "compare", "healthy+teriparatide@0", "healthy+denosumab@0",
+                               "healthy+zoledronate@0", "--days", 30, "--plot", tmp_path / "bone.png",
+                               "--out", tmp_path / "bone.csv")
+    assert status == 0, err
+    table = pd.read_csv(tmp_path / "bone.csv")
+    assert set(BONE_OBSERVABLES) <= set(table["variable"])
+    assert (tmp_path / "bone.png").read_bytes().startswith(b"\x89PNG")
+    ctx = table[(table["variable"] == "ctx") & (table["time_days"] == table["time_days"].max())]
+    by_arm = dict(zip(ctx["scenario"], ctx["value"]))
+    assert by_arm["healthy+denosumab@0"] < by_arm["healthy+zoledronate@0"] < 100 < by_arm["healthy+teriparatide@0"]
+
+
 @pytest.mark.parametrize("extension, magic", [("png", b"\x89PNG"), ("svg", b"<svg"), ("pdf", b"%PDF")])
 def test_run_writes_the_figure(tmp_path, capsys, extension, magic):
     figure_file = tmp_path / f"healthy.{extension}"

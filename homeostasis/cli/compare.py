@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .options import (add_force_option, add_intervention_option, add_set_option, add_start_option, add_table_output,
                       check_outputs, format_table, parse_interventions, parse_settings, variable_names)
-from .simulate import MAIN_OBSERVABLES, _checked_dpi, _read_measured
+from .simulate import MAIN_OBSERVABLES, _checked_dpi, _read_measured, with_bone_drug
 
 SPEC_SYNTAX = "SCENARIO[:NAME=VALUE,...][,label=TEXT][+NAME@DAY[:key=value,...]]..."  # as in homeostasis.compare
 
@@ -48,7 +48,7 @@ def command_compare(arguments) -> None:
     specs = [parse_spec(text) for text in arguments.scenarios]
     settings = parse_settings(arguments.set)
     interventions = parse_interventions(arguments.intervention)
-    variables = _default_variables(specs) if arguments.variables is None else \
+    variables = _default_variables(specs, interventions) if arguments.variables is None else \
         variable_names(arguments.variables)
     _checked_dpi(arguments.dpi)
     measured = _read_measured(arguments.data) if arguments.data else None
@@ -69,12 +69,14 @@ def command_compare(arguments) -> None:
         print(format_table(_final_values(frame)), end="")
 
 
-def _default_variables(specs) -> list[str]:
-    """The main observables, preceded by those a compared scenario declares as showing its disease."""
+def _default_variables(specs, interventions=()) -> list[str]:
+    """The main observables, preceded by those a compared scenario declares as showing its disease
+    and followed, when a bone drug is given, by the bone observables."""
     from ..scenarios.base import load_scenario
 
     own = [name for spec in specs for name in load_scenario(spec.scenario).default_variables]
-    return list(dict.fromkeys(own + list(MAIN_OBSERVABLES))) if own else list(MAIN_OBSERVABLES)
+    given = list(interventions) + [item for spec in specs for item in spec.interventions]
+    return list(dict.fromkeys(own + list(MAIN_OBSERVABLES) + list(with_bone_drug(given))))
 
 
 def _final_values(frame):

@@ -13,6 +13,9 @@ from .options import (STARTS, TerminalProgress, add_force_option, add_interventi
 # the observables a clinician reads first: serum minerals, hormones, urine, risk and bone
 MAIN_OBSERVABLES = ("ca_total", "phosphate", "pth", "calcitriol", "fgf23", "urine_ca",
                     "ca_x_p", "bone_ca_balance", "gfr")
+# added to the defaults of a run with a bone drug: density by site, turnover markers, bone fluxes
+BONE_OBSERVABLES = ("bmd_lumbar_spine", "bmd_total_hip", "bmd_total_body", "ctx", "p1np",
+                    "bone_formation", "bone_resorption")
 
 
 def add_parsers(commands) -> None:
@@ -138,10 +141,20 @@ def default_days(prepared, days):
     return decline if decline > 0 else None
 
 
-def default_variables(scenario, valid) -> list[str]:
-    """The scenario's own variables (those that show its disease), else the main ones."""
+def default_variables(scenario, valid, interventions=()) -> list[str]:
+    """The scenario's own variables (those that show its disease), else the main ones; with a
+    bone drug among ``interventions``, followed by the bone observables."""
     own = tuple(getattr(scenario, "default_variables", ()) or ())
-    return [name for name in (own or MAIN_OBSERVABLES) if name in valid]
+    names = list(dict.fromkeys((own or MAIN_OBSERVABLES) + with_bone_drug(interventions)))
+    return [name for name in names if name in valid]
+
+
+def with_bone_drug(interventions) -> tuple:
+    """BONE_OBSERVABLES when an intervention (Intervention or ``NAME@DAY...`` string) is a bone drug."""
+    from ..protocol.catalogue import BONE_DRUG_NAMES
+    from ..protocol.interventions import as_interventions
+
+    return BONE_OBSERVABLES if any(item.name in BONE_DRUG_NAMES for item in as_interventions(list(interventions))) else ()
 
 
 def sampling_times(prepared, days=None, step=None, sample="profile"):
@@ -182,7 +195,7 @@ def command_run(arguments) -> None:
     measured = _read_measured(arguments.data) if arguments.data else None
     prepared = Simulation(arguments.scenario, parameters=settings, start=arguments.start, interventions=interventions)
     _check_variables(variables, prepared.compiled.observable_names)
-    variables = variables or default_variables(prepared.scenario, prepared.compiled.observable_names)
+    variables = variables or default_variables(prepared.scenario, prepared.compiled.observable_names, interventions)
     days = default_days(prepared, arguments.days)
     times = sampling_times(prepared, days, arguments.step, arguments.sample)
     if times is None and arguments.log_time and arguments.step is None:

@@ -590,3 +590,4 @@ _BONE_DRUGS = (
                       lambda o: o["every_days"])),
 )
 CATALOGUE.update({spec.name: spec for spec in _BONE_DRUGS})
+BONE_DRUG_NAMES = frozenset(spec.name for spec in _BONE_DRUGS)
