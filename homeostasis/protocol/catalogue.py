@@ -384,8 +384,9 @@ def _daily_rhythm(day, options, base, end):
             events += repeated(start + DIGESTIVE_SECRETION_HOURS / 24.0, stop - 1e-9, 1.0,
                                SetParameters({"phosphate_gut_secretion_rate": 0.0}))
     if options.get("days"):
-        restored = {"pth_rhythm_amplitude": base["pth_rhythm_amplitude"],
-                    "phosphate_gut_secretion_rate": base["phosphate_gut_secretion_rate"]}
+        restored = {"pth_rhythm_amplitude": base["pth_rhythm_amplitude"]}
+        if secreting:
+            restored["phosphate_gut_secretion_rate"] = base["phosphate_gut_secretion_rate"]
         events.append(Event(stop, MealWindow(False), SetParameters(restored)))
     return sorted(events, key=lambda event: event.time)
 
