@@ -351,19 +351,43 @@ def serve_meals(events, base: dict) -> list:
     return served
 
 
+DIGESTIVE_SECRETION_HOURS = 3.0  # digestive juices follow each meal (Keller & Layer 2005 Gut 54 Suppl 6:vi1)
+
+
+def _meal_secretion(share, base) -> SetParameters:
+    """The endogenous gut phosphate secretion while a meal is digested: pancreatic (and biliary)
+    secretion rises within the first postprandial hour and returns to the low interdigestive
+    range 3-4 h after a meal (Keller & Layer 2005 Gut 54 Suppl 6:vi1, doi 10.1136/gut.2005.065946);
+    ASSUMED all of it in the 3 h after each meal, in proportion to the meal's share of the day's
+    food, so the daily amount is that of the continuous secretion."""
+    rate = base["phosphate_gut_secretion_rate"] * share * 24.0 / DIGESTIVE_SECRETION_HOURS
+    return SetParameters({"phosphate_gut_secretion_rate": rate})
+
+
 def _daily_rhythm(day, options, base, end):
     """Three meals a day instead of continuous intake, and the circadian PTH rhythm. The meals
-    carry the dietary intake in force when they are eaten (:func:`serve_meals`)."""
+    carry the dietary intake in force when they are eaten (:func:`serve_meals`); the endogenous
+    gut phosphate secretion, when on, follows the meals (:func:`_meal_secretion`)."""
     stop = day + options["days"] if options.get("days") else end
     events = [Event(day, MealWindow(True), SetParameters({"pth_rhythm_amplitude": base["pth_rhythm_amplitude_daily"]}))]
+    secreting = base["phosphate_gut_secretion_rate"] > 0
+    if secreting:
+        events.append(Event(day, SetParameters({"phosphate_gut_secretion_rate": 0.0})))
     first = math.floor(day)
     for hour, share in MEALS:
         start = first + hour / 24.0
         if start < day:
             start += 1.0
         events += repeated(start, stop - 1e-9, 1.0, Meal(share))
+        if secreting:
+            events += repeated(start, stop - 1e-9, 1.0, _meal_secretion(share, base))
+            events += repeated(start + DIGESTIVE_SECRETION_HOURS / 24.0, stop - 1e-9, 1.0,
+                               SetParameters({"phosphate_gut_secretion_rate": 0.0}))
     if options.get("days"):
-        events.append(Event(stop, MealWindow(False), SetParameters({"pth_rhythm_amplitude": base["pth_rhythm_amplitude"]})))
+        restored = {"pth_rhythm_amplitude": base["pth_rhythm_amplitude"]}
+        if secreting:
+            restored["phosphate_gut_secretion_rate"] = base["phosphate_gut_secretion_rate"]
+        events.append(Event(stop, MealWindow(False), SetParameters(restored)))
     return sorted(events, key=lambda event: event.time)
 
 
