@@ -113,6 +113,9 @@ TITLES = {
     "fe_ca": "Fractional excretion of calcium", "gfr": "GFR", "ca_x_p": "Calcium \u00d7 phosphate",
     "tmp_gfr": "TmP/GFR", "bone_resorption": "Bone resorption", "bone_formation": "Bone formation",
     "parathyroid_mass": "Parathyroid mass",
+    "bmd_lumbar_spine": "Lumbar spine BMD", "bmd_total_hip": "Total hip BMD", "bmd_total_body": "Total body BMD",
+    "bmd_femoral_neck": "Femoral neck BMD", "bmd_radius": "One-third radius BMD",
+    "ctx": "CTX (resorption marker)", "p1np": "P1NP (formation marker)", "free_rankl": "Free RANKL",
 }
 
 

@@ -169,3 +169,15 @@ def test_a_figure_imports_neither_seaborn_nor_scipy_stats_nor_pint():
             "print(sorted(m for m in ('seaborn', 'scipy.stats', 'pint', 'sympy') if m in sys.modules))")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
+
+
+def test_every_observable_has_a_title_in_words():
+    # panel titles read as a clinician writes them ("Lumbar spine BMD", "CTX"), never the
+    # capitalised variable name ("Bmd lumbar spine", "Ctx") that an unlisted observable gets
+    from homeostasis.numerics.cache import compile_model
+    from homeostasis.plotting.labels import TITLES, title
+
+    names = compile_model().observable_names
+    assert [name for name in names if name not in TITLES] == []
+    assert title("bmd_lumbar_spine") == "Lumbar spine BMD"
+    assert title("p1np").startswith("P1NP")
