@@ -47,7 +47,7 @@ def gut_processes(c) -> list[Process]:
 
 
 def phosphate_gut_secretion(c):
-    """Endogenous phosphate secreted into the gut lumen, mmol/day, in proportion to ECF phosphate.
+    """Endogenous phosphate secreted into the gut lumen, mmol/day, rising with ECF phosphate.
 
     Digestive juices carry plasma phosphate into the lumen, where it mixes with the diet's and is
     reabsorbed or, with an oral binder, bound: aluminium antacids make faecal phosphorus exceed the
