@@ -54,13 +54,14 @@ def phosphate_gut_secretion(c):
     intake and deplete phosphate (Lotz, Zisman & Bartter 1968 N Engl J Med 278:409), and on a low
     phosphorus diet stool losses continue after the urine is free of phosphate. 0 switches it off.
 
-    Saturable in ECF phosphate (ASSUMED Michaelis-Menten, half at the healthy amount, at most twice
-    the healthy secretion): proportional secretion made the gut an excretory route in kidney failure
-    (GFR 1: serum phosphate 9.5 against 16.9 mmol/L) and left no steady state there; no human
-    measurement of endogenous faecal phosphorus in uraemia was found.
+    Saturable in ECF phosphate (ASSUMED Michaelis-Menten at most ``phosphate_gut_secretion_saturation``
+    times the healthy secretion, equal to it at the healthy amount): proportional secretion made the
+    gut an excretory route in kidney failure (GFR 1: serum phosphate 9.5 against 16.9 mmol/L) and
+    left no steady state there; no human measurement of endogenous faecal phosphorus in uraemia was found.
     """
-    healthy = P.reference_phosphate * P.phosphate_distribution_volume
-    return P.phosphate_gut_secretion_rate * healthy * 2 * c.y["phosphate_ecf"] / (c.y["phosphate_ecf"] + healthy)
+    healthy, most = P.reference_phosphate * P.phosphate_distribution_volume, P.phosphate_gut_secretion_saturation
+    amount = c.y["phosphate_ecf"]
+    return P.phosphate_gut_secretion_rate * healthy * most * amount / (amount + (most - 1) * healthy)
 
 
 def phosphate_gut_outflows(c) -> dict:
