@@ -33,12 +33,16 @@ MECHANISMS = (
 SPLITS = ("calibration", "holdout")
 STARTS = ("healthy", "steady")
 RULES = ("within", "band", "direction")
-QUANTITIES = ("absolute", "change", "percent_change", "ratio")
+QUANTITIES = ("absolute", "change", "percent_change", "ratio", "cosinor_amplitude", "cosinor_acrophase")
+# a 24-h cosine fitted to the model over the row's window (window_days required): its amplitude, in
+# the variable's unit, or its acrophase, a clock hour (atlas.runner.cosinor)
+COSINOR_QUANTITIES = ("cosinor_amplitude", "cosinor_acrophase")
 SPREAD_KINDS = ("sd", "sem", "ci95", "none")
 COLUMNS = ("time_days", "variable", "quantity", "value", "unit", "spread", "spread_kind", "n", "low", "high", "note")
 # optional: the length (days) of a timed collection ending at time_days (blank: a value at one moment)
 OPTIONAL_COLUMNS = ("window_days",)
 RELATIVE_UNITS = {"percent_change": "%", "ratio": "ratio"}  # the only unit each relative quantity may have
+FIXED_UNITS = {**RELATIVE_UNITS, "cosinor_acrophase": "h"}  # quantities with one unit, whatever the variable
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _VARIABLE = re.compile(r"[a-z][a-z0-9_]*")
@@ -344,6 +348,9 @@ def _row(record, line, cells, protocol, acceptance, population) -> dict:
         raise record.fail(f"{where} variable", "an observable name such as ca_total", row["variable"])
     if row["quantity"] not in QUANTITIES:
         raise record.fail(f"{where} quantity", f"one of {', '.join(QUANTITIES)}", row["quantity"])
+    if row["quantity"] in COSINOR_QUANTITIES and math.isnan(row["window_days"]):
+        raise record.fail(f"{where} window_days", f"the length of the profile the cosine is fitted to (quantity "
+                          f"{row['quantity']})", "")
     _check_unit(record, where, row)
     if row["spread_kind"] not in SPREAD_KINDS:
         raise record.fail(f"{where} spread_kind", f"one of {', '.join(SPREAD_KINDS)}", row["spread_kind"])
@@ -360,8 +367,8 @@ def _row(record, line, cells, protocol, acceptance, population) -> dict:
             raise record.fail(f"{where} low,high", "numbers with low <= high (rule band)", f"{cells['low']},{cells['high']}")
     elif math.isnan(row["value"]):
         raise record.fail(f"{where} value", f"a number (rule {acceptance.rule})", cells["value"])
-    if acceptance.rule == "direction" and row["quantity"] == "absolute":
-        raise record.fail(f"{where} quantity", "change, percent_change or ratio (rule direction)", "absolute")
+    if acceptance.rule == "direction" and row["quantity"] in ("absolute", *COSINOR_QUANTITIES):
+        raise record.fail(f"{where} quantity", "change, percent_change or ratio (rule direction)", row["quantity"])
     return row
 
 
@@ -380,7 +387,7 @@ def _cell_number(record, where, name, text) -> float:
 def _check_unit(record, where, row) -> None:
     from .conversions import known_units
 
-    wanted = RELATIVE_UNITS.get(row["quantity"])
+    wanted = FIXED_UNITS.get(row["quantity"])
     if wanted is not None and row["unit"] != wanted:
         raise record.fail(f"{where} unit", f"{wanted!r} for quantity {row['quantity']}", row["unit"])
     if wanted is None and row["unit"] not in known_units():

@@ -20,7 +20,7 @@ from ..errors import HomeostasisError, ParameterValueError, UnknownNameError
 # the one import of the clinical unit table
 from ..clinical_units import TITLES as _TITLES, factor as _clinical_factor
 from .conversions import _ALIASES, _CLINICAL_UNITS, _GENERIC, _MODEL_UNITS, known_units  # noqa: F401
-from .records import MECHANISMS, SPLITS, Experiment, calibration_uses, load_atlas
+from .records import COSINOR_QUANTITIES, FIXED_UNITS, MECHANISMS, SPLITS, Experiment, calibration_uses, load_atlas
 
 COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
            "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "days", "note",
@@ -100,6 +100,19 @@ def window_mean(times, values, start: float, end: float) -> float:
     return float(np.sum(0.5 * (curve[1:] + curve[:-1]) * np.diff(grid)) / (end - start))
 
 
+def cosinor(times, values, start: float, end: float) -> tuple:
+    """(mesor, amplitude, acrophase as a clock hour in [0, 24)) of the 24-h cosine fitted by least
+    squares to a sampled curve over [start, end] (days; day boundaries are midnight), sampled like a
+    timed collection: the single-component cosinor of Nelson et al. 1979 Chronobiologia 6:305,
+    with which circadian studies report a rhythm's amplitude and acrophase."""
+    grid = _window_grid(start, end)
+    weight = np.sqrt(np.gradient(grid) * np.r_[0.5, np.ones(grid.size - 2), 0.5])  # trapezoid: each moment once
+    angle = 2.0 * np.pi * grid
+    design = np.column_stack([np.ones_like(grid), np.cos(angle), np.sin(angle)]) * weight[:, None]
+    mesor, beta, gamma = np.linalg.lstsq(design, np.interp(grid, times, values) * weight, rcond=None)[0]
+    return float(mesor), float(np.hypot(beta, gamma)), float(np.degrees(np.arctan2(gamma, beta)) / 15.0 % 24.0)
+
+
 def collection_and_baseline(end: float, length: float, baseline_day: float) -> tuple:
     """The (start, end) of a timed collection of ``length`` days ending at ``end`` and of its
     baseline collection of the same length ending at the baseline day (clipped at day 0, before
@@ -128,7 +141,7 @@ def _window_grid(start: float, end: float) -> np.ndarray:
 def model_quantity(values, baseline: float, quantity: str):
     """The model value(s) as the record's quantity, relative to the model at the baseline day."""
     values = np.asarray(values, dtype=float)
-    if quantity == "absolute":
+    if quantity in ("absolute", *COSINOR_QUANTITIES):
         return values
     if quantity == "change":
         return values - baseline
@@ -137,7 +150,7 @@ def model_quantity(values, baseline: float, quantity: str):
             return values / baseline
         if quantity == "percent_change":
             return 100.0 * (values / baseline - 1.0)
-    raise ParameterValueError(f"quantity: expected absolute, change, percent_change or ratio, got {quantity!r}")
+    raise ParameterValueError(f"quantity: expected absolute, change, percent_change, ratio or a cosinor quantity, got {quantity!r}")
 
 
 # ---------------------------------------------------------------- running
@@ -265,12 +278,14 @@ def _compare(experiment: Experiment, measured: dict, course) -> dict:
     tolerance = rule.abs_tolerance
     if course is None or variable not in course["values"]:
         return row
-    model_unit = RATIO_UNITS.get(quantity, course["units"][variable])
-    scale = 1.0 if quantity in RATIO_UNITS else unit_factor(variable, measured["unit"], model_unit)
+    model_unit = FIXED_UNITS.get(quantity, course["units"][variable])
+    scale = 1.0 if quantity in FIXED_UNITS else unit_factor(variable, measured["unit"], model_unit)
     for key in ("measured", "spread", "low", "high"):
         row[key] *= scale
     row["unit"], tolerance = model_unit, tolerance * scale
     row["model"] = float(model_quantity(*_model_and_baseline(course, variable, measured), quantity))
+    if quantity == "cosinor_acrophase":  # a clock hour: the model's, within 12 h of the measured one
+        row["model"] = row["measured"] + (row["model"] - row["measured"] + 12.0) % 24.0 - 12.0
     row["passed"] = accept(rule.rule, row["model"], measured=row["measured"], sem=row["spread"], low=row["low"],
                            high=row["high"], k=rule.k, abs_tolerance=tolerance,
                            min_fraction=rule.min_fraction, quantity=quantity)
@@ -284,6 +299,9 @@ def _model_and_baseline(course, variable: str, measured: dict) -> tuple:
     times, values = np.asarray(course["time_days"]), np.asarray(course["values"][variable])
     end, baseline_day = measured["time_days"], course["baseline_day"]
     length = measured.get("window_days", math.nan)
+    if measured["quantity"] in COSINOR_QUANTITIES:  # the fitted cosine over the window; no baseline
+        fit = cosinor(times, values, end - length, end)
+        return fit[1 if measured["quantity"] == "cosinor_amplitude" else 2], math.nan
     if not np.isfinite(length):
         return float(np.interp(end, times, values)), float(np.interp(baseline_day, times, values))
     return tuple(window_mean(times, values, *window) for window in collection_and_baseline(end, length, baseline_day))
