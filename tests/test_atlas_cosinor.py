@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose
 
 from homeostasis.atlas import run_experiment
 from homeostasis.atlas.records import parse_experiment
+from homeostasis.atlas.report import figure_png
 from homeostasis.atlas.runner import cosinor
 from homeostasis.errors import HomeostasisError
 
@@ -76,3 +77,5 @@ def test_a_record_reads_the_model_rhythm_and_wraps_the_acrophase_to_the_measured
     frame = run_experiment(record)
     assert_allclose(frame["model"], [0.46, 25.4], rtol=0.05)
     assert list(frame["unit"]) == ["pmol/L", "h"]
+    png = figure_png(frame, frame.attrs["time_courses"]["synthetic-rhythm"])
+    assert png.startswith(b"\x89PNG")

@@ -20,11 +20,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HomeostasisError
+from .records import COSINOR_QUANTITIES
 from .runner import experiment_table, model_quantity, summary, variable_title, without_attrs
 
 HOURS_BELOW_DAYS = 3.0  # shorter runs are read in hours
 _QUANTITY_LABELS = {"absolute": "{title}", "change": "Change in {lower}", "percent_change": "Change in {lower}",
-                    "ratio": "{title} / baseline"}
+                    "ratio": "{title} / baseline", "cosinor_amplitude": "{title}: 24-h cosine amplitude",
+                    "cosinor_acrophase": "{title}: acrophase (clock hour)"}
 
 
 def write_report(frame: pd.DataFrame, directory, *, force: bool = False) -> Path:
@@ -102,7 +104,10 @@ def _panel(axis, rows: pd.DataFrame, course, variable: str, quantity: str) -> No
     days = float(rows["days"].iloc[0])
     hours = days < HOURS_BELOW_DAYS
     scale = 24.0 if hours else 1.0
-    if course and variable in course["values"]:
+    if quantity in COSINOR_QUANTITIES:  # one fitted number per row, not a time course
+        axis.plot(rows["time_days"].to_numpy(float) * scale, rows["model"].to_numpy(float), "D", color="C0",
+                  label="model")
+    elif course and variable in course["values"]:
         times, values = np.asarray(course["time_days"]), np.asarray(course["values"][variable])
         baseline = float(np.interp(course["baseline_day"], times, values))
         axis.plot(times * scale, model_quantity(values, baseline, quantity), color="C0", label="model")
