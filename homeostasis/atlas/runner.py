@@ -299,7 +299,7 @@ def _model_and_baseline(course, variable: str, measured: dict) -> tuple:
     times, values = np.asarray(course["time_days"]), np.asarray(course["values"][variable])
     end, baseline_day = measured["time_days"], course["baseline_day"]
     length = measured.get("window_days", math.nan)
-    if measured["quantity"] in COSINOR_QUANTITIES:  # the fitted cosine over the window; no baseline
+    if measured.get("quantity") in COSINOR_QUANTITIES:  # the fitted cosine over the window; no baseline
         fit = cosinor(times, values, end - length, end)
         return fit[1 if measured["quantity"] == "cosinor_amplitude" else 2], math.nan
     if not np.isfinite(length):
