@@ -68,3 +68,13 @@ def run_cli(capsys, *arguments):
     status = main([str(argument) for argument in arguments])
     captured = capsys.readouterr()
     return status, captured.out, captured.err
+
+
+# the [source] table of a synthetic atlas record (tests that parse records written in the test)
+SYNTHETIC_SOURCE = """\
+[source]
+authors = "Doe J"
+journal = "Synthetic Test Journal"
+year = 2020
+pmid = "00000001"
+"""

@@ -13,6 +13,8 @@ from homeostasis.atlas.records import parse_experiment
 from homeostasis.atlas.runner import collection_windows, output_times, window_mean
 from homeostasis.errors import HomeostasisError
 
+from helpers import SYNTHETIC_SOURCE
+
 TOML = """\
 id = "synthetic"
 title = "Synthetic hypercalcaemic clamp with a 24-h urine collection"
@@ -20,12 +22,7 @@ mechanisms = ["calcium-clamp"]
 split = "calibration"
 figure_read = false
 
-[source]
-authors = "Doe J"
-journal = "Synthetic Test Journal"
-year = 2020
-pmid = "00000001"
-
+""" + SYNTHETIC_SOURCE + """
 [protocol]
 scenario = "healthy"
 interventions = ["calcium-clamp@1:delta_ionized=0.2,hours=6"]

@@ -14,6 +14,8 @@ from homeostasis.atlas.report import figure_png
 from homeostasis.atlas.runner import cosinor
 from homeostasis.errors import HomeostasisError
 
+from helpers import SYNTHETIC_SOURCE
+
 TOML = """\
 id = "synthetic-rhythm"
 title = "Synthetic circadian PTH profile"
@@ -21,12 +23,7 @@ mechanisms = ["daily-rhythm"]
 split = "holdout"
 figure_read = false
 
-[source]
-authors = "Doe J"
-journal = "Synthetic Test Journal"
-year = 2020
-pmid = "00000001"
-
+""" + SYNTHETIC_SOURCE + """
 [protocol]
 scenario = "healthy"
 settings = { pth_rhythm_amplitude = 0.25 }
