@@ -76,3 +76,14 @@ def test_a_record_reads_the_model_rhythm_and_wraps_the_acrophase_to_the_measured
     assert list(frame["unit"]) == ["pmol/L", "h"]
     png = figure_png(frame, frame.attrs["time_courses"]["synthetic-rhythm"])
     assert png.startswith(b"\x89PNG")
+
+
+def test_the_validate_line_names_the_cosine():
+    import pandas as pd
+
+    from homeostasis.cli.validate import experiment_line
+
+    row = {"id": "x", "status": "ok", "variable": "pth", "model": 0.44, "measured": 0.76, "spread": 0.21,
+           "unit": "pmol/L", "passed": True, "time_days": 4.0, "window_days": 1.0, "rule": "within",
+           "low": float("nan"), "high": float("nan"), "quantity": "cosinor_amplitude"}
+    assert experiment_line(pd.DataFrame([row])).endswith("(24-h cosine amplitude of days 3-4)")

@@ -205,10 +205,13 @@ def experiment_line(rows) -> str:
 
 
 def _when(row) -> str:
-    """``day 8``, or for a timed collection (``window_days``) ``mean of days 7-8``."""
+    """``day 8``, or for a timed collection (``window_days``) ``mean of days 7-8``, or for a
+    circadian row ``24-h cosine amplitude over days 7-8`` (or ``acrophase``)."""
     window = row.get("window_days", float("nan"))
     if window == window:  # not NaN
-        return f"mean of days {row['time_days'] - window:.4g}-{row['time_days']:.4g}"
+        quantity = str(row.get("quantity", ""))
+        what = f"24-h cosine {quantity.split('_')[1]}" if quantity.startswith("cosinor_") else "mean"
+        return f"{what} of days {row['time_days'] - window:.4g}-{row['time_days']:.4g}"
     return f"day {row['time_days']:.4g}"
 
 
