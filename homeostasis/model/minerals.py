@@ -143,8 +143,8 @@ def kidney(c) -> dict:
     """Filtered loads, segmental reabsorption and urinary excretion (intermediate expressions)."""
     ultrafilterable_ca = c.ca_ionized * (1 + P.ca_complex_ratio)
     filtered_ca = c.gfr_volume * ultrafilterable_ca
-    tal = (P.tal_ca_reabsorption_max / (1 + (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill)
-           * (1 - loop_diuretic_inhibition()))
+    casr = (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill * tal_claudin_pth_factor(c)
+    tal = P.tal_ca_reabsorption_max / (1 + casr) * (1 - loop_diuretic_inhibition())
     basal = 1 - P.dct_pth_share - P.dct_calcitriol_share
     distal_pth = hill(pth_receptor_activation(c), P.dct_pth_half, P.dct_pth_hill)
     distal_regulation = (basal + P.dct_pth_share * distal_pth
@@ -160,6 +160,19 @@ def kidney(c) -> dict:
     urine_p = c.gfr_volume * (filtrate_p - reabsorbed_p)
     return {"filtered_ca": filtered_ca, "urine_ca": urine_ca, "filtered_phosphate": c.gfr_volume * filtrate_p,
             "urine_phosphate": urine_p, "tmp_gfr": tmp_gfr}
+
+
+def tal_claudin_pth_factor(c):
+    """PTH's opposition to the CaSR's claudin-14 brake on paracellular TAL calcium reabsorption.
+
+    The TAL CaSR raises claudin-14 (less paracellular calcium reabsorption) and PTH1R signalling
+    suppresses it whatever the serum calcium (Sato et al. 2017 Proc Natl Acad Sci USA 114:E3344,
+    doi 10.1073/pnas.1616733114; Gong et al. 2012 EMBO J 31:1999), so the CaSR signal is scaled by
+    ``(2 / (1 + r)) ** tal_claudin_pth_exponent`` with ``r`` the PTH1R ligand relative to
+    reference PTH: 1 at normal PTH, at most ``2 ** exponent`` without PTH; 0 switches it off.
+    """
+    relative = pth_receptor_activation(c) / P.reference_pth
+    return power(2 / (1 + pos(relative)), P.tal_claudin_pth_exponent)
 
 
 def proximal_delivery():
