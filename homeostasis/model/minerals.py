@@ -167,12 +167,16 @@ def tal_claudin_pth_factor(c):
 
     The TAL CaSR raises claudin-14 (less paracellular calcium reabsorption) and PTH1R signalling
     suppresses it whatever the serum calcium (Sato et al. 2017 Proc Natl Acad Sci USA 114:E3344,
-    doi 10.1073/pnas.1616733114; Gong et al. 2012 EMBO J 31:1999), so the CaSR signal is scaled by
-    ``(2 / (1 + r)) ** tal_claudin_pth_exponent`` with ``r`` the PTH1R ligand relative to
-    reference PTH: 1 at normal PTH, at most ``2 ** exponent`` without PTH; 0 switches it off.
+    doi 10.1073/pnas.1616733114; Gong et al. 2012 EMBO J 31:1999: claudin-14 is low on a normal
+    diet, so PTH above normal can lower it little more). The CaSR signal is scaled by
+    ``((1 + s(1)) / (1 + s(r))) ** tal_claudin_pth_exponent``, ``r`` the PTH1R ligand relative to
+    reference PTH and ``s`` its smooth minimum with ``tal_claudin_pth_ceiling``: 1 at normal PTH,
+    larger as PTH falls, bounded above normal; exponent 0 switches it off.
     """
-    relative = pth_receptor_activation(c) / P.reference_pth
-    return power(2 / (1 + pos(relative)), P.tal_claudin_pth_exponent)
+    def saturated(relative):
+        return smooth_minimum(relative, P.tal_claudin_pth_ceiling, P.tal_claudin_pth_sharpness)
+    relative = pos(pth_receptor_activation(c) / P.reference_pth)
+    return power((1 + saturated(1)) / (1 + saturated(relative)), P.tal_claudin_pth_exponent)
 
 
 def proximal_delivery():
