@@ -167,21 +167,6 @@ def test_hypercalcaemic_clamp_with_pth_suppressed_is_markedly_calciuric():
     assert 0.045 <= value_at(run, "fe_ca", 8 / 24) <= 0.085
 
 
-@pytest.mark.parametrize("exponent", [0.0, 3.0])
-def test_pth_opposes_the_tal_casr_claudin_brake_only_away_from_normal_pth(exponent):
-    # tal_claudin_pth_exponent (OFF by default; Sato et al. 2017 Proc Natl Acad Sci USA 114:E3344:
-    # PTH1R signalling suppresses TAL claudin-14): the healthy steady state is unchanged at any
-    # exponent (the factor is 1 at reference PTH), and with PTH suppressed by a hypercalcaemic
-    # clamp it makes the kidney more calciuric (Syed et al. 2001: FECa 6.5 %; measured 2026-12-01:
-    # 3.7 % off, 5.5 % at exponent 3, which loses 11 atlas records, see docs/validation.md)
-    run = h.simulate(days=8 / 24, step=1 / 96, parameters={"tal_claudin_pth_exponent": exponent},
-                     interventions=["calcium-clamp@0:delta_ionized=0.09,hours=8"])
-    assert_allclose(run["ca_total"][0], 2.40, atol=0.01)
-    assert_allclose(run["fe_ca"][0], h.simulate(days=0.01)["fe_ca"][0], rtol=1e-3)
-    expected = 0.037 if exponent == 0 else 0.055
-    assert_allclose(value_at(run, "fe_ca", 8 / 24), expected, rtol=0.08)
-
-
 def test_single_calcium_load_is_absorbed_and_excreted_within_a_day():
     # Bristow et al. 2014 Br J Nutr 112:1611: serum calcium peaks 2-6 h after a 1 g oral dose by
     # ~0.05-0.15 mmol/L (total) and returns toward baseline by 8-12 h

@@ -143,8 +143,8 @@ def kidney(c) -> dict:
     """Filtered loads, segmental reabsorption and urinary excretion (intermediate expressions)."""
     ultrafilterable_ca = c.ca_ionized * (1 + P.ca_complex_ratio)
     filtered_ca = c.gfr_volume * ultrafilterable_ca
-    casr = (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill * tal_claudin_pth_factor(c)
-    tal = P.tal_ca_reabsorption_max / (1 + casr) * (1 - loop_diuretic_inhibition())
+    tal = (P.tal_ca_reabsorption_max / (1 + (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill)
+           * (1 - loop_diuretic_inhibition()))
     basal = 1 - P.dct_pth_share - P.dct_calcitriol_share
     distal_pth = hill(pth_receptor_activation(c), P.dct_pth_half, P.dct_pth_hill)
     distal_regulation = (basal + P.dct_pth_share * distal_pth
@@ -160,23 +160,6 @@ def kidney(c) -> dict:
     urine_p = c.gfr_volume * (filtrate_p - reabsorbed_p)
     return {"filtered_ca": filtered_ca, "urine_ca": urine_ca, "filtered_phosphate": c.gfr_volume * filtrate_p,
             "urine_phosphate": urine_p, "tmp_gfr": tmp_gfr}
-
-
-def tal_claudin_pth_factor(c):
-    """PTH's opposition to the CaSR's claudin-14 brake on paracellular TAL calcium reabsorption.
-
-    The TAL CaSR raises claudin-14 (less paracellular calcium reabsorption) and PTH1R signalling
-    suppresses it whatever the serum calcium (Sato et al. 2017 Proc Natl Acad Sci USA 114:E3344,
-    doi 10.1073/pnas.1616733114; Gong et al. 2012 EMBO J 31:1999: claudin-14 is low on a normal
-    diet, so PTH above normal can lower it little more). The CaSR signal is scaled by
-    ``((1 + s(1)) / (1 + s(r))) ** tal_claudin_pth_exponent``, ``r`` the PTH1R ligand relative to
-    reference PTH and ``s`` its smooth minimum with ``tal_claudin_pth_ceiling``: 1 at normal PTH,
-    larger as PTH falls, bounded above normal; exponent 0 switches it off.
-    """
-    def saturated(relative):
-        return smooth_minimum(relative, P.tal_claudin_pth_ceiling, P.tal_claudin_pth_sharpness)
-    relative = pos(pth_receptor_activation(c) / P.reference_pth)
-    return power((1 + saturated(1)) / (1 + saturated(relative)), P.tal_claudin_pth_exponent)
 
 
 def proximal_delivery():
