@@ -64,7 +64,9 @@ def test_calcium_supplement_lowers_calcitriol_and_raises_urine_calcium(supplemen
                                         "s9-calcium (2026-12-01): a saturable distal transport maximum (dct_ca_saturable_share 1, "
                                         "sharpness 6) +0.027 (passes) but atlas 74/115 from 83 (PHPT, HHM, PTH-infusion, "
                                         "cinacalcet, romosozumab, thiazide records), with dct_ca_tm_regulation_exponent 4 "
-                                        "+0.018 at 69/115")
+                                        "+0.018 at 69/115; s10-calcium: TAL CaSR Hill 8 +0.038 at 81/123, PTH "
+                                        "against the TAL claudin-14 brake (exponent 3) +0.031 at 81/123 from 88 "
+                                        "(docs/validation.md, tenth session)")
 def test_calcium_supplement_barely_moves_fasting_calcium(supplemented):
     # issue 13 / Reid et al. 1995 Am J Med 98:331: 1 g/day moves fasting serum calcium by a few
     # hundredths of a mmol/L at most in healthy adults
@@ -80,7 +82,8 @@ def test_calcium_supplement_barely_moves_fasting_calcium(supplemented):
                                         "s10, skeletal sink x (ionized/reference)^E, E 4 / 10 / 30: +0.087 / +0.067 / "
                                         "+0.035 at 52 / 50 / 49 of 71 records; Ca x P product E 10: +0.059, 49/71; s9-calcium: saturable "
                                         "distal transport maximum, share 1 sharpness 6 +0.070, with exponent 4 +0.051, "
-                                        "74 and 69 of 115 atlas records)")
+                                        "74 and 69 of 115 atlas records; s10-calcium: TAL CaSR Hill 8 +0.085, PTH "
+                                        "against the TAL claudin-14 brake (exponent 3) +0.065, both 81/123 from 88)")
 def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
     # Hill et al. 2013 Kidney Int 83:959: calcium carbonate 1500 mg/day in CKD 3b-4 gave a positive
     # calcium balance with no change in serum calcium
@@ -103,7 +106,9 @@ def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
                                                                   "gut VDR Hill 3 / 2.5 -0.084 / -0.087 at 59 / 62 of "
                                                                   "86 records, Km ratio 0.5 -0.082 at 64/86; s9-calcium: "
                                                                   "saturable distal Tm share 1 sharpness 6 -0.067, with "
-                                                                  "exponent 4 -0.055, 74 and 69 of 115)")),
+                                                                  "exponent 4 -0.055, 74 and 69 of 115; s10-calcium: "
+                                                                  "TAL CaSR Hill 8 -0.083, TAL claudin-14 PTH "
+                                                                  "exponent 3 -0.076, both 81/123 from 88)")),
     pytest.param(2000, marks=pytest.mark.xfail(strict=True, reason="model: +0.083 mmol/L (main 3055630; +0.085 before) after 60 days on 2000 mg/day "
                                                                    "(PTH 0.72x, calcitriol 0.80x, urine calcium 1.37x; "
                                                                    "+0.090 before the sigmoid distal PTH gain); DCT PTH "
@@ -116,7 +121,9 @@ def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
                                                                    "62 of 86 records, Km ratio 0.5 +0.074 at 64/86; "
                                                                    "s9-calcium: saturable distal Tm share 1 sharpness 6 "
                                                                    "+0.057, with exponent 4 +0.043 (passes), 74 and 69 "
-                                                                   "of 115)")),
+                                                                   "of 115; s10-calcium: TAL CaSR Hill 8 +0.072, TAL "
+                                                                   "claudin-14 PTH exponent 3 +0.061, both 81/123 "
+                                                                   "from 88)")),
 ])
 def test_dietary_calcium_change_barely_moves_calcium(ca_mg_per_day):
     # issue 13 mechanism 1 (the target): changing calcium intake by about 1 g/day moves serum calcium
@@ -174,7 +181,9 @@ def test_calcium_absorption_adapts_to_intake_as_the_square_root():
                                         "record syed-2001-hypercalcaemic-clamp-feca; with CYP27B1 PTH Hill 3 adams-1979 "
                                         "passes (0.64) and DCT Hill 4 gives 5.5 %, but goodman-2003, muntner-2009, "
                                         "koumakis-2013 and shoback-2003 are lost; s9-calcium: the saturable distal transport maximum, "
-                                        "dct_ca_saturable_share 1, gives 5.3 % (passes) at 74/115 atlas records)")
+                                        "dct_ca_saturable_share 1, gives 5.3 % (passes) at 74/115 atlas records; "
+                                        "s10-calcium: TAL CaSR Hill 8 4.4 %, PTH against the TAL claudin-14 brake "
+                                        "(exponent 3) 5.5 % (passes) at 81/123 from 88)")
 def test_hypercalcaemic_clamp_with_pth_suppressed_is_markedly_calciuric():
     # Syed et al. 2001 J Clin Endocrinol Metab 86:1525: an 8-h hypercalcaemic clamp to ~10.2 mg/dL
     # with endogenous PTH suppressed gave FECa 6.5 % on average, about twice the 2.5-3.7 % of
