@@ -26,7 +26,8 @@ from .runner import experiment_table, model_quantity, summary, variable_title, w
 HOURS_BELOW_DAYS = 3.0  # shorter runs are read in hours
 _QUANTITY_LABELS = {"absolute": "{title}", "change": "Change in {lower}", "percent_change": "Change in {lower}",
                     "ratio": "{title} / baseline", "cosinor_amplitude": "{title}: 24-h cosine amplitude",
-                    "cosinor_acrophase": "{title}: acrophase (clock hour)"}
+                    "cosinor_acrophase": "{title}: acrophase (clock hour)", "peak": "{title}: maximum",
+                    "peak_change": "Maximal rise in {lower}"}
 
 
 def write_report(frame: pd.DataFrame, directory, *, force: bool = False) -> Path:
