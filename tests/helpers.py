@@ -78,3 +78,13 @@ journal = "Synthetic Test Journal"
 year = 2020
 pmid = "00000001"
 """
+
+# the csv header of a synthetic atlas record with the optional window column
+WINDOW_HEADER = "time_days,variable,quantity,value,unit,spread,spread_kind,n,low,high,note,window_days\n"
+
+
+def parse_synthetic(toml: str, rows: str, rule: str, path: str):
+    """A synthetic record from its toml (with a RULE placeholder for the acceptance rule) and csv rows."""
+    from homeostasis.atlas.records import parse_experiment
+
+    return parse_experiment(toml.replace("RULE", rule), WINDOW_HEADER + rows, path=path)

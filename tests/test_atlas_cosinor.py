@@ -9,12 +9,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 from homeostasis.atlas import run_experiment
-from homeostasis.atlas.records import parse_experiment
 from homeostasis.atlas.report import figure_png
 from homeostasis.atlas.runner import cosinor
 from homeostasis.errors import HomeostasisError
 
-from helpers import SYNTHETIC_SOURCE
+from helpers import SYNTHETIC_SOURCE, parse_synthetic
 
 TOML = """\
 id = "synthetic-rhythm"
@@ -33,11 +32,10 @@ days = 2.0
 [acceptance]
 rule = "RULE"
 """
-HEADER = "time_days,variable,quantity,value,unit,spread,spread_kind,n,low,high,note,window_days\n"
 
 
 def parse(rows: str, rule: str = "within"):
-    return parse_experiment(TOML.replace("RULE", rule), HEADER + rows, path="synthetic-rhythm.toml")
+    return parse_synthetic(TOML, rows, rule, "synthetic-rhythm.toml")
 
 
 @pytest.mark.parametrize("peak_hour", [2.5, 23.0, 13.25])

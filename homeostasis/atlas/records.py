@@ -33,10 +33,15 @@ MECHANISMS = (
 SPLITS = ("calibration", "holdout")
 STARTS = ("healthy", "steady")
 RULES = ("within", "band", "direction")
-QUANTITIES = ("absolute", "change", "percent_change", "ratio", "cosinor_amplitude", "cosinor_acrophase")
+QUANTITIES = ("absolute", "change", "percent_change", "ratio", "cosinor_amplitude", "cosinor_acrophase", "peak",
+              "peak_change")
 # a 24-h cosine fitted to the model over the row's window (window_days required): its amplitude, in
 # the variable's unit, or its acrophase, a clock hour (atlas.runner.cosinor)
 COSINOR_QUANTITIES = ("cosinor_amplitude", "cosinor_acrophase")
+# the maximum of the model over the row's window (window_days required), as a level or as its rise above
+# the model at the baseline day: what a paper's Cmax / 'peak' / 'maximum' measures (atlas.runner.window_peak)
+PEAK_QUANTITIES = ("peak", "peak_change")
+WINDOW_QUANTITIES = COSINOR_QUANTITIES + PEAK_QUANTITIES  # one number read off the whole window
 SPREAD_KINDS = ("sd", "sem", "ci95", "none")
 COLUMNS = ("time_days", "variable", "quantity", "value", "unit", "spread", "spread_kind", "n", "low", "high", "note")
 # optional: the length (days) of a timed collection ending at time_days (blank: a value at one moment)
@@ -348,9 +353,9 @@ def _row(record, line, cells, protocol, acceptance, population) -> dict:
         raise record.fail(f"{where} variable", "an observable name such as ca_total", row["variable"])
     if row["quantity"] not in QUANTITIES:
         raise record.fail(f"{where} quantity", f"one of {', '.join(QUANTITIES)}", row["quantity"])
-    if row["quantity"] in COSINOR_QUANTITIES and math.isnan(row["window_days"]):
-        raise record.fail(f"{where} window_days", f"the length of the profile the cosine is fitted to (quantity "
-                          f"{row['quantity']})", "")
+    if row["quantity"] in WINDOW_QUANTITIES and math.isnan(row["window_days"]):
+        raise record.fail(f"{where} window_days", f"the length of the profile the {row['quantity']} is read over",
+                          "")
     _check_unit(record, where, row)
     if row["spread_kind"] not in SPREAD_KINDS:
         raise record.fail(f"{where} spread_kind", f"one of {', '.join(SPREAD_KINDS)}", row["spread_kind"])
@@ -367,7 +372,7 @@ def _row(record, line, cells, protocol, acceptance, population) -> dict:
             raise record.fail(f"{where} low,high", "numbers with low <= high (rule band)", f"{cells['low']},{cells['high']}")
     elif math.isnan(row["value"]):
         raise record.fail(f"{where} value", f"a number (rule {acceptance.rule})", cells["value"])
-    if acceptance.rule == "direction" and row["quantity"] in ("absolute", *COSINOR_QUANTITIES):
+    if acceptance.rule == "direction" and row["quantity"] in ("absolute", "peak", *COSINOR_QUANTITIES):
         raise record.fail(f"{where} quantity", "change, percent_change or ratio (rule direction)", row["quantity"])
     return row
 

@@ -20,7 +20,8 @@ from ..errors import HomeostasisError, ParameterValueError, UnknownNameError
 # the one import of the clinical unit table
 from ..clinical_units import TITLES as _TITLES, factor as _clinical_factor
 from .conversions import _ALIASES, _CLINICAL_UNITS, _GENERIC, _MODEL_UNITS, known_units  # noqa: F401
-from .records import COSINOR_QUANTITIES, FIXED_UNITS, MECHANISMS, SPLITS, Experiment, calibration_uses, load_atlas
+from .records import (COSINOR_QUANTITIES, FIXED_UNITS, MECHANISMS, PEAK_QUANTITIES, SPLITS, Experiment, calibration_uses,
+                      load_atlas)
 
 COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
            "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "days", "note",
@@ -113,6 +114,16 @@ def cosinor(times, values, start: float, end: float) -> tuple:
     return float(mesor), float(np.hypot(beta, gamma)), float(np.degrees(np.arctan2(gamma, beta)) / 15.0 % 24.0)
 
 
+def window_peak(times, values, start: float, end: float) -> float:
+    """The maximum of a sampled curve over [start, end]: the model's Cmax over a sampling period.
+    A paper's Cmax is the mean of each subject's maximum; the maximum of one mean curve is at most
+    that (subjects peak at different times), so a peak row compares the model with an upper side
+    of the data (docs/atlas-format.md)."""
+    times, values = np.asarray(times, dtype=float), np.asarray(values, dtype=float)
+    inside = values[(times >= start) & (times <= end)]
+    return float(np.max(np.concatenate([inside, np.interp(_window_grid(start, end), times, values)])))
+
+
 def collection_and_baseline(end: float, length: float, baseline_day: float) -> tuple:
     """The (start, end) of a timed collection of ``length`` days ending at ``end`` and of its
     baseline collection of the same length ending at the baseline day (clipped at day 0, before
@@ -141,16 +152,17 @@ def _window_grid(start: float, end: float) -> np.ndarray:
 def model_quantity(values, baseline: float, quantity: str):
     """The model value(s) as the record's quantity, relative to the model at the baseline day."""
     values = np.asarray(values, dtype=float)
-    if quantity in ("absolute", *COSINOR_QUANTITIES):
+    if quantity in ("absolute", "peak", *COSINOR_QUANTITIES):
         return values
-    if quantity == "change":
+    if quantity in ("change", "peak_change"):
         return values - baseline
     with np.errstate(divide="ignore", invalid="ignore"):
         if quantity == "ratio":
             return values / baseline
         if quantity == "percent_change":
             return 100.0 * (values / baseline - 1.0)
-    raise ParameterValueError(f"quantity: expected absolute, change, percent_change, ratio or a cosinor quantity, got {quantity!r}")
+    raise ParameterValueError(f"quantity: expected absolute, change, percent_change, ratio, peak, peak_change or a "
+                             f"cosinor quantity, got {quantity!r}")
 
 
 # ---------------------------------------------------------------- running
@@ -295,15 +307,19 @@ def _compare(experiment: Experiment, measured: dict, course) -> dict:
 def _model_and_baseline(course, variable: str, measured: dict) -> tuple:
     """The model's value for one row and its baseline: at a moment, or, for a timed collection
     (``window_days``), the means over the collection and its baseline collection
-    (:func:`collection_and_baseline`)."""
+    (:func:`collection_and_baseline`); for a peak row, the maximum over the window and the value at
+    the baseline day."""
     times, values = np.asarray(course["time_days"]), np.asarray(course["values"][variable])
     end, baseline_day = measured["time_days"], course["baseline_day"]
     length = measured.get("window_days", math.nan)
     if measured.get("quantity") in COSINOR_QUANTITIES:  # the fitted cosine over the window; no baseline
         fit = cosinor(times, values, end - length, end)
         return fit[1 if measured["quantity"] == "cosinor_amplitude" else 2], math.nan
+    at_baseline = float(np.interp(baseline_day, times, values))
+    if measured.get("quantity") in PEAK_QUANTITIES:  # the maximum over the window; the baseline at its day
+        return window_peak(times, values, end - length, end), at_baseline
     if not np.isfinite(length):
-        return float(np.interp(end, times, values)), float(np.interp(baseline_day, times, values))
+        return float(np.interp(end, times, values)), at_baseline
     return tuple(window_mean(times, values, *window) for window in collection_and_baseline(end, length, baseline_day))
 
 
