@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import sympy
 
 import homeostasis as h
 from homeostasis.protocol.interventions import Intervention, parse_intervention
@@ -344,3 +345,32 @@ def test_meals_after_a_diet_absorb_like_the_diet_eaten_continuously():
     window = (meals.times >= 10) & (meals.times < 11)
     np.testing.assert_allclose(meals["gut_ca_absorption"][window].mean(),
                                continuous["gut_ca_absorption"][window].mean(), rtol=0.25)
+
+
+def _responsiveness_at(pth, teriparatide, share, gfr=3.0):
+    from homeostasis.model.drugs import drug_concentrations
+    from homeostasis.model.states import STATES, uraemic_pth1r_responsiveness
+    from homeostasis.model.symbols import TIME, P
+    from homeostasis.parameters.table import parameter_table
+    y = {s.name: s.symbol for s in STATES}
+    expression = uraemic_pth1r_responsiveness(y, drug_concentrations(y))
+    values = {getattr(P, name): info.default for name, info in parameter_table().items() if info.default is not None}
+    values.update({P.pth_resistance_fragment_share: share, P.gfr: gfr, P.dialysis_programme: 1.0,
+                   P.gfr_decline_days: 0.0, TIME: 0.0, P.teriparatide_volume: 1.0, P.abaloparatide_volume: 1.0})
+    values.update({y["pth_plasma"]: pth * values[P.pth_distribution_volume],
+                   y["teriparatide_plasma"]: teriparatide, y["abaloparatide_plasma"]: 0.0})
+    from homeostasis.model.regulation import lambdify_modules
+    return float(sympy.lambdify([], expression.subs(values), modules=lambdify_modules("math"))())
+
+
+def test_the_fragment_share_of_the_uraemic_pth1r_resistance_lifts_only_with_an_exogenous_agonist():
+    # Wesseling-Perry et al. 2010 (PMID 20382692): on 46 h of PTH(1-34) serum calcium rose in dialysis
+    # patients whose PTH(7-84) fragments fell with the suppressed gland. Without an exogenous agonist
+    # the responsiveness is the uraemic one whatever the fragment share (every steady state unchanged:
+    # ((3 + 15)/100)^1.1 = 0.152 on 3 x 4 h haemodialysis at GFR 3); with PTH(1-34) dominating the
+    # agonists the fragment share (0.4) of the resistance exponent lifts: 0.18^(1.1 x 0.6) = 0.322
+    for share in (0.0, 0.4):
+        np.testing.assert_allclose(_responsiveness_at(21.5, 0.0, share), 0.18 ** 1.1, rtol=1e-6)
+    np.testing.assert_allclose(_responsiveness_at(21.5, 1e4, 0.0), 0.18 ** 1.1, rtol=1e-6)
+    np.testing.assert_allclose(_responsiveness_at(1e-6, 1e4, 0.4), 0.18 ** (1.1 * 0.6), rtol=1e-3)
+    np.testing.assert_allclose(_responsiveness_at(21.5, 0.0, 0.4, gfr=100.0), 1.15 ** 1.1, rtol=1e-6)

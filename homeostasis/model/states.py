@@ -135,9 +135,9 @@ def concentrations() -> SimpleNamespace:
         fgf23=pos(y["fgf23_amount"]) / P.fgf23_distribution_volume,
         gfr=gfr_at(TIME),
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
-        pth_receptor=pth1r_signal(y, drugs, "tubule and bone") * uraemic_pth1r_responsiveness(),
+        pth_receptor=pth1r_signal(y, drugs, "tubule and bone") * uraemic_pth1r_responsiveness(y, drugs),
         # the transient (RG-conformation) signal that recruits osteoblasts during a pulse
-        pth_pulse_receptor=pth1r_signal(y, drugs, "osteoblast pulse") * uraemic_pth1r_responsiveness(),
+        pth_pulse_receptor=pth1r_signal(y, drugs, "osteoblast pulse") * uraemic_pth1r_responsiveness(y, drugs),
         # CYP27B1 induction: the same agonists, PTHrP-like ones with a small share, with its own uraemic resistance
         hydroxylase_receptor=(pth1r_signal(y, drugs, "CYP27B1")
                               * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
@@ -184,15 +184,32 @@ def pth1r_signal(y, drugs, target):
     return sum(ligand[0] * ligand[column] for ligand in pth1r_agonists(y, drugs).values())
 
 
-def uraemic_pth1r_responsiveness():
+def uraemic_pth1r_responsiveness(y, drugs):
     """PTH1R responsiveness of bone and tubule (1 in health), lowered by uraemia.
 
     Uraemic toxins, not nephron mass as such, blunt the receptor (Torres et al. 1995: on
     maintenance dialysis a normal osteoblast surface needs intact PTH 75-260 pg/mL, before
     dialysis 300-500 pg/mL), so a dialysis programme adds its time-averaged solute clearance to
     the GFR here. The renal 1-alpha-hydroxylase keeps the nephron-mass form (dialysis restores
-    no tubule)."""
-    return relative_uraemic_clearance() ** P.pth_resistance_exponent
+    no tubule). A share of the resistance (``pth_resistance_fragment_share``) is antagonism by
+    the large non-(1-84) PTH fragments the gland secretes with intact PTH, so it scales with the
+    endogenous share of the agonists (``endogenous_pth1r_share``) and lifts when an exogenous
+    PTH(1-34) suppresses the gland: the rise of serum calcium on 46 h of PTH(1-34) in dialysis
+    patients whose PTH(7-84) fragments fell, none where they did not (Wesseling-Perry et al.
+    2010 J Clin Endocrinol Metab 95:2772, PMID 20382692); non-(1-84) PTH is secreted and
+    suppressed with 1-84 PTH within the hour (Kidney Int 2003 64:1867, PMID 14531822)."""
+    fragments = 1 - P.pth_resistance_fragment_share * (1 - endogenous_pth1r_share(y, drugs))
+    return relative_uraemic_clearance() ** (P.pth_resistance_exponent * fragments)
+
+
+def endogenous_pth1r_share(y, drugs):
+    """Share of the PTH1R agonists at tubule and bone that is the gland's own intact PTH (1 without
+    an exogenous PTH(1-34) or abaloparatide; PTHrP is left out, so every steady state without those
+    drugs keeps exactly 1)."""
+    agonists = pth1r_agonists(y, drugs)
+    own = agonists["intact PTH"][0] + P.pth_fragment_share_floor
+    exogenous = sum(agonists[name][0] * agonists[name][1] for name in ("teriparatide", "abaloparatide"))
+    return own / (own + exogenous)
 
 
 def relative_uraemic_clearance():
