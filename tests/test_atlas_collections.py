@@ -150,9 +150,11 @@ def test_the_loop_diuretic_pulse_gives_the_daily_averaged_block_of_40_mg():
 
 def test_a_loop_diuretic_pulse_is_steep_then_rebounds_and_a_collection_averages_it():
     """One 80 mg dose acting for 6 h: urine calcium ~3x while it acts, below baseline after (the
-    rebound of Rejnmark et al. 2001), and the 24-h collection in between."""
+    rebound of Rejnmark et al. 2001), and the 24-h collection in between. The pulse's tubular action
+    alone: the direct parathyroid gain (loop_diuretic_pth_gain 0.3) keeps PTH up after the dose and
+    shrinks the rebound to 0.958x at 12 h (0.91x without it; Rejnmark's rebound was larger still)."""
     times = np.linspace(0.0, 2.0, 2 * 288 + 1)
-    urine = h.simulate("healthy", times=times, start="steady",
+    urine = h.simulate("healthy", times=times, start="steady", parameters={"loop_diuretic_pth_gain": 0.0},
                        interventions=["loop-diuretic@1:dose_mg=80,days=1,pulse_hours=6"])["urine_ca"]
     at = lambda hour: np.interp(1.0 + hour / 24.0, times, urine) / urine[0]  # noqa: E731
     collection = window_mean(times, urine, 1.0, 2.0) / window_mean(times, urine, 0.0, 1.0)

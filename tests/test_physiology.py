@@ -575,11 +575,28 @@ def test_thiazide_hypocalciuria_needs_pth():
 
 def test_loop_diuretic_is_calciuric_and_raises_pth():
     # Suki et al. 1970 N Engl J Med 283:836 (furosemide calciuresis); Rejnmark et al. 2006 Eur J
-    # Endocrinol 155:695: furosemide raises urinary calcium and PTH
+    # Endocrinol 155:695: furosemide raises urinary calcium and PTH; serum calcium stays unchanged
+    # (Fujita et al. 1984 Nephron 38:109; PMID 11489064)
     run = h.simulate(days=30, step=0.5, interventions=["loop-diuretic@0:dose_mg=40"])
     assert 1.2 <= value_at(run, "urine_ca", 1) / run["urine_ca"][0] <= 2.5
     assert value_at(run, "pth", 30) > 1.05 * run["pth"][0]
-    assert value_at(run, "ca_total", 30) < run["ca_total"][0]
+    assert abs(value_at(run, "ca_total", 30) - run["ca_total"][0]) < 0.02
+
+
+def test_loop_diuretic_raises_pth_at_unchanged_calcium():
+    # Fujita et al. 1984 Nephron 38:109 and PMID 11489064 (bumetanide 7 days): serum calcium unchanged
+    # while PTH rose; Muller et al. 2015 Pflugers Arch 467:2413: a direct (NKCC1) parathyroid action.
+    # loop_diuretic_pth_gain is calibrated to the unchanged ionized calcium at day 7 of 40 mg/day
+    def week(gain):
+        run = h.simulate(start="steady", times=np.array([0.0, 7.0]), parameters={"loop_diuretic_pth_gain": gain},
+                         interventions=["loop-diuretic@0:dose_mg=40"])
+        return run["ca_ionized"][1] - run["ca_ionized"][0], run["pth"][1] / run["pth"][0]
+
+    (calcium, pth), (calcium_without, pth_without) = week(0.3), week(0.0)
+    assert_allclose(calcium, 0.0, atol=0.005)
+    assert calcium_without < -0.015
+    assert_allclose(pth, 1.21, rtol=0.03)
+    assert pth > pth_without + 0.03
 
 
 def test_saline_is_calciuric_and_lowers_calcium_in_hypercalcaemia():
