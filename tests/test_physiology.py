@@ -83,7 +83,10 @@ def test_calcium_supplement_barely_moves_fasting_calcium(supplemented):
                                         "+0.035 at 52 / 50 / 49 of 71 records; Ca x P product E 10: +0.059, 49/71; s9-calcium: saturable "
                                         "distal transport maximum, share 1 sharpness 6 +0.070, with exponent 4 +0.051, "
                                         "74 and 69 of 115 atlas records; s10-calcium: TAL CaSR Hill 8 +0.085, PTH "
-                                        "against the TAL claudin-14 brake (exponent 3) +0.065, both 81/123 from 88)")
+                                        "against the TAL claudin-14 brake (exponent 3) +0.065, both 81/123 from 88; "
+                                        "s10-fasting, main 8550d18 +0.102: metastatic deposition "
+                                        "is no sink here, deposition_rate x100 / x500 +0.102 / +0.100, plasma supersaturation "
+                                        "stays below the inhibited nucleation threshold in CKD 3b)")
 def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
     # Hill et al. 2013 Kidney Int 83:959: calcium carbonate 1500 mg/day in CKD 3b-4 gave a positive
     # calcium balance with no change in serum calcium
