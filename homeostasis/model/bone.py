@@ -483,21 +483,22 @@ def site_factors(c, site):
     """Compartment-specific PTH actions (1 in health): endocortical resorption by sustained PTH,
     and preserved trabecular formation in hyperparathyroidism (Rubin et al. 2008; Dempster 1999)."""
     if site == "cortical":
-        return stimulation(adapted_pth(c) * cortical_uraemic_relief(), P.reference_pth, P.bone_pth_half, 1,
+        return stimulation(adapted_pth(c) * cortical_uraemic_relief(c), P.reference_pth, P.bone_pth_half, 1,
                            P.cortical_pth_resorption_emax), 1
     return 1, stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.trabecular_pth_formation_emax)
 
 
-def cortical_uraemic_relief():
+def cortical_uraemic_relief(c):
     """Share of the uraemic PTH1R resistance that the cortical (endocortical and intracortical)
     resorption escapes, as a factor on its sustained signal (1 in health; 1 at every GFR while
     ``cortical_uraemic_resistance_relief`` is 0, its default). The resistance was measured on the
     iliac trabecular osteoblast surface (Torres et al. 1995 Kidney Int 47:1434); in CKD stages 2-5D
     the cortex thins and turns porous in proportion to time-averaged PTH (Nickolas et al. 2013 J Bone
     Miner Res 28:1811: distal radius cortical porosity +4.2 %/year, total hip -1.3 %/year), as in
-    primary hyperparathyroidism."""
-    from .states import uraemic_pth1r_responsiveness  # states imports this module
-    return uraemic_pth1r_responsiveness() ** (-P.cortical_uraemic_resistance_relief)
+    primary hyperparathyroidism. It undoes the clearance part of the resistance
+    (``relative_uraemic_clearance`` to the ``pth_resistance_exponent``), not the share that lifts
+    when an exogenous PTH(1-34) suppresses the gland's fragments."""
+    return c.uraemic_clearance ** (-P.pth_resistance_exponent * P.cortical_uraemic_resistance_relief)
 
 
 def tumour_formation_factor():
@@ -663,7 +664,7 @@ def radius_porosity_factor(c):
     follows the hours of exposure in each day (Frolik et al. 2003 Bone 33:372), and daily teriparatide,
     back to baseline within hours, leaves the radius cortex near its loss on the whole cortex (Watts
     et al. 2019 Osteoporos Int 30:1187: one-third radius -1.66 % at 18 months)."""
-    floor = pos(c.y["pth_signal_floor"]) * P.reference_pth * cortical_uraemic_relief()
+    floor = pos(c.y["pth_signal_floor"]) * P.reference_pth * cortical_uraemic_relief(c)
     return stimulation(floor, P.reference_pth, P.bone_pth_half, 1, P.radius_pth_resorption_emax)
 
 

@@ -135,6 +135,7 @@ def concentrations() -> SimpleNamespace:
         fgf23=pos(y["fgf23_amount"]) / P.fgf23_distribution_volume,
         gfr=gfr_at(TIME),
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
+        uraemic_clearance=relative_uraemic_clearance(),
         pth_receptor=pth1r_signal(y, drugs, "tubule and bone") * uraemic_pth1r_responsiveness(y, drugs),
         # the transient (RG-conformation) signal that recruits osteoblasts during a pulse
         pth_pulse_receptor=pth1r_signal(y, drugs, "osteoblast pulse") * uraemic_pth1r_responsiveness(y, drugs),
