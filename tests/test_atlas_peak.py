@@ -14,29 +14,17 @@ from homeostasis.atlas.report import figure_png
 from homeostasis.atlas.runner import accept, window_extreme
 from homeostasis.errors import HomeostasisError
 
-from helpers import SYNTHETIC_SOURCE, parse_synthetic
+from helpers import parse_synthetic, synthetic_toml
 
-TOML = """\
-id = "synthetic-peak"
-title = "Synthetic single oral dose of vitamin D3"
-mechanisms = ["vitamin-d"]
-split = "holdout"
-figure_read = false
-
-""" + SYNTHETIC_SOURCE + """
-[protocol]
-scenario = "healthy"
-interventions = ["vitamin-d3@0:dose_iu=25000"]
-start = "steady"
-days = 20.0
-
-[acceptance]
-rule = "RULE"
-"""
+TOML = synthetic_toml("synthetic-peak", "Synthetic single oral dose of vitamin D3", "vitamin-d",
+                      'scenario = "healthy"\ninterventions = ["vitamin-d3@0:dose_iu=25000"]\nstart = "steady"\ndays = 20.0')
+NADIR_TOML = synthetic_toml("synthetic-nadir", "Synthetic single dose of cinacalcet", "cinacalcet",
+                            'scenario = "healthy"\ninterventions = ["cinacalcet@0.25:dose_mg=50"]\nstart = "steady"\n'
+                            'days = 1.0')
 
 
-def parse(rows: str, rule: str = "within"):
-    return parse_synthetic(TOML, rows, rule, "synthetic-peak.toml")
+def parse(rows: str, rule: str = "within", toml: str = TOML):
+    return parse_synthetic(toml, rows, rule, "synthetic-record.toml")
 
 
 def bateman(times, ka=1.0, ke=0.1):
@@ -70,8 +58,13 @@ def test_the_peak_of_a_mean_curve_is_below_the_mean_of_individual_peaks():
 @pytest.mark.parametrize(("row", "rule", "fragment"), [
     ("20,calcidiol,peak_change,6.6,ng/mL,2.6,sd,16,,,x,\n", "within", "window_days"),
     ("20,calcidiol,peak,30,ng/mL,2.6,sd,16,,,x,20\n", "direction", "rule direction"),
+    ("1,pth,nadir_change,-3,pmol/L,1,sd,10,,,x,\n", "within", "window_days"),
+    ("1,pth,nadir,3,pmol/L,1,sd,10,,,x,1\n", "direction", "rule direction"),
+    ("1,pth,nadir_percent_change,-50,pmol/L,10,sd,10,,,x,1\n", "within", "'%'"),
+    ("1,pth,nadir_ratio,0.5,%,0.1,sd,10,,,x,1\n", "within", "'ratio'"),
+    ("1,pth,trough,3,pmol/L,1,sd,10,,,x,1\n", "within", "nadir_change"),
 ])
-def test_a_badly_written_peak_row_is_refused(row, rule, fragment):
+def test_a_badly_written_peak_or_nadir_row_is_refused(row, rule, fragment):
     with pytest.raises(HomeostasisError) as error:
         parse(row, rule)
     assert fragment in str(error.value)
@@ -104,29 +97,6 @@ def test_the_validate_line_names_the_maximum():
 
 # ---------------------------------------------------------------- nadir rows (the same reading, lowest)
 
-NADIR_TOML = """\
-id = "synthetic-nadir"
-title = "Synthetic single dose of cinacalcet"
-mechanisms = ["cinacalcet"]
-split = "holdout"
-figure_read = false
-
-""" + SYNTHETIC_SOURCE + """
-[protocol]
-scenario = "healthy"
-interventions = ["cinacalcet@0.25:dose_mg=50"]
-start = "steady"
-days = 1.0
-
-[acceptance]
-rule = "RULE"
-"""
-
-
-def parse_nadir(rows: str, rule: str = "within"):
-    return parse_synthetic(NADIR_TOML, rows, rule, "synthetic-nadir.toml")
-
-
 def test_the_nadir_of_a_dip_is_found_between_samples():
     """A drug that lowers a level by 6 x a one-compartment curve: its minimum, 10 - 6 exp(-ke tmax)
     at tmax = ln(ka/ke)/(ka - ke) = 2.558 (where ka exp(-ka t) = ke exp(-ke t)), falls between
@@ -147,19 +117,6 @@ def test_a_window_after_the_nadir_reads_its_first_moment_and_mirrors_the_peak():
                     -window_extreme(times, bateman(times), 1.0, 9.0), rtol=1e-12)
 
 
-@pytest.mark.parametrize(("row", "rule", "fragment"), [
-    ("1,pth,nadir_change,-3,pmol/L,1,sd,10,,,x,\n", "within", "window_days"),
-    ("1,pth,nadir,3,pmol/L,1,sd,10,,,x,1\n", "direction", "rule direction"),
-    ("1,pth,nadir_percent_change,-50,pmol/L,10,sd,10,,,x,1\n", "within", "'%'"),
-    ("1,pth,nadir_ratio,0.5,%,0.1,sd,10,,,x,1\n", "within", "'ratio'"),
-    ("1,pth,trough,3,pmol/L,1,sd,10,,,x,1\n", "within", "nadir_change"),
-])
-def test_a_badly_written_nadir_row_is_refused(row, rule, fragment):
-    with pytest.raises(HomeostasisError) as error:
-        parse_nadir(row, rule)
-    assert fragment in str(error.value)
-
-
 def test_a_nadir_ratio_is_judged_by_its_distance_from_one():
     """A published minimum at 0.3 x baseline: a model minimum of 0.5 x baseline has the sign; 1.2
     (no fall) has not, though as a change (no offset) it would."""
@@ -171,12 +128,13 @@ def test_a_nadir_ratio_is_judged_by_its_distance_from_one():
 def test_nadir_rows_read_the_minimum_of_the_model_after_a_dose():
     """Cinacalcet at 6 h of a 1-day run: PTH falls and recovers; each nadir row reads the lowest
     model value over its window, relative to the model at day 0 as its form says."""
-    record = parse_nadir("1,pth,nadir,3,pmol/L,1,sd,10,,,x,1\n"
-                         "1,pth,nadir_change,-3,pmol/L,1,sd,10,,,x,1\n"
-                         "1,pth,nadir_percent_change,-50,%,10,sd,10,,,x,0.75\n"
-                         "1,pth,nadir_ratio,0.5,ratio,0.1,sd,10,,,x,1\n"
-                         "1,pth,change,-3,pmol/L,1,sd,10,,,x,\n"
-                         "0.25,pth,nadir,3,pmol/L,1,sd,10,,,x,0.25\n")
+    rows = ("1,pth,nadir,3,pmol/L,1,sd,10,,,x,1\n"
+            "1,pth,nadir_change,-3,pmol/L,1,sd,10,,,x,1\n"
+            "1,pth,nadir_percent_change,-50,%,10,sd,10,,,x,0.75\n"
+            "1,pth,nadir_ratio,0.5,ratio,0.1,sd,10,,,x,1\n"
+            "1,pth,change,-3,pmol/L,1,sd,10,,,x,\n"
+            "0.25,pth,nadir,3,pmol/L,1,sd,10,,,x,0.25\n")
+    record = parse(rows, toml=NADIR_TOML)
     frame = run_experiment(record)
     course = frame.attrs["time_courses"]["synthetic-nadir"]
     times, values = np.asarray(course["time_days"]), np.asarray(course["values"]["pth"])
