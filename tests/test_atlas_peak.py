@@ -12,9 +12,8 @@ from numpy.testing import assert_allclose
 from homeostasis.atlas import run_experiment
 from homeostasis.atlas.report import figure_png
 from homeostasis.atlas.runner import accept, window_extreme
-from homeostasis.errors import HomeostasisError
 
-from helpers import parse_synthetic, synthetic_toml
+from helpers import assert_refused, parse_synthetic, synthetic_toml
 
 TOML = synthetic_toml("synthetic-peak", "Synthetic single oral dose of vitamin D3", "vitamin-d",
                       'scenario = "healthy"\ninterventions = ["vitamin-d3@0:dose_iu=25000"]\nstart = "steady"\ndays = 20.0')
@@ -65,9 +64,7 @@ def test_the_peak_of_a_mean_curve_is_below_the_mean_of_individual_peaks():
     ("1,pth,trough,3,pmol/L,1,sd,10,,,x,1\n", "within", "nadir_change"),
 ])
 def test_a_badly_written_peak_or_nadir_row_is_refused(row, rule, fragment):
-    with pytest.raises(HomeostasisError) as error:
-        parse(row, rule)
-    assert fragment in str(error.value)
+    assert_refused(parse, row, rule, fragment)
 
 
 def test_a_peak_row_reads_the_maximum_of_the_model_not_its_value_at_the_row_day():
