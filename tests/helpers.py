@@ -79,6 +79,25 @@ year = 2020
 pmid = "00000001"
 """
 
+
+def assert_refused(parse, row: str, rule: str, fragment: str) -> None:
+    """A synthetic record with this csv row and acceptance rule is refused, naming ``fragment``."""
+    import pytest
+
+    from homeostasis.errors import HomeostasisError
+
+    with pytest.raises(HomeostasisError) as error:
+        parse(row, rule)
+    assert fragment in str(error.value)
+
+
+def synthetic_toml(identifier: str, title: str, mechanism: str, protocol: str) -> str:
+    """The toml of a synthetic atlas record: held back, the shared [source], the given [protocol]
+    lines (scenario, interventions, start, days) and a RULE placeholder for the acceptance rule."""
+    return (f'id = "{identifier}"\ntitle = "{title}"\nmechanisms = ["{mechanism}"]\nsplit = "holdout"\n'
+            f'figure_read = false\n\n{SYNTHETIC_SOURCE}\n[protocol]\n{protocol}\n\n[acceptance]\nrule = "RULE"\n')
+
+
 # the csv header of a synthetic atlas record with the optional window column
 WINDOW_HEADER = "time_days,variable,quantity,value,unit,spread,spread_kind,n,low,high,note,window_days\n"
 

@@ -33,20 +33,35 @@ MECHANISMS = (
 SPLITS = ("calibration", "holdout")
 STARTS = ("healthy", "steady")
 RULES = ("within", "band", "direction")
-QUANTITIES = ("absolute", "change", "percent_change", "ratio", "cosinor_amplitude", "cosinor_acrophase", "peak",
-              "peak_change")
 # a 24-h cosine fitted to the model over the row's window (window_days required): its amplitude, in
 # the variable's unit, or its acrophase, a clock hour (atlas.runner.cosinor)
 COSINOR_QUANTITIES = ("cosinor_amplitude", "cosinor_acrophase")
-# the maximum of the model over the row's window (window_days required), as a level or as its rise above
-# the model at the baseline day: what a paper's Cmax / 'peak' / 'maximum' measures (atlas.runner.window_peak)
-PEAK_QUANTITIES = ("peak", "peak_change")
-WINDOW_QUANTITIES = COSINOR_QUANTITIES + PEAK_QUANTITIES  # one number read off the whole window
+# the maximum (peak) or minimum (nadir) of the model over the row's window (window_days required), as a level or
+# relative to the model at the baseline day as change, percent_change or ratio: what a paper's Cmax / 'peak' /
+# 'maximum', or 'nadir' / 'lowest value' / 'maximal fall', measures (atlas.runner.window_extreme)
+EXTREME_QUANTITIES = tuple(extreme + form for extreme in ("peak", "nadir")
+                           for form in ("", "_change", "_percent_change", "_ratio"))
+QUANTITIES = ("absolute", "change", "percent_change", "ratio", *COSINOR_QUANTITIES, *EXTREME_QUANTITIES)
+WINDOW_QUANTITIES = COSINOR_QUANTITIES + EXTREME_QUANTITIES  # one number read off the whole window
 SPREAD_KINDS = ("sd", "sem", "ci95", "none")
 COLUMNS = ("time_days", "variable", "quantity", "value", "unit", "spread", "spread_kind", "n", "low", "high", "note")
 # optional: the length (days) of a timed collection ending at time_days (blank: a value at one moment)
 OPTIONAL_COLUMNS = ("window_days",)
-RELATIVE_UNITS = {"percent_change": "%", "ratio": "ratio"}  # the only unit each relative quantity may have
+
+
+def relative_form(quantity: str) -> str:
+    """How a quantity relates to the model at the baseline day: absolute, change, percent_change or
+    ratio (``nadir_ratio`` -> ``ratio``, ``peak`` -> ``absolute``; a cosinor quantity is absolute)."""
+    if quantity in COSINOR_QUANTITIES:
+        return "absolute"
+    if quantity in EXTREME_QUANTITIES:
+        return quantity.partition("_")[2] or "absolute"
+    return quantity
+
+
+# the only unit each relative quantity may have
+RELATIVE_UNITS = {quantity: {"percent_change": "%", "ratio": "ratio"}[relative_form(quantity)]
+                  for quantity in QUANTITIES if relative_form(quantity) in ("percent_change", "ratio")}
 FIXED_UNITS = {**RELATIVE_UNITS, "cosinor_acrophase": "h"}  # quantities with one unit, whatever the variable
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -372,7 +387,7 @@ def _row(record, line, cells, protocol, acceptance, population) -> dict:
             raise record.fail(f"{where} low,high", "numbers with low <= high (rule band)", f"{cells['low']},{cells['high']}")
     elif math.isnan(row["value"]):
         raise record.fail(f"{where} value", f"a number (rule {acceptance.rule})", cells["value"])
-    if acceptance.rule == "direction" and row["quantity"] in ("absolute", "peak", *COSINOR_QUANTITIES):
+    if acceptance.rule == "direction" and relative_form(row["quantity"]) == "absolute":
         raise record.fail(f"{where} quantity", "change, percent_change or ratio (rule direction)", row["quantity"])
     return row
 

@@ -20,14 +20,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HomeostasisError
-from .records import COSINOR_QUANTITIES, PEAK_QUANTITIES
+from .records import COSINOR_QUANTITIES, EXTREME_QUANTITIES
 from .runner import experiment_table, model_quantity, summary, variable_title, without_attrs
 
 HOURS_BELOW_DAYS = 3.0  # shorter runs are read in hours
 _QUANTITY_LABELS = {"absolute": "{title}", "change": "Change in {lower}", "percent_change": "Change in {lower}",
                     "ratio": "{title} / baseline", "cosinor_amplitude": "{title}: 24-h cosine amplitude",
                     "cosinor_acrophase": "{title}: acrophase (clock hour)", "peak": "{title}: maximum",
-                    "peak_change": "Maximal rise in {lower}"}
+                    "peak_change": "Maximal rise in {lower}", "peak_percent_change": "Maximal rise in {lower}",
+                    "peak_ratio": "{title}: maximum / baseline", "nadir": "{title}: minimum",
+                    "nadir_change": "Maximal fall in {lower}", "nadir_percent_change": "Maximal fall in {lower}",
+                    "nadir_ratio": "{title}: minimum / baseline"}
 
 
 def write_report(frame: pd.DataFrame, directory, *, force: bool = False) -> Path:
@@ -112,8 +115,8 @@ def _panel(axis, rows: pd.DataFrame, course, variable: str, quantity: str) -> No
         times, values = np.asarray(course["time_days"]), np.asarray(course["values"][variable])
         baseline = float(np.interp(course["baseline_day"], times, values))
         axis.plot(times * scale, model_quantity(values, baseline, quantity), color="C0", label="model")
-    if quantity in PEAK_QUANTITIES:
-        _levels(axis, rows, scale)
+    if quantity in EXTREME_QUANTITIES:
+        _levels(axis, rows, scale, "minimum" if quantity.startswith("nadir") else "maximum")
     else:
         _points(axis, rows, scale)
     axis.set_xlim(-0.02 * days * scale, 1.02 * days * scale)
@@ -127,8 +130,8 @@ def _panel(axis, rows: pd.DataFrame, course, variable: str, quantity: str) -> No
     axis.set_title(verdict, loc="right", fontsize=9, fontweight="bold", color=colour)
 
 
-def _levels(axis, rows: pd.DataFrame, scale: float) -> None:
-    """A published maximum is a level over the row's window, not a value at one time: a dashed line
+def _levels(axis, rows: pd.DataFrame, scale: float, extreme: str) -> None:
+    """A published maximum (minimum) is a level over the row's window, not a value at one time: a dashed line
     across the window (ends marked, for a window too short to see), the band's limits (or the mean
     +/- SEM) shaded."""
     for row in rows.itertuples(index=False):
@@ -136,7 +139,7 @@ def _levels(axis, rows: pd.DataFrame, scale: float) -> None:
         low, high = (row.low, row.high) if row.rule == "band" else (row.measured - row.spread, row.measured + row.spread)
         axis.fill_between([start, end], low, high, color="C3", alpha=0.15, linewidth=0)
         if np.isfinite(row.measured):
-            axis.plot([start, end], [row.measured] * 2, "o--", color="C3", markersize=4, label="published maximum")
+            axis.plot([start, end], [row.measured] * 2, "o--", color="C3", markersize=4, label=f"published {extreme}")
 
 
 def _points(axis, rows: pd.DataFrame, scale: float) -> None:

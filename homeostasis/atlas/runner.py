@@ -20,8 +20,8 @@ from ..errors import HomeostasisError, ParameterValueError, UnknownNameError
 # the one import of the clinical unit table
 from ..clinical_units import TITLES as _TITLES, factor as _clinical_factor
 from .conversions import _ALIASES, _CLINICAL_UNITS, _GENERIC, _MODEL_UNITS, known_units  # noqa: F401
-from .records import (COSINOR_QUANTITIES, FIXED_UNITS, MECHANISMS, PEAK_QUANTITIES, SPLITS, Experiment, calibration_uses,
-                      load_atlas)
+from .records import (COSINOR_QUANTITIES, EXTREME_QUANTITIES, FIXED_UNITS, MECHANISMS, QUANTITIES, RELATIVE_UNITS, SPLITS,
+                      Experiment, calibration_uses, load_atlas, relative_form)
 
 COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
            "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "days", "note",
@@ -29,7 +29,7 @@ COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_da
 DEFAULT_POINTS = 201
 WINDOW_STEPS_PER_DAY = 144  # a timed collection is averaged over 10-minute samples (a 6-h pulse: 36)
 MAX_WINDOW_POINTS = 4001
-RATIO_UNITS = {"percent_change": "%", "ratio": "ratio"}
+RATIO_UNITS = RELATIVE_UNITS  # the unit of each relative quantity (percent_change, nadir_ratio, ...)
 
 def unit_factor(variable: str, unit: str, model_unit: str) -> float:
     """Multiply a published value of ``variable`` in ``unit`` by this to get it in ``model_unit``.
@@ -83,7 +83,7 @@ def accept(rule: str, model: float, *, measured=math.nan, sem=0.0, low=math.nan,
     if rule == "band":
         return low <= model <= high
     if rule == "direction":
-        offset = 1.0 if quantity == "ratio" else 0.0
+        offset = 1.0 if relative_form(quantity) == "ratio" else 0.0
         effect, published = model - offset, measured - offset
         return bool(np.sign(effect) == np.sign(published)) and abs(effect) >= min_fraction * abs(published)
     raise ParameterValueError(f"acceptance rule: expected within, band or direction, got {rule!r}")
@@ -114,14 +114,16 @@ def cosinor(times, values, start: float, end: float) -> tuple:
     return float(mesor), float(np.hypot(beta, gamma)), float(np.degrees(np.arctan2(gamma, beta)) / 15.0 % 24.0)
 
 
-def window_peak(times, values, start: float, end: float) -> float:
-    """The maximum of a sampled curve over [start, end]: the model's Cmax over a sampling period.
-    A paper's Cmax is the mean of each subject's maximum; the maximum of one mean curve is at most
-    that (subjects peak at different times), so a peak row compares the model with an upper side
-    of the data (docs/atlas-format.md)."""
+def window_extreme(times, values, start: float, end: float, *, lowest: bool = False) -> float:
+    """The maximum (or, ``lowest``, the minimum) of a sampled curve over [start, end]: the model's
+    Cmax or nadir over a sampling period. A paper's Cmax (nadir) is the mean of each subject's
+    maximum (minimum); the extreme of one mean curve is less extreme than that (subjects peak at
+    different times), so such a row compares the model with the data's more extreme side
+    (docs/atlas-format.md)."""
     times, values = np.asarray(times, dtype=float), np.asarray(values, dtype=float)
     inside = values[(times >= start) & (times <= end)]
-    return float(np.max(np.concatenate([inside, np.interp(_window_grid(start, end), times, values)])))
+    pick = np.min if lowest else np.max
+    return float(pick(np.concatenate([inside, np.interp(_window_grid(start, end), times, values)])))
 
 
 def collection_and_baseline(end: float, length: float, baseline_day: float) -> tuple:
@@ -150,19 +152,19 @@ def _window_grid(start: float, end: float) -> np.ndarray:
 
 
 def model_quantity(values, baseline: float, quantity: str):
-    """The model value(s) as the record's quantity, relative to the model at the baseline day."""
-    values = np.asarray(values, dtype=float)
-    if quantity in ("absolute", "peak", *COSINOR_QUANTITIES):
+    """The model value(s) as the record's quantity, relative to the model at the baseline day (a
+    peak or nadir quantity as its relative form: ``nadir_change`` as ``change``)."""
+    values, form = np.asarray(values, dtype=float), relative_form(quantity)
+    if form == "absolute":
         return values
-    if quantity in ("change", "peak_change"):
+    if form == "change":
         return values - baseline
     with np.errstate(divide="ignore", invalid="ignore"):
-        if quantity == "ratio":
+        if form == "ratio":
             return values / baseline
-        if quantity == "percent_change":
+        if form == "percent_change":
             return 100.0 * (values / baseline - 1.0)
-    raise ParameterValueError(f"quantity: expected absolute, change, percent_change, ratio, peak, peak_change or a "
-                             f"cosinor quantity, got {quantity!r}")
+    raise ParameterValueError(f"quantity: expected one of {', '.join(QUANTITIES)}, got {quantity!r}")
 
 
 # ---------------------------------------------------------------- running
@@ -307,8 +309,8 @@ def _compare(experiment: Experiment, measured: dict, course) -> dict:
 def _model_and_baseline(course, variable: str, measured: dict) -> tuple:
     """The model's value for one row and its baseline: at a moment, or, for a timed collection
     (``window_days``), the means over the collection and its baseline collection
-    (:func:`collection_and_baseline`); for a peak row, the maximum over the window and the value at
-    the baseline day."""
+    (:func:`collection_and_baseline`); for a peak (nadir) row, the maximum (minimum) over the window and
+    the value at the baseline day."""
     times, values = np.asarray(course["time_days"]), np.asarray(course["values"][variable])
     end, baseline_day = measured["time_days"], course["baseline_day"]
     length = measured.get("window_days", math.nan)
@@ -316,8 +318,9 @@ def _model_and_baseline(course, variable: str, measured: dict) -> tuple:
         fit = cosinor(times, values, end - length, end)
         return fit[1 if measured["quantity"] == "cosinor_amplitude" else 2], math.nan
     at_baseline = float(np.interp(baseline_day, times, values))
-    if measured.get("quantity") in PEAK_QUANTITIES:  # the maximum over the window; the baseline at its day
-        return window_peak(times, values, end - length, end), at_baseline
+    if measured.get("quantity") in EXTREME_QUANTITIES:  # the maximum or minimum over the window; baseline at its day
+        lowest = measured["quantity"].startswith("nadir")
+        return window_extreme(times, values, end - length, end, lowest=lowest), at_baseline
     if not np.isfinite(length):
         return float(np.interp(end, times, values)), at_baseline
     return tuple(window_mean(times, values, *window) for window in collection_and_baseline(end, length, baseline_day))

@@ -206,13 +206,13 @@ def experiment_line(rows) -> str:
 
 def _when(row) -> str:
     """``day 8``, or for a timed collection (``window_days``) ``mean of days 7-8``, or for a
-    circadian row ``24-h cosine amplitude over days 7-8`` (or ``acrophase``), or for a peak row
-    ``maximum of days 0-20``."""
+    circadian row ``24-h cosine amplitude over days 7-8`` (or ``acrophase``), or for a peak (nadir) row
+    ``maximum of days 0-20`` (``minimum``)."""
     window = row.get("window_days", float("nan"))
     if window == window:  # not NaN
         quantity = str(row.get("quantity", ""))
         what = f"24-h cosine {quantity.split('_')[1]}" if quantity.startswith("cosinor_") else "mean"
-        what = "maximum" if quantity.startswith("peak") else what
+        what = {"peak": "maximum", "nadir": "minimum"}.get(quantity.partition("_")[0], what)
         return f"{what} of days {row['time_days'] - window:.4g}-{row['time_days']:.4g}"
     return f"day {row['time_days']:.4g}"
 
