@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from ..errors import ParameterValueError
 from .events import (CALCIFEDIOL_NMOL_PER_UG, CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL,
                      CHOLECALCIFEROL_IU_PER_UG, CHOLECALCIFEROL_NMOL_PER_UG, CINACALCET_MG_PER_UMOL,
-                     CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, Action, AddAmounts, ClampRelative, Event,
-                     InterventionSpec, Option, RemoveParathyroid, ScaleStates, SetParameters, lasting, repeated)
+                     CLAMP_GAIN_PER_DAY, EVENT_TIME_DECIMALS, PHOSPHORUS_MG_PER_MMOL, Action, AddAmounts,
+                     ClampRelative, Event, InterventionSpec, Option, RemoveParathyroid, ScaleStates, SetParameters,
+                     lasting, repeated)
 
 DAYS = Option("days", None, "day", 0, 36525)
 
@@ -135,21 +136,37 @@ def _clamp(day, options, base, end):
             Event(day + options["hours"] / 24.0, SetParameters({"ca_clamp_rate": 0.0}))]
 
 
+def _session_ph(options, base, interval, length):
+    """Blood pH of a bicarbonate session, as (hours after the session start, SetParameters):
+    up by ``ph_rise`` at the start (bicarbonate enters fast, then levels off), back to the
+    scenario's pH after the end in hourly steps along a line over ``ph_recovery_hours`` (cut at
+    the next session). Nothing when ``ph_rise`` is 0."""
+    rise, steps, end = options["ph_rise"], int(math.ceil(options["ph_recovery_hours"])), length * 24.0
+    if not rise:
+        return []
+    schedule = [(0.0, base["ph"] + rise)]
+    schedule += [(end + k, base["ph"] + rise * (steps - k - 0.5) / steps) for k in range(steps)]
+    schedule.append((end + steps, base["ph"]))
+    return [(at, SetParameters({"ph": ph})) for at, ph in schedule if at < interval * 24.0]
+
+
 def _dialysis(day, options, base, end):
     interval, length = 7.0 / options["sessions_per_week"], options["hours"] / 24.0
     stop = day + options["days"] if options.get("days") else end
     events = []
     on = SetParameters({"dialysis_active": 1.0, "dialysate_ca": options["dialysate_ca"]})
     off = SetParameters({"dialysis_active": 0.0})
+    ph_schedule = _session_ph(options, base, interval, length)
     for start in repeated(day, stop, interval):
         events.append(Event(start.time, on))
         events.append(Event(start.time + length, off))
+        events.extend(Event(round(start.time + at / 24.0, EVENT_TIME_DECIMALS), action) for at, action in ph_schedule)
     # the programme's uraemic solute clearance, relative to the standard 3 x 4 h a week
     programme = {"dialysis_programme": options["sessions_per_week"] * options["hours"] / STANDARD_DIALYSIS_HOURS}
     events.append(Event(day, SetParameters(programme)))
     if options.get("days"):
         events.append(Event(stop, SetParameters({"dialysis_programme": base["dialysis_programme"]})))
-    return events
+    return sorted(events, key=lambda event: event.time)
 
 
 PTH_INFUSION_RATES = {"1-84": "pth_infusion_rate", "1-34": "teriparatide_infusion_rate"}
@@ -475,7 +492,8 @@ CATALOGUE = {spec.name: spec for spec in (
     _spec("hemodialysis", "intermittent haemodialysis sessions (the programme's uraemic solute clearance eases the "
           "uraemic PTH1R resistance while it lasts)",
           (Option("sessions_per_week", 3, "1/week", 1, 7), Option("hours", 4, "h", 1, 12),
-           Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), DAYS), _dialysis),
+           Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), Option("ph_rise", 0.07, "pH unit", 0, 0.3),
+           Option("ph_recovery_hours", 9, "h", 0, 20), DAYS), _dialysis),
 )}
 
 
