@@ -237,6 +237,22 @@ def test_hemodialysis_removes_phosphate_within_a_session():
     assert value_at(run, "phosphate", 2.3) > after  # rebound between sessions
 
 
+def test_a_bicarbonate_session_gains_calcium_through_its_alkalosis():
+    # the intradialytic alkalosis (ph_rise, Rudnicki et al. 1993: 7.40 -> 7.47) binds more calcium to
+    # albumin; the dialyser holds ionized calcium near the bath, so the patient takes up calcium
+    # (higher dialysate bicarbonate: less calcium lost per session, PMC6366132). Measured
+    # 2026-12-01: end-of-session total calcium +0.047 mmol/L, ionized calcium -0.004 mmol/L
+    runs = {rise: h.simulate("ckd", start="steady", days=1, step=1 / 96, parameters={"gfr_final": 5},
+                             interventions=[f"hemodialysis@0.5:sessions_per_week=3,hours=4,ph_rise={rise}"])
+            for rise in (0.0, 0.07)}
+    end = 0.5 + 4 / 24
+    gain = value_at(runs[0.07], "ca_total", end) - value_at(runs[0.0], "ca_total", end)
+    np.testing.assert_allclose(gain, 0.047, atol=0.015)
+    np.testing.assert_allclose(value_at(runs[0.07], "ca_ionized", end), value_at(runs[0.0], "ca_ionized", end),
+                               atol=0.01)
+    assert value_at(runs[0.07], "ca_total", 0.5) == pytest.approx(value_at(runs[0.0], "ca_total", 0.5), rel=1e-6)
+
+
 def test_parse_intervention_text():
     item = parse_intervention("cinacalcet@10:dose_mg=60,every_hours=24")
     assert item.name == "cinacalcet"

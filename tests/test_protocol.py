@@ -141,3 +141,25 @@ def test_hemodialysis_programme_lasts_as_long_as_the_sessions(healthy):
     programme = [(e.time, dict(a.values)["dialysis_programme"]) for e in events for a in e.actions
                  if isinstance(a, SetParameters) and "dialysis_programme" in dict(a.values)]
     assert_allclose(programme, [(1.0, 4 * 4.5 / 12), (11.0, base["dialysis_programme"])])
+
+
+def test_a_bicarbonate_session_raises_blood_ph_and_it_returns_over_the_recovery_hours(healthy):
+    # Rudnicki et al. 1993 (Clin Nephrol 40:225): pH 7.40 -> 7.47 during a session, back at the
+    # pre-dialysis level nine hours after it (ph_rise 0.07; off by default, ph_recovery_hours 9)
+    base = healthy.parameter_set.as_dict()
+    spec = CATALOGUE["hemodialysis"]
+    events = spec.events(1.0, spec.validate({"days": 2, "ph_rise": 0.07}), base, 30.0)
+    ph = [(e.time, dict(a.values)["ph"]) for e in events for a in e.actions
+          if isinstance(a, SetParameters) and "ph" in dict(a.values)]
+    times, values = np.array(ph).T
+    assert_allclose(values[0] - base["ph"], 0.07)  # up at the start of the first session (day 1)
+    assert_allclose(times[0], 1.0)
+    after_end = (times - 1.0) * 24.0 - 4.0  # hours after the end of the first session
+    def in_force(hours):
+        return values[np.flatnonzero(after_end <= hours + 1e-6)[-1]] - base["ph"]
+    assert_allclose(in_force(0.0), 0.07)  # the end-of-session sample is drawn at the session's pH
+    assert_allclose(in_force(2.0), 0.07 * (1 - 3 / 9))  # 1.5-4.5 h after: the line's value at 3 h
+    assert_allclose(in_force(9.0), 0.0, atol=1e-12)  # back by 9 h
+    assert len(values) == 4 and np.all(np.diff(values) < 0)
+    off = spec.events(1.0, spec.validate({"days": 2}), base, 30.0)  # the default: no pH events
+    assert not any("ph" in dict(a.values) for e in off for a in e.actions if isinstance(a, SetParameters))

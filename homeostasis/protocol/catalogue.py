@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from ..errors import ParameterValueError
 from .events import (CALCIFEDIOL_NMOL_PER_UG, CALCITRIOL_PMOL_PER_UG, CALCIUM_MG_PER_MMOL,
                      CHOLECALCIFEROL_IU_PER_UG, CHOLECALCIFEROL_NMOL_PER_UG, CINACALCET_MG_PER_UMOL,
-                     CLAMP_GAIN_PER_DAY, PHOSPHORUS_MG_PER_MMOL, Action, AddAmounts, ClampRelative, Event,
-                     InterventionSpec, Option, RemoveParathyroid, ScaleStates, SetParameters, lasting, repeated)
+                     CLAMP_GAIN_PER_DAY, EVENT_TIME_DECIMALS, PHOSPHORUS_MG_PER_MMOL, Action, AddAmounts,
+                     ClampRelative, Event, InterventionSpec, Option, RemoveParathyroid, ScaleStates, SetParameters,
+                     lasting, repeated)
 
 DAYS = Option("days", None, "day", 0, 36525)
 
@@ -69,6 +70,9 @@ REFERENCES = {
         "KDIGO 2017 CKD-MBD guideline update (dialysate calcium 1.25-1.50 mmol/L).",
         "Torres A et al. Kidney Int 1995;47:1434 (dialysis patients need less PTH for a normal osteoblast surface).",
         "Casino FG, Lopez T. Nephrol Dial Transplant 1996;11:1574 (equivalent renal urea clearance of haemodialysis).",
+        "Rudnicki M et al. Clin Nephrol 1993;40:225 (bicarbonate session: blood pH 7.40 -> 7.47, back after 9 h).",
+        "Havlin J, Vankova S. Clin Kidney J 2018, doi 10.1093/ckj/sfy047 (dialysate bicarbonate 32 vs 26 mmol/L: "
+        "PTH rises and less calcium is lost, through the alkalosis).",
     ),
     "iv-calcium": (
         "Brent GA et al. J Clin Endocrinol Metab 1988;67:944 (calcium gluconate infusion suppresses PTH).",
@@ -135,21 +139,43 @@ def _clamp(day, options, base, end):
             Event(day + options["hours"] / 24.0, SetParameters({"ca_clamp_rate": 0.0}))]
 
 
+PH_RECOVERY_STEP_HOURS = 3.0  # the post-session pH return in steps of at most 3 h: each event restarts the solver
+
+
+def _session_ph(options, base, interval, length):
+    """Blood pH of a bicarbonate session as (hours after the session start, SetParameters): up by
+    ``ph_rise`` at the start (bicarbonate enters fast, then levels off) and through the session,
+    back to the scenario's pH after the end along a line over ``ph_recovery_hours``, taken at the
+    nearest of n + 1 equally spaced points (steps of at most 3 h; cut at the next session).
+    Nothing when ``ph_rise`` is 0."""
+    rise, hours, end = options["ph_rise"], options["ph_recovery_hours"], length * 24.0
+    if not rise:
+        return []
+    steps = max(int(math.ceil(hours / PH_RECOVERY_STEP_HOURS)), 1)
+    step = hours / steps
+    schedule = [(0.0, base["ph"] + rise)]
+    schedule += [(end + (k + 0.5) * step, base["ph"] + rise * (1.0 - (k + 1) / steps)) for k in range(steps)]
+    return [(at, SetParameters({"ph": ph})) for at, ph in schedule if at < interval * 24.0]
+
+
 def _dialysis(day, options, base, end):
     interval, length = 7.0 / options["sessions_per_week"], options["hours"] / 24.0
     stop = day + options["days"] if options.get("days") else end
     events = []
     on = SetParameters({"dialysis_active": 1.0, "dialysate_ca": options["dialysate_ca"]})
     off = SetParameters({"dialysis_active": 0.0})
+    ph = _session_ph(options, base, interval, length)
     for start in repeated(day, stop, interval):
-        events.append(Event(start.time, on))
+        events.append(Event(start.time, on, *[action for at, action in ph if at == 0.0]))
         events.append(Event(start.time + length, off))
+        events.extend(Event(round(start.time + at / 24.0, EVENT_TIME_DECIMALS), action)
+                      for at, action in ph if at > 0.0)
     # the programme's uraemic solute clearance, relative to the standard 3 x 4 h a week
     programme = {"dialysis_programme": options["sessions_per_week"] * options["hours"] / STANDARD_DIALYSIS_HOURS}
     events.append(Event(day, SetParameters(programme)))
     if options.get("days"):
         events.append(Event(stop, SetParameters({"dialysis_programme": base["dialysis_programme"]})))
-    return events
+    return sorted(events, key=lambda event: event.time)
 
 
 PTH_INFUSION_RATES = {"1-84": "pth_infusion_rate", "1-34": "teriparatide_infusion_rate"}
@@ -473,9 +499,11 @@ CATALOGUE = {spec.name: spec for spec in (
     _spec("alkalosis", "blood pH raised by delta_ph (more calcium bound to albumin: ionized calcium down)",
           PH_OPTIONS, _blood_ph(+1.0)),
     _spec("hemodialysis", "intermittent haemodialysis sessions (the programme's uraemic solute clearance eases the "
-          "uraemic PTH1R resistance while it lasts)",
+          "uraemic PTH1R resistance while it lasts; ph_rise > 0: blood pH up by it during each session, back "
+          "over ph_recovery_hours)",
           (Option("sessions_per_week", 3, "1/week", 1, 7), Option("hours", 4, "h", 1, 12),
-           Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), DAYS), _dialysis),
+           Option("dialysate_ca", 1.25, "mmol/L", 0.5, 2.0), Option("ph_rise", 0.0, "pH unit", 0, 0.3),
+           Option("ph_recovery_hours", 9, "h", 0, 20), DAYS), _dialysis),
 )}
 
 
