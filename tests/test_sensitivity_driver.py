@@ -159,7 +159,9 @@ def test_a_year_of_ckd_keeps_its_gradient_accuracy():
     # pool, CYP27B1 mRNA; mathematically the same CKD year) the step sequence differs and the
     # gut_transit_rate column is off by 8.1e-5 of its size at rtol 1e-8 (pth_half_life 9.1e-6,
     # the others < 3e-7), so the bound is 1e-4 at 1e-8, and convergence is checked as well:
-    # at rtol 1e-10 every column within 2e-6 (measured 3.1e-7 and 1.3e-7)
+    # at rtol 1e-10 every column within 2e-6 (measured 3.1e-7 and 1.3e-7). With the distal PTH
+    # gain's lower branch (tenth session, dct_pth_lower_hill 5) gut_transit_rate is off by 1.13e-4
+    # at 1e-8 (pth_half_life 1.1e-5) and 6.3e-7 at 1e-10: the bound at 1e-8 is 1.5e-4
     rows = [{"time_days": t, "variable": v, "value": 1.0, "sd": 1.0}
             for t in np.linspace(10, 365, 6) for v in ("pth", "phosphate", "calcitriol")]
     data = validate_data(pd.DataFrame(rows))
@@ -168,6 +170,6 @@ def test_a_year_of_ckd_keeps_its_gradient_accuracy():
     gradients = {rtol: problem.simulate(x)[1] for rtol, problem in runs.items()}
     reference = gradients[1e-11]
     size = np.abs(reference).max(axis=0)
-    for rtol, bound in ((1e-8, 1e-4), (1e-10, 2e-6)):
+    for rtol, bound in ((1e-8, 1.5e-4), (1e-10, 2e-6)):
         for column in range(reference.shape[1]):
             assert_allclose(gradients[rtol][:, column], reference[:, column], rtol=0, atol=bound * size[column])
