@@ -116,7 +116,9 @@ def test_a_collection_is_the_mean_of_the_simulation_and_a_moment_is_unchanged():
     after, before = (times >= 1.0), (times <= 1.0)
     expected = _area(times[after], urine[after]) / _area(times[before], urine[before])
     spot = np.interp(1.2, times, urine) / np.interp(1.0, times, urine)
-    assert_allclose(frame["model"], [expected, spot], rtol=2e-3)
+    # the runner's collection grid against one-minute samples: 0.21 % since the distal PTH gain's
+    # lower branch (tenth session) sharpens the clamp's urine curve (within 0.2 % before)
+    assert_allclose(frame["model"], [expected, spot], rtol=3e-3)
     assert 1.0 < expected < spot and list(frame["status"]) == ["ok", "ok"]
     assert_allclose(frame["window_days"], [1.0, np.nan])
 

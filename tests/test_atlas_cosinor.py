@@ -61,13 +61,14 @@ def test_a_badly_written_cosinor_row_is_refused(row, rule, fragment):
 
 
 def test_a_record_reads_the_model_rhythm_and_wraps_the_acrophase_to_the_measured_hour():
-    """The release rhythm of 0.25 peaking at 03:00 gives PTH a cosinor amplitude of ~13 % of its
-    mean (the calcium feedback halves it) with an acrophase near 01:20, read as 25.4 h next to a
-    measured 23:00."""
+    """The release rhythm of 0.25 peaking at 03:00 gives PTH a cosinor amplitude of ~12 % of its
+    mean (the calcium feedback halves it) with an acrophase near 01:10, read as 25.2 h next to a
+    measured 23:00 (0.433 pmol/L and 25.19 h since the distal PTH gain's lower branch of the tenth
+    session, dct_pth_lower_hill 5, lets the kidney answer the rhythm's trough; 0.46 and 25.4 before)."""
     record = parse("2.0,pth,cosinor_amplitude,0.46,pmol/L,0.1,sd,5,,,x,1\n"
                    "2.0,pth,cosinor_acrophase,23,h,2,sd,5,,,x,1\n")
     frame = run_experiment(record)
-    assert_allclose(frame["model"], [0.46, 25.4], rtol=0.05)
+    assert_allclose(frame["model"], [0.433, 25.2], rtol=0.05)
     assert list(frame["unit"]) == ["pmol/L", "h"]
     png = figure_png(frame, frame.attrs["time_courses"]["synthetic-rhythm"])
     assert png.startswith(b"\x89PNG")

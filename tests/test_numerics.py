@@ -126,6 +126,15 @@ def test_jacobian_with_all_mechanisms_active(compiled, reference, scale, paramet
     assert_jacobian_matches(compiled, y, p.vector, scale, t=250.0)
 
 
+@pytest.mark.parametrize("seed", [None, 5])
+def test_jacobian_with_the_steep_lower_distal_pth_branch(compiled, reference, scale, parameters, seed):
+    # the two-branch distal PTH gain, steeper than the default (dct_pth_lower_hill 6; 5 by default, 2 is off): the
+    # smooth joint at reference PTH keeps the analytic Jacobian exact at and around the healthy state
+    p = parameters.with_values(dct_pth_lower_hill=6)
+    y = reference if seed is None else random_state(compiled, reference, scale, seed=seed)
+    assert_jacobian_matches(compiled, y, p.vector, scale)
+
+
 # --- (c) generated code against the SymPy model -------------------------------------------
 
 @pytest.mark.parametrize("seed", [3, 4])

@@ -41,39 +41,15 @@ def test_calcium_supplement_lowers_calcitriol_and_raises_urine_calcium(supplemen
     assert 1.1 <= value_at(supplemented, "urine_ca", fasting) / supplemented["urine_ca"][0] <= 1.8
 
 
-@pytest.mark.xfail(strict=True, reason="model: +0.050 mmol/L (main 3055630; +0.052 before) fasting total calcium "
-                                        "after 60 days of 1 g/day "
-                                        "carbonate (urine calcium 1.21x, PTH 0.83x, calcitriol 0.83x, CTX 0.86x), +0.050 by "
-                                        "day 20; it was +0.056 with the hyperbolic distal PTH term (now DCT PTH Hill 2, half "
-                                        "2.5 pmol/L, maximum 0.88, calibrated jointly on 2026-11-30). Steeper settings defend "
-                                        "more but lose passing records: Hill 2.5 +0.048 and Hill 3 +0.044 lose adams-1979 "
-                                        "(oral calcium lowers calcitriol too little once PTH falls less: 0.681-0.694 against "
-                                        "<= 0.674), Hill 4 +0.036 also two CKD PTH records; the calcitriol fall on loading "
-                                        "needs a steeper CYP27B1 PTH response (hydroxylase_pth_hill 3 rescues adams-1979 but "
-                                        "loses rubin-2008 radius and shoback-2003) or a steeper parathyroid (Hill 20 at the "
-                                        "matched set point loses the Schwarz 1994 plateau). Retried 2026-11-30 (s9b) with "
-                                        "CYP27B1 PTH Hill 3 (adams-1979 0.58-0.64): DCT Hill 3 +0.040, Hill 4 +0.034, but "
-                                        "atlas 51/70 and 52/70 (goodman-2003, muntner-2009, koumakis-2013, shoback-2003 lost). "
-                                        "s10: a skeletal sink, secondary mineralisation x (ionized Ca/reference)^E, gives "
-                                        "+0.043 / +0.037 / +0.023 at E 4 / 10 / 30 but atlas 52 / 50 / 49 of 71 (adams-1979 "
-                                        "load, block-2004, koumakis-2013, khan-2015 cinacalcet, rubin-2008 spine, "
-                                        "wesseling-perry healthy lost: bone would take up the calcium of PHPT and PTH "
-                                        "infusions too); on the ionized Ca x P product (E 10) +0.031, 49/71; s12b, a "
-                                        "steeper gut answer to calcitriol: gut VDR Hill 3 +0.037 (passes) but atlas 59/86 "
-                                        "from 64/86, Hill 2.5 +0.042 (62/86), transcellular Km ratio 0.5 +0.042 (64/86); "
-                                        "s9-calcium (2026-12-01): a saturable distal transport maximum (dct_ca_saturable_share 1, "
-                                        "sharpness 6) +0.027 (passes) but atlas 74/115 from 83 (PHPT, HHM, PTH-infusion, "
-                                        "cinacalcet, romosozumab, thiazide records), with dct_ca_tm_regulation_exponent 4 "
-                                        "+0.018 at 69/115; s10-calcium: TAL CaSR Hill 8 +0.038 at 81/123, PTH "
-                                        "against the TAL claudin-14 brake (exponent 3) +0.031 at 81/123 from 88 "
-                                        "(docs/validation.md, tenth session)")
+# passes since 2026-12-01 (tenth session): +0.034 mmol/L with the distal PTH gain's steep lower branch
+# (dct_pth_lower_hill 5; +0.047 with one Hill 2 branch, history in docs/validation.md and the parameter's source)
 def test_calcium_supplement_barely_moves_fasting_calcium(supplemented):
     # issue 13 / Reid et al. 1995 Am J Med 98:331: 1 g/day moves fasting serum calcium by a few
     # hundredths of a mmol/L at most in healthy adults
     assert abs(rise(supplemented, "ca_total", 59.99)) <= 0.04
 
 
-@pytest.mark.xfail(strict=True, reason="model: +0.104 mmol/L (main 3055630; +0.107 before) in CKD G3b after 60 days of 1 g/day carbonate "
+@pytest.mark.xfail(strict=True, reason="model: +0.104 mmol/L (2026-12-01 with the distal lower branch dct_pth_lower_hill 5, which CKD's uraemic PTH1R resistance keeps off: +0.102 without; main 3055630 +0.104; +0.107 before) in CKD G3b after 60 days of 1 g/day carbonate "
                                         "(urine calcium 1.41x, PTH 0.69x, calcitriol 0.71x, CTX 0.79x; +0.118 before the "
                                         "sigmoid distal PTH gain); Hill et al. found the calcium retained with urine calcium "
                                         "unchanged, so this needs a bone/tissue sink, not a steeper kidney (DCT PTH Hill 4, "
@@ -96,7 +72,7 @@ def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
 
 
 @pytest.mark.parametrize("ca_mg_per_day", [
-    pytest.param(300, marks=pytest.mark.xfail(strict=True, reason="model: -0.089 mmol/L (main 3055630; -0.102 before) after 60 days on 300 mg/day "
+    pytest.param(300, marks=pytest.mark.xfail(strict=True, reason="model: -0.090 mmol/L (2026-12-01, unchanged by the distal lower branch dct_pth_lower_hill 5: PTH rises, the upper branch; main 3055630 -0.089; -0.102 before) after 60 days on 300 mg/day "
                                                                   "(PTH 1.47x, calcitriol 1.24x, urine calcium 0.69x, net "
                                                                   "absorption 0.20x; -0.104 before the sigmoid distal PTH "
                                                                   "gain): the same weak renal PTH gain as the supplement "
@@ -112,7 +88,7 @@ def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
                                                                   "exponent 4 -0.055, 74 and 69 of 115; s10-calcium: "
                                                                   "TAL CaSR Hill 8 -0.083, TAL claudin-14 PTH "
                                                                   "exponent 3 -0.076, both 81/123 from 88)")),
-    pytest.param(2000, marks=pytest.mark.xfail(strict=True, reason="model: +0.083 mmol/L (main 3055630; +0.085 before) after 60 days on 2000 mg/day "
+    pytest.param(2000, marks=pytest.mark.xfail(strict=True, reason="model: +0.065 mmol/L (2026-12-01 with the distal lower branch dct_pth_lower_hill 5; +0.083 without, main 3055630; +0.085 before) after 60 days on 2000 mg/day "
                                                                    "(PTH 0.72x, calcitriol 0.80x, urine calcium 1.37x; "
                                                                    "+0.090 before the sigmoid distal PTH gain); DCT PTH "
                                                                    "Hill 4, half 2.5, maximum 0.88: +0.064; with "
@@ -177,16 +153,8 @@ def test_calcium_absorption_adapts_to_intake_as_the_square_root():
                     np.sqrt([0.3, 2.0]), rtol=0.15)
 
 
-@pytest.mark.xfail(strict=True, reason="model: FECa 3.7 % (main 3055630) after 8 h at +0.09 mmol/L ionized (PTH 0.54x; 3.3 % "
-                                        "with the hyperbolic distal term): DCT PTH Hill 2, half 2.5 pmol/L, maximum 0.89 "
-                                        "withdraws too little reabsorption as PTH falls; Hill 3 gives 4.2 %, Hill 4 5.2 % "
-                                        "(passes) but both lose adams-1979 (the calcium-supplement xfails above); atlas "
-                                        "record syed-2001-hypercalcaemic-clamp-feca; with CYP27B1 PTH Hill 3 adams-1979 "
-                                        "passes (0.64) and DCT Hill 4 gives 5.5 %, but goodman-2003, muntner-2009, "
-                                        "koumakis-2013 and shoback-2003 are lost; s9-calcium: the saturable distal transport maximum, "
-                                        "dct_ca_saturable_share 1, gives 5.3 % (passes) at 74/115 atlas records; "
-                                        "s10-calcium: TAL CaSR Hill 8 4.4 %, PTH against the TAL claudin-14 brake "
-                                        "(exponent 3) 5.5 % (passes) at 81/123 from 88)")
+# passes since 2026-12-01 (tenth session): FECa 4.53 % with the distal PTH gain's steep lower branch
+# (dct_pth_lower_hill 5; 3.7 % with one Hill 2 branch; atlas record syed-2001-hypercalcaemic-clamp-feca)
 def test_hypercalcaemic_clamp_with_pth_suppressed_is_markedly_calciuric():
     # Syed et al. 2001 J Clin Endocrinol Metab 86:1525: an 8-h hypercalcaemic clamp to ~10.2 mg/dL
     # with endogenous PTH suppressed gave FECa 6.5 % on average, about twice the 2.5-3.7 % of

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .regulation import emax_effect, hill, pos, power, relative_hill, smooth_minimum, stimulation, suppression
+from .regulation import (emax_effect, hill, pos, power, relative_hill, smooth_minimum, stimulation, suppression,
+                         two_branch_hill)
 from .structure import Process, state_symbol
 from .symbols import P
 
@@ -146,11 +147,12 @@ def kidney(c) -> dict:
     tal = (P.tal_ca_reabsorption_max / (1 + (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill)
            * (1 - loop_diuretic_inhibition()))
     basal = 1 - P.dct_pth_share - P.dct_calcitriol_share
-    distal_pth = hill(pth_receptor_activation(c), P.dct_pth_half, P.dct_pth_hill)
+    distal_pth = distal_pth_occupancy(c)
     distal_regulation = (basal + P.dct_pth_share * distal_pth
                          + P.dct_calcitriol_share * hill(c.vdr_ligand, P.dct_calcitriol_half, 1))
     distal = P.dct_ca_reabsorption_max * distal_regulation
-    distal_unreabsorbed = (1 - distal) * (1 - thiazide_distal_effect(distal_pth)) * glucocorticoid_calciuria()
+    distal_unreabsorbed = ((1 - distal) * (1 - thiazide_distal_effect(pth_receptor_activation(c)))
+                           * glucocorticoid_calciuria())
     urine_ca = filtered_ca * proximal_delivery() * (1 - tal) * distal_unreabsorbed
     filtrate_p = P.phosphate_ultrafilterable_fraction * c.phosphate
     tmp_gfr = (P.tmp_gfr_max
@@ -160,6 +162,17 @@ def kidney(c) -> dict:
     urine_p = c.gfr_volume * (filtrate_p - reabsorbed_p)
     return {"filtered_ca": filtered_ca, "urine_ca": urine_ca, "filtered_phosphate": c.gfr_volume * filtrate_p,
             "urine_phosphate": urine_p, "tmp_gfr": tmp_gfr}
+
+
+def distal_pth_occupancy(c):
+    """PTH1R occupancy driving distal (DCT/CNT) calcium reabsorption: today's Hill above normal
+    PTH and a branch of its own exponent ``dct_pth_lower_hill`` below it (where calcium loads
+    suppress PTH), joined (:func:`two_branch_hill`) where PTH is at its reference, i.e. at the
+    receptor signal reference PTH gives under uraemic PTH1R resistance (so CKD's raised PTH stays
+    on the upper branch)."""
+    joint = P.reference_pth * c.pth1r_responsiveness
+    return two_branch_hill(pth_receptor_activation(c), joint, P.dct_pth_half, P.dct_pth_hill, P.dct_pth_lower_hill,
+                           P.pth_branch_switch)
 
 
 def proximal_delivery():
@@ -188,17 +201,20 @@ def glucocorticoid_calciuria():
     return 1 + emax_effect(dose, P.glucocorticoid_renal_ca_emax, P.glucocorticoid_renal_ca_ed50)
 
 
-def thiazide_distal_effect(distal_pth):
+def thiazide_distal_effect(pth):
     """Fall of the calcium that escapes distal reabsorption under NCC blockade (thiazides).
 
     The hypocalciuria needs PTH: a thiazide lowered urinary calcium by 44 % in euparathyroid
     patients but by 11 % (then not at all) in hypoparathyroid ones (Parfitt 1972 J Clin Invest
     51:1879), and not at all in hypoparathyroidism at 200 mg/day (Brickman et al. 1972 J Clin
     Invest 51:945): the thiazide potentiates PTH's distal action, so its effect scales, by the
-    share ``thiazide_pth_dependence``, with the PTH-dependent distal activation ``distal_pth`` (the
-    distal PTH Hill occupancy of :func:`kidney`) relative to its value at normal PTH.
+    share ``thiazide_pth_dependence``, with the distal PTH Hill occupancy at the PTH1R signal ``pth``
+    relative to its value at normal PTH. It keeps the one-branch Hill (``dct_pth_hill``) below
+    normal PTH too: the thiazide still lowered urine calcium by 22 % with PTH suppressed by
+    calcifediol (Sakhaee et al. 1984, atlas record), so its PTH dependence is not the steep lower
+    branch of :func:`distal_pth_occupancy`.
     """
-    pth_term = distal_pth / hill(P.reference_pth, P.dct_pth_half, P.dct_pth_hill)
+    pth_term = relative_hill(pth, P.reference_pth, P.dct_pth_half, P.dct_pth_hill)
     scale = 1 - P.thiazide_pth_dependence + P.thiazide_pth_dependence * pth_term
     return emax_effect(P.thiazide_dose, P.thiazide_emax, P.thiazide_ed50) * scale
 

@@ -41,6 +41,18 @@ def hill(x, half, n):
     return power(x, n) / (power(x, n) + power(half, n))
 
 
+def two_branch_hill(x, reference, half, n, lower_n, switch):
+    """Hill occupancy ``hill(x, half, n)`` above ``reference`` and a Hill of exponent ``lower_n``
+    below it, the two equal at the reference (the lower half-point solves
+    half_low^lower_n = half^n reference^(lower_n - n)) and blended by the switch
+    hill(x, reference, switch): value exact at the reference, first derivative continuous, and
+    the upper branch today's within (reference/x)^switch. ``lower_n == n`` gives ``hill``."""
+    lower_half_power = power(half, n) * power(reference, lower_n - n)
+    lower = power(x, lower_n) / (power(x, lower_n) + lower_half_power)
+    upper_weight = hill(x, reference, switch)
+    return upper_weight * hill(x, half, n) + (1 - upper_weight) * lower
+
+
 def emax_effect(dose, emax, ed50):
     """Hyperbolic (Emax) dose-effect, emax * dose / (dose + ed50): 0 without the drug."""
     return emax * dose / (dose + ed50)

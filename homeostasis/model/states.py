@@ -137,6 +137,7 @@ def concentrations() -> SimpleNamespace:
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
         uraemic_clearance=relative_uraemic_clearance(),
         pth_receptor=pth1r_signal(y, drugs, "tubule and bone") * uraemic_pth1r_responsiveness(y, drugs),
+        pth1r_responsiveness=uraemic_pth1r_responsiveness(y, drugs),
         # the transient (RG-conformation) signal that recruits osteoblasts during a pulse
         pth_pulse_receptor=pth1r_signal(y, drugs, "osteoblast pulse") * uraemic_pth1r_responsiveness(y, drugs),
         # CYP27B1 induction: the same agonists, PTHrP-like ones with a small share, with its own uraemic resistance
