@@ -39,7 +39,10 @@ construction (calibration.py derives the mineral rate constants from the budgete
   osteoblast maturation (matrix synthesis falls over days): a new continuous exposure
   suppresses formation while resorption rises and formation rebounds when it stops
   (Horwitz et al. 2011), while in any lasting state (hyperparathyroidism) the arrest is gone and
-  formation follows resorption.
+  formation follows resorption. Only a rise that comes with raised calcium counts (an infusion,
+  a tumour); the secondary rise that defends a falling calcium (denosumab, zoledronate) does not, so
+  the osteoblasts already recruited finish their formation period and formation falls over months
+  (bone alkaline phosphatase unchanged at 1 week and 1 month of denosumab: Nakamura et al. 2017).
 
 Mineral lives in two compartments, cortical (``ca_bone_mineral``) and trabecular
 (``ca_trabecular_mineral``), each resorbed in proportion to osteoclasts and its own mineral and
