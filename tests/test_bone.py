@@ -184,6 +184,17 @@ def test_denosumab_formation_holds_for_weeks_then_falls(denosumab_stopped):
     assert run["osteoblast_matrix_synthesis"][run.times <= 60].min() > 0.98
 
 
+def test_calcium_gate_off_lets_the_secondary_pth_rise_arrest_formation():
+    # pth_arrest_calcium_weight 0 restores the ungated arrest (main 4046032 with pth_arrest_half 1.2:
+    # P1NP -37 % at day 7, matrix synthesis per osteoblast 0.66); the gate itself is 0.88 for the
+    # +4 % ionized calcium of a PTH(1-34) infusion and 0.05 for the -6 % of denosumab (Hill 50)
+    gated = h.simulate(times=np.linspace(0, 7, 8), interventions=["denosumab@0:dose_mg=60"])
+    ungated = h.simulate(times=np.linspace(0, 7, 8), interventions=["denosumab@0:dose_mg=60"],
+                         parameters={"pth_arrest_calcium_weight": 0.0, "pth_arrest_half": 1.2})
+    assert gated["osteoblast_matrix_synthesis"][-1] > 0.98 > 0.8 > ungated["osteoblast_matrix_synthesis"][-1]
+    assert_allclose(ungated["p1np"][-1], 63.0, atol=3.0)
+
+
 def first_week_share_of_the_fall(run, start_day):
     """Share of the largest calcium fall of the first dosing interval reached 7 days after the dose."""
     start = value_at(run, "ca_total", start_day)
