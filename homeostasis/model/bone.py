@@ -39,7 +39,10 @@ construction (calibration.py derives the mineral rate constants from the budgete
   osteoblast maturation (matrix synthesis falls over days): a new continuous exposure
   suppresses formation while resorption rises and formation rebounds when it stops
   (Horwitz et al. 2011), while in any lasting state (hyperparathyroidism) the arrest is gone and
-  formation follows resorption.
+  formation follows resorption. Only a rise that comes with raised calcium counts (an infusion,
+  a tumour); the secondary rise that defends a falling calcium (denosumab, zoledronate) does not, so
+  the osteoblasts already recruited finish their formation period and formation falls over months
+  (bone alkaline phosphatase unchanged at 1 week and 1 month of denosumab: Nakamura et al. 2017).
 
 Mineral lives in two compartments, cortical (``ca_bone_mineral``) and trabecular
 (``ca_trabecular_mineral``), each resorbed in proportion to osteoclasts and its own mineral and
@@ -243,7 +246,21 @@ def above_settled_signal(c):
     healthy signal if higher), 0 below: a steep switch, so the exposure duty measures the time
     spent above it whatever the peak (Frolik et al. 2003: neither Cmax nor AUC predicted the
     catabolic outcome, the duration of exposure did)."""
-    return hill(rise_above_settled(c, pth_signal(c)), P.pth_exposure_threshold, P.pth_exposure_hill)
+    return (hill(rise_above_settled(c, pth_signal(c)), P.pth_exposure_threshold, P.pth_exposure_hill)
+            * calcium_exposure_gate(c))
+
+
+def calcium_exposure_gate(c):
+    """Share of a PTH1R rise that counts as an arresting exposure, by the ionized calcium it comes with
+    (1 with the gate off, ``pth_arrest_calcium_weight`` 0): a steep switch at the healthy ionized
+    calcium, so a rise that comes with hypercalcaemia (a PTH or PTHrP infusion, Horwitz et al. 2005
+    J Bone Miner Res 20:1792 and 2011; humoral hypercalcaemia of malignancy) arrests osteoblast
+    maturation, while the secondary rise that defends a falling calcium (denosumab: bone alkaline
+    phosphatase not lower at 1 week or 1 month while resorption markers fell from 1 week, Nakamura et al.
+    2017 Bone Res 5:17021) does not. ASSUMED: the contrast of these data, not a measured mechanism."""
+    ratio = c.ca_ionized / reference_ionized_calcium()
+    weight = P.pth_arrest_calcium_weight
+    return 1 - weight + weight * hill(ratio, 1, P.pth_arrest_calcium_hill)
 
 
 def rise_above_settled(c, signal):
