@@ -42,6 +42,13 @@ def calcitriol_half_time_hours(gfr, parameters=None):
     return (times[peak + below[0]] - times[peak]) * 24
 
 
+@pytest.mark.xfail(strict=True, reason="model: 13.0 h (calcitriol_half_life 15 h); 7 h gives 6.1 h and keeps the atlas "
+                                        "but fails clinical check 7 (docs/validation.md, tenth session)")
+def test_calcitriol_half_time_in_health():
+    # the same reading in the 4 normal subjects of Clin Sci 62:427: 5-8 h
+    assert 5 <= calcitriol_half_time_hours(100) <= 8
+
+
 @pytest.mark.xfail(strict=True, reason="model: half-time 10.3 h at GFR 15 (13.1 h healthy): FGF23 induces CYP24A1 and "
                                         "nothing slows calcitriol clearance in uraemia; slower renal clearance "
                                         "(calcitriol_renal_clearance_share 0.73 / 0.9) gives 25.9 / 40.8 h but fails the "

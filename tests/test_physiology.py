@@ -794,6 +794,36 @@ def test_daily_teriparatide_wears_the_cyp27b1_pulse_induction_down():
     assert run["calcitriol"][2] / run["calcitriol"][1] > 1.6
 
 
+SPEED_NOT_ADOPTED = ("calcitriol_half_life 7 h (Clin Sci 62:427) with hydroxylase_time_constant 0.4 d keeps the "
+                     "whole atlas (89/123) but fails clinical check 7 (PTH on a +0.2 mmol/L clamp 0.3565x, limit 0.35, "
+                     "main 0.348x): the gland's VDR suppression of PTH synthesis acts instantly (docs/validation.md, "
+                     "tenth session)")
+
+
+@pytest.mark.xfail(strict=True, reason="model: +20.3 pmol/L at 6 h (+59 with the faster setting; " + SPEED_NOT_ADOPTED + ")")
+def test_pth_infusion_raises_calcitriol_within_six_hours_in_hypoparathyroidism():
+    # McElduff, Lackmann & Wilkinson 1992 Calcif Tissue Int 51:121 (PMID 1422950, abstract): a 6-h
+    # hPTH(1-34) infusion raised 1,25(OH)2D by at least 58 pmol/L in PTH-responsive hypoparathyroid
+    # subjects; the dose is not in the abstract (ASSUMED 560 pmol/h, the Fraher 1999 rate)
+    run = h.simulate(scenario="hypoparathyroidism", times=np.array([0.0, 0.25]), start="steady",
+                     interventions=["pth-infusion@0:pmol_per_hour=560,hours=6,peptide=1-34"])
+    assert run["calcitriol"][-1] - run["calcitriol"][0] >= 58
+
+
+@pytest.mark.xfail(strict=True, reason="model: calcitriol 0.938x at 24 h of CaCO3 loading (0.634x at day 4; measured "
+                                        "0.548x within 18-24 h, band to 0.674): PTH is still 0.64x at 24 h (the oral "
+                                        "calcium PTH fall is half the measured one, tohme-1990 -37 vs -73 %) and the "
+                                        "steady CYP27B1 drive falls only to ~0.6x; 0.848x with the faster setting, "
+                                        "0.743x at every lag's lower bound (enzyme 0.1 d, mRNA 0.5 h, half-life 4 h)")
+def test_calcitriol_falls_within_a_day_of_calcium_loading():
+    # Adams, Gray & Lemann 1979 J Clin Endocrinol Metab 48:1008 (abstract): oral CaCO3 39-130 mmol/day;
+    # serum calcium rose within 6 h, PTH fell promptly, plasma 1,25(OH)2D fell within 18-24 h from
+    # 84 +/- 19 to 46 +/- 28 pmol/L (n = 32); band: 0.548 +/- 2 SEM of the ratio (atlas record)
+    run = h.simulate(times=np.array([0.0, 1.0]), start="steady",
+                     interventions=["calcium-supplement@0:dose_mg=1133,every_hours=8"])
+    assert run["calcitriol"][-1] / run["calcitriol"][0] <= 0.674
+
+
 # --- the parathyroid adenoma keeps a release calcium cannot suppress --------------------------
 
 def adenoma_oral_calcium_pth_fall(parameters=None):
