@@ -28,13 +28,29 @@ def sensed_calcium(c):
     deficiency blunts it) and phosphate antagonises the receptor directly.
     """
     occupancy = c.cinacalcet / (c.cinacalcet + P.cinacalcet_ec50)
-    expression = (c.vdr_ligand / c.vdr_reference) ** P.casr_calcitriol_exponent
+    expression = parathyroid_vdr_signal(c) ** P.casr_calcitriol_exponent
     antagonism = (c.phosphate / P.reference_phosphate) ** (-P.casr_phosphate_exponent)
     return c.ca_ionized * (1 + P.cinacalcet_emax * occupancy) * expression * antagonism
 
 
+def parathyroid_vdr_signal(c):
+    """VDR signal of the parathyroid cell relative to healthy: plasma VDR ligand through a first-order lag.
+
+    Calcitriol acts on the gland by transcription (PTH gene, CaSR, proliferation), so its effect
+    builds and fades over about a day, not with plasma calcitriol itself: in vitro PTH mRNA falls
+    over 24-48 h of 1,25(OH)2D3 (Silver et al. 1986 J Clin Invest 78:1296); see
+    ``parathyroid_vdr_time_constant``. 1 at every steady state of a healthy VDR ligand.
+    """
+    return c.y["parathyroid_vdr_signal"]
+
+
+def parathyroid_vdr_processes(c) -> list[Process]:
+    return relaxation("parathyroid_vdr_signal", c.vdr_ligand / c.vdr_reference, P.parathyroid_vdr_time_constant,
+                      "parathyroid VDR signal (lagged plasma VDR ligand, relative to healthy)")
+
+
 def pth_synthesis_regulation(c):
-    return (suppression(c.vdr_ligand, c.vdr_reference, P.pth_synthesis_calcitriol_half, 1,
+    return (suppression(parathyroid_vdr_signal(c) * c.vdr_reference, c.vdr_reference, P.pth_synthesis_calcitriol_half, 1,
                         P.pth_synthesis_calcitriol_floor)
             * phosphate_excess_stimulation(c))
 
@@ -54,7 +70,7 @@ def phosphate_excess_stimulation(c):
 def parathyroid_growth_drive(c):
     """Steady-state gland mass: low calcium (CaSR), low calcitriol (VDR) and high phosphate."""
     return (suppression(sensed_calcium(c), reference_ionized_calcium(), P.gland_ca_half, P.gland_ca_hill)
-            * suppression(c.vdr_ligand, c.vdr_reference, P.gland_calcitriol_half, 1)
+            * suppression(parathyroid_vdr_signal(c) * c.vdr_reference, c.vdr_reference, P.gland_calcitriol_half, 1)
             * (c.phosphate / P.reference_phosphate) ** P.gland_phosphate_exponent)
 
 
@@ -108,7 +124,7 @@ def pth_processes(c) -> list[Process]:
     mass = y["parathyroid_mass"]
     trace_time = P.pth_fall_time_constant / P.minutes_per_day
     return relaxation("parathyroid_recent_ca", c.ca_ionized / reference_ionized_calcium(), trace_time,
-                      "recent ionized calcium sensed by the parathyroid (trace of its fall)") + [
+                      "recent ionized calcium sensed by the parathyroid (trace of its fall)") + parathyroid_vdr_processes(c) + [
         Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c)
                 * loop_diuretic_parathyroid_stimulation(),
                 None, "pth_gland", "pmol/day", "PTH synthesis, proportional to functional gland mass"),

@@ -84,6 +84,9 @@ STATES = (
     State("parathyroid_recent_ca", "dimensionless", "parathyroid glands", None,
           "recent ionized calcium relative to its reference, as traced by the parathyroid (its fall stimulates release)",
           healthy=1),
+    State("parathyroid_vdr_signal", "dimensionless", "parathyroid glands", None,
+          "VDR signal of the parathyroid cell relative to healthy (follows plasma VDR ligand over about a day)",
+          healthy=1),
     State("hydroxylase_pth_adapted", "dimensionless", "kidney", None,
           "PTH1R signal at the renal 1-alpha-hydroxylase the tubule has adapted to, relative to healthy", healthy=1),
 ) + BONE_STATES + DRUG_STATES + CALCINOSIS_STATES + (
