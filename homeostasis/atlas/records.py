@@ -59,6 +59,13 @@ def relative_form(quantity: str) -> str:
     return quantity
 
 
+def extreme_kind(quantity: str) -> str | None:
+    """``'maximum'`` for a peak quantity, ``'minimum'`` for a nadir quantity, None for any other."""
+    if quantity not in EXTREME_QUANTITIES:
+        return None
+    return "maximum" if quantity.startswith("peak") else "minimum"
+
+
 # the only unit each relative quantity may have
 RELATIVE_UNITS = {quantity: {"percent_change": "%", "ratio": "ratio"}[relative_form(quantity)]
                   for quantity in QUANTITIES if relative_form(quantity) in ("percent_change", "ratio")}

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HomeostasisError
-from .records import COSINOR_QUANTITIES, EXTREME_QUANTITIES
+from .records import COSINOR_QUANTITIES, EXTREME_QUANTITIES, extreme_kind
 from .runner import experiment_table, model_quantity, summary, variable_title, without_attrs
 
 HOURS_BELOW_DAYS = 3.0  # shorter runs are read in hours
@@ -116,7 +116,7 @@ def _panel(axis, rows: pd.DataFrame, course, variable: str, quantity: str) -> No
         baseline = float(np.interp(course["baseline_day"], times, values))
         axis.plot(times * scale, model_quantity(values, baseline, quantity), color="C0", label="model")
     if quantity in EXTREME_QUANTITIES:
-        _levels(axis, rows, scale, "minimum" if quantity.startswith("nadir") else "maximum")
+        _levels(axis, rows, scale, extreme_kind(quantity))
     else:
         _points(axis, rows, scale)
     axis.set_xlim(-0.02 * days * scale, 1.02 * days * scale)

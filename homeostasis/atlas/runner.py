@@ -21,7 +21,7 @@ from ..errors import HomeostasisError, ParameterValueError, UnknownNameError
 from ..clinical_units import TITLES as _TITLES, factor as _clinical_factor
 from .conversions import _ALIASES, _CLINICAL_UNITS, _GENERIC, _MODEL_UNITS, known_units  # noqa: F401
 from .records import (COSINOR_QUANTITIES, EXTREME_QUANTITIES, FIXED_UNITS, MECHANISMS, QUANTITIES, RELATIVE_UNITS, SPLITS,
-                      Experiment, calibration_uses, load_atlas, relative_form)
+                      Experiment, calibration_uses, extreme_kind, load_atlas, relative_form)
 
 COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
            "unit", "measured", "spread", "low", "high", "model", "passed", "status", "rule", "days", "note",
@@ -319,7 +319,7 @@ def _model_and_baseline(course, variable: str, measured: dict) -> tuple:
         return fit[1 if measured["quantity"] == "cosinor_amplitude" else 2], math.nan
     at_baseline = float(np.interp(baseline_day, times, values))
     if measured.get("quantity") in EXTREME_QUANTITIES:  # the maximum or minimum over the window; baseline at its day
-        lowest = measured["quantity"].startswith("nadir")
+        lowest = extreme_kind(measured["quantity"]) == "minimum"
         return window_extreme(times, values, end - length, end, lowest=lowest), at_baseline
     if not np.isfinite(length):
         return float(np.interp(end, times, values)), at_baseline

@@ -11,7 +11,7 @@ import math
 import sys
 from pathlib import Path
 
-from ..atlas.records import MECHANISMS, SPLITS
+from ..atlas.records import MECHANISMS, SPLITS, extreme_kind
 from ..errors import HomeostasisError
 
 
@@ -212,7 +212,7 @@ def _when(row) -> str:
     if window == window:  # not NaN
         quantity = str(row.get("quantity", ""))
         what = f"24-h cosine {quantity.split('_')[1]}" if quantity.startswith("cosinor_") else "mean"
-        what = {"peak": "maximum", "nadir": "minimum"}.get(quantity.partition("_")[0], what)
+        what = extreme_kind(quantity) or what
         return f"{what} of days {row['time_days'] - window:.4g}-{row['time_days']:.4g}"
     return f"day {row['time_days']:.4g}"
 
