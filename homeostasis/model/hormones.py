@@ -123,13 +123,13 @@ def pth_processes(c) -> list[Process]:
     y = c.y
     mass = y["parathyroid_mass"]
     trace_time = P.pth_fall_time_constant / P.minutes_per_day
+    diuretic = loop_diuretic_parathyroid_stimulation()
     return relaxation("parathyroid_recent_ca", c.ca_ionized / reference_ionized_calcium(), trace_time,
                       "recent ionized calcium sensed by the parathyroid (trace of its fall)") + parathyroid_vdr_processes(c) + [
-        Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c)
-                * loop_diuretic_parathyroid_stimulation(),
+        Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c) * diuretic,
                 None, "pth_gland", "pmol/day", "PTH synthesis, proportional to functional gland mass"),
         Process("pth_release", pth_release_rate(sensed_calcium(c)) * falling_calcium_stimulation(c) * pth_rhythm()
-                * loop_diuretic_parathyroid_stimulation() * y["pth_gland"],
+                * diuretic * y["pth_gland"],
                 "pth_gland", "pth_plasma", "pmol/day", "calcium-regulated exocytosis of stored PTH"),
         Process("pth_infusion", P.pth_infusion_rate, None, "pth_plasma", "pmol/day", "intravenous PTH infusion"),
         Process("pth_gland_degradation", P.pth_gland_degradation_rate * y["pth_gland"],

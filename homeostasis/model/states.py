@@ -127,6 +127,7 @@ def concentrations() -> SimpleNamespace:
     calcidiol = pos(y["calcidiol_amount"]) / P.calcidiol_distribution_volume
     drugs = drug_concentrations(y)
     plasma_vdr_ligand = dbp_displacement(calcidiol) * (calcitriol + calcidiol_vdr_equivalent(calcidiol))
+    pth1r_responsiveness = uraemic_pth1r_responsiveness(y, drugs)
     return SimpleNamespace(
         y=y,
         ca_total=ca_total,
@@ -139,10 +140,10 @@ def concentrations() -> SimpleNamespace:
         gfr=gfr_at(TIME),
         gfr_volume=gfr_at(TIME) * P.ml_per_min_to_l_per_day,
         uraemic_clearance=relative_uraemic_clearance(),
-        pth_receptor=pth1r_signal(y, drugs, "tubule and bone") * uraemic_pth1r_responsiveness(y, drugs),
-        pth1r_responsiveness=uraemic_pth1r_responsiveness(y, drugs),
+        pth_receptor=pth1r_signal(y, drugs, "tubule and bone") * pth1r_responsiveness,
+        pth1r_responsiveness=pth1r_responsiveness,
         # the transient (RG-conformation) signal that recruits osteoblasts during a pulse
-        pth_pulse_receptor=pth1r_signal(y, drugs, "osteoblast pulse") * uraemic_pth1r_responsiveness(y, drugs),
+        pth_pulse_receptor=pth1r_signal(y, drugs, "osteoblast pulse") * pth1r_responsiveness,
         # CYP27B1 induction: the same agonists, PTHrP-like ones with a small share, with its own uraemic resistance
         hydroxylase_receptor=(pth1r_signal(y, drugs, "CYP27B1")
                               * (gfr_at(TIME) / P.reference_gfr) ** P.hydroxylase_pth_resistance_exponent),
