@@ -587,6 +587,16 @@ def test_loop_diuretic_raises_pth_at_unchanged_calcium():
     assert pth > pth_without + 0.03
 
 
+def test_one_frusemide_dose_raises_pth_for_hours_with_ionized_calcium_nearly_unchanged():
+    # Nephrol Dial Transplant 1992 7(1), doi 10.1093/oxfordjournals.ndt.a091995: 80 mg oral frusemide
+    # in 7 normal subjects, median PTH 2.17x at 3 h and 1.54x at 6 h against a control day, ionised
+    # calcium not changed significantly; one dose is the 6-h pulse (loop-diuretic option pulse_hours)
+    run = h.simulate(start="steady", times=np.array([1.0, 1.125, 1.25]),
+                     interventions=["loop-diuretic@1:dose_mg=80,days=1,pulse_hours=6"])
+    assert_allclose(run["pth"][1:] / run["pth"][0], [1.592, 1.639], rtol=0.03)
+    assert np.all(np.abs(run["ca_ionized"][1:] - run["ca_ionized"][0]) < 0.02)
+
+
 def test_saline_is_calciuric_and_lowers_calcium_in_hypercalcaemia():
     # Hosking et al. 1981 Lancet i:1179; Bilezikian 1992 N Engl J Med 326:1196: saline expansion
     # raises calcium excretion and lowers serum calcium over 1-2 days (more in dehydrated patients,
