@@ -52,27 +52,7 @@ def parathyroid_vdr_processes(c) -> list[Process]:
 def pth_synthesis_regulation(c):
     return (suppression(parathyroid_vdr_signal(c) * c.vdr_reference, c.vdr_reference, P.pth_synthesis_calcitriol_half, 1,
                         P.pth_synthesis_calcitriol_floor)
-            * phosphate_excess_stimulation(c) * calcium_deficit_mrna_stimulation(c))
-
-
-def calcium_deficit_mrna_stimulation(c):
-    """Rise of PTH synthesis with a lasting fall of sensed calcium (1 at and above normal; 1 when
-    ``pth_synthesis_ca_emax`` is 0).
-
-    Hypocalcaemia stabilises PTH mRNA post-transcriptionally (3'-UTR protein binding; Silver et
-    al. 1999 Kidney Int Suppl 73:S2, doi 10.1046/j.1523-1755.1999.07310.x), and only when it lasts:
-    in rats PTH mRNA rose about twofold after 48 h, not 24 h, of mild hypocalcaemia and fell only
-    slightly with hypercalcaemia (Yamamoto et al. 1989 J Clin Invest 83:1053, doi 10.1172/JCI113946).
-    So the stimulus is the deficit of a day-scale trace of the sensed calcium
-    (``parathyroid_ca_trace``), one-sided, Hill 4 on the positive part (smooth at every steady state).
-    """
-    deficit = pos(1 - c.y["parathyroid_ca_trace"])
-    return 1 + P.pth_synthesis_ca_emax * hill(deficit, P.pth_synthesis_ca_half, 4)
-
-
-def parathyroid_ca_trace_processes(c) -> list[Process]:
-    return relaxation("parathyroid_ca_trace", sensed_calcium(c) / reference_ionized_calcium(),
-                      P.pth_synthesis_ca_time_constant, "day-scale trace of the parathyroid's sensed calcium (PTH mRNA)")
+            * phosphate_excess_stimulation(c))
 
 
 def phosphate_excess_stimulation(c):
@@ -145,8 +125,7 @@ def pth_processes(c) -> list[Process]:
     trace_time = P.pth_fall_time_constant / P.minutes_per_day
     diuretic = loop_diuretic_parathyroid_stimulation()
     return relaxation("parathyroid_recent_ca", c.ca_ionized / reference_ionized_calcium(), trace_time,
-                      "recent ionized calcium sensed by the parathyroid (trace of its fall)") + parathyroid_vdr_processes(c) \
-        + parathyroid_ca_trace_processes(c) + [
+                      "recent ionized calcium sensed by the parathyroid (trace of its fall)") + parathyroid_vdr_processes(c) + [
         Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c) * diuretic,
                 None, "pth_gland", "pmol/day", "PTH synthesis, proportional to functional gland mass"),
         Process("pth_release", pth_release_rate(sensed_calcium(c)) * falling_calcium_stimulation(c) * pth_rhythm()
