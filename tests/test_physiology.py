@@ -72,7 +72,7 @@ def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
 
 
 @pytest.mark.parametrize("ca_mg_per_day", [
-    pytest.param(300, marks=pytest.mark.xfail(strict=True, reason="model: -0.090 mmol/L (2026-12-01, unchanged by the distal lower branch dct_pth_lower_hill 5: PTH rises, the upper branch; main 3055630 -0.089; -0.102 before) after 60 days on 300 mg/day "
+    pytest.param(300, marks=pytest.mark.xfail(strict=True, reason="model: -0.104 mmol/L on main 158496d (PTH 1.48x; eleventh session, s11-intake: PTH synthesis raised by a lasting deficit of sensed calcium, PTH mRNA stabilisation after Yamamoto et al. 1989, emax 1 / 0.5 / 3 (half 0.015): -0.053 / -0.064 / -0.023 at 96 / 96 / 93 of 126 atlas records from 99; the exchangeable bone pool gives ~6.5 mmol in week 1 and ~0 after). Was -0.090 (2026-12-01, unchanged by the distal lower branch dct_pth_lower_hill 5: PTH rises, the upper branch; main 3055630 -0.089; -0.102 before) after 60 days on 300 mg/day "
                                                                   "(PTH 1.47x, calcitriol 1.24x, urine calcium 0.69x, net "
                                                                   "absorption 0.20x; -0.104 before the sigmoid distal PTH "
                                                                   "gain): the same weak renal PTH gain as the supplement "
@@ -88,7 +88,7 @@ def test_calcium_supplement_in_ckd_3b_leaves_calcium_unchanged():
                                                                   "exponent 4 -0.055, 74 and 69 of 115; s10-calcium: "
                                                                   "TAL CaSR Hill 8 -0.083, TAL claudin-14 PTH "
                                                                   "exponent 3 -0.076, both 81/123 from 88)")),
-    pytest.param(2000, marks=pytest.mark.xfail(strict=True, reason="model: +0.065 mmol/L (2026-12-01 with the distal lower branch dct_pth_lower_hill 5; +0.083 without, main 3055630; +0.085 before) after 60 days on 2000 mg/day "
+    pytest.param(2000, marks=pytest.mark.xfail(strict=True, reason="model: +0.065 mmol/L (main 158496d, PTH 0.78x; unchanged by the one-sided PTH mRNA term of s11-intake; 2026-12-01 with the distal lower branch dct_pth_lower_hill 5; +0.083 without, main 3055630; +0.085 before) after 60 days on 2000 mg/day "
                                                                    "(PTH 0.72x, calcitriol 0.80x, urine calcium 1.37x; "
                                                                    "+0.090 before the sigmoid distal PTH gain); DCT PTH "
                                                                    "Hill 4, half 2.5, maximum 0.88: +0.064; with "
