@@ -407,6 +407,18 @@ def test_calcitriol_nearly_unchanged_when_vitamin_d3_raises_25ohd_to_700_nmol_pe
     assert 2.15 <= value_at(run, "ca_total", 56) <= 2.6
 
 
+def test_calcitriol_is_maintained_until_25ohd_falls_below_20_nmol_per_litre():
+    # Nordin 2010 Nutrients 2:997 (Adelaide data): serum calcitriol is maintained until serum
+    # 25(OH)D falls below 20 nmol/L, then falls (hydroxylase_calcidiol_km is calibrated to this)
+    def calcitriol_ratio(calcidiol):
+        state = h.steady_state("healthy", parameters={"vitamin_d_supply": calcidiol / BASELINE_CALCIDIOL})
+        assert_allclose(state["calcidiol"], calcidiol, rtol=0.01)
+        return float(state["calcitriol"]) / 100.0
+    assert calcitriol_ratio(30.0) >= 0.93
+    assert calcitriol_ratio(20.0) >= 0.88
+    assert calcitriol_ratio(8.0) <= 0.75
+
+
 def test_calcitriol_induced_25ohd_catabolism_follows_its_share_and_leaves_health_unchanged():
     # CYP24A1, induced by calcitriol through the VDR, 24-hydroxylates 25(OH)D too (Jones, Prosser &
     # Kaufmann 2014; Clements et al. 1987, 1992): its share of 25(OH)D catabolism rises in proportion
