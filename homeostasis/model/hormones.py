@@ -49,9 +49,13 @@ def parathyroid_vdr_processes(c) -> list[Process]:
                       "parathyroid VDR signal (lagged plasma VDR ligand, relative to healthy)")
 
 
+def parathyroid_vdr_suppression(c, half, floor=0):
+    """An inhibitory factor of the lagged parathyroid VDR signal (1 at a healthy steady state)."""
+    return suppression(parathyroid_vdr_signal(c) * c.vdr_reference, c.vdr_reference, half, 1, floor)
+
+
 def pth_synthesis_regulation(c):
-    return (suppression(parathyroid_vdr_signal(c) * c.vdr_reference, c.vdr_reference, P.pth_synthesis_calcitriol_half, 1,
-                        P.pth_synthesis_calcitriol_floor)
+    return (parathyroid_vdr_suppression(c, P.pth_synthesis_calcitriol_half, P.pth_synthesis_calcitriol_floor)
             * phosphate_excess_stimulation(c))
 
 
@@ -70,7 +74,7 @@ def phosphate_excess_stimulation(c):
 def parathyroid_growth_drive(c):
     """Steady-state gland mass: low calcium (CaSR), low calcitriol (VDR) and high phosphate."""
     return (suppression(sensed_calcium(c), reference_ionized_calcium(), P.gland_ca_half, P.gland_ca_hill)
-            * suppression(parathyroid_vdr_signal(c) * c.vdr_reference, c.vdr_reference, P.gland_calcitriol_half, 1)
+            * parathyroid_vdr_suppression(c, P.gland_calcitriol_half)
             * (c.phosphate / P.reference_phosphate) ** P.gland_phosphate_exponent)
 
 

@@ -377,16 +377,13 @@ def serve_meals(events, base: dict) -> list:
     return served
 
 
-DIGESTIVE_SECRETION_HOURS = 3.0  # digestive juices follow each meal (Keller & Layer 2005 Gut 54 Suppl 6:vi1)
-
-
 def _meal_secretion(share, base) -> SetParameters:
     """The endogenous gut phosphate secretion while a meal is digested: pancreatic (and biliary)
     secretion rises within the first postprandial hour and returns to the low interdigestive
     range 3-4 h after a meal (Keller & Layer 2005 Gut 54 Suppl 6:vi1, doi 10.1136/gut.2005.065946);
-    ASSUMED all of it in the 3 h after each meal, in proportion to the meal's share of the day's
-    food, so the daily amount is that of the continuous secretion."""
-    rate = base["phosphate_gut_secretion_rate"] * share * 24.0 / DIGESTIVE_SECRETION_HOURS
+    ASSUMED all of it in the ``digestive_secretion_hours`` after each meal, in proportion to the
+    meal's share of the day's food, so the daily amount is that of the continuous secretion."""
+    rate = base["phosphate_gut_secretion_rate"] * share * base["hours_per_day"] / base["digestive_secretion_hours"]
     return SetParameters({"phosphate_gut_secretion_rate": rate})
 
 
@@ -407,7 +404,7 @@ def _daily_rhythm(day, options, base, end):
         events += repeated(start, stop - 1e-9, 1.0, Meal(share))
         if secreting:
             events += repeated(start, stop - 1e-9, 1.0, _meal_secretion(share, base))
-            events += repeated(start + DIGESTIVE_SECRETION_HOURS / 24.0, stop - 1e-9, 1.0,
+            events += repeated(start + base["digestive_secretion_hours"] / base["hours_per_day"], stop - 1e-9, 1.0,
                                SetParameters({"phosphate_gut_secretion_rate": 0.0}))
     if options.get("days"):
         restored = {"pth_rhythm_amplitude": base["pth_rhythm_amplitude"]}
