@@ -332,7 +332,28 @@ def bone_processes(c) -> list[Process]:
                 "ca_bone_exchangeable", "ca_ecf", MMOL_DAY,
                 "calcium release from bone surfaces (rapid, PTH-stimulated osteocyte/lining-cell efflux)"),
         *bone_fast_exchange(c),
+        *bone_equilibrium_exchange(c),
     ]
+
+
+def bone_equilibrium_exchange(c) -> list[Process]:
+    """Blood-bone equilibrium at the quiescent bone surface: ionized calcium above its equilibrium
+    level crystallises onto bone mineral, below it dissolves from it (off at clearance 0).
+
+    Parfitt 1987 (Bone 8 Suppl 1:S1, "Bone and plasma calcium homeostasis", abstract read): errors
+    of plasma calcium are corrected over about 12 h, also without PTH, by a homeostatic system at
+    the quiescent bone surface. Talmage & Elliott 1958 and Talmage 1977 (abstracts read): a basic
+    equilibrium between extracellular fluid and bone keeps a low calcium, which PTH raises through
+    the lining cells. The equilibrium level here is the healthy ionized calcium times the PTH factor
+    of the surface efflux (ASSUMED form: the same receptor activation sets the lining-cell pump), so
+    the flux is zero at the healthy reference. Its reservoir is the cortical mineral, not a finite
+    pool, so unlike the fast and surface pools it can take up or give calcium at a steady state
+    (haemodialysis: ionized calcium back to its pre-dialysis level within 5 h whatever the bath,
+    Rudnicki et al. 1993; issue 13 mechanism 7)."""
+    level = reference_ionized_calcium() * bone_surface_pth_factor(c)
+    return [Process("ca_bone_equilibrium_exchange", P.bone_equilibrium_clearance * (c.ca_ionized - level),
+                    "ca_ecf", "ca_bone_mineral", MMOL_DAY,
+                    "ionized calcium crystallising onto (or dissolving from) bone mineral toward the blood-bone equilibrium")]
 
 
 def bone_fast_exchange(c) -> list[Process]:
