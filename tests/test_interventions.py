@@ -398,7 +398,7 @@ def test_the_blood_bone_equilibrium_makes_the_pre_dialysis_calcium_independent_o
     # so patients' pre-dialysis calcium hardly depends on the bath (adynamic-bone patients on 1.25 or
     # 1.75 mmol/L for 6 months: 1.04 against 1.08 mmol/L, Bone 2007 41:698). Measured 2026-12-01 after
     # one year (a session start, default diet): clearance 0: 1.283 / 1.513 mmol/L on 1.25 / 1.66 mmol/L baths;
-    # clearance 200 L/day: 1.276 / 1.278; the healthy steady state does not move (zero flux there)
+    # clearance 200 L/day: 1.276 / 1.265; the healthy steady state does not move (zero flux there)
     def pre_dialysis(bath, clearance):
         run = h.simulate("healthy", start="steady", times=[0, 364], observables=["ca_ionized"],
                          parameters={"gfr": 3, "bone_equilibrium_clearance": clearance},

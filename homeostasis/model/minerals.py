@@ -346,14 +346,17 @@ def bone_equilibrium_exchange(c) -> list[Process]:
     equilibrium between extracellular fluid and bone keeps a low calcium, which PTH raises through
     the lining cells. The equilibrium level here is the healthy ionized calcium times the PTH factor
     of the surface efflux (ASSUMED form: the same receptor activation sets the lining-cell pump), so
-    the flux is zero at the healthy reference. Its reservoir is the cortical mineral, not a finite
+    the flux is zero at the healthy reference; phosphate moves with the calcium in the hydroxyapatite
+    ratio (crystal growth, and the bone-mineral invariant). Its reservoir is the cortical mineral, not a finite
     pool, so unlike the fast and surface pools it can take up or give calcium at a steady state
     (haemodialysis: ionized calcium back to its pre-dialysis level within 5 h whatever the bath,
     Rudnicki et al. 1993; issue 13 mechanism 7)."""
     level = reference_ionized_calcium() * bone_surface_pth_factor(c)
-    return [Process("ca_bone_equilibrium_exchange", P.bone_equilibrium_clearance * (c.ca_ionized - level),
-                    "ca_ecf", "ca_bone_mineral", MMOL_DAY,
-                    "ionized calcium crystallising onto (or dissolving from) bone mineral toward the blood-bone equilibrium")]
+    rate = P.bone_equilibrium_clearance * (c.ca_ionized - level)
+    return [Process("ca_bone_equilibrium_exchange", rate, "ca_ecf", "ca_bone_mineral", MMOL_DAY,
+                    "ionized calcium crystallising onto (or dissolving from) bone mineral toward the blood-bone equilibrium"),
+            Process("phosphate_bone_equilibrium_exchange", P.hydroxyapatite_p_to_ca * rate, "phosphate_ecf",
+                    "phosphate_bone_mineral", MMOL_DAY, "phosphate crystallising with that calcium as hydroxyapatite")]
 
 
 def bone_fast_exchange(c) -> list[Process]:
