@@ -382,8 +382,9 @@ def calcitriol_renal_clearance_factor(c):
     10.1 +/- 1.4 mL/min in uraemic patients (Brandi, Egfjord & Olgaard, Nephrol Dial Transplant,
     abstract); oral calcitriol half-time 5-8 h in normal subjects against 18-44 h in chronic renal
     failure (Clin Sci 62:427, abstract); serum 24,25(OH)2D falls with eGFR (Bosworth et al. 2012).
-    1 at the reference GFR, so health is unchanged. Off by default (share 0): sized from these
-    data it lifts CKD G3-G4 calcitriol above the clinical targets (see the parameter's source)."""
+    1 at the reference GFR, so health is unchanged. Packaged share 0.87 with CYP27B1 capacity in
+    proportion to nephron mass (``hydroxylase_nephron_exponent`` 1), so that CKD G3-G4 calcitriol
+    still falls to the clinical targets (see the parameters' sources)."""
     return 1 - P.calcitriol_renal_clearance_share * (1 - c.gfr / P.reference_gfr)
 
 
