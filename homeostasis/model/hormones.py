@@ -472,15 +472,17 @@ def fgf23_drive(c):
     """Osteocyte FGF23 expression target (1 when healthy).
 
     Nephron loss raises FGF23 in proportion (the per-nephron phosphate load, with Klotho
-    deficiency: Isakova et al. 2011); the body's phosphate balance (urinary phosphate, equal to
-    net absorption at steady state) acts weakly, as dietary studies show (+35 % on loading,
-    -9 % on depletion over 5 days: Burnett et al. 2006; Antoniucci et al. 2006); serum
-    phosphate and VDR activation stimulate it too.
+    deficiency: Isakova et al. 2011); serum phosphate and VDR activation stimulate it. The
+    body's phosphate balance term (urinary phosphate, equal to net absorption at steady state)
+    is off (``fgf23_phosphate_balance_exponent`` 0): FGF23 does not follow a 66 % fall of
+    urinary phosphate on restriction (Isakova et al. 2011 Nephrol Dial Transplant 26:584) and
+    returns to normal on a sustained high intake that leaves serum phosphate unchanged
+    (Trautvetter et al. 2016 Nutr J 15:7).
     """
     healthy_urine = P.reference_phosphate_absorption_fraction * P.reference_phosphate_intake
     balance = pos(kidney(c)["urine_phosphate"]) / healthy_urine  # absorbed phosphate at steady state
     return ((c.gfr / P.reference_gfr) ** (-P.fgf23_nephron_load_exponent)
-            * fgf23_sensed_balance(balance) ** P.fgf23_phosphate_balance_exponent
+            * balance ** P.fgf23_phosphate_balance_exponent
             * stimulation(fgf23_sensed_phosphate(c.phosphate), fgf23_sensed_phosphate(P.reference_phosphate),
                           P.fgf23_phosphate_half, P.fgf23_phosphate_hill, P.fgf23_phosphate_emax)
             * stimulation(c.vdr_ligand, c.vdr_reference, P.fgf23_calcitriol_half, 1,
@@ -499,21 +501,6 @@ def fgf23_sensed_phosphate(phosphate):
     """
     k = P.fgf23_phosphate_floor_sharpness
     return (power(phosphate, k) + P.fgf23_phosphate_floor**k) ** (1 / k)
-
-
-def fgf23_sensed_balance(balance):
-    """The body's phosphate balance (urinary phosphate relative to healthy) as FGF23 expression
-    sees it: a smooth maximum with ``fgf23_balance_floor`` (sharpness
-    ``fgf23_phosphate_floor_sharpness``), normalised to 1 at the healthy balance; a floor of 0
-    gives the balance itself.
-
-    FGF23 follows phosphate loading but not a large fall of the phosphate passing through the
-    body: a 66 % fall of urinary phosphate on 750 mg/day or lanthanum left FGF23 unchanged
-    (Isakova et al. 2011 Nephrol Dial Transplant 26:584), and 5 days of depletion lowered it
-    by 9 +- 16 % against +35 +- 29 % on loading (Burnett et al. 2006 J Bone Miner Res 21:1187).
-    """
-    k = P.fgf23_phosphate_floor_sharpness
-    return ((power(balance, k) + P.fgf23_balance_floor**k) / (1 + P.fgf23_balance_floor**k)) ** (1 / k)
 
 
 def nephron_phosphate_load(c):
