@@ -477,10 +477,12 @@ def fgf23_drive(c):
     """Osteocyte FGF23 expression target (1 when healthy).
 
     Nephron loss raises FGF23 in proportion (the per-nephron phosphate load, with Klotho
-    deficiency: Isakova et al. 2011); the body's phosphate balance (urinary phosphate, equal to
-    net absorption at steady state) acts weakly, as dietary studies show (+35 % on loading,
-    -9 % on depletion over 5 days: Burnett et al. 2006; Antoniucci et al. 2006); serum
-    phosphate and VDR activation stimulate it too.
+    deficiency: Isakova et al. 2011); serum phosphate and VDR activation stimulate it. The
+    body's phosphate balance term (urinary phosphate, equal to net absorption at steady state)
+    is off (``fgf23_phosphate_balance_exponent`` 0): FGF23 does not follow a 66 % fall of
+    urinary phosphate on restriction (Isakova et al. 2011 Nephrol Dial Transplant 26:584) and
+    returns to normal on a sustained high intake that leaves serum phosphate unchanged
+    (Trautvetter et al. 2016 Nutr J 15:7).
     """
     healthy_urine = P.reference_phosphate_absorption_fraction * P.reference_phosphate_intake
     balance = pos(kidney(c)["urine_phosphate"]) / healthy_urine  # absorbed phosphate at steady state
