@@ -253,6 +253,23 @@ def test_a_bicarbonate_session_gains_calcium_through_its_alkalosis():
     assert value_at(runs[0.07], "ca_total", 0.5) == pytest.approx(value_at(runs[0.0], "ca_total", 0.5), rel=1e-6)
 
 
+def test_the_parathyroid_phosphate_trace_spares_pth_from_the_dialysers_phosphate_removal():
+    # pth_phosphate_trace_weight (off by default): PTH synthesis sees an hours-long trace of serum
+    # phosphate (PTH mRNA stability, Kilav et al. 1995), so a session's phosphate removal no longer
+    # empties the gland within the hour; every steady state is unchanged (the trace equals its
+    # phosphate there). Measured 2026-12-01, first session at GFR 5 from the untreated steady state:
+    # end-of-session PTH 0.212x of its start with today's phosphate, 0.454x with the trace
+    ratios, starts = {}, {}
+    for weight in (0, 1):
+        run = h.simulate("ckd", start="steady", days=1, step=1 / 96,
+                         parameters={"gfr_final": 5, "pth_phosphate_trace_weight": weight},
+                         interventions=["hemodialysis@0.5:sessions_per_week=3,hours=4"])
+        starts[weight] = value_at(run, "pth", 0.5)
+        ratios[weight] = value_at(run, "pth", 0.5 + 4 / 24) / starts[weight]
+    np.testing.assert_allclose(starts[1], starts[0], rtol=1e-6)
+    np.testing.assert_allclose([ratios[0], ratios[1]], [0.212, 0.454], atol=0.04)
+
+
 def test_parse_intervention_text():
     item = parse_intervention("cinacalcet@10:dose_mg=60,every_hours=24")
     assert item.name == "cinacalcet"

@@ -66,9 +66,27 @@ def phosphate_excess_stimulation(c):
     stimulus is the excess over the healthy level, so phosphate restriction and the low
     phosphate of primary hyperparathyroidism leave synthesis unchanged (1 at and below normal).
     """
-    excess = pos(c.phosphate - P.reference_phosphate)
+    excess = pos(parathyroid_phosphate(c) - P.reference_phosphate)
     return 1 + P.pth_synthesis_phosphate_emax * hill(excess, P.pth_synthesis_phosphate_half,
                                                      P.pth_synthesis_phosphate_hill)
+
+
+def parathyroid_phosphate(c):
+    """Serum phosphate as the parathyroid's synthesis sees it (mmol/L): today's level, or with weight
+    ``pth_phosphate_trace_weight`` its first-order trace over ``pth_phosphate_trace_hours``.
+
+    Phosphate raises PTH by stabilising PTH mRNA (post-transcriptional: Kilav et al. 1995 J Clin
+    Invest 96:327; Moallem et al. 1998 J Biol Chem 273:5253), an effect of hours, and within a
+    haemodialysis session PTH followed ionized calcium only while phosphate fell by half (Rudnicki
+    et al. 1993 Clin Nephrol 40:225, multivariate analysis). Weight 0 (the default) is today's level."""
+    traced = c.y["parathyroid_recent_phosphate"] * P.reference_phosphate
+    return P.pth_phosphate_trace_weight * traced + (1 - P.pth_phosphate_trace_weight) * c.phosphate
+
+
+def parathyroid_phosphate_processes(c) -> list[Process]:
+    return relaxation("parathyroid_recent_phosphate", c.phosphate / P.reference_phosphate,
+                      P.pth_phosphate_trace_hours / P.hours_per_day,
+                      "serum phosphate traced by the parathyroid over hours (relative to its reference)")
 
 
 def parathyroid_growth_drive(c):
@@ -129,7 +147,8 @@ def pth_processes(c) -> list[Process]:
     trace_time = P.pth_fall_time_constant / P.minutes_per_day
     diuretic = loop_diuretic_parathyroid_stimulation()
     return relaxation("parathyroid_recent_ca", c.ca_ionized / reference_ionized_calcium(), trace_time,
-                      "recent ionized calcium sensed by the parathyroid (trace of its fall)") + parathyroid_vdr_processes(c) + [
+                      "recent ionized calcium sensed by the parathyroid (trace of its fall)") + parathyroid_vdr_processes(c) + (
+        parathyroid_phosphate_processes(c)) + [
         Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c) * diuretic,
                 None, "pth_gland", "pmol/day", "PTH synthesis, proportional to functional gland mass"),
         Process("pth_release", pth_release_rate(sensed_calcium(c)) * falling_calcium_stimulation(c) * pth_rhythm()

@@ -93,6 +93,9 @@ STATES = (
     State("ca_bone_fast", "mmol", "bone fluid and surface mineral", "calcium",
           "calcium in the fast (minutes-hours) physicochemical exchange with bone fluid and surface mineral",
           healthy=lambda b: P.bone_fast_ca_capacity * b["ca_ionized"]),
+    State("parathyroid_recent_phosphate", "dimensionless", "parathyroid glands", None,
+          "serum phosphate relative to its reference as traced by the parathyroid over hours (its excess "
+          "stimulates PTH synthesis through PTH mRNA stability)", healthy=1),
 )
 
 
