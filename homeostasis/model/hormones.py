@@ -76,9 +76,10 @@ def parathyroid_phosphate(c):
     ``pth_phosphate_trace_weight`` its first-order trace over ``pth_phosphate_trace_hours``.
 
     Phosphate raises PTH by stabilising PTH mRNA (post-transcriptional: Kilav et al. 1995 J Clin
-    Invest 96:327; Moallem et al. 1998 J Biol Chem 273:5253), an effect of hours, and within a
-    haemodialysis session PTH followed ionized calcium only while phosphate fell by half (Rudnicki
-    et al. 1993 Clin Nephrol 40:225, multivariate analysis). Weight 0 (the default) is today's level."""
+    Invest 96:327), an effect of hours to days; the acute PTH rise after oral phosphorus is
+    calcium-mediated (Reiss et al. 1970, PMID 5475987), and within a haemodialysis session PTH
+    followed ionized calcium only while phosphate fell by half (Rudnicki et al. 1993 Clin Nephrol
+    40:225, multivariate analysis). Weight 0 (the default) is today's level."""
     traced = c.y["parathyroid_recent_phosphate"] * P.reference_phosphate
     return P.pth_phosphate_trace_weight * traced + (1 - P.pth_phosphate_trace_weight) * c.phosphate
 
