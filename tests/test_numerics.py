@@ -187,8 +187,11 @@ def boundary_functions(model):
     for species in SPECIES:
         own = set(model.species_states(species))
         touching = [p.rate for p in model.processes if p.source in own or p.target in own]
+        # |rate| taken numerically: SymPy's Abs of a rate with a square root of state can
+        # rewrite into conjugate(), which the math module lacks
+        rates = sp.lambdify(args, touching, modules=LAMBDIFY_MODULES)
         functions[species] = (sp.lambdify(args, model.boundary_flux(species), modules=LAMBDIFY_MODULES),
-                              sp.lambdify(args, [sp.Abs(r) for r in touching], modules=LAMBDIFY_MODULES))
+                              lambda t, y, p, rates=rates: np.abs(rates(t, y, p)))
     return functions
 
 

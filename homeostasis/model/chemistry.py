@@ -57,3 +57,15 @@ def saturation_indices(ca_ionized, phosphate, ph):
     pksp = {"hydroxyapatite": P.hydroxyapatite_pksp, "brushite": P.brushite_pksp,
             "octacalcium": P.octacalcium_pksp, "amorphous": P.amorphous_pksp}
     return {phase: iap[phase] + pksp[phase] for phase in PHASES}
+
+
+def complex_ratio(phosphate):
+    """Complexed calcium per unit ionized calcium (dimensionless) at serum phosphate ``phosphate`` (mmol/L).
+
+    Ionized calcium pairs with citrate, bicarbonate and HPO4 2- by mass action, each complex
+    proportional to ionized calcium times its free anion; the CaHPO4 part
+    (``ca_phosphate_complex_share`` of the healthy complexed calcium) scales with serum phosphate
+    (free HPO4 2- is a fixed share of it at a given pH), the rest is fixed. Equals
+    ``ca_complex_ratio`` at the reference phosphate, so no healthy state moves.
+    """
+    return P.ca_complex_ratio * (1 + P.ca_phosphate_complex_share * (phosphate / P.reference_phosphate - 1))

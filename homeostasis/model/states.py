@@ -8,6 +8,7 @@ import sympy as sp
 
 from .bone import BONE_STATES
 from .calcinosis import CALCINOSIS_STATES
+from .chemistry import complex_ratio
 from .drugs import DRUG_STATES, drug_concentrations
 from .hormones import pth_release_rate
 from .regulation import pos
@@ -107,13 +108,13 @@ def protein_binding_capacity():
             * (1 + P.albumin_ca_ph_sensitivity * (P.ph - P.reference_blood_ph)))
 
 
-def ionized_from_total(total, phosphate_free=None):
+def ionized_from_total(total, phosphate):
     """Ionized calcium (mmol/L) from total calcium, by protein binding and complexation.
 
-    total = ionized * (1 + complex_ratio) + capacity * ionized / (Kd + ionized) is a
+    total = ionized * (1 + complex_ratio(phosphate)) + capacity * ionized / (Kd + ionized) is a
     quadratic in ionized calcium; its positive root is taken in closed form.
     """
-    a = 1 + P.ca_complex_ratio
+    a = 1 + complex_ratio(phosphate)
     b = a * P.albumin_ca_dissociation + protein_binding_capacity() - total
     return (-b + sp.sqrt(b**2 + 4 * a * P.albumin_ca_dissociation * total)) / (2 * a)
 
@@ -122,7 +123,8 @@ def concentrations() -> SimpleNamespace:
     """Plasma concentrations as expressions of the state (guarded against tiny negatives)."""
     y = {s.name: s.symbol for s in STATES}
     ca_total = pos(y["ca_ecf"]) / P.ecf_volume
-    ca_ionized = ionized_from_total(ca_total)
+    phosphate = pos(y["phosphate_ecf"]) / P.phosphate_distribution_volume
+    ca_ionized = ionized_from_total(ca_total, phosphate)
     calcitriol = pos(y["calcitriol_amount"]) / P.calcitriol_distribution_volume
     calcidiol = pos(y["calcidiol_amount"]) / P.calcidiol_distribution_volume
     drugs = drug_concentrations(y)
@@ -132,7 +134,7 @@ def concentrations() -> SimpleNamespace:
         y=y,
         ca_total=ca_total,
         ca_ionized=ca_ionized,
-        phosphate=pos(y["phosphate_ecf"]) / P.phosphate_distribution_volume,
+        phosphate=phosphate,
         pth=pos(y["pth_plasma"]) / P.pth_distribution_volume,
         calcitriol=calcitriol,
         calcidiol=calcidiol,
