@@ -11,14 +11,39 @@ from .structure import Process
 from .symbols import TIME, P
 
 
-def pth_release_rate(ca_ionized, hill=P.pth_release_hill, minimum=P.pth_release_min):
+def pth_release_rate(ca_ionized, hill=P.pth_release_hill, minimum=P.pth_release_min, span_factor=1):
     """Fractional release of stored PTH: Brown's four-parameter inverse sigmoid of ionized Ca.
 
     Release empties a gland store that is refilled by synthesis, so a step fall in calcium
     gives a peak of PTH that settles to a lower plateau as the store depletes (Schwarz 1993).
+    ``span_factor`` scales the suppressible part (above the Brown minimum) only.
     """
     span = P.pth_release_max - minimum
-    return span / (1 + (ca_ionized / P.pth_release_set_point) ** hill) + minimum
+    return span * span_factor / (1 + (ca_ionized / P.pth_release_set_point) ** hill) + minimum
+
+
+def rising_calcium_suppression(c):
+    """Extra suppression of the suppressible release as calcium rises above normal and above the level
+    the gland has adapted to (1 at every steady state and whenever calcium is at or below either).
+
+    In vivo the normal gland reaches its floor within a few hundredths of a mmol/L above basal
+    ionized calcium, while it needs ~0.1-0.2 below basal to reach half its maximum: intact PTH
+    fell 75 +/- 5 % for an ionized rise of 5.9 % (+0.07 mmol/L) within 3 h of oral calcium
+    (1 g/50 kg) in controls (PMID 2174192), N-terminal PTH 73 +/- 6 % for total calcium +0.085
+    (Tohme et al. 1990), about the floor of calcium infusions (Brent et al. 1988, 0.24-0.28x) and of
+    a +0.20 clamp (Schwarz et al. 1993, ~1/4). The Brown curve fitted to the stimulated side
+    (Hill 16 about the set point) is kept; above the adapted calcium the span shrinks by a Hill 4
+    of the relative rise (smooth to third order, as :func:`falling_calcium_stimulation`), so the
+    floor (``pth_release_min``) is unchanged. The adapted level is a slow trace of ionized calcium
+    (``parathyroid_adapted_ca``): the set point follows a raised calcium over weeks (haemodialysis
+    patients whose predialysis calcium was raised for 6 weeks, Pahl et al. 1996 Kidney Int 49:226;
+    raised in primary hyperparathyroidism and normal after parathyroidectomy, Schwarz et al. 1994).
+    Only upward adaptation is sourced, so below normal the threshold stays at normal calcium (a
+    cinacalcet-lowered calcium that dialysis raises back towards normal is not suppressed).
+    """
+    adapted = c.y["parathyroid_adapted_ca"]
+    rise = pos(c.ca_ionized / reference_ionized_calcium() - adapted - pos(1 - adapted))
+    return 1 - P.pth_release_rise_suppression * hill(rise, P.pth_release_rise_half, 4)
 
 
 def sensed_calcium(c):
@@ -128,11 +153,15 @@ def pth_processes(c) -> list[Process]:
     mass = y["parathyroid_mass"]
     trace_time = P.pth_fall_time_constant / P.minutes_per_day
     diuretic = loop_diuretic_parathyroid_stimulation()
-    return relaxation("parathyroid_recent_ca", c.ca_ionized / reference_ionized_calcium(), trace_time,
-                      "recent ionized calcium sensed by the parathyroid (trace of its fall)") + parathyroid_vdr_processes(c) + [
+    relative_ca = c.ca_ionized / reference_ionized_calcium()
+    return relaxation("parathyroid_recent_ca", relative_ca, trace_time,
+                      "recent ionized calcium sensed by the parathyroid (trace of its fall)") + relaxation(
+        "parathyroid_adapted_ca", relative_ca, P.pth_set_point_adaptation_time,
+        "ionized calcium the parathyroid has adapted to (slow trace)") + parathyroid_vdr_processes(c) + [
         Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c) * diuretic,
                 None, "pth_gland", "pmol/day", "PTH synthesis, proportional to functional gland mass"),
-        Process("pth_release", pth_release_rate(sensed_calcium(c)) * falling_calcium_stimulation(c) * pth_rhythm()
+        Process("pth_release", pth_release_rate(sensed_calcium(c), span_factor=rising_calcium_suppression(c))
+                * falling_calcium_stimulation(c) * pth_rhythm()
                 * diuretic * y["pth_gland"],
                 "pth_gland", "pth_plasma", "pmol/day", "calcium-regulated exocytosis of stored PTH"),
         Process("pth_infusion", P.pth_infusion_rate, None, "pth_plasma", "pmol/day", "intravenous PTH infusion"),
