@@ -259,12 +259,13 @@ def _passes(experiment, prediction: PeerPrediction, row: dict, value: float) -> 
     """Whether the peer value satisfies the record's acceptance rule, as the runner scores the model."""
     import numpy as np
 
-    from .runner import RATIO_UNITS, accept, unit_factor
+    from .records import RELATIVE_UNITS
+    from .runner import accept, unit_factor
 
     rule, measured = experiment.acceptance, experiment.measurements
     match = measured[(measured["variable"] == prediction.variable)
                      & np.isclose(measured["time_days"].to_numpy(float), prediction.time_days)]
-    scale = 1.0 if prediction.quantity in RATIO_UNITS else unit_factor(prediction.variable, match["unit"].iloc[0],
+    scale = 1.0 if prediction.quantity in RELATIVE_UNITS else unit_factor(prediction.variable, match["unit"].iloc[0],
                                                                        row["unit"])
     return bool(accept(rule.rule, value, measured=row["measured"], sem=row["spread"], low=row["low"],
                        high=row["high"], k=rule.k, abs_tolerance=rule.abs_tolerance * scale,
@@ -273,10 +274,11 @@ def _passes(experiment, prediction: PeerPrediction, row: dict, value: float) -> 
 
 def _scale(prediction: PeerPrediction, unit: str) -> float:
     """Factor from the peer value's unit to the unit of the atlas row (the model's)."""
-    from .runner import RATIO_UNITS, unit_factor
+    from .records import RELATIVE_UNITS
+    from .runner import unit_factor
 
-    if prediction.quantity in RATIO_UNITS:
-        expected = RATIO_UNITS[prediction.quantity]
+    if prediction.quantity in RELATIVE_UNITS:
+        expected = RELATIVE_UNITS[prediction.quantity]
         if prediction.unit != expected:
             raise HomeostasisError(f"peer prediction {prediction.experiment} {prediction.variable}: expected unit "
                                    f"{expected!r} for {prediction.quantity}, got {prediction.unit!r}")

@@ -20,7 +20,7 @@ from ..errors import HomeostasisError, ParameterValueError, UnknownNameError
 # the one import of the clinical unit table
 from ..clinical_units import TITLES as _TITLES, factor as _clinical_factor
 from .conversions import _ALIASES, _CLINICAL_UNITS, _GENERIC, _MODEL_UNITS, known_units  # noqa: F401
-from .records import (COSINOR_QUANTITIES, EXTREME_QUANTITIES, FIXED_UNITS, MECHANISMS, QUANTITIES, RELATIVE_UNITS, SPLITS,
+from .records import (COSINOR_QUANTITIES, EXTREME_QUANTITIES, FIXED_UNITS, MECHANISMS, QUANTITIES, SPLITS,
                       Experiment, calibration_uses, extreme_kind, load_atlas, relative_form)
 
 COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_days", "variable", "quantity",
@@ -29,7 +29,6 @@ COLUMNS = ("id", "title", "source", "mechanism", "mechanisms", "split", "time_da
 DEFAULT_POINTS = 201
 WINDOW_STEPS_PER_DAY = 144  # a timed collection is averaged over 10-minute samples (a 6-h pulse: 36)
 MAX_WINDOW_POINTS = 4001
-RATIO_UNITS = RELATIVE_UNITS  # the unit of each relative quantity (percent_change, nadir_ratio, ...)
 
 def unit_factor(variable: str, unit: str, model_unit: str) -> float:
     """Multiply a published value of ``variable`` in ``unit`` by this to get it in ``model_unit``.

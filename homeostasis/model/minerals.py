@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .chemistry import complex_ratio
 from .regulation import (emax_effect, hill, pos, power, relative_hill, smooth_minimum, stimulation, suppression,
                          two_branch_hill)
 from .structure import Process, state_symbol
@@ -143,8 +142,7 @@ def pth_receptor_activation(c):
 
 def kidney(c) -> dict:
     """Filtered loads, segmental reabsorption and urinary excretion (intermediate expressions)."""
-    ultrafilterable_ca = c.ca_ionized * (1 + complex_ratio(c.phosphate))
-    filtered_ca = c.gfr_volume * ultrafilterable_ca
+    filtered_ca = c.gfr_volume * c.ca_ultrafilterable
     tal = (P.tal_ca_reabsorption_max / (1 + (c.ca_ionized / P.tal_casr_half) ** P.tal_casr_hill)
            * (1 - loop_diuretic_inhibition()))
     basal = 1 - P.dct_pth_share - P.dct_calcitriol_share
@@ -258,15 +256,14 @@ def dialysis_processes(c) -> list[Process]:
     water removed (``dialysis_ultrafiltration_rate``, 0 by default: off, see its source); the
     water gained between sessions carries almost none, so it is a net loss."""
     on = P.dialysis_active
-    ultrafilterable = c.ca_ionized * (1 + complex_ratio(c.phosphate))
-    diffusible = c.ca_ionized * (1 + P.dialysis_ca_complexed_share * complex_ratio(c.phosphate))
+    diffusible = c.ca_ionized * (1 + P.dialysis_ca_complexed_share * c.ca_complex_ratio)
     return [
         Process("dialysis_phosphate_removal", on * P.dialysis_phosphate_clearance * c.phosphate,
                 "phosphate_ecf", None, MMOL_DAY, "diffusive phosphate removal by the dialyser"),
         Process("dialysis_ca_exchange", on * P.dialysis_ca_clearance * (P.dialysate_ca - diffusible),
                 None, "ca_ecf", MMOL_DAY,
                 "diffusive calcium exchange with the dialysate (ionized plus the counted share of complexed calcium)"),
-        Process("dialysis_ca_convection", on * P.dialysis_ultrafiltration_rate * ultrafilterable,
+        Process("dialysis_ca_convection", on * P.dialysis_ultrafiltration_rate * c.ca_ultrafilterable,
                 "ca_ecf", None, MMOL_DAY, "ultrafilterable calcium leaving with the ultrafiltrate"),
     ]
 

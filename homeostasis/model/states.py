@@ -128,6 +128,7 @@ def concentrations() -> SimpleNamespace:
     ca_total = pos(y["ca_ecf"]) / P.ecf_volume
     phosphate = pos(y["phosphate_ecf"]) / P.phosphate_distribution_volume
     ca_ionized = ionized_from_total(ca_total, phosphate)
+    ca_complex_ratio = complex_ratio(phosphate)
     calcitriol = pos(y["calcitriol_amount"]) / P.calcitriol_distribution_volume
     calcidiol = pos(y["calcidiol_amount"]) / P.calcidiol_distribution_volume
     drugs = drug_concentrations(y)
@@ -137,6 +138,8 @@ def concentrations() -> SimpleNamespace:
         y=y,
         ca_total=ca_total,
         ca_ionized=ca_ionized,
+        ca_complex_ratio=ca_complex_ratio,  # complexed (citrate, bicarbonate, phosphate) per ionized calcium
+        ca_ultrafilterable=ca_ionized * (1 + ca_complex_ratio),
         phosphate=phosphate,
         pth=pos(y["pth_plasma"]) / P.pth_distribution_volume,
         calcitriol=calcitriol,
