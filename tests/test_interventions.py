@@ -121,8 +121,9 @@ def test_phosphate_binder_in_advanced_ckd():
 
 
 def test_calcitriol_suppresses_pth_in_ckd():
-    """Calcitriol 0.5 ug/day at GFR 20 for 180 days: PTH 0.664x, calcium +0.059 mmol/L (measured
-    2026-12-01). It was a strict xfail at 0.748x until oral calcitriol reached the intestinal VDR on
+    """Calcitriol 0.5 ug/day at GFR 20 for 180 days: PTH 0.207x, calcium +0.307 mmol/L at
+    calcitriol_enterocyte_exposure 0.6 (measured 2026-12-01, twelfth session; 0.245x / +0.245 at 0.3,
+    0.664x / +0.059 when this test was written). It was a strict xfail at 0.748x until oral calcitriol reached the intestinal VDR on
     its way in (calcitriol_enterocyte_exposure 0.3; 0.748x at 0): bone, phosphate-side and
     calcitriol-kinetics levers measured before are listed in docs/validation.md (s13 and ninth session)."""
     run = h.simulate("ckd", start="steady", days=180, parameters={"gfr_final": 20},
