@@ -28,7 +28,7 @@ MECHANISMS = (
     "pth-infusion", "calcitriol-dosing", "vitamin-d", "phpt", "parathyroidectomy", "cinacalcet",
     "hypoparathyroidism", "sarcoidosis", "glucocorticoid", "vitamin-d-intoxication", "hhm", "ckd",
     "hemodialysis", "fgf23", "bone", "diuretics",
-    "acid-base", "iv-calcium", "daily-rhythm",
+    "acid-base", "iv-calcium", "daily-rhythm", "saline", "calcitonin",
 )
 SPLITS = ("calibration", "holdout")
 STARTS = ("healthy", "steady")
