@@ -85,15 +85,30 @@ def pth_synthesis_regulation(c):
 
 
 def phosphate_excess_stimulation(c):
-    """Phosphate above normal raises PTH secretion by the gland directly, within hours and
-    independently of calcium and calcitriol (Almaden et al. 1996 and 1998; Slatopolsky et al.
-    1996; in man, Reiss et al. 1970: PTH up within 1-2 h of an oral phosphate load). The
-    stimulus is the excess over the healthy level, so phosphate restriction and the low
-    phosphate of primary hyperparathyroidism leave synthesis unchanged (1 at and below normal).
+    """Phosphate above normal raises PTH synthesis by the gland directly, independently of
+    calcium and calcitriol (Almaden et al. 1996 and 1998; Slatopolsky et al. 1996), by
+    stabilising PTH mRNA (Kilav et al. 1995 J Clin Invest 96:327), so it follows serum phosphate
+    over hours to days (``parathyroid_phosphate_signal``), not at once: in man the PTH rise within
+    1-2 h of an oral phosphate load is calcium-mediated (Reiss et al. 1970 J Clin Invest 49:2146),
+    in calcium-clamped dogs 2 h of serum phosphate at ~3 mmol/L did not raise PTH (Estepa et al.
+    1999 J Bone Miner Res 14:1848) and during haemodialysis PTH follows ionized calcium only
+    (Rudnicki et al. 1993 Clin Nephrol 40:225). The stimulus is the excess over the healthy level,
+    so phosphate restriction and the low phosphate of primary hyperparathyroidism leave synthesis
+    unchanged (1 at and below normal). ``parathyroid_phosphate_lag_share`` weighs the lagged
+    signal against today's phosphate (0: the serum level itself, shipped; 1: the lagged signal
+    only); every steady state is the same at any weight.
     """
-    excess = pos(c.phosphate - P.reference_phosphate)
+    lagged = c.y["parathyroid_phosphate_signal"] * P.reference_phosphate
+    sensed = P.parathyroid_phosphate_lag_share * lagged + (1 - P.parathyroid_phosphate_lag_share) * c.phosphate
+    excess = pos(sensed - P.reference_phosphate)
     return 1 + P.pth_synthesis_phosphate_emax * hill(excess, P.pth_synthesis_phosphate_half,
                                                      P.pth_synthesis_phosphate_hill)
+
+
+def parathyroid_phosphate_processes(c) -> list[Process]:
+    return relaxation("parathyroid_phosphate_signal", c.phosphate / P.reference_phosphate,
+                      P.parathyroid_phosphate_time_constant,
+                      "serum phosphate as the parathyroid's PTH mRNA follows it (lagged, relative to healthy)")
 
 
 def parathyroid_growth_drive(c):
@@ -157,7 +172,8 @@ def pth_processes(c) -> list[Process]:
     return relaxation("parathyroid_recent_ca", relative_ca, trace_time,
                       "recent ionized calcium sensed by the parathyroid (trace of its fall)") + relaxation(
         "parathyroid_adapted_ca", relative_ca, P.pth_set_point_adaptation_time,
-        "ionized calcium the parathyroid has adapted to (slow trace)") + parathyroid_vdr_processes(c) + [
+        "ionized calcium the parathyroid has adapted to (slow trace)") + parathyroid_vdr_processes(c) \
+        + parathyroid_phosphate_processes(c) + [
         Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c) * diuretic,
                 None, "pth_gland", "pmol/day", "PTH synthesis, proportional to functional gland mass"),
         Process("pth_release", pth_release_rate(sensed_calcium(c), span_factor=rising_calcium_suppression(c))

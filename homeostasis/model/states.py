@@ -91,6 +91,9 @@ STATES = (
     State("parathyroid_vdr_signal", "dimensionless", "parathyroid glands", None,
           "VDR signal of the parathyroid cell relative to healthy (follows plasma VDR ligand over about a day)",
           healthy=1),
+    State("parathyroid_phosphate_signal", "dimensionless", "parathyroid glands", None,
+          "serum phosphate relative to healthy as the parathyroid's PTH mRNA follows it (over hours to days)",
+          healthy=1),
     State("hydroxylase_pth_adapted", "dimensionless", "kidney", None,
           "PTH1R signal at the renal 1-alpha-hydroxylase the tubule has adapted to, relative to healthy", healthy=1),
 ) + BONE_STATES + DRUG_STATES + CALCINOSIS_STATES + (
