@@ -254,6 +254,26 @@ def test_a_bicarbonate_session_gains_calcium_through_its_alkalosis():
     assert value_at(runs[0.07], "ca_total", 0.5) == pytest.approx(value_at(runs[0.0], "ca_total", 0.5), rel=1e-6)
 
 
+def _bech_session(parameters):
+    # bech-2013's protocol: two years on a 1.25 mmol/L bath (3 x 4 h a week), then one session (day 728)
+    run = h.simulate("healthy", start="steady", times=np.array([0, 727.5, 728.0, 728 + 4 / 24]),
+                     parameters={"gfr": 3, "phosphate_intake": 32.3, **parameters},
+                     interventions=["hemodialysis@0:sessions_per_week=3,hours=4,dialysate_ca=1.25,days=740"])
+    return value_at(run, "ca_ionized", 728.0), value_at(run, "ca_ionized", 728 + 4 / 24)
+
+
+def test_the_dialysers_gradient_not_acidosis_sets_the_pre_dialysis_ionized_calcium():
+    # twelfth session (docs/validation.md): bech-2013 measured 1.15 before and 1.09 mmol/L after the session.
+    # Measured 2026-12-01: default 1.2754 / 1.2433; pH 7.35 1.2785 / 1.2450 (acidosis lowers protein binding:
+    # higher, not lower); ultrafilterable gradient against the bath's total (dialysis_ca_complexed_share 1,
+    # OFF by default) 1.175 / 1.100 (1.148 / 1.093 before the pulse-duty gate of s12-cinabone)
+    default, acidotic = _bech_session({}), _bech_session({"ph": 7.35})
+    gradient = _bech_session({"dialysis_ca_complexed_share": 1})
+    np.testing.assert_allclose(default, [1.2754, 1.2433], atol=0.005)
+    assert acidotic[0] > default[0]
+    np.testing.assert_allclose(gradient, [1.175, 1.100], atol=0.01)
+
+
 def test_parse_intervention_text():
     item = parse_intervention("cinacalcet@10:dose_mg=60,every_hours=24")
     assert item.name == "cinacalcet"
