@@ -182,7 +182,7 @@ def test_derived_rate_constants_have_closed_forms(parameters):
     assert_allclose(p["pth_clearance_rate"], math.log(2) / (3.0 / 1440), rtol=1e-12)
     assert_allclose(p["fgf23_clearance_rate"], math.log(2) / (50.0 / 1440), rtol=1e-12)
     assert_allclose(p["calcitriol_catabolism_rate"], math.log(2) / (7.0 / 24), rtol=1e-12)
-    assert_allclose(p["calcidiol_elimination_rate"], math.log(2) / 15.0, rtol=1e-12)
+    assert_allclose(p["calcidiol_elimination_rate"], math.log(2) / 17.19, rtol=1e-12)
     assert_allclose(p["ca_complex_ratio"], 0.10 / 0.52, rtol=1e-12)
     assert_allclose(p["ca_gut_secretion_rate"], 3.75 / (2.40 * 14), rtol=1e-12)
     assert_allclose(p["phosphate_cell_uptake_rate"], 550 / (1.10 * p["phosphate_distribution_volume"]), rtol=1e-12)
