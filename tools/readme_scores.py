@@ -7,7 +7,8 @@ What it rewrites (everything else in the README is prose written by hand): the s
 under "**Score today**" (each mechanism's passing/total; the 0.1.0 figures in brackets are
 kept by name, "–" for a mechanism that version did not have), the quoted `splits: ...` line, the
 count of held-back records cited by a calibrated parameter, the list of independent held-back
-records by status, and the score sentence of the Limitations section.
+records by status, the score sentence of the Limitations section and the count of records and
+sources ("holds N published human experiments from M sources").
 `tests/test_readme_scores.py` (slow tier) checks the table and the splits line.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ INDEPENDENT = re.compile(r"The \d+ that remain independent \(\d+ pass: [^;]*; \d
 LIMITATION = re.compile(r"The atlas score is \d+ of \d+ published experiments \(calibration split \d+/\d+, "
                         r"held-back \d+/\d+;\s+of the held-back records only \d+ are still independent of every "
                         r"calibrated value, and \d+ of those\s+pass", re.S)
+HOLDS = re.compile(r"holds \d+ published human experiments from \d+ sources")
 TOTALS = {"calibration": "calibration split", "holdout": "held-back split", "all": "all",
           "holdout, independent": "held-back, independent of every calibrated value"}
 
@@ -74,6 +76,16 @@ def score_table(scores, brackets: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def holdings() -> str:
+    """How many records the atlas holds and from how many sources (distinct doi, PMID or url)."""
+    from homeostasis.atlas import load_atlas
+
+    records = load_atlas()
+    sources = {str(chosen.source.get("doi") or chosen.source.get("pmid") or chosen.source.get("url")
+                   or chosen.id).lower() for chosen in records}
+    return f"holds {len(records)} published human experiments from {len(sources)} sources"
+
+
 def rewrite(text: str, frame) -> str:
     """``text`` with every figure listed in the module docstring set from ``frame``."""
     from homeostasis.atlas.runner import experiment_table, split_line, summary
@@ -97,6 +109,7 @@ def rewrite(text: str, frame) -> str:
                   f"{calibration[0]}/{calibration[1]}, held-back {holdout[0]}/{holdout[1]};\n  of the held-back "
                   f"records only {len(independent)} are still independent of every calibrated value, and "
                   f"{len(passing)} of those\n  pass")
+    text = HOLDS.sub(holdings(), text)
     return LIMITATION.sub(lambda _: limitation, text)
 
 
