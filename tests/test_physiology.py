@@ -245,6 +245,45 @@ def test_acidosis_and_alkalosis_shift_ionized_calcium_then_recover(intervention,
     assert_allclose(run["ca_ionized"][4], before, atol=0.002)  # restored after the hour
 
 
+def test_the_acidosis_phosphate_threshold_moves_no_state_at_the_reference_ph():
+    # tmp_ph_sensitivity acts through pH - 7.40 only: at the reference pH the healthy state is that
+    # of the model without it (twelfth session, s12-acidosis)
+    default = h.simulate(times=[0, 1e-4], start="healthy")
+    off = h.simulate(times=[0, 1e-4], start="healthy", parameters={"tmp_ph_sensitivity": 0.0})
+    for variable in ("phosphate", "tmp_gfr", "urine_phosphate", "calcitriol", "pth"):
+        assert_allclose(default[variable][0], off[variable][0], rtol=1e-9)
+
+
+def test_acidaemia_lowers_the_phosphate_threshold_at_once():
+    # form: TmP/GFR x exp(s (pH - 7.40)); pH 7.32 (the krapf-1992 record's assumed fall) with s = 3
+    # lowers it by 21 % before PTH answers (Krapf et al. 1992 J Clin Invest 90:2456: renal
+    # hypophosphataemia graded with plasma bicarbonate)
+    reference = h.simulate(times=[0, 1e-4], start="healthy")
+    run = h.simulate(times=[0, 1e-4], start="healthy", parameters={"ph": 7.32})
+    assert_allclose(run["tmp_gfr"][0] / reference["tmp_gfr"][0], np.exp(-3 * 0.08), rtol=0.02)
+
+
+@pytest.fixture(scope="module")
+def nh4cl_acidosis():
+    return h.simulate(times=[0, 1.0, 11.0], start="steady", interventions=["acidosis@1:delta_ph=0.08,hours=264"])
+
+
+def test_chronic_acidosis_lowers_phosphate_and_pth_and_raises_calcitriol(nh4cl_acidosis):
+    # Krapf et al. 1992 J Clin Invest 90:2456 (PMC443402 abstract), NH4Cl 4.2 mmol/kg/day, plasma
+    # bicarbonate -9.1 mmol/L: renal hypophosphataemia, intact PTH down, serum 1,25(OH)2D up, plasma
+    # ionized calcium unchanged (the abstract gives signs, not sizes). Measured 2026-12-01 (s12-acidosis,
+    # tmp_ph_sensitivity 3): phosphate -9.1 %, TmP/GFR -12.4 %, PTH -11.7 %, calcitriol +2.5 %, ionized
+    # calcium +0.013 mmol/L at day 10
+    def change(variable):
+        return nh4cl_acidosis[variable][2] / nh4cl_acidosis[variable][1] - 1
+
+    assert -0.30 <= change("phosphate") <= -0.03
+    assert change("tmp_gfr") < -0.03
+    assert change("pth") < 0
+    assert change("calcitriol") > 0
+    assert abs(nh4cl_acidosis["ca_ionized"][2] - nh4cl_acidosis["ca_ionized"][1]) <= 0.03
+
+
 def test_low_albumin_lowers_total_not_ionized_calcium_at_steady_state():
     # Payne et al. 1973 BMJ 4:643: total calcium falls ~0.02 mmol/L per g/L albumin (the
     # correction formula) while the regulated ionized calcium is defended

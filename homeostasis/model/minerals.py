@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sympy as sp
+
 from .regulation import (emax_effect, hill, pos, power, relative_hill, smooth_minimum, stimulation, suppression,
                          two_branch_hill)
 from .structure import Process, state_symbol
@@ -156,11 +158,27 @@ def kidney(c) -> dict:
     filtrate_p = P.phosphate_ultrafilterable_fraction * c.phosphate
     tmp_gfr = (P.tmp_gfr_max
                * suppression(pth_receptor_activation(c), P.reference_pth, P.tmp_pth_half, 1, P.tmp_pth_floor)
-               * suppression(c.fgf23, P.reference_fgf23, P.tmp_fgf23_half, 1, P.tmp_fgf23_floor))
+               * suppression(c.fgf23, P.reference_fgf23, P.tmp_fgf23_half, 1, P.tmp_fgf23_floor)
+               * acidosis_phosphate_threshold())
     reabsorbed_p = smooth_minimum(filtrate_p, tmp_gfr, P.tmp_smoothness)
     urine_p = c.gfr_volume * (filtrate_p - reabsorbed_p)
     return {"filtered_ca": filtered_ca, "urine_ca": urine_ca, "filtered_phosphate": c.gfr_volume * filtrate_p,
             "urine_phosphate": urine_p, "tmp_gfr": tmp_gfr}
+
+
+def acidosis_phosphate_threshold():
+    """Factor on the proximal phosphate threshold (TmP/GFR) set by blood pH, 1 at the reference pH.
+
+    Chronic metabolic acidosis lowers proximal phosphate reabsorption, independently of PTH and
+    graded with the acidaemia: renal hypophosphataemia correlated with plasma bicarbonate in
+    NH4Cl-loaded men (Krapf et al. 1992 J Clin Invest 90:2456, r = 0.72), the phosphaturia of
+    NH4Cl follows the blood pH and goes with its correction in parathyroidectomised rats
+    ('Mechanism for the phosphaturia of NH4Cl: dependence on acidemia but not on diet PO4 or PTH',
+    1982, abstract), through the proximal sodium-phosphate cotransporters (Nowik et al. 2008
+    Pflugers Arch, mice). Exponential in the pH deviation so the
+    factor stays positive; ``tmp_ph_sensitivity`` 0 switches it off.
+    """
+    return sp.exp(P.tmp_ph_sensitivity * (P.ph - P.reference_blood_ph))
 
 
 def distal_pth_occupancy(c):

@@ -110,6 +110,8 @@ PH_REFERENCES = (
     "Hughes WS, Aurbach GD, Sharp ME, Marx SJ. J Lab Clin Med 1984;103:93 (serum ionized calcium varies "
     "0.0060 mmol/L per 0.01 pH unit).",
     "Wang S et al. Clin Chem Lab Med 2002;40:1236 (ionized calcium and pH).",
+    "Krapf R, Vetsch R, Vetsch W, Hulter HN. J Clin Invest 1992;90:2456 (chronic NH4Cl acidosis: renal "
+    "hypophosphataemia, intact PTH down, 1,25(OH)2D production and serum level up).",
 )
 REFERENCES["acidosis"] = REFERENCES["alkalosis"] = PH_REFERENCES
 
@@ -419,7 +421,9 @@ def _blood_ph(sign):
 
     pH acts at once on the calcium bound to albumin (``albumin_ca_ph_sensitivity``) and on the
     calcium-phosphate chemistry, at constant total calcium: the acute shift of ionized calcium
-    that acidosis and alkalosis cause before PTH answers it.
+    that acidosis and alkalosis cause before PTH answers it. Over days it also moves the proximal
+    phosphate threshold (``tmp_ph_sensitivity``): a lasting acidosis wastes phosphate, lowers
+    PTH and raises calcitriol (Krapf et al. 1992 J Clin Invest 90:2456).
     """
     def make_events(day, options, base, end):
         events = [Event(day, SetParameters({"ph": base["ph"] + sign * options["delta_ph"]}))]
@@ -491,9 +495,11 @@ CATALOGUE = {spec.name: spec for spec in (
           (Option("dose_iu_per_kg", 4, "IU/kg", 0, 20), Option("every_hours", 12, "h", 1, 168), DAYS), _calcitonin),
     _spec("daily-rhythm", "three meals a day (07:00, 12:00, 19:00) and the circadian PTH rhythm", (DAYS,),
           _daily_rhythm),
-    _spec("acidosis", "blood pH lowered by delta_ph (less calcium bound to albumin: ionized calcium up)",
+    _spec("acidosis", "blood pH lowered by delta_ph (less calcium bound to albumin: ionized calcium up; "
+          "over days a lower phosphate threshold: phosphate down, calcitriol up)",
           PH_OPTIONS, _blood_ph(-1.0)),
-    _spec("alkalosis", "blood pH raised by delta_ph (more calcium bound to albumin: ionized calcium down)",
+    _spec("alkalosis", "blood pH raised by delta_ph (more calcium bound to albumin: ionized calcium down; "
+          "over days a higher phosphate threshold)",
           PH_OPTIONS, _blood_ph(+1.0)),
     _spec("hemodialysis", "intermittent haemodialysis sessions (the programme's uraemic solute clearance eases the "
           "uraemic PTH1R resistance while it lasts; ph_rise > 0: blood pH up by it during each session, back "
