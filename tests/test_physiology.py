@@ -698,12 +698,13 @@ def test_saline_is_calciuric_and_lowers_calcium_in_hypercalcaemia():
 
 def test_calcitonin_acts_within_hours_then_escapes():
     # Wisneski 1990 Calcif Tissue Int 46:S26; Austin & Heath 1981 N Engl J Med 304:269: calcitonin
-    # 4 IU/kg every 12 h lowers serum calcium by ~0.3-0.5 mmol/L within 4-6 h; escape within ~48 h
+    # 4 IU/kg every 12 h lowers serum calcium by ~0.3-0.5 mmol/L within 4-6 h; escape within ~48-72 h
+    # (at 3.5 days less than half of the largest fall is left while the doses continue)
     run = h.simulate("malignancy-pthrp", start="steady", days=4, step=1 / 48,
                      interventions=["calcitonin@0:dose_iu_per_kg=4,every_hours=12"])
-    early = value_at(run, "ca_total", 0.25) - run["ca_total"][0]
-    assert -0.6 <= early <= -0.2
-    assert value_at(run, "ca_total", 3.5) - run["ca_total"][0] > early + 0.2
+    falls = run["ca_total"] - run["ca_total"][0]
+    assert -0.6 <= value_at(run, "ca_total", 0.25) - run["ca_total"][0] <= -0.2
+    assert value_at(run, "ca_total", 3.5) - run["ca_total"][0] >= 0.5 * falls.min()
 
 
 def test_daily_rhythm_has_a_nocturnal_pth_peak_and_meal_driven_phosphate():

@@ -612,11 +612,17 @@ def osteoclast_rank_activity(c):
 
 def resorption(c, site, amount=None):
     """Calcium resorbed per day from a compartment's mineral (or from ``amount``, anything held in
-    the bone in proportion to it, such as its mineral deficit): osteoclasts remove bone of every age."""
+    the bone in proportion to it, such as its mineral deficit): osteoclasts remove bone of every age.
+
+    Calcitonin stops the osteoclasts present within minutes (its receptor is on the osteoclast;
+    Austin & Heath 1981 N Engl J Med 304:269; Takahashi et al. 1995 J Clin Invest: receptor
+    down-regulation within 12 h underlies the escape), by ``calcitonin_osteoclast_weight`` times its
+    effect; the calcium not resorbed stays in the mineral."""
     share = turnover_share(site)
     held = c.y[COMPARTMENTS[site][0]] if amount is None else amount
     return (P.bone_resorption_rate * share * pos(c.y["osteoclasts"]) * osteoclast_activation(c)
-            * osteoclast_rank_activity(c) * site_factors(c, site)[0] * held / healthy_mineral(site))
+            * osteoclast_rank_activity(c) * (1 - P.calcitonin_osteoclast_weight * P.calcitonin_effect)
+            * site_factors(c, site)[0] * held / healthy_mineral(site))
 
 
 def mineralization_lag(site):

@@ -99,6 +99,7 @@ REFERENCES = {
     "calcitonin": (
         "Wisneski LA. Calcif Tissue Int 1990;46:S26 (calcitonin in hypercalcaemia: rapid effect, escape).",
         "Austin LA, Heath H 3rd. N Engl J Med 1981;304:269 (calcitonin physiology).",
+        "Cochran M, Peacock M, Sachs G, Nordin BEC. Br Med J 1970;1:135 (renal effects of calcitonin: calciuria).",
     ),
     "daily-rhythm": (
         "Jubiz W et al. J Clin Invest 1972;51:2040 (circadian rhythm of serum PTH).",
@@ -491,7 +492,7 @@ CATALOGUE = {spec.name: spec for spec in (
     _spec("saline", "intravenous 0.9 % saline (volume expansion: proximal calcium reabsorption down)",
           (Option("litres_per_day", 3, "L/day", 0, 10), Option("days", 2, "day", 0, 36525)),
           _setting("saline_rate", "litres_per_day")),
-    _spec("calcitonin", "salmon calcitonin every every_hours (bone calcium efflux down, escape within days)",
+    _spec("calcitonin", "salmon calcitonin every every_hours (osteoclasts and bone-surface efflux down, calciuria, escape within days)",
           (Option("dose_iu_per_kg", 4, "IU/kg", 0, 20), Option("every_hours", 12, "h", 1, 168), DAYS), _calcitonin),
     _spec("daily-rhythm", "three meals a day (07:00, 12:00, 19:00) and the circadian PTH rhythm", (DAYS,),
           _daily_rhythm),
