@@ -598,3 +598,56 @@ def test_pulse_duty_separates_injections_from_the_cinacalcet_return():
     run = h.simulate(times=np.concatenate([[0.0], np.linspace(20, 21, 145)]),
                      interventions=["teriparatide@0:dose_ug=20"])
     assert run["pth_pulse_duty"][1:].max() < half / 1.5
+
+
+# --- the remodelling transient of a calcium supplement -----------------------------------------
+
+SUPPLEMENT_DAYS = (30, 365, 1460)
+
+
+def supplemented_years(**parameters):
+    # 1600 mg/day calcium citrate in two doses, 4 years (Riggs et al. 1998 J Bone Miner Res 13:168),
+    # each sampled over a whole day so the daily means take in both doses
+    times = np.concatenate([[0.0]] + [np.linspace(day, day + 1, 49) for day in SUPPLEMENT_DAYS])
+    return h.simulate(times=times, start="steady", parameters=parameters or None,
+                      interventions=["calcium-supplement@0:dose_mg=800,every_hours=12,salt=citrate"])
+
+
+def daily_bone_balance(run, day):
+    within = (run.times >= day) & (run.times <= day + 1)
+    return float(np.mean(run["bone_formation"][within] - run["bone_resorption"][within]))
+
+
+def test_supplement_bone_balance_is_a_remodelling_transient():
+    # Heaney 1994 J Bone Miner Res 9:1515; Heaney & Yates 1997 J Bone Miner Res 12:1143: an agent that
+    # lowers the activation of remodelling gains bone only while formation refills the remodelling space
+    # opened before (one remodelling period, 3-8 months), then bone balance returns to about 0; calcium
+    # citrate gave +0.4 % total-body mineral at year 1 and +0.9 % at year 4 over placebo (Riggs et al.
+    # 1998). Measured 2026-12-01 (s12-transient, bone_balance_low_pth_weight 1): +1.47 / +0.12 / -0.28
+    # mmol/day at days 30 / 365 / 1460, total body +0.99 / +0.52 % at years 1 / 4; with the weight 0 (the
+    # focal balance of each unit positive below healthy PTH) +1.69 / +0.59 / +0.25 and +1.55 / +3.35 %
+    run = supplemented_years()
+    balance = [daily_bone_balance(run, day) for day in SUPPLEMENT_DAYS]
+    assert balance[0] > 0.5  # the transient: resorption falls at once, formation follows after a period
+    assert_allclose(np.array(balance[1:]) / balance[0], 0.0, atol=0.25)
+    total_body = [value_at(run, "bmd_total_body", day) for day in SUPPLEMENT_DAYS[1:]]
+    assert total_body[1] < total_body[0] + 0.5  # no lasting gain (Riggs: +0.5 % from year 1 to year 4)
+
+
+@pytest.mark.xfail(strict=True, reason="measured 2026-12-01 (s12-transient): with bone_balance_low_pth_weight 0 the "
+                                        "balance is +0.59 / +0.25 mmol/day at days 365 / 1460 against +1.69 at day 30 "
+                                        "(ratio 0.35 / 0.15): the gain of a supplement goes on for years")
+def test_level_dependent_focal_balance_keeps_the_supplement_gain_going():
+    run = supplemented_years(bone_balance_low_pth_weight=0.0)
+    balance = [daily_bone_balance(run, day) for day in SUPPLEMENT_DAYS]
+    assert_allclose(np.array(balance[1:]) / balance[0], 0.0, atol=0.25)
+
+
+def test_uraemic_resistance_keeps_its_level_dependent_bone_actions():
+    # the low PTH1R signal of uraemia is resistance (Torres et al. 1995), not a lower PTH: the weight acts
+    # only below the signal healthy PTH gives at the present responsiveness, so CKD G3b is unchanged
+    times = np.array([0.0, 365.0])
+    runs = [h.simulate(times=times, start="steady", parameters={"gfr": 30, "bone_balance_low_pth_weight": weight})
+            for weight in (0.0, 1.0)]
+    for name in ("bmd_total_hip", "pth", "ca_total", "ctx", "p1np"):
+        assert_allclose(runs[1][name], runs[0][name], rtol=1e-6, atol=1e-6, err_msg=name)

@@ -222,6 +222,25 @@ def adapted_pth(c):
     return pos(c.y["pth_signal_adapted"]) * P.reference_pth
 
 
+def balance_pth(c, signal):
+    """The sustained PTH1R signal (pmol/L equivalents) that sets the focal balance of each remodelling unit
+    (matrix synthesis per osteoblast, the uncoupled endocortical resorption, the trabecular support of
+    formation). Above the healthy signal it is the signal itself (hyperparathyroidism thins the cortex for
+    as long as it lasts). Below it, a new fall acts at once (resorption falls within days of a calcium
+    load or a thiazide) but once the osteoblast lineage has settled to the lower signal
+    (``pth_signal_settled``, over ``pth_arrest_time``) a share ``bone_balance_low_pth_weight`` of the fall
+    no longer moves the balance of each unit: a lower PTH lowers the activation frequency of remodelling,
+    not the balance of each unit, so bone gains while formation refills the remodelling space opened
+    before, for about one remodelling period, and then stops (the remodelling transient: Heaney 1994
+    J Bone Miner Res 9:1515; Heaney & Yates 1997 J Bone Miner Res 12:1143), as calcium citrate gave
+    about 1 % of bone in the first year and little after (Riggs et al. 1998 J Bone Miner Res 13:168).
+    The healthy signal is the one healthy PTH gives at the present PTH1R responsiveness, so the low signal
+    of uraemic resistance (Torres et al. 1995) keeps its level-dependent actions."""
+    healthy = P.reference_pth * c.pth1r_responsiveness
+    settled = pos(c.y["pth_signal_settled"]) * P.reference_pth
+    return signal + P.bone_balance_low_pth_weight * pos(healthy - signal - pos(settled - signal))
+
+
 def anabolic_drive(c):
     """Osteoblast commitment/survival from the excess of the instantaneous over the adapted
     PTH1R signal: large for the hours after an injection, 1 under continuous exposure
@@ -306,7 +325,7 @@ def matrix_synthesis_per_osteoblast(c):
     def raw(value):  # written with power(): its derivative stays finite when the signal is 0
         return P.pth_formation_floor + (1 - P.pth_formation_floor) / (
             1 + power(value / P.pth_formation_half, P.pth_formation_hill))
-    return raw(adapted_pth(c)) / raw(P.reference_pth) * pos(c.y["osteoblast_matrix_synthesis"])
+    return raw(balance_pth(c, adapted_pth(c))) / raw(P.reference_pth) * pos(c.y["osteoblast_matrix_synthesis"])
 
 
 def wnt_signal(c):
@@ -535,9 +554,11 @@ def site_factors(c, site):
     """Compartment-specific PTH actions (1 in health): endocortical resorption by sustained PTH,
     and preserved trabecular formation in hyperparathyroidism (Rubin et al. 2008; Dempster 1999)."""
     if site == "cortical":
-        return stimulation(adapted_pth(c) * cortical_uraemic_relief(c), P.reference_pth, P.bone_pth_half, 1,
+        return stimulation(balance_pth(c, adapted_pth(c) * cortical_uraemic_relief(c)), P.reference_pth,
+                           P.bone_pth_half, 1,
                            P.cortical_pth_resorption_emax), 1
-    return 1, stimulation(adapted_pth(c), P.reference_pth, P.bone_pth_half, 1, P.trabecular_pth_formation_emax)
+    return 1, stimulation(balance_pth(c, adapted_pth(c)), P.reference_pth, P.bone_pth_half, 1,
+                          P.trabecular_pth_formation_emax)
 
 
 def cortical_uraemic_relief(c):
