@@ -163,15 +163,19 @@ def test_the_command_runs_end_to_end_on_a_packaged_subset(tmp_path, capsys):
     out = tmp_path / "calibration"
     status = main(["calibrate", "--estimate", "hydroxylase_pth_half", "--experiments",
                    "brent-1988-edta-infusion-pth-max", "--max-evaluations", "2", "--workers", "1",
-                   "--split", "all", "--prior-width", "hydroxylase_pth_half=0.2", "--out", str(out)])
+                   "--split", "all", "--prior-width", "hydroxylase_pth_half=0.2", "--set", "hydroxylase_pth_half=5",
+                   "--out", str(out)])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert "objective" in captured.out and "experiments pass" in captured.out
     assert {p.name for p in out.iterdir()} == {"estimates.json", "residuals.csv", "scores.csv", "parameters.csv",
                                                "checkpoint.json"}
-    settings = json.loads((out / "estimates.json").read_text())["settings"]
+    payload = json.loads((out / "estimates.json").read_text())
+    settings = payload["settings"]
     assert settings["split"] is None and settings["splits"] == ["calibration"]
-    assert_allclose(settings["prior"]["hydroxylase_pth_half"]["relative_width"], 0.2, rtol=1e-12)
+    prior = settings["prior"]["hydroxylase_pth_half"]  # --set gives the start and the prior's centre
+    assert_allclose([prior["relative_width"], prior["centre"], payload["start_values"]["hydroxylase_pth_half"]],
+                    [0.2, 5.0, 5.0], rtol=1e-12)
     scores = pd.read_csv(out / "scores.csv")
     assert set(scores["when"]) == {"before", "after"} and set(scores["split"]) == {"calibration", "holdout"}
 

@@ -311,6 +311,9 @@ def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration",
     where it stopped and ends with the uninterrupted result.
     ``progress(evaluations, objective, seconds)`` is called after each batch of evaluations.
 
+    ``parameters`` ({name: value}) holds for every run; an estimated parameter named there is fitted
+    from that value, which is also its prior's centre (else the packaged value).
+
     ``prior_factor`` (> 1, or None for none) keeps each parameter near its sourced value: a
     log-normal prior whose one-sigma range is that factor either way, added as one residual per
     parameter (maximum a posteriori). Without it, parameters the atlas does not identify wander to
@@ -333,7 +336,7 @@ def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration",
     if not chosen:
         raise HomeostasisError("calibrate: expected at least one runnable atlas experiment, got none")
     default = ParameterSet.default()
-    start = {n: default[n] for n in names}
+    start = {n: float((parameters or {}).get(n, default[n])) for n in names}
     prior = _prior(start, names, prior_factor, widths)
     objective = _Objective(chosen, names, parameters or {}, prior)
     lower = np.log([max(table[n].lower, start[n] * 1e-3, 1e-12) for n in names])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..atlas.records import MECHANISMS, SPLITS, extreme_kind
 from ..errors import HomeostasisError
+from .options import add_set_option, parse_settings
 
 
 def add_parsers(subparsers):
@@ -63,6 +64,8 @@ def _add_calibrate_parser(subparsers) -> None:
     command.add_argument("--prior-width", metavar="NAME=W[,NAME=W...]",
                          help="relative one-SD prior width of these estimated parameters instead of --prior-factor "
                               "(W above 0; 0.2 = 20 %%, i.e. a factor 1.2 either way)")
+    add_set_option(command, "model parameter value in every run; an estimated parameter is fitted from it and "
+                            "its prior is centred on it (repeatable)")
     command.add_argument("--loss", default="linear", choices=("linear", "soft_l1", "huber", "cauchy", "arctan"),
                          help="linear (least squares, default) or a robust loss that counts rows beyond their "
                               "acceptance rule less than their square")
@@ -85,7 +88,7 @@ def run_calibrate(args) -> int:
     split = None if args.split == "all" else args.split
     result = calibrate(estimate=estimate, experiments=args.experiments, tag=args.tag, split=split,
                        multistart=args.multistart, seed=args.seed, max_evaluations=args.max_evaluations,
-                       directory=args.directory, workers=args.workers, scheduler=args.scheduler,
+                       directory=args.directory, parameters=parse_settings(args.set), workers=args.workers, scheduler=args.scheduler,
                        checkpoint=out / CHECKPOINT, progress=_calibration_progress(),
                        prior_factor=args.prior_factor or None, prior_widths=prior_widths(args.prior_width),
                        loss=args.loss)
