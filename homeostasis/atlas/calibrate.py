@@ -399,7 +399,7 @@ def _prior_record(start, names, prior) -> dict:
     """Per parameter: the prior's centre (the sourced value) and one-SD width (relative, and log)."""
     if prior is None:
         return {}
-    return {n: {"centre": start[n], "relative_width": math.expm1(w), "log_sd": w}
+    return {n: {"centre": start[n], "relative_width": round(math.expm1(w), 12), "log_sd": w}
             for n, w in zip(names, prior[1].tolist()) if math.isfinite(w)}
 
 
