@@ -355,7 +355,8 @@ def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration",
     settings = {"split": split, "splits": sorted({e.split for e in chosen}), "tag": tag, "multistart": multistart,
                 "seed": seed, "max_evaluations": max_evaluations, "prior_factor": prior_factor,
                 "prior_widths": dict(prior_widths or {}), "prior": _prior_record(start, names, prior),
-                "records": "packaged atlas" if directory is None else str(directory), "parameters": dict(parameters or {}),
+                "records": "packaged atlas" if directory is None else str(directory),
+                "parameters": dict(parameters or {}),
                 "loss": loss, "evaluations": journal.evaluations, "replayed": len(journal.points) - journal.evaluations,
                 "method": "trust-region reflective, log parameters, forward-difference Jacobian "
                           "(columns evaluated in parallel)"}

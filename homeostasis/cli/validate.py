@@ -88,8 +88,8 @@ def run_calibrate(args) -> int:
     split = None if args.split == "all" else args.split
     result = calibrate(estimate=estimate, experiments=args.experiments, tag=args.tag, split=split,
                        multistart=args.multistart, seed=args.seed, max_evaluations=args.max_evaluations,
-                       directory=args.directory, parameters=parse_settings(args.set), workers=args.workers, scheduler=args.scheduler,
-                       checkpoint=out / CHECKPOINT, progress=_calibration_progress(),
+                       directory=args.directory, parameters=parse_settings(args.set), workers=args.workers,
+                       scheduler=args.scheduler, checkpoint=out / CHECKPOINT, progress=_calibration_progress(),
                        prior_factor=args.prior_factor or None, prior_widths=prior_widths(args.prior_width),
                        loss=args.loss)
     print(result.summary().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
