@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import homeostasis as h
-from homeostasis.atlas.calibrate import calibrate, row_residuals
+from homeostasis.atlas.calibrate import _Objective, _prior, calibrate, row_residuals
 from homeostasis.cli import main
 from test_atlas import record, write_record
 
@@ -44,9 +44,16 @@ def test_calibration_recovers_a_known_half_saturation(synthetic_atlas):
 
 
 def test_results_are_written_with_the_experiments_named(synthetic_atlas, tmp_path):
-    result = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=3, workers=1)
+    result = calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, max_evaluations=3, workers=1,
+                       split=None, prior_widths={"hydroxylase_pth_half": 0.2})
     folder = result.write(tmp_path / "out")
     payload = json.loads((folder / "estimates.json").read_text())
+    settings = payload["settings"]
+    assert settings["split"] is None and settings["splits"] == ["calibration"]  # the synthetic records' one split
+    prior = settings["prior"]["hydroxylase_pth_half"]
+    assert_allclose([prior["centre"], prior["relative_width"], prior["log_sd"]],
+                    [h.ParameterSet.default()["hydroxylase_pth_half"], 0.2, np.log(1.2)], rtol=1e-12)
+    assert settings["prior_widths"] == {"hydroxylase_pth_half": 0.2} and settings["records"] == str(synthetic_atlas)
     assert payload["experiments"] == ["clamp", "infusion"] or sorted(payload["experiments"]) == ["clamp", "infusion"]
     table = pd.read_csv(folder / "parameters.csv")
     row = table[table["name"] == "hydroxylase_pth_half"].iloc[0]
@@ -75,6 +82,20 @@ def test_a_tight_prior_holds_the_estimate_near_its_sourced_value(synthetic_atlas
         calibrate(estimate=["hydroxylase_pth_half"], directory=synthetic_atlas, prior_factor=0.5, workers=1)
 
 
+def test_a_prior_width_sets_that_parameters_prior_residual_only():
+    start = {"a": 10.0, "b": 4.0, "c": 2.0}
+    names = ("a", "b", "c")
+    moved = np.log([10.0 * 1.2, 4.0 * 2.0, 2.0 * 1.5])  # a by its width 0.2, b by the factor 2, c by 1.5
+    prior = _prior(start, names, 2.0, {"a": 0.2, "c": 0.5})
+    assert_allclose(_Objective([], names, {}, prior).prior_residuals(moved), [1.0, 1.0, 1.0], rtol=1e-12)
+    only_named = _prior(start, names, None, {"a": 0.2})  # no factor: the other parameters have no prior term
+    assert_allclose(_Objective([], names, {}, only_named).prior_residuals(moved), [1.0], rtol=1e-12)
+    assert _prior(start, names, None, {}) is None
+    with pytest.raises(h.HomeostasisError, match="prior_widths: hydroxylase_pth_half: expected a relative one-SD "
+                                                 r"width above 0 \(0.2 = 20 %\), got -0.1"):
+        calibrate(estimate=["hydroxylase_pth_half"], prior_widths={"hydroxylase_pth_half": -0.1}, workers=1)
+
+
 class Interrupt(Exception):
     pass
 
@@ -95,6 +116,8 @@ def test_an_interrupted_calibration_resumes_to_the_uninterrupted_result(syntheti
         calibrate(**options, checkpoint=checkpoint, progress=interrupt_after(5))
     kept = len(json.loads(checkpoint.read_text(encoding="utf-8"))["points"])
     assert kept >= 5
+    with pytest.raises(h.HomeostasisError, match="prior differ"):
+        calibrate(**options, checkpoint=checkpoint, prior_widths={"hydroxylase_pth_half": 0.2})
     resumed = calibrate(**options, checkpoint=checkpoint)
     assert resumed.settings["replayed"] == kept
     assert resumed.settings["evaluations"] == whole.settings["evaluations"] - kept
@@ -140,12 +163,19 @@ def test_the_command_runs_end_to_end_on_a_packaged_subset(tmp_path, capsys):
     out = tmp_path / "calibration"
     status = main(["calibrate", "--estimate", "hydroxylase_pth_half", "--experiments",
                    "brent-1988-edta-infusion-pth-max", "--max-evaluations", "2", "--workers", "1",
+                   "--split", "all", "--prior-width", "hydroxylase_pth_half=0.2", "--set", "hydroxylase_pth_half=5",
                    "--out", str(out)])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert "objective" in captured.out and "experiments pass" in captured.out
     assert {p.name for p in out.iterdir()} == {"estimates.json", "residuals.csv", "scores.csv", "parameters.csv",
                                                "checkpoint.json"}
+    payload = json.loads((out / "estimates.json").read_text())
+    settings = payload["settings"]
+    assert settings["split"] is None and settings["splits"] == ["calibration"]
+    prior = settings["prior"]["hydroxylase_pth_half"]  # --set gives the start and the prior's centre
+    assert_allclose([prior["relative_width"], prior["centre"], payload["start_values"]["hydroxylase_pth_half"]],
+                    [0.2, 5.0, 5.0], rtol=1e-12)
     scores = pd.read_csv(out / "scores.csv")
     assert set(scores["when"]) == {"before", "after"} and set(scores["split"]) == {"calibration", "holdout"}
 
@@ -171,6 +201,11 @@ def test_the_command_resumes_an_interrupted_folder_and_guards_a_finished_one(tmp
     (["--estimate", "minutes_per_day"], "constant"),
     (["--experiments", "no-such-record"], "unknown experiment"),
     (["--multistart", "-1"], "non-negative"),
+    (["--prior-width", "hydroxylase_pth_hal=0.2"], "did you mean 'hydroxylase_pth_half'"),
+    (["--prior-width", "hydroxylase_pth_half=0"], "hydroxylase_pth_half: expected a relative one-SD width above 0"),
+    (["--prior-width", "hydroxylase_pth_half=wide"], "hydroxylase_pth_half: expected a relative one-SD width"),
+    (["--prior-width", "hydroxylase_pth_half"], "expected NAME=W"),
+    (["--estimate", "hydroxylase_pth_half", "--prior-width", "tal_casr_half=0.2"], "tal_casr_half is not estimated"),
 ])
 def test_bad_calibration_input_is_one_line(tmp_path, capsys, arguments, fragment):
     status = main(["calibrate", *arguments, "--out", str(tmp_path / "out")])

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .._version import __version__
-from ..errors import HomeostasisError, UnknownNameError
+from ..errors import HomeostasisError, ParameterValueError, UnknownNameError
 from .records import load_atlas
 from .runner import run_experiment, select
 
@@ -152,15 +152,17 @@ class _Objective:
 
     def __init__(self, experiments, names, base, prior=None):
         self.experiments, self.names, self.base = experiments, tuple(names), dict(base)
-        self.prior = prior  # (log centre, log width) per parameter, or None
+        self.prior = prior  # (log centre, log width) per parameter (width inf: no prior), or None
 
     def prior_residuals(self, log_values) -> np.ndarray:
         """(log value - log published value) / log(prior factor): a value moved by the prior factor
-        from its sourced value costs as much as one SEM of misfit in one measurement."""
+        from its sourced value costs as much as one SEM of misfit in one measurement. One residual
+        per parameter with a prior (a finite width)."""
         if self.prior is None:
             return np.empty(0)
         centre, width = self.prior
-        return (np.asarray(log_values, float) - centre) / width
+        kept = np.isfinite(width)
+        return (np.asarray(log_values, float)[kept] - centre[kept]) / width[kept]
 
     def frames(self, values: dict) -> list[pd.DataFrame]:
         settings = {**self.base, **values}
@@ -199,9 +201,10 @@ class _Journal:
     def _load(self, path: Path) -> None:
         try:
             saved = json.loads(path.read_text(encoding="utf-8"))
-            if tuple(saved["names"]) != self.objective.names or saved["experiments"] != self._ids():
-                raise HomeostasisError(f"{path}: a checkpoint of a different calibration (parameters or "
-                                       "experiments differ); use --force to start again")
+            if (tuple(saved["names"]) != self.objective.names or saved["experiments"] != self._ids()
+                    or saved.get("prior", self._prior()) != self._prior()):
+                raise HomeostasisError(f"{path}: a checkpoint of a different calibration (parameters, "
+                                       "experiments or prior differ); use --force to start again")
             for x, r in saved["points"]:
                 self.points[self._key(x)] = np.asarray(r, float)
         except (ValueError, KeyError, TypeError) as error:
@@ -209,6 +212,12 @@ class _Journal:
 
     def _ids(self) -> list:
         return [e.id for e in self.objective.experiments]
+
+    def _prior(self):
+        """The log widths of the prior as JSON keeps them (None: no prior on that parameter)."""
+        if self.objective.prior is None:
+            return None
+        return [float(w) if math.isfinite(w) else None for w in self.objective.prior[1]]
 
     def best(self):
         """The evaluated point with the smallest objective, or None."""
@@ -257,7 +266,7 @@ class _Journal:
 
         Path(self.path).parent.mkdir(exist_ok=True)
         payload = {"homeostasis_version": __version__, "names": list(self.objective.names),
-                   "experiments": self._ids(),
+                   "experiments": self._ids(), "prior": self._prior(),
                    "points": [[list(k), v.tolist()] for k, v in self.points.items()]}
         write_text(Path(self.path), json.dumps(payload) + "\n", overwrite=True)
 
@@ -286,11 +295,12 @@ def _evaluator(objective, client):
 def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration", multistart: int = 0,
               seed: int = 0, max_evaluations: int = 15, directory=None, parameters=None, workers=None,
               client=None, scheduler=None, checkpoint=None, progress=None,
-              prior_factor=DEFAULT_PRIOR_FACTOR, loss="linear") -> CalibrationResult:
+              prior_factor=DEFAULT_PRIOR_FACTOR, prior_widths=None, loss="linear") -> CalibrationResult:
     """Fit ``estimate`` (parameter names) to the chosen atlas experiments; see the module docstring.
 
     ``experiments`` (ids) or ``tag`` choose records within ``split`` (default: the calibration
-    split, so the held-back experiments stay out); experiments the package cannot run yet
+    split, so the held-back experiments stay out; None: both splits, ``--split all`` on the command
+    line); experiments the package cannot run yet
     (``requires`` not empty) are left out.
 
     The forward-difference columns of each Jacobian run as Dask tasks: on ``client``, on the
@@ -301,10 +311,16 @@ def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration",
     where it stopped and ends with the uninterrupted result.
     ``progress(evaluations, objective, seconds)`` is called after each batch of evaluations.
 
+    ``parameters`` ({name: value}) holds for every run; an estimated parameter named there is fitted
+    from that value, which is also its prior's centre (else the packaged value).
+
     ``prior_factor`` (> 1, or None for none) keeps each parameter near its sourced value: a
     log-normal prior whose one-sigma range is that factor either way, added as one residual per
     parameter (maximum a posteriori). Without it, parameters the atlas does not identify wander to
     their bounds and the held-back score falls (measured: see the README).
+    ``prior_widths`` ({name: relative one-SD width}, each above 0) overrides that width for the
+    named estimated parameters: 0.2 is a one-sigma range of a factor 1.2 either way (log SD
+    log 1.2), i.e. a published spread of about 20 %; with ``prior_factor=None`` only they have a prior.
 
     ``loss="soft_l1"`` (or "cauchy", "huber", "arctan") counts a residual beyond 2 (a row that
     fails its acceptance rule) less than its square, so that records the model cannot reach yet
@@ -315,13 +331,14 @@ def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration",
     started = time.perf_counter()
     table = parameter_table()
     names = _estimated(estimate, table)
-    loss = _loss(loss)
+    widths, loss = _widths(prior_widths, names, table), _loss(loss)
     chosen = [e for e in select(load_atlas(directory), only=experiments, tag=tag, split=split) if not e.protocol.requires]
     if not chosen:
         raise HomeostasisError("calibrate: expected at least one runnable atlas experiment, got none")
     default = ParameterSet.default()
-    start = {n: default[n] for n in names}
-    objective = _Objective(chosen, names, parameters or {}, _prior(start, names, prior_factor))
+    start = {n: float((parameters or {}).get(n, default[n])) for n in names}
+    prior = _prior(start, names, prior_factor, widths)
+    objective = _Objective(chosen, names, parameters or {}, prior)
     lower = np.log([max(table[n].lower, start[n] * 1e-3, 1e-12) for n in names])
     upper = np.log([table[n].upper for n in names])
     with _execution(client, scheduler, workers) as running_on:
@@ -335,20 +352,56 @@ def calibrate(*, estimate=None, experiments=None, tag=None, split="calibration",
                            for e, f in zip(chosen, frames)],
                           ignore_index=True)
     scores = _scores(estimates, parameters, directory)
-    settings = {"split": split, "tag": tag, "multistart": multistart, "seed": seed,
-                "max_evaluations": max_evaluations, "prior_factor": prior_factor, "loss": loss, "evaluations": journal.evaluations, "replayed": len(journal.points) - journal.evaluations,
+    settings = {"split": split, "splits": sorted({e.split for e in chosen}), "tag": tag, "multistart": multistart,
+                "seed": seed, "max_evaluations": max_evaluations, "prior_factor": prior_factor,
+                "prior_widths": dict(prior_widths or {}), "prior": _prior_record(start, names, prior),
+                "records": "packaged atlas" if directory is None else str(directory),
+                "parameters": dict(parameters or {}),
+                "loss": loss, "evaluations": journal.evaluations, "replayed": len(journal.points) - journal.evaluations,
                 "method": "trust-region reflective, log parameters, forward-difference Jacobian "
                           "(columns evaluated in parallel)"}
     return CalibrationResult(estimates, low, high, start, journal.before, float(np.sum(best.fun ** 2)), residuals, scores,
                              tuple(e.id for e in chosen), time.perf_counter() - started, settings)
 
 
-def _prior(start, names, factor):
-    if factor is None:
-        return None
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor > 1 or not math.isfinite(factor):
+def _prior(start, names, factor, widths):
+    """(log centres, log widths) of the prior, or None: ``factor`` for every parameter, the
+    relative ``widths`` ({name: width}) for the named ones, no prior (inf) for the rest."""
+    if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor > 1
+                               or not math.isfinite(factor)):
         raise HomeostasisError(f"prior_factor: expected a number above 1 (or None for no prior), got {factor!r}")
-    return np.log([start[n] for n in names]), math.log(factor)
+    if factor is None and not widths:
+        return None
+    log_widths = [math.log1p(widths[n]) if n in widths else math.log(factor) if factor is not None else math.inf
+                  for n in names]
+    return np.log([start[n] for n in names]), np.asarray(log_widths, float)
+
+
+def _widths(widths, names, table) -> dict:
+    """``prior_widths`` checked: estimated parameter names, finite relative widths above 0."""
+    if widths is None:
+        return {}
+    if not isinstance(widths, dict):
+        raise HomeostasisError(f"prior_widths: expected a dict {{name: relative width}}, got {widths!r}")
+    checked = {}
+    for name, width in widths.items():
+        if name not in table:
+            raise UnknownNameError("parameter", name, table)
+        if name not in names:
+            raise HomeostasisError(f"prior_widths: {name} is not estimated; expected one of {', '.join(names)}")
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width < math.inf:
+            raise ParameterValueError(f"prior_widths: {name}: expected a relative one-SD width above 0 "
+                                      f"(0.2 = 20 %), got {width!r}")
+        checked[name] = float(width)
+    return checked
+
+
+def _prior_record(start, names, prior) -> dict:
+    """Per parameter: the prior's centre (the sourced value) and one-SD width (relative, and log)."""
+    if prior is None:
+        return {}
+    return {n: {"centre": start[n], "relative_width": round(math.expm1(w), 12), "log_sd": w}
+            for n, w in zip(names, prior[1].tolist()) if math.isfinite(w)}
 
 
 LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")

@@ -12,9 +12,8 @@ from ..outputs import STDOUT, TABLE_FORMATS, check_distinct, check_output
 STARTS = ("healthy", "steady")  # as homeostasis.simulation.STARTS (not imported: keeps --help fast)
 
 
-def add_set_option(command) -> None:
-    command.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                         help="scenario knob or model parameter value (repeatable)")
+def add_set_option(command, help_text="scenario knob or model parameter value (repeatable)") -> None:
+    command.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help=help_text)
 
 
 def add_intervention_option(command, help_text="apply an intervention from DAY (repeatable), "

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..atlas.records import MECHANISMS, SPLITS, extreme_kind
 from ..errors import HomeostasisError
+from .options import add_set_option, parse_settings
 
 
 def add_parsers(subparsers):
@@ -38,12 +39,14 @@ def add_parsers(subparsers):
 def _add_calibrate_parser(subparsers) -> None:
     command = subparsers.add_parser(
         "calibrate", help="fit response-shape parameters jointly to many atlas experiments",
-        description="Fit parameters to the calibration split of the atlas (held-back experiments stay out).")
+        description="Fit parameters to the calibration split of the atlas (held-back experiments stay out; "
+                    "--split all fits both).")
     command.add_argument("--estimate", metavar="NAME[,NAME...]", help="parameters to fit (default: about 20 "
                                                                      "response-shape parameters)")
     command.add_argument("--experiments", metavar="ID[,ID...]", help="only these experiments")
     command.add_argument("--tag", metavar="MECHANISM", help="only experiments tagged so")
-    command.add_argument("--split", choices=SPLITS, default="calibration", help="split to fit (default calibration)")
+    command.add_argument("--split", choices=(*SPLITS, "all"), default="calibration",
+                         help="split to fit (default calibration; all: both)")
     command.add_argument("--multistart", type=int, default=0, metavar="N", help="extra Latin-hypercube starts")
     command.add_argument("--seed", type=int, default=0, help="seed of the extra starts")
     command.add_argument("--max-evaluations", type=int, default=15, metavar="N",
@@ -58,6 +61,11 @@ def _add_calibrate_parser(subparsers) -> None:
     command.add_argument("--prior-factor", type=float, default=2.0, metavar="F",
                          help="keep each parameter within about a factor F of its sourced value (log-normal "
                               "prior; default 2; 0 for none)")
+    command.add_argument("--prior-width", metavar="NAME=W[,NAME=W...]",
+                         help="relative one-SD prior width of these estimated parameters instead of --prior-factor "
+                              "(W above 0; 0.2 = 20 %%, i.e. a factor 1.2 either way)")
+    add_set_option(command, "model parameter value in every run; an estimated parameter is fitted from it and "
+                            "its prior is centred on it (repeatable)")
     command.add_argument("--loss", default="linear", choices=("linear", "soft_l1", "huber", "cauchy", "arctan"),
                          help="linear (least squares, default) or a robust loss that counts rows beyond their "
                               "acceptance rule less than their square")
@@ -77,11 +85,13 @@ def run_calibrate(args) -> int:
             raise HomeostasisError(f"--{name.replace('_', '-')}: expected a non-negative integer, got {getattr(args, name)}")
     out = _calibration_folder(args)
     estimate = None if args.estimate is None else [n.strip() for n in args.estimate.split(",") if n.strip()]
-    result = calibrate(estimate=estimate, experiments=args.experiments, tag=args.tag, split=args.split,
+    split = None if args.split == "all" else args.split
+    result = calibrate(estimate=estimate, experiments=args.experiments, tag=args.tag, split=split,
                        multistart=args.multistart, seed=args.seed, max_evaluations=args.max_evaluations,
-                       directory=args.directory, workers=args.workers, scheduler=args.scheduler,
-                       checkpoint=out / CHECKPOINT, progress=_calibration_progress(),
-                       prior_factor=args.prior_factor or None, loss=args.loss)
+                       directory=args.directory, parameters=parse_settings(args.set), workers=args.workers,
+                       scheduler=args.scheduler, checkpoint=out / CHECKPOINT, progress=_calibration_progress(),
+                       prior_factor=args.prior_factor or None, prior_widths=prior_widths(args.prior_width),
+                       loss=args.loss)
     print(result.summary().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} over {len(result.experiments)} "
           f"experiments in {result.seconds:.0f} s")
@@ -93,6 +103,24 @@ def run_calibrate(args) -> int:
 
 
 CHECKPOINT = "checkpoint.json"
+
+
+def prior_widths(text) -> dict | None:
+    """``--prior-width "a=0.2,b=0.5"`` to ``{"a": 0.2, "b": 0.5}`` (names and ranges are checked by
+    :func:`~homeostasis.atlas.calibrate.calibrate`)."""
+    if text is None:
+        return None
+    widths = {}
+    for item in text.split(","):
+        name, separator, value = item.partition("=")
+        if not separator or not name.strip() or not value.strip():
+            raise HomeostasisError(f"--prior-width: expected NAME=W[,NAME=W...], got {item.strip()!r}")
+        try:
+            widths[name.strip()] = float(value)
+        except ValueError:
+            raise HomeostasisError(f"--prior-width: {name.strip()}: expected a relative one-SD width above 0 "
+                                   f"(0.2 = 20 %), got {value.strip()!r}") from None
+    return widths
 
 
 def _calibration_folder(args) -> Path:
