@@ -281,7 +281,7 @@ def calcium_exposure_gate(c):
     maturation, while the secondary rise that defends a falling calcium (denosumab: bone alkaline
     phosphatase not lower at 1 week or 1 month while resorption markers fell from 1 week, Nakamura et al.
     2017 Bone Res 5:17021) does not. ASSUMED: the contrast of these data, not a measured mechanism."""
-    ratio = c.ca_ionized / reference_ionized_calcium()
+    ratio = c.relative_ca
     weight = P.pth_arrest_calcium_weight
     return 1 - weight + weight * hill(ratio, 1, P.pth_arrest_calcium_hill)
 

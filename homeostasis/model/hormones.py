@@ -42,7 +42,7 @@ def rising_calcium_suppression(c):
     cinacalcet-lowered calcium that dialysis raises back towards normal is not suppressed).
     """
     adapted = c.y["parathyroid_adapted_ca"]
-    rise = pos(c.ca_ionized / reference_ionized_calcium() - adapted - pos(1 - adapted))
+    rise = pos(c.relative_ca - adapted - pos(1 - adapted))
     return 1 - P.pth_release_rise_suppression * hill(rise, P.pth_release_rise_half, 4)
 
 
@@ -128,7 +128,7 @@ def falling_calcium_stimulation(c):
     side smooth to third order at every steady state (with Hill 2 the central-difference Jacobian
     at the reference missed the analytic one by 0.04 /day).
     """
-    fall = pos(c.y["parathyroid_recent_ca"] - c.ca_ionized / reference_ionized_calcium())
+    fall = pos(c.y["parathyroid_recent_ca"] - c.relative_ca)
     return 1 + P.pth_fall_emax * hill(fall, P.pth_fall_half, 4)
 
 
@@ -153,10 +153,9 @@ def pth_processes(c) -> list[Process]:
     mass = y["parathyroid_mass"]
     trace_time = P.pth_fall_time_constant / P.minutes_per_day
     diuretic = loop_diuretic_parathyroid_stimulation()
-    relative_ca = c.ca_ionized / reference_ionized_calcium()
-    return relaxation("parathyroid_recent_ca", relative_ca, trace_time,
+    return relaxation("parathyroid_recent_ca", c.relative_ca, trace_time,
                       "recent ionized calcium sensed by the parathyroid (trace of its fall)") + relaxation(
-        "parathyroid_adapted_ca", relative_ca, P.pth_set_point_adaptation_time,
+        "parathyroid_adapted_ca", c.relative_ca, P.pth_set_point_adaptation_time,
         "ionized calcium the parathyroid has adapted to (slow trace)") + parathyroid_vdr_processes(c) + [
         Process("pth_synthesis", P.pth_synthesis_rate * pos(mass) * pth_synthesis_regulation(c) * diuretic,
                 None, "pth_gland", "pmol/day", "PTH synthesis, proportional to functional gland mass"),

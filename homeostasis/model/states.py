@@ -11,6 +11,7 @@ from .calcinosis import CALCINOSIS_STATES
 from .chemistry import complex_ratio
 from .drugs import DRUG_STATES, drug_concentrations
 from .hormones import pth_release_rate
+from .minerals import reference_ionized_calcium
 from .regulation import pos
 from .structure import State
 from .symbols import TIME, P
@@ -140,6 +141,7 @@ def concentrations() -> SimpleNamespace:
         ca_ionized=ca_ionized,
         ca_complex_ratio=ca_complex_ratio,  # complexed (citrate, bicarbonate, phosphate) per ionized calcium
         ca_ultrafilterable=ca_ionized * (1 + ca_complex_ratio),
+        relative_ca=ca_ionized / reference_ionized_calcium(),  # ionized calcium relative to the healthy reference
         phosphate=phosphate,
         pth=pos(y["pth_plasma"]) / P.pth_distribution_volume,
         calcitriol=calcitriol,
