@@ -63,7 +63,7 @@ the cortical compartment, with the extra PTH-driven resorption of its porous end
 
 from __future__ import annotations
 
-from .minerals import pth_receptor_activation, reference_ionized_calcium
+from .minerals import pth_receptor_activation, reference_ionized_calcium, relaxation
 from .regulation import hill, pos, power, relative_hill, stimulation, suppression, tracking_rate
 from .structure import Observable, Process, State, state_symbol
 from .symbols import P
@@ -516,10 +516,8 @@ def cell_processes(c) -> list[Process]:
                 PER_DAY, "time the PTH1R signal spends above the settled one (running share of the day)"),
         Process("pth_exposure_loss", y["pth_exposure_duty"] / P.pth_exposure_time, "pth_exposure_duty", None,
                 PER_DAY, "the running share forgets earlier exposure"),
-        Process("pth_pulse_duty_gain", above_adapted_signal(c) / P.pth_exposure_time, None, "pth_pulse_duty",
-                PER_DAY, "time the recruiting PTH1R signal spends above the adapted one (running share of the day)"),
-        Process("pth_pulse_duty_loss", y["pth_pulse_duty"] / P.pth_exposure_time, "pth_pulse_duty", None,
-                PER_DAY, "the running share forgets earlier rises"),
+        *relaxation("pth_pulse_duty", above_adapted_signal(c), P.pth_exposure_time,
+                    "running share of the day the recruiting PTH1R signal spends above the adapted one"),
         Process("pth_signal_floor_rise", floor_rate(c) * pth_signal(c), None, "pth_signal_floor", PER_DAY,
                 "the day-long PTH1R floor follows the signal: slowly while the signal is above it"),
         Process("pth_signal_floor_fall", floor_rate(c) * y["pth_signal_floor"], "pth_signal_floor", None, PER_DAY,
