@@ -41,15 +41,21 @@ def add_table_output(command, what="the tidy time-course table") -> None:
                                                        "'-' writes CSV to standard output")
 
 
-def parse_settings(items) -> dict[str, float]:
-    """``["gfr=30", "ca_intake=20"]`` to ``{"gfr": 30.0, ...}``; names are checked later."""
-    settings = {}
+def name_value_pairs(items, option: str, convert=check_finite_number, value_label: str = "VALUE") -> dict:
+    """``["a=1", "b=2"]`` to ``{"a": convert("a", "1"), ...}``: the one NAME=VALUE parser of every
+    option that takes such pairs; ``convert(name, text)`` checks the value and raises its own message."""
+    pairs = {}
     for item in items:
         name, separator, value = item.partition("=")
         if not separator or not name.strip() or not value.strip():
-            raise HomeostasisError(f"--set: expected NAME=VALUE, got {item!r}")
-        settings[name.strip()] = check_finite_number(name.strip(), value.strip())
-    return settings
+            raise HomeostasisError(f"{option}: expected NAME={value_label}, got {item.strip()!r}")
+        pairs[name.strip()] = convert(name.strip(), value.strip())
+    return pairs
+
+
+def parse_settings(items) -> dict[str, float]:
+    """``["gfr=30", "ca_intake=20"]`` to ``{"gfr": 30.0, ...}``; names are checked later."""
+    return name_value_pairs(items, "--set")
 
 
 def parse_interventions(items) -> list:

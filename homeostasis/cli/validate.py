@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..atlas.records import MECHANISMS, SPLITS, extreme_kind
 from ..errors import HomeostasisError
-from .options import add_set_option, parse_settings
+from .options import add_set_option, name_value_pairs, parse_settings
 
 
 def add_parsers(subparsers):
@@ -110,17 +110,15 @@ def prior_widths(text) -> dict | None:
     :func:`~homeostasis.atlas.calibrate.calibrate`)."""
     if text is None:
         return None
-    widths = {}
-    for item in text.split(","):
-        name, separator, value = item.partition("=")
-        if not separator or not name.strip() or not value.strip():
-            raise HomeostasisError(f"--prior-width: expected NAME=W[,NAME=W...], got {item.strip()!r}")
-        try:
-            widths[name.strip()] = float(value)
-        except ValueError:
-            raise HomeostasisError(f"--prior-width: {name.strip()}: expected a relative one-SD width above 0 "
-                                   f"(0.2 = 20 %), got {value.strip()!r}") from None
-    return widths
+    return name_value_pairs(text.split(","), "--prior-width", _relative_width, value_label="W[,NAME=W...]")
+
+
+def _relative_width(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise HomeostasisError(f"--prior-width: {name}: expected a relative one-SD width above 0 "
+                               f"(0.2 = 20 %), got {text!r}") from None
 
 
 def _calibration_folder(args) -> Path:
